@@ -1,0 +1,52 @@
+"""Which catalogue measures apply to a factory, and why the others do not."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from features.catalogue import Catalogue, Measure
+from features.profile import FactoryProfile
+
+
+class Applicability(BaseModel):
+    """Whether a measure applies to a factory, and why not if it does not."""
+
+    model_config = ConfigDict(frozen=True)
+
+    measure_id: str
+    applicable: bool
+    reason: str = ""
+
+
+def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
+    """Check the catalogue's rules for one factory and one measure.
+
+    A measure applies when the factory is in one of its sectors, does not have it in place, uses
+    at least one carrier it needs (``requires_any_carrier``, else ``carriers_reduced``) and, for
+    roof-mounted measures, has roof area.
+    """
+    if measure.id in profile.measures_in_place:
+        return Applicability(measure_id=measure.id, applicable=False, reason="already in place")
+    if profile.sector not in measure.applicable_sectors:
+        return Applicability(
+            measure_id=measure.id,
+            applicable=False,
+            reason=f"not for sector {profile.sector.value}",
+        )
+    needed = measure.requires_any_carrier or measure.carriers_reduced
+    if needed and not any(profile.energy(c) > 0 for c in needed):
+        names = ", ".join(c.value for c in needed)
+        return Applicability(
+            measure_id=measure.id, applicable=False, reason=f"uses none of: {names}"
+        )
+    if measure.requires_roof_area and profile.roof_area_available_m2 <= 0:
+        return Applicability(measure_id=measure.id, applicable=False, reason="no roof area")
+    return Applicability(measure_id=measure.id, applicable=True)
+
+
+def applicable_measures(
+    profile: FactoryProfile, catalogue: Catalogue | None = None
+) -> list[Measure]:
+    """Measures of the catalogue that apply to ``profile``, in catalogue order."""
+    catalogue = catalogue or Catalogue.default()
+    return [m for m in catalogue.measures.values() if applicability(profile, m).applicable]

@@ -1,0 +1,232 @@
+"""The measure catalogue: what a factory can do, and which IAC ARC codes each measure aggregates.
+
+The catalogue ships as ``features/data/measures.yaml``. Loading validates it: unique ids, known
+families, carriers and sectors, and no ARC prefix claimed twice. An ARC code resolves to the
+measure (or ``unmapped`` entry) with the longest matching prefix, so each code has one answer.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from features.errors import CatalogueError, InvalidValueError
+from features.sectors import Sector
+from features.units import FOSSIL_FUELS, Carrier
+
+
+class Family(StrEnum):
+    """Measure families as the zero-carbon factory programme names them."""
+
+    TECHNOLOGY_UPGRADE = "technology_upgrade"
+    STRUCTURAL_CHANGE = "structural_change"
+    MANAGEMENT_OPTIMISATION = "management_optimisation"
+
+
+ReductionKind = Literal["physical", "market_instrument", "certificate"]
+
+_CARRIER_GROUPS: dict[str, tuple[Carrier, ...]] = {
+    "fossil_fuels": FOSSIL_FUELS,
+    "heat_fuels": (*FOSSIL_FUELS, Carrier.BIOMASS, Carrier.PURCHASED_HEAT),
+}
+
+
+def _expand_carriers(values: Iterable[str]) -> tuple[Carrier, ...]:
+    out: list[Carrier] = []
+    for value in values:
+        group = _CARRIER_GROUPS.get(value)
+        for carrier in group if group is not None else (Carrier(value),):
+            if carrier not in out:
+                out.append(carrier)
+    return tuple(out)
+
+
+class TypicalSaving(BaseModel):
+    """A published range of savings, as a fraction of the named energy use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    low: float = Field(ge=0, le=1)
+    high: float = Field(ge=0, le=1)
+    of: str = Field(description="Which energy use the fractions refer to.")
+    source: str = Field(min_length=10)
+
+
+class Measure(BaseModel):
+    """One catalogue measure."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    family: Family
+    reduction_kind: ReductionKind = "physical"
+    carriers_reduced: tuple[Carrier, ...]
+    carriers_increased: tuple[Carrier, ...] = ()
+    requires_any_carrier: tuple[Carrier, ...] = Field(
+        default=(), description="The factory must use one of these; defaults to carriers_reduced."
+    )
+    requires_roof_area: bool = False
+    mechanism: str
+    lifetime_years: int = Field(ge=1, le=50)
+    applicable_sectors: tuple[Sector, ...] = Field(
+        default=tuple(Sector), description="Sectors the measure applies to (all by default)."
+    )
+    arc_prefixes: tuple[str, ...]
+    typical_saving: TypicalSaving | None = None
+
+    @field_validator("carriers_reduced", "carriers_increased", "requires_any_carrier", mode="before")
+    @classmethod
+    def _groups(cls, value: Any) -> tuple[Carrier, ...]:
+        # Any: raw YAML list before validation.
+        return _expand_carriers(value or [])
+
+    @field_validator("arc_prefixes")
+    @classmethod
+    def _prefix_format(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for prefix in value:
+            if not prefix.startswith("2.") or not prefix[2:].isdigit() or len(prefix) > 6:
+                raise ValueError(f"ARC prefix {prefix!r} is not of the form 2.d to 2.dddd")
+        return value
+
+    @property
+    def carriers(self) -> tuple[Carrier, ...]:
+        """Every carrier the measure changes."""
+        return (*self.carriers_reduced, *self.carriers_increased)
+
+
+class UnmappedArc(BaseModel):
+    """ARC codes deliberately left out of the catalogue, with the reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prefix: str
+    reason: str
+
+
+class ArcResolution(BaseModel):
+    """What an ARC code means to the catalogue."""
+
+    model_config = ConfigDict(frozen=True)
+
+    arc: str = Field(description="The code with 4 decimals, e.g. 2.7142.")
+    status: Literal["measure", "unmapped", "non_energy", "unknown"]
+    measure_id: str | None = None
+    matched_prefix: str | None = None
+    reason: str = ""
+
+
+_ARC_TYPES = {
+    "2": "energy management",
+    "3": "waste minimisation / pollution prevention",
+    "4": "direct productivity enhancement",
+}
+
+
+def normalise_arc(code: str | float) -> str:
+    """Format an ARC code with four decimals, as RECC stores it (``2.711`` -> ``2.7110``)."""
+    try:
+        value = float(str(code).strip())
+    except ValueError:
+        raise InvalidValueError("arc", code, "a decimal ARC code such as 2.7142") from None
+    if not 1.0 <= value < 5.0:
+        raise InvalidValueError("arc", code, "a decimal ARC code between 2.0 and 4.9999")
+    return f"{value:.4f}"
+
+
+class Catalogue:
+    """Validated measures and the ARC -> measure index."""
+
+    def __init__(
+        self, measures: Iterable[Measure], unmapped: Iterable[UnmappedArc], version: str
+    ) -> None:
+        self.version = version
+        self.measures: dict[str, Measure] = {}
+        for m in measures:
+            if m.id in self.measures:
+                raise CatalogueError(f"measure id {m.id!r} appears twice")
+            self.measures[m.id] = m
+        self.unmapped = tuple(unmapped)
+        self._prefix_owner: dict[str, Measure | UnmappedArc] = {}
+        for owner in (*self.measures.values(), *self.unmapped):
+            prefixes = owner.arc_prefixes if isinstance(owner, Measure) else (owner.prefix,)
+            for prefix in prefixes:
+                if prefix in self._prefix_owner:
+                    other = self._prefix_owner[prefix]
+                    raise CatalogueError(f"ARC prefix {prefix} claimed twice ({_name(other)})")
+                self._prefix_owner[prefix] = owner
+
+    @classmethod
+    def from_yaml(cls, text: str) -> Catalogue:
+        """Parse and validate a catalogue document."""
+        doc = yaml.safe_load(text)
+        try:
+            measures = [Measure.model_validate(m) for m in doc["measures"]]
+            unmapped = [UnmappedArc.model_validate(u) for u in doc.get("unmapped", [])]
+        except ValidationError as exc:
+            raise CatalogueError(str(exc)) from None
+        return cls(measures, unmapped, str(doc.get("version", "unversioned")))
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Catalogue:
+        """Read a catalogue YAML file."""
+        return cls.from_yaml(Path(path).read_text(encoding="utf-8"))
+
+    @classmethod
+    def default(cls) -> Catalogue:
+        """The catalogue that ships with the package (read once per process)."""
+        return _bundled_catalogue()
+
+    def __len__(self) -> int:
+        return len(self.measures)
+
+    def __getitem__(self, measure_id: str) -> Measure:
+        try:
+            return self.measures[measure_id]
+        except KeyError:
+            raise InvalidValueError("measure_id", measure_id, list(self.measures)) from None
+
+    def by_family(self, family: Family) -> list[Measure]:
+        """Measures of one family, in catalogue order."""
+        return [m for m in self.measures.values() if m.family == family]
+
+    def resolve_arc(self, code: str | float) -> ArcResolution:
+        """Resolve an IAC ARC code to a measure, an ``unmapped`` reason, or non-energy/unknown.
+
+        Examples
+        --------
+        >>> Catalogue.default().resolve_arc("2.4146").measure_id
+        'variable_speed_drives'
+        """
+        arc = normalise_arc(code)
+        if not arc.startswith("2."):
+            kind = _ARC_TYPES.get(arc[0], "not an ARC type")
+            return ArcResolution(arc=arc, status="non_energy", reason=f"ARC type {arc[0]}: {kind}")
+        for length in range(len(arc), 2, -1):
+            owner = self._prefix_owner.get(arc[:length])
+            if isinstance(owner, Measure):
+                return ArcResolution(
+                    arc=arc, status="measure", measure_id=owner.id, matched_prefix=arc[:length]
+                )
+            if isinstance(owner, UnmappedArc):
+                return ArcResolution(
+                    arc=arc, status="unmapped", matched_prefix=arc[:length], reason=owner.reason
+                )
+        return ArcResolution(arc=arc, status="unknown", reason="no catalogue prefix matches")
+
+
+@functools.cache
+def _bundled_catalogue() -> Catalogue:
+    text = resources.files("features").joinpath("data/measures.yaml").read_text("utf-8")
+    return Catalogue.from_yaml(text)
+
+
+def _name(owner: Measure | UnmappedArc) -> str:
+    return owner.id if isinstance(owner, Measure) else f"unmapped {owner.prefix}"

@@ -1,0 +1,297 @@
+"""The factory profile: what the tool knows about one factory, with explicit units.
+
+One pydantic model serves the HTTP edge and, through :func:`profiles_to_frame` and
+:func:`profiles_from_frame`, the DataFrame columns models train on. Energy is stored in canonical
+units (see :mod:`features.units`); quantities in other units are given through ``energy_use``
+entries and converted on validation.
+
+Every invalid value raises :class:`~features.errors.InvalidValueError` (or a subclass) naming the
+field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from features.catalogue import Catalogue
+from features.errors import InvalidValueError
+from features.regions import Country, grid_region, normalise_region, parse_country
+from features.sectors import Sector, parse_sector, sector_from_naics
+from features.units import PROFILE_FIELD, Carrier, to_canonical
+
+Currency = Literal["CNY", "USD", "EUR"]
+HOURS_PER_YEAR_MAX = 8784  # leap year
+
+
+class EnergyQuantity(BaseModel):
+    """An annual energy quantity in any supported unit, e.g. 1.2e6 Nm3 of natural gas."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    carrier: Carrier = Field(description="Energy carrier.")
+    value: float = Field(description="Annual quantity in `unit`, >= 0.")
+    unit: str = Field(
+        description="Unit of `value`; per carrier, see features.units.allowed_units "
+        "(MMBtu and therm of a fuel are higher heating value)."
+    )
+
+
+class FactoryProfile(BaseModel):
+    """One factory in one reporting year.
+
+    Energy fields hold annual use in the unit in their name: electricity bought from the grid in
+    kWh; fuels in GJ on the lower-heating-value basis; purchased steam/heat in GJ delivered.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
+
+    factory_id: str = Field(min_length=1, max_length=128, description="Identifier of the factory.")
+    country: Country = Field(description="ISO country code: CN or US.")
+    region: str = Field(
+        description="China: province (English or Chinese name); US: state (USPS code)."
+    )
+    sector: Sector = Field(description="Programme sector; derived from naics_code if omitted.")
+    naics_code: str | None = Field(default=None, description="NAICS code, 2-6 digits.")
+    reporting_year: int = Field(description="Year the energy data refer to, 1980-2100.")
+    employees: int | None = Field(default=None, description="Number of employees, >= 0.")
+    floor_area_m2: float | None = Field(default=None, description="Floor area, m2.")
+    annual_revenue: float | None = Field(
+        default=None, description="Annual revenue in `revenue_currency` (full units, not millions)."
+    )
+    revenue_currency: Currency = Field(default="CNY", description="Currency of annual_revenue.")
+    operating_hours_per_year: float | None = Field(
+        default=None, description="Operating hours per year, 0-8784."
+    )
+    electricity_kwh: float = Field(default=0.0, description="Grid electricity bought, kWh/yr.")
+    natural_gas_gj: float = Field(default=0.0, description="Natural gas, GJ (LHV)/yr.")
+    coal_gj: float = Field(default=0.0, description="Coal, GJ (LHV)/yr.")
+    diesel_gj: float = Field(default=0.0, description="Diesel / gas oil, GJ (LHV)/yr.")
+    fuel_oil_gj: float = Field(default=0.0, description="Residual fuel oil, GJ (LHV)/yr.")
+    lpg_gj: float = Field(default=0.0, description="LPG, GJ (LHV)/yr.")
+    purchased_heat_gj: float = Field(default=0.0, description="Purchased steam/heat, GJ/yr.")
+    biomass_gj: float = Field(default=0.0, description="Biomass fuels, GJ (LHV)/yr.")
+    other_fuel_gj: float = Field(default=0.0, description="Other fossil fuels, GJ (LHV)/yr.")
+    energy_use: list[EnergyQuantity] = Field(
+        default_factory=list,
+        description="Energy in other units; converted and added to the canonical fields. A carrier "
+        "may be given here or in its canonical field, not both.",
+    )
+    onsite_renewable_kwh: float = Field(
+        default=0.0, description="On-site renewable electricity generated and used, kWh/yr."
+    )
+    green_electricity_contract_kwh: float = Field(
+        default=0.0,
+        description="Grid electricity bought as green power (PPA, green-power trading), kWh/yr; "
+        "part of electricity_kwh.",
+    )
+    green_certificates_kwh: float = Field(
+        default=0.0,
+        description="Unbundled certificates (GEC, REC) retired for this year, kWh/yr; "
+        "together with contracts at most electricity_kwh.",
+    )
+    roof_area_available_m2: float = Field(
+        default=0.0, description="Roof area available for PV, m2."
+    )
+    measures_in_place: tuple[str, ...] = Field(
+        default=(), description="Catalogue measure ids already implemented."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prepare(cls, data: Any) -> Any:
+        # Any: pydantic hands the raw input over untyped.
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if isinstance(data.get("country"), str):
+            data["country"] = parse_country(data["country"])
+        country = data.get("country")
+        if isinstance(country, Country) and isinstance(data.get("region"), str):
+            data["region"] = normalise_region(country, data["region"])
+        naics = data.get("naics_code")
+        if naics is not None and not (isinstance(naics, float) and math.isnan(naics)):
+            data["naics_code"] = str(naics).strip().removesuffix(".0")
+            sector_from_naics(data["naics_code"])  # validates the code
+        else:
+            data["naics_code"] = None
+        sector = data.get("sector")
+        if sector is None or (isinstance(sector, float) and math.isnan(sector)):
+            if data["naics_code"] is None:
+                raise InvalidValueError(
+                    "sector", None, [s.value for s in Sector] + ["(or give naics_code)"]
+                )
+            data["sector"] = sector_from_naics(data["naics_code"])
+        elif isinstance(sector, str):
+            data["sector"] = parse_sector(sector)
+        for name, value in data.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidValueError(name, value, "a finite number")
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> FactoryProfile:
+        _range("reporting_year", self.reporting_year, 1980, 2100)
+        _range("employees", self.employees, 0, None)
+        _range("floor_area_m2", self.floor_area_m2, 0, None)
+        _range("annual_revenue", self.annual_revenue, 0, None)
+        _range("operating_hours_per_year", self.operating_hours_per_year, 0, HOURS_PER_YEAR_MAX)
+        for name in (*PROFILE_FIELD.values(), "onsite_renewable_kwh", "green_electricity_contract_kwh",
+                     "green_certificates_kwh", "roof_area_available_m2"):  # fmt: skip
+            _range(name, getattr(self, name), 0, None)
+        for i, q in enumerate(self.energy_use):
+            field = f"energy_use[{i}]"
+            if not math.isfinite(q.value) or q.value < 0:
+                raise InvalidValueError(f"{field}.value", q.value, "a finite number >= 0")
+            to_canonical(q.carrier, q.value, q.unit, field=f"{field}.unit")
+            if getattr(self, PROFILE_FIELD[q.carrier]) != 0.0:
+                raise InvalidValueError(
+                    f"{field}.carrier",
+                    q.carrier.value,
+                    f"a carrier not also given as {PROFILE_FIELD[q.carrier]}",
+                )
+        known = Catalogue.default().measures
+        for i, measure_id in enumerate(self.measures_in_place):
+            if measure_id not in known:
+                raise InvalidValueError(f"measures_in_place[{i}]", measure_id, list(known))
+        market = self.green_electricity_contract_kwh + self.green_certificates_kwh
+        grid_kwh = self.energy(Carrier.ELECTRICITY)
+        if market > grid_kwh * (1 + 1e-9):
+            raise InvalidValueError(
+                "green_electricity_contract_kwh + green_certificates_kwh",
+                market,
+                f"at most the grid electricity bought ({grid_kwh:.0f} kWh)",
+            )
+        return self
+
+    # --- derived values -------------------------------------------------------------------
+    def energy(self, carrier: Carrier) -> float:
+        """Annual use of ``carrier`` in its canonical unit, ``energy_use`` entries included."""
+        total = float(getattr(self, PROFILE_FIELD[carrier]))
+        for q in self.energy_use:
+            if q.carrier == carrier:
+                total += to_canonical(q.carrier, q.value, q.unit)
+        return total
+
+    def energy_by_carrier(self) -> dict[Carrier, float]:
+        """Annual use of every carrier in canonical units (zeros included)."""
+        return {c: self.energy(c) for c in Carrier}
+
+    @property
+    def grid(self) -> str | None:
+        """China's regional grid of the province; ``None`` for US states."""
+        return grid_region(self.country, self.region)
+
+    def canonical(self) -> FactoryProfile:
+        """The same profile with ``energy_use`` folded into the canonical fields."""
+        values = self.model_dump()
+        for carrier in Carrier:
+            values[PROFILE_FIELD[carrier]] = self.energy(carrier)
+        values["energy_use"] = []
+        return FactoryProfile.model_validate(values)
+
+
+def _range(field: str, value: float | None, low: float, high: float | None) -> None:
+    if value is None:
+        return
+    if not math.isfinite(value) or value < low or (high is not None and value > high):
+        allowed = f"a finite number >= {low}" + (f" and <= {high}" if high is not None else "")
+        raise InvalidValueError(field, value, allowed)
+
+
+def parse_profile(data: dict[str, Any]) -> FactoryProfile:
+    """Validate a raw mapping (e.g. parsed JSON) into a :class:`FactoryProfile`.
+
+    Pydantic's own errors are turned into :class:`InvalidValueError` with the field path, so every
+    caller sees the same error type. ``Any``: raw JSON values.
+    """
+    try:
+        return FactoryProfile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "profile"
+        ctx = first.get("ctx") or {}
+        inner = ctx.get("error")
+        if isinstance(inner, InvalidValueError):
+            raise inner from None
+        if first["type"] == "extra_forbidden":
+            allowed: object = list(FactoryProfile.model_fields)
+        else:
+            allowed = ctx.get("expected") or first["msg"]
+        raise InvalidValueError(field, first.get("input"), str(allowed)) from None
+
+
+# --- DataFrame form ---------------------------------------------------------------------------
+#: Profile columns in a DataFrame, with their unit (``""`` where none applies).
+PROFILE_COLUMNS: dict[str, str] = {
+    "factory_id": "",
+    "country": "",
+    "region": "",
+    "grid": "",
+    "sector": "",
+    "naics_code": "",
+    "reporting_year": "year",
+    "employees": "persons",
+    "floor_area_m2": "m2",
+    "annual_revenue": "currency units/yr",
+    "revenue_currency": "",
+    "operating_hours_per_year": "h/yr",
+    **{name: ("kWh/yr" if c == Carrier.ELECTRICITY else "GJ/yr") for c, name in PROFILE_FIELD.items()},
+    "onsite_renewable_kwh": "kWh/yr",
+    "green_electricity_contract_kwh": "kWh/yr",
+    "green_certificates_kwh": "kWh/yr",
+    "roof_area_available_m2": "m2",
+    "measures_in_place": "measure ids separated by ';'",
+}
+
+
+def profiles_to_frame(profiles: Iterable[FactoryProfile]) -> pd.DataFrame:
+    """One row per profile, canonical units, columns :data:`PROFILE_COLUMNS`."""
+    rows = []
+    for p in profiles:
+        c = p.canonical()
+        row = c.model_dump(exclude={"energy_use"})
+        row["country"] = c.country.value
+        row["sector"] = c.sector.value
+        row["grid"] = c.grid
+        row["measures_in_place"] = ";".join(c.measures_in_place)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
+
+
+def profiles_from_frame(
+    frame: pd.DataFrame,
+) -> tuple[list[FactoryProfile], list[tuple[int, InvalidValueError]]]:
+    """Validate each row of ``frame`` into a profile.
+
+    Returns
+    -------
+    profiles, rejected
+        The valid profiles, and ``(row number, error)`` for every rejected row; nothing is
+        dropped silently.
+    """
+    unknown = [c for c in frame.columns if c not in PROFILE_COLUMNS]
+    if unknown:
+        raise InvalidValueError("columns", unknown, list(PROFILE_COLUMNS))
+    profiles: list[FactoryProfile] = []
+    rejected: list[tuple[int, InvalidValueError]] = []
+    records: Sequence[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    for i, record in enumerate(records):
+        values = {k: v for k, v in record.items() if k != "grid" and not _is_missing(v)}
+        measures = values.get("measures_in_place")
+        values["measures_in_place"] = tuple(m for m in str(measures or "").split(";") if m)
+        try:
+            profiles.append(parse_profile(values))
+        except InvalidValueError as exc:
+            rejected.append((i, exc))
+    return profiles, rejected
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA

@@ -1,0 +1,188 @@
+"""Energy carriers, their canonical units and conversions from the usual alternatives.
+
+Canonical units (what profiles, tables and models store):
+
+- electricity: kWh (site, delivered).
+- combustible fuels: GJ on the **lower heating value** (net calorific value, NCV) basis, the basis of
+  IPCC 2006 and of China's accounting guidelines. US data (IAC, EPA) report MMBtu on the higher
+  heating value (gross, HHV) basis; ``MMBtu`` and ``therm`` given for a fuel are read as HHV and
+  converted with the fuel's LHV/HHV ratio.
+- purchased steam/heat: GJ of delivered heat (no heating-value basis applies).
+
+Sources of the constants are named next to them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from features.errors import InvalidValueError, UnitError
+
+
+class Carrier(StrEnum):
+    """Energy carriers a factory buys or generates."""
+
+    ELECTRICITY = "electricity"
+    NATURAL_GAS = "natural_gas"
+    COAL = "coal"
+    DIESEL = "diesel"
+    FUEL_OIL = "fuel_oil"
+    LPG = "lpg"
+    PURCHASED_HEAT = "purchased_heat"
+    BIOMASS = "biomass"
+    OTHER_FUEL = "other_fuel"
+
+
+#: Carriers burned on site (scope 1).
+COMBUSTION_CARRIERS: tuple[Carrier, ...] = (
+    Carrier.NATURAL_GAS,
+    Carrier.COAL,
+    Carrier.DIESEL,
+    Carrier.FUEL_OIL,
+    Carrier.LPG,
+    Carrier.BIOMASS,
+    Carrier.OTHER_FUEL,
+)
+FOSSIL_FUELS: tuple[Carrier, ...] = tuple(c for c in COMBUSTION_CARRIERS if c != Carrier.BIOMASS)
+
+#: Canonical unit of each carrier.
+CANONICAL_UNIT: dict[Carrier, str] = {
+    Carrier.ELECTRICITY: "kWh",
+    **{c: "GJ" for c in COMBUSTION_CARRIERS},
+    Carrier.PURCHASED_HEAT: "GJ",
+}
+
+#: Name of the profile column holding the carrier's annual use in its canonical unit.
+PROFILE_FIELD: dict[Carrier, str] = {
+    c: f"{c.value}_{CANONICAL_UNIT[c].lower()}" for c in Carrier
+}
+
+# --- physical constants ---------------------------------------------------------------------
+#: 1 MMBtu = 1.055056 GJ (international table Btu).
+GJ_PER_MMBTU = 1.055056
+#: 1 kWh = 3.6 MJ.
+GJ_PER_KWH = 0.0036
+#: 1 tonne of standard coal equivalent (tce) = 29.3076 GJ (China, GB/T 2589-2020 definition).
+GJ_PER_TCE = 29.3076
+#: 1 therm = 0.1 MMBtu.
+MMBTU_PER_THERM = 0.1
+
+#: LHV/HHV ratios (IEA Energy Statistics Manual, 2005: net is about 5% below gross for coal and
+#: oil, about 10% for natural gas; LPG from propane's 46.35/50.35 MJ/kg).
+LHV_PER_HHV: dict[Carrier, float] = {
+    Carrier.NATURAL_GAS: 0.90,
+    Carrier.COAL: 0.95,
+    Carrier.DIESEL: 0.95,
+    Carrier.FUEL_OIL: 0.95,
+    Carrier.LPG: 0.92,
+    Carrier.BIOMASS: 0.95,
+    Carrier.OTHER_FUEL: 0.95,
+}
+
+#: Default net calorific values of physical quantities, GJ (LHV) per unit. Source: China's GHG
+#: accounting guidelines for industrial enterprises (NDRC 2013-2015, e.g. the guideline for
+#: "other industrial sectors"), which follow GB/T 2589: raw coal 20.908 GJ/t, diesel 42.652 GJ/t,
+#: fuel oil 41.816 GJ/t, LPG 50.179 GJ/t, natural gas 389.31 GJ per 10^4 Nm3.
+NCV_GJ_PER_PHYSICAL_UNIT: dict[tuple[Carrier, str], float] = {
+    (Carrier.COAL, "t"): 20.908,
+    (Carrier.DIESEL, "t"): 42.652,
+    (Carrier.FUEL_OIL, "t"): 41.816,
+    (Carrier.LPG, "t"): 50.179,
+    (Carrier.NATURAL_GAS, "Nm3"): 0.038931,
+    # Diesel density 0.84 kg/L (EN 590 range 0.820-0.845): 42.652 GJ/t * 0.00084 t/L.
+    (Carrier.DIESEL, "L"): 42.652 * 0.00084,
+}
+
+_ELECTRICITY_TO_KWH: dict[str, float] = {
+    "kWh": 1.0,
+    "MWh": 1_000.0,
+    "GWh": 1_000_000.0,
+    "MJ": 1.0 / 3.6,
+    "GJ": 1.0 / GJ_PER_KWH,
+    "MMBtu": GJ_PER_MMBTU / GJ_PER_KWH,
+}
+_HEAT_TO_GJ: dict[str, float] = {
+    "GJ": 1.0,
+    "MJ": 0.001,
+    "TJ": 1_000.0,
+    "MMBtu": GJ_PER_MMBTU,
+    "MWh": 3.6,
+    "kWh": GJ_PER_KWH,
+}
+# Energy units for fuels that are already on the LHV basis.
+_FUEL_LHV_TO_GJ: dict[str, float] = {"GJ": 1.0, "MJ": 0.001, "TJ": 1_000.0, "tce": GJ_PER_TCE}
+# Energy units for fuels that are on the HHV basis (US convention).
+_FUEL_HHV_TO_GJ_HHV: dict[str, float] = {
+    "MMBtu": GJ_PER_MMBTU,
+    "therm": GJ_PER_MMBTU * MMBTU_PER_THERM,
+}
+_PHYSICAL_ALIASES: dict[str, tuple[str, float]] = {"kg": ("t", 0.001), "m3": ("Nm3", 1.0)}
+
+
+def allowed_units(carrier: Carrier) -> list[str]:
+    """Units accepted for ``carrier`` by :func:`to_canonical`."""
+    if carrier == Carrier.ELECTRICITY:
+        return list(_ELECTRICITY_TO_KWH)
+    if carrier == Carrier.PURCHASED_HEAT:
+        return list(_HEAT_TO_GJ)
+    physical = [unit for (c, unit) in NCV_GJ_PER_PHYSICAL_UNIT if c == carrier]
+    aliases = [a for a, (target, _) in _PHYSICAL_ALIASES.items() if target in physical]
+    return [*_FUEL_LHV_TO_GJ, *_FUEL_HHV_TO_GJ_HHV, *physical, *aliases]
+
+
+def to_canonical(carrier: Carrier, value: float, unit: str, field: str = "unit") -> float:
+    """Convert an annual quantity of ``carrier`` in ``unit`` to the carrier's canonical unit.
+
+    Parameters
+    ----------
+    carrier
+        The energy carrier.
+    value
+        Quantity in ``unit``.
+    unit
+        One of :func:`allowed_units` for the carrier. ``MMBtu``/``therm`` of a fuel are HHV.
+    field
+        Field name used in the error message.
+
+    Returns
+    -------
+    float
+        kWh for electricity, GJ (LHV) for fuels, GJ for purchased heat.
+
+    Raises
+    ------
+    UnitError
+        If the unit does not exist for the carrier (e.g. ``Nm3`` of electricity).
+
+    Examples
+    --------
+    >>> round(to_canonical(Carrier.NATURAL_GAS, 1.0, "MMBtu"), 4)
+    0.9496
+    >>> to_canonical(Carrier.ELECTRICITY, 2.0, "MWh")
+    2000.0
+    """
+    if carrier == Carrier.ELECTRICITY:
+        if unit in _ELECTRICITY_TO_KWH:
+            return value * _ELECTRICITY_TO_KWH[unit]
+    elif carrier == Carrier.PURCHASED_HEAT:
+        if unit in _HEAT_TO_GJ:
+            return value * _HEAT_TO_GJ[unit]
+    else:
+        if unit in _FUEL_LHV_TO_GJ:
+            return value * _FUEL_LHV_TO_GJ[unit]
+        if unit in _FUEL_HHV_TO_GJ_HHV:
+            return value * _FUEL_HHV_TO_GJ_HHV[unit] * LHV_PER_HHV[carrier]
+        physical_unit, scale = _PHYSICAL_ALIASES.get(unit, (unit, 1.0))
+        ncv = NCV_GJ_PER_PHYSICAL_UNIT.get((carrier, physical_unit))
+        if ncv is not None:
+            return value * scale * ncv
+    raise UnitError(field, unit, allowed_units(carrier))
+
+
+def fuel_gj_lhv_to_basis(carrier: Carrier, gj_lhv: float, basis: str) -> float:
+    """Express a canonical fuel quantity (GJ, LHV) in GJ on ``basis`` (``"LHV"`` or ``"HHV"``)."""
+    if basis == "LHV":
+        return gj_lhv
+    if basis == "HHV":
+        return gj_lhv / LHV_PER_HHV[carrier]
+    raise InvalidValueError("heating_value_basis", basis, ["LHV", "HHV"])

@@ -1,0 +1,1 @@
+"""models layer (see STYLE layering: training -> models -> features, serving -> models -> features)."""

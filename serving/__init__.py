@@ -1,0 +1,1 @@
+"""serving layer (see STYLE layering: training -> models -> features, serving -> models -> features)."""

@@ -1,0 +1,1 @@
+"""training layer (see STYLE layering: training -> models -> features, serving -> models -> features)."""
