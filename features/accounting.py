@@ -168,9 +168,7 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
         residual_kwh=residual_kwh,
         residual_factor=_used(residual),
         electricity_tco2e=electricity_market,
-        certificates_avoided_tco2e=profile.green_certificates_kwh
-        * residual.kgco2e_per_unit
-        / 1000,
+        certificates_avoided_tco2e=profile.green_certificates_kwh * residual.kgco2e_per_unit / 1000,
     )
     scope2_market = electricity_market + heat_tco2e
     total_location = scope1 + scope2_location
@@ -187,9 +185,7 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
         onsite_renewable_kwh=profile.onsite_renewable_kwh,
         by_carrier=by_carrier,
         market_based=market,
-        intensity_tco2e_per_million_revenue=(
-            total_location / (revenue / 1e6) if revenue else None
-        ),
+        intensity_tco2e_per_million_revenue=(total_location / (revenue / 1e6) if revenue else None),
         revenue_currency=profile.revenue_currency,
         intensity_tco2e_per_employee=(
             total_location / profile.employees if profile.employees else None

@@ -82,7 +82,9 @@ class Measure(BaseModel):
     arc_prefixes: tuple[str, ...]
     typical_saving: TypicalSaving | None = None
 
-    @field_validator("carriers_reduced", "carriers_increased", "requires_any_carrier", mode="before")
+    @field_validator(
+        "carriers_reduced", "carriers_increased", "requires_any_carrier", mode="before"
+    )
     @classmethod
     def _groups(cls, value: Any) -> tuple[Carrier, ...]:
         # Any: raw YAML list before validation.
@@ -155,7 +157,8 @@ class Catalogue:
             self.measures[m.id] = m
         self.unmapped = tuple(unmapped)
         self._prefix_owner: dict[str, Measure | UnmappedArc] = {}
-        for owner in (*self.measures.values(), *self.unmapped):
+        owners: list[Measure | UnmappedArc] = [*self.measures.values(), *self.unmapped]
+        for owner in owners:
             prefixes = owner.arc_prefixes if isinstance(owner, Measure) else (owner.prefix,)
             for prefix in prefixes:
                 if prefix in self._prefix_owner:

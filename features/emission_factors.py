@@ -1,9 +1,9 @@
 """Emission-factor tables: the bundled, versioned table and fuller tables loaded from files.
 
 A table is a DataFrame with the columns of ``features/data/emission_factors.csv``. Lookups return a
-:class:`ResolvedFactor` in kg CO2e per canonical unit of the carrier (kWh of electricity, GJ LHV of a
-fuel, GJ of purchased heat), with the factor's id, year, region and source, and a note whenever the
-exact region or year was not available and a fallback was used.
+:class:`ResolvedFactor` in kg CO2e per canonical unit of the carrier (kWh of electricity,
+GJ LHV of a fuel, GJ of purchased heat), with the factor's id, year, region and source, and a
+note whenever the exact region or year was not available and a fallback was used.
 
 Region rule: the most specific region that has any factor (province, then regional grid, then
 national in China; state, then national in the US). Year rule, within that region: the requested
@@ -136,7 +136,11 @@ class FactorTable:
                 version = line.rsplit(" version ", 1)[1].strip()
                 break
         frame = pd.read_csv(
-            io.StringIO(text), comment="#", dtype={"region": str}, keep_default_na=False, na_values=[""]
+            io.StringIO(text),
+            comment="#",
+            dtype={"region": str},
+            keep_default_na=False,
+            na_values=[""],
         )
         return cls(frame, version)
 
@@ -162,7 +166,7 @@ class FactorTable:
         scale = _MASS_TO_KG[str(row["mass_unit"])] * _per_canonical_unit(
             str(row["per_unit"]), str(row["heating_value_basis"]), carrier
         )
-        others = (float(row["ch4"]) * GWP100_AR5["ch4"] + float(row["n2o"]) * GWP100_AR5["n2o"])
+        others = float(row["ch4"]) * GWP100_AR5["ch4"] + float(row["n2o"]) * GWP100_AR5["n2o"]
         co2 = float(row["co2"])
         biogenic = carrier == Carrier.BIOMASS
         year = row["year"]
@@ -182,17 +186,16 @@ class FactorTable:
     @staticmethod
     def _pick_year(rows: pd.DataFrame, year: int) -> pd.Series:
         years = rows["year"]
-        if years.isna().all():
-            return rows.sort_values("priority").iloc[0]
-        exact = rows[years == year]
-        if len(exact):
-            return exact.sort_values("priority").iloc[0]
-        earlier = rows[years < year]
-        if len(earlier):
-            best = earlier["year"].max()
-            return earlier[earlier["year"] == best].sort_values("priority").iloc[0]
-        best = rows["year"].min()
-        return rows[rows["year"] == best].sort_values("priority").iloc[0]
+        if not years.isna().all():
+            if (years == year).any():
+                target = year
+            elif (years < year).any():
+                target = int(years[years < year].max())
+            else:
+                target = int(years.min())
+            rows = rows[years == target]
+        first: pd.Series = rows.sort_values("priority").iloc[0]
+        return first
 
     def resolve(
         self,

@@ -26,6 +26,12 @@ from features.units import PROFILE_FIELD, Carrier, to_canonical
 
 Currency = Literal["CNY", "USD", "EUR"]
 HOURS_PER_YEAR_MAX = 8784  # leap year
+_NON_NEGATIVE_FIELDS = (
+    "onsite_renewable_kwh",
+    "green_electricity_contract_kwh",
+    "green_certificates_kwh",
+    "roof_area_available_m2",
+)
 
 
 class EnergyQuantity(BaseModel):
@@ -142,8 +148,7 @@ class FactoryProfile(BaseModel):
         _range("floor_area_m2", self.floor_area_m2, 0, None)
         _range("annual_revenue", self.annual_revenue, 0, None)
         _range("operating_hours_per_year", self.operating_hours_per_year, 0, HOURS_PER_YEAR_MAX)
-        for name in (*PROFILE_FIELD.values(), "onsite_renewable_kwh", "green_electricity_contract_kwh",
-                     "green_certificates_kwh", "roof_area_available_m2"):  # fmt: skip
+        for name in (*PROFILE_FIELD.values(), *_NON_NEGATIVE_FIELDS):
             _range(name, getattr(self, name), 0, None)
         for i, q in enumerate(self.energy_use):
             field = f"energy_use[{i}]"
@@ -242,7 +247,10 @@ PROFILE_COLUMNS: dict[str, str] = {
     "annual_revenue": "currency units/yr",
     "revenue_currency": "",
     "operating_hours_per_year": "h/yr",
-    **{name: ("kWh/yr" if c == Carrier.ELECTRICITY else "GJ/yr") for c, name in PROFILE_FIELD.items()},
+    **{
+        name: ("kWh/yr" if c == Carrier.ELECTRICITY else "GJ/yr")
+        for c, name in PROFILE_FIELD.items()
+    },
     "onsite_renewable_kwh": "kWh/yr",
     "green_electricity_contract_kwh": "kWh/yr",
     "green_certificates_kwh": "kWh/yr",

@@ -148,6 +148,7 @@ SECTORS: dict[Sector, SectorInfo] = {
     )
 }
 
+
 def _prefix_index(kind: str) -> dict[str, Sector]:
     index: dict[str, Sector] = {}
     for info in SECTORS.values():
@@ -183,7 +184,9 @@ def _resolve(code: str, index: dict[str, Sector]) -> Sector:
     return Sector.OTHER
 
 
-def _pv_override(sector: Sector, code: str, pv_prefixes: tuple[str, ...], products: str | None) -> Sector:
+def _pv_override(
+    sector: Sector, code: str, pv_prefixes: tuple[str, ...], products: str | None
+) -> Sector:
     if products and any(code.startswith(p) for p in pv_prefixes) and _PV_WORDS.search(products):
         return Sector.PHOTOVOLTAICS
     return sector

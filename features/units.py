@@ -3,10 +3,10 @@
 Canonical units (what profiles, tables and models store):
 
 - electricity: kWh (site, delivered).
-- combustible fuels: GJ on the **lower heating value** (net calorific value, NCV) basis, the basis of
-  IPCC 2006 and of China's accounting guidelines. US data (IAC, EPA) report MMBtu on the higher
-  heating value (gross, HHV) basis; ``MMBtu`` and ``therm`` given for a fuel are read as HHV and
-  converted with the fuel's LHV/HHV ratio.
+- combustible fuels: GJ on the **lower heating value** (net calorific value, NCV) basis, the
+  basis of IPCC 2006 and of China's accounting guidelines. US data (IAC, EPA) report MMBtu on
+  the higher heating value (gross, HHV) basis; ``MMBtu`` and ``therm`` given for a fuel are
+  read as HHV and converted with the fuel's LHV/HHV ratio.
 - purchased steam/heat: GJ of delivered heat (no heating-value basis applies).
 
 Sources of the constants are named next to them.
@@ -53,9 +53,7 @@ CANONICAL_UNIT: dict[Carrier, str] = {
 }
 
 #: Name of the profile column holding the carrier's annual use in its canonical unit.
-PROFILE_FIELD: dict[Carrier, str] = {
-    c: f"{c.value}_{CANONICAL_UNIT[c].lower()}" for c in Carrier
-}
+PROFILE_FIELD: dict[Carrier, str] = {c: f"{c.value}_{CANONICAL_UNIT[c].lower()}" for c in Carrier}
 
 # --- physical constants ---------------------------------------------------------------------
 #: 1 MMBtu = 1.055056 GJ (international table Btu).

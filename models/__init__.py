@@ -1,1 +1,1 @@
-"""models layer (see STYLE layering: training -> models -> features, serving -> models -> features)."""
+"""The model code: estimators, the recommendation bundle and its MLflow wrapper."""

@@ -1,1 +1,1 @@
-"""serving layer (see STYLE layering: training -> models -> features, serving -> models -> features)."""
+"""The HTTP service: settings, application, request and response schemas, routes."""

@@ -1,1 +1,1 @@
-"""training layer (see STYLE layering: training -> models -> features, serving -> models -> features)."""
+"""Turns data into a registered model: configuration, pipeline, evaluation, command line."""

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.emission_factors import COLUMNS, FactorTable, load_eia_state_intensity
+from features.errors import InvalidValueError, MissingFactorError
+from features.regions import Country
+from features.units import Carrier
+
+LB = 0.45359237
+
+
+def test_bundled_table_is_versioned_and_names_a_source_for_every_factor() -> None:
+    table = FactorTable.default()
+    assert table.version == "2026.11.0"
+    assert (table.frame["source"].str.len() > 20).all()
+    fuels = table.frame[table.frame["category"] == "fuel"]
+    assert set(fuels["heating_value_basis"]) == {"LHV", "HHV"}
+    # Every carrier has a factor in both countries.
+    for country in ("CN", "US"):
+        carriers = set(table.frame.loc[table.frame["country"] == country, "carrier"])
+        assert carriers == {c.value for c in Carrier}
+
+
+def test_lhv_and_hhv_factors_agree_for_natural_gas() -> None:
+    # IPCC (LHV, per TJ) and EPA (HHV, per MMBtu) describe the same gas: within 1%.
+    table = FactorTable.default()
+    cn = table.resolve(Carrier.NATURAL_GAS, Country.CN, "Beijing", 2022)
+    us = table.resolve(Carrier.NATURAL_GAS, Country.US, "TX", 2022)
+    assert cn.kgco2e_per_unit == pytest.approx(us.kgco2e_per_unit, rel=0.01)
+
+
+def test_region_fallbacks_are_reported() -> None:
+    table = FactorTable.default()
+    hebei = table.resolve(Carrier.ELECTRICITY, Country.CN, "Hebei", 2022)
+    assert (hebei.region_level, hebei.kgco2e_per_unit, hebei.note) == ("province", 0.7252, "")
+    jiangsu = table.resolve(Carrier.ELECTRICITY, Country.CN, "Jiangsu", 2022)
+    assert jiangsu.kgco2e_per_unit == 0.5617  # East China grid
+    assert "used East China grid" in jiangsu.note
+    later = table.resolve(Carrier.ELECTRICITY, Country.CN, "Hebei", 2025)
+    assert later.year == 2022
+    assert "no 2025 factor; used 2022" in later.note
+
+
+def test_ohio_1995_audit_uses_ohio_1995_factor_from_the_eia_series(shared_data: Path) -> None:
+    path = shared_data / "eia-state-electric-co2-1990-2024/state_carbon_intensity_derived.csv"
+    with path.open() as f:
+        row = next(r for r in csv.DictReader(f) if r["YEAR"] == "1995" and r["STATE"] == "OH")
+    expected = float(row["CO2"]) / float(row["TOTAL"])  # t/MWh = kg/kWh
+
+    table = FactorTable.default().extended(load_eia_state_intensity(path))
+    ohio_1995 = table.resolve(Carrier.ELECTRICITY, Country.US, "OH", 1995)
+    assert ohio_1995.factor_id == "us-eia-oh-1995"
+    assert ohio_1995.kgco2e_per_unit == pytest.approx(expected, rel=1e-9)
+    assert ohio_1995.note == ""
+    # For 2022 both tables have Ohio; the bundled eGRID factor (with CH4 and N2O) is kept.
+    assert table.resolve(Carrier.ELECTRICITY, Country.US, "OH", 2022).factor_id == (
+        "us-egrid2022-state-oh"
+    )
+    # Without the EIA series, 1995 falls back to eGRID2022 and the note says so.
+    fallback = FactorTable.default().resolve(Carrier.ELECTRICITY, Country.US, "OH", 1995)
+    assert "no 1995 factor; used 2022" in fallback.note
+
+
+def test_bundled_grid_factors_match_their_sources(shared_data: Path) -> None:
+    table = FactorTable.default().frame
+    egrid = pd.read_csv(shared_data / "egrid2022-state-subregion/egrid2022_state_national.csv")
+    states = table[table["factor_id"].str.startswith("us-egrid2022-state-")].set_index("region")
+    assert len(states) == len(egrid) == 52
+    for _, row in egrid.iterrows():
+        assert states.loc[row["PSTATABB"], "co2"] == pytest.approx(row["STCO2RTA"])
+    china = pd.read_csv(shared_data / "china-grid-ef/china_grid_co2_factors_mee_nbs.csv")
+    cn = table[table["factor_id"].str.startswith("cn-grid-")]
+    assert len(cn) == len(china)
+    assert sorted(cn["co2"]) == pytest.approx(sorted(china["kgco2_per_kwh"]))
+    hub = pd.read_csv(shared_data / "epa-ghg-ef-hub-2025/table1_stationary_combustion.csv")
+    gas = hub[hub["fuel_type"] == "Natural Gas"].iloc[0]
+    ours = table[table["factor_id"] == "us-epahub2025-natural_gas"].iloc[0]
+    assert ours["co2"] == pytest.approx(gas["co2_kg_per_mmbtu"])
+
+
+def test_table_validation_names_column_and_allowed_values() -> None:
+    frame = FactorTable.default().frame[list(COLUMNS)].copy()
+    frame.loc[0, "heating_value_basis"] = "XHV"
+    with pytest.raises(InvalidValueError, match=r"row 0: heating_value_basis.*LHV, HHV"):
+        FactorTable(frame, "bad")
+    with pytest.raises(InvalidValueError, match="columns"):
+        FactorTable(frame.drop(columns=["co2"]), "bad")
+
+
+def test_missing_factor_is_a_typed_error() -> None:
+    frame = FactorTable.default().frame[list(COLUMNS)]
+    no_us_coal = frame[~((frame["country"] == "US") & (frame["carrier"] == "coal"))]
+    with pytest.raises(MissingFactorError, match="coal in US"):
+        FactorTable(no_us_coal, "partial").resolve(Carrier.COAL, Country.US, "OH", 2022)

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from features.errors import InvalidValueError, UnitError, UnknownRegionError, UnknownSectorError
+from features.profile import (
+    PROFILE_COLUMNS,
+    parse_profile,
+    profiles_from_frame,
+    profiles_to_frame,
+)
+from features.regions import Country
+from features.sectors import Sector
+from features.units import Carrier
+
+
+def base(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "factory_id": "f-1",
+        "country": "CN",
+        "region": "Jiangsu",
+        "sector": "machinery",
+        "reporting_year": 2023,
+        "electricity_kwh": 1_000_000.0,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_region_names_in_english_or_chinese_resolve_to_province_and_grid() -> None:
+    p = parse_profile(base(region="广东"))
+    assert p.region == "Guangdong"
+    assert p.grid == "South China (China Southern) grid"
+    assert parse_profile(base(region="inner mongolia")).grid == "North China grid"
+    us = parse_profile(base(country="us", region="oh"))
+    assert (us.country, us.region, us.grid) == (Country.US, "OH", None)
+
+
+def test_sector_is_derived_from_naics_when_omitted() -> None:
+    data = base(naics_code="331110")
+    del data["sector"]
+    assert parse_profile(data).sector == Sector.STEEL
+
+
+def test_energy_in_other_units_is_converted_and_added() -> None:
+    p = parse_profile(
+        base(
+            energy_use=[
+                {"carrier": "natural_gas", "value": 1_000_000, "unit": "Nm3"},
+                {"carrier": "electricity", "value": 2, "unit": "GWh"},
+            ],
+            electricity_kwh=0.0,
+        )
+    )
+    assert p.energy(Carrier.NATURAL_GAS) == pytest.approx(38_931.0)
+    assert p.energy(Carrier.ELECTRICITY) == pytest.approx(2_000_000.0)
+    canonical = p.canonical()
+    assert canonical.natural_gas_gj == pytest.approx(38_931.0)
+    assert canonical.energy_use == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "field", "allowed_fragment"),
+    [
+        ({"electricity_kwh": -5.0}, InvalidValueError, "electricity_kwh", ">= 0"),
+        ({"coal_gj": float("nan")}, InvalidValueError, "coal_gj", "finite"),
+        ({"natural_gas_gj": float("inf")}, InvalidValueError, "natural_gas_gj", "finite"),
+        ({"sector": "toys"}, UnknownSectorError, "sector", "petrochemicals_chemicals"),
+        ({"region": "Atlantis"}, UnknownRegionError, "region", "Zhejiang"),
+        ({"country": "US", "region": "XX"}, UnknownRegionError, "region", "WY"),
+        ({"country": "FR"}, InvalidValueError, "country", "CN, US"),
+        ({"reporting_year": 1850}, InvalidValueError, "reporting_year", "1980"),
+        ({"operating_hours_per_year": 9000}, InvalidValueError, "operating_hours", "8784"),
+        ({"naics_code": "abc"}, UnknownSectorError, "naics_code", "digits"),
+        ({"colour": "red"}, InvalidValueError, "colour", "electricity_kwh"),
+        ({"measures_in_place": ["teleportation"]}, InvalidValueError, "measures_in_place[0]",
+         "rooftop_pv"),
+        ({"energy_use": [{"carrier": "coal", "value": 5, "unit": "Nm3"}]}, UnitError,
+         "energy_use[0].unit", "tce"),
+        ({"energy_use": [{"carrier": "coal", "value": -5, "unit": "t"}]}, InvalidValueError,
+         "energy_use[0].value", ">= 0"),
+        ({"energy_use": [{"carrier": "electricity", "value": 5, "unit": "kWh"}]},
+         InvalidValueError, "energy_use[0].carrier", "electricity_kwh"),
+        ({"green_certificates_kwh": 2_000_000.0}, InvalidValueError, "green_certificates_kwh",
+         "at most the grid electricity"),
+    ],
+)  # fmt: skip
+def test_bad_profiles_raise_typed_errors_naming_field_value_and_allowed(
+    overrides: dict[str, Any], error: type[Exception], field: str, allowed_fragment: str
+) -> None:
+    with pytest.raises(error) as info:
+        parse_profile(base(**overrides))
+    exc = info.value
+    assert isinstance(exc, InvalidValueError)
+    assert field in exc.field
+    assert allowed_fragment in exc.allowed
+    assert "invalid value" in str(exc)
+
+
+def test_frame_round_trip_keeps_every_value() -> None:
+    p = parse_profile(
+        base(
+            naics_code="336390",
+            sector="automotive",
+            employees=120,
+            annual_revenue=5e7,
+            roof_area_available_m2=3000,
+            measures_in_place=["led_lighting", "rooftop_pv"],
+            energy_use=[{"carrier": "diesel", "value": 10, "unit": "t"}],
+        )
+    )
+    frame = profiles_to_frame([p])
+    assert list(frame.columns) == list(PROFILE_COLUMNS)
+    assert frame.loc[0, "diesel_gj"] == pytest.approx(426.52)
+    assert frame.loc[0, "grid"] == "East China grid"
+    back, rejected = profiles_from_frame(frame)
+    assert rejected == []
+    assert back[0] == p.canonical()
+
+
+def test_frame_rows_with_errors_are_reported_with_row_numbers_not_dropped() -> None:
+    good = profiles_to_frame([parse_profile(base())])
+    frame = pd.concat([good, good, good], ignore_index=True)
+    frame.loc[1, "electricity_kwh"] = -1.0
+    frame.loc[2, "sector"] = "unknown-sector"
+    profiles, rejected = profiles_from_frame(frame)
+    assert len(profiles) == 1
+    assert [(row, exc.field) for row, exc in rejected] == [(1, "electricity_kwh"), (2, "sector")]
+
+
+def test_frame_with_unknown_column_is_one_clear_error() -> None:
+    frame = profiles_to_frame([parse_profile(base())]).assign(power_kw=1.0)
+    with pytest.raises(InvalidValueError, match="power_kw"):
+        profiles_from_frame(frame)
