@@ -27,6 +27,8 @@ from features.units import PROFILE_FIELD, Carrier, to_canonical
 Currency = Literal["CNY", "USD", "EUR"]
 HOURS_PER_YEAR_MAX = 8784  # leap year
 _NON_NEGATIVE_FIELDS = (
+    "electricity_cost_per_year",
+    "fuel_cost_per_year",
     "onsite_renewable_kwh",
     "green_electricity_contract_kwh",
     "green_certificates_kwh",
@@ -84,6 +86,12 @@ class FactoryProfile(BaseModel):
     purchased_heat_gj: float = Field(default=0.0, description="Purchased steam/heat, GJ/yr.")
     biomass_gj: float = Field(default=0.0, description="Biomass fuels, GJ (LHV)/yr.")
     other_fuel_gj: float = Field(default=0.0, description="Other fossil fuels, GJ (LHV)/yr.")
+    electricity_cost_per_year: float | None = Field(
+        default=None, description="Electricity bill incl. demand charges, revenue_currency/yr."
+    )
+    fuel_cost_per_year: float | None = Field(
+        default=None, description="Fuel and purchased heat bills, revenue_currency/yr."
+    )
     energy_use: list[EnergyQuantity] = Field(
         default_factory=list,
         description="Energy in other units; converted and added to the canonical fields. A carrier "
@@ -251,6 +259,8 @@ PROFILE_COLUMNS: dict[str, str] = {
         name: ("kWh/yr" if c == Carrier.ELECTRICITY else "GJ/yr")
         for c, name in PROFILE_FIELD.items()
     },
+    "electricity_cost_per_year": "currency units/yr",
+    "fuel_cost_per_year": "currency units/yr",
     "onsite_renewable_kwh": "kWh/yr",
     "green_electricity_contract_kwh": "kWh/yr",
     "green_certificates_kwh": "kWh/yr",
@@ -276,7 +286,7 @@ def profiles_to_frame(profiles: Iterable[FactoryProfile]) -> pd.DataFrame:
 def profiles_from_frame(
     frame: pd.DataFrame,
 ) -> tuple[list[FactoryProfile], list[tuple[int, InvalidValueError]]]:
-    """Validate each row of ``frame`` into a profile.
+    """Validate each row of ``frame`` into a profile (``x_*`` source columns are ignored).
 
     Returns
     -------
@@ -284,14 +294,18 @@ def profiles_from_frame(
         The valid profiles, and ``(row number, error)`` for every rejected row; nothing is
         dropped silently.
     """
-    unknown = [c for c in frame.columns if c not in PROFILE_COLUMNS]
+    unknown = [c for c in frame.columns if c not in PROFILE_COLUMNS and not c.startswith("x_")]
     if unknown:
         raise InvalidValueError("columns", unknown, list(PROFILE_COLUMNS))
     profiles: list[FactoryProfile] = []
     rejected: list[tuple[int, InvalidValueError]] = []
     records: Sequence[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     for i, record in enumerate(records):
-        values = {k: v for k, v in record.items() if k != "grid" and not _is_missing(v)}
+        values = {
+            k: v
+            for k, v in record.items()
+            if k != "grid" and not k.startswith("x_") and not _is_missing(v)
+        }
         measures = values.get("measures_in_place")
         values["measures_in_place"] = tuple(m for m in str(measures or "").split(";") if m)
         try:

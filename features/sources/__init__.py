@@ -1,0 +1,57 @@
+"""Data sources behind one interface: :func:`load_dataset` returns factories, outcomes, ground
+truth (generated data only) and a report, whatever the source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from features.emission_factors import FactorTable, load_eia_state_intensity
+from features.errors import InvalidValueError
+from features.sources.files import read_files
+from features.sources.iac import read_iac
+from features.sources.schema import DataReport, Dataset
+from features.sources.synthetic import SyntheticConfig, generate
+
+SourceName = Literal["synthetic", "iac", "files"]
+SOURCES: tuple[str, ...] = ("synthetic", "iac", "files")
+
+__all__ = ["SOURCES", "DataReport", "Dataset", "SyntheticConfig", "load_dataset"]
+
+
+def load_dataset(
+    source: str,
+    path: str | Path | None = None,
+    *,
+    assess_path: str | Path | None = None,
+    eia_state_factors: str | Path | None = None,
+    synthetic: SyntheticConfig | None = None,
+) -> Dataset:
+    """Load training tables from ``source``.
+
+    Parameters
+    ----------
+    source
+        ``"synthetic"`` (generated, the default data), ``"iac"`` (a DOE IAC release at ``path``)
+        or ``"files"`` (a folder with factories/outcomes[/truth] CSV or Parquet files).
+    path
+        Required for ``iac`` and ``files``.
+    assess_path
+        IAC only: the ASSESS table, when it is not next to the RECC table.
+    eia_state_factors
+        EIA state-by-year grid intensity CSV, for year-matched US grid factors.
+    synthetic
+        Size and seed of generated data.
+    """
+    table = FactorTable.default()
+    if eia_state_factors is not None:
+        table = table.extended(load_eia_state_intensity(eia_state_factors))
+    if source == "synthetic":
+        return generate(synthetic, table)
+    if source not in SOURCES:
+        raise InvalidValueError("source", source, SOURCES)
+    if path is None:
+        raise InvalidValueError("path", None, f"a path for source {source!r}")
+    if source == "iac":
+        return read_iac(path, assess_path=assess_path, table=table)
+    return read_files(path, table=table)

@@ -1,0 +1,210 @@
+"""The user's own tables: ``factories``, ``outcomes`` and optionally ``truth`` as CSV or Parquet.
+
+Schema: docs/data-format.md. A file with an unknown or missing required column is one clear
+error naming it. Every bad row is rejected with its row number, column and reason in the report;
+nothing is dropped silently. Outcomes of rejected or unknown factories are rejected too.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.catalogue import Catalogue
+from features.emission_factors import FactorTable
+from features.errors import InvalidValueError
+from features.profile import PROFILE_COLUMNS, profiles_from_frame
+from features.regions import Country
+from features.sources.schema import (
+    IMPLEMENTATION_STATUSES,
+    OUTCOME_COLUMNS,
+    SAVED_COLUMN,
+    TRUTH_COLUMNS,
+    DataReport,
+    Dataset,
+    fingerprint,
+    implemented_from_status,
+    rejection_frame,
+)
+from features.units import Carrier
+
+FACTORY_REQUIRED = ("factory_id", "country", "region", "reporting_year")
+OUTCOME_REQUIRED = ("outcome_id", "factory_id", "year", "implementation_status")
+_NUMERIC_OUTCOME = (
+    *SAVED_COLUMN.values(),
+    "demand_kw_months_saved",
+    "tco2e_saved",
+    "cost_savings_per_year",
+    "implementation_cost",
+)
+
+
+def _read(directory: Path, name: str, required: bool) -> pd.DataFrame | None:
+    for suffix in (".parquet", ".csv", ".csv.gz"):
+        path = directory / f"{name}{suffix}"
+        if path.exists():
+            if suffix == ".parquet":
+                return pd.read_parquet(path)
+            return pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False)
+    if required:
+        raise InvalidValueError(
+            "path", str(directory / name), f"{name}.parquet, {name}.csv or {name}.csv.gz"
+        )
+    return None
+
+
+def _check_columns(
+    frame: pd.DataFrame, allowed: list[str], required: tuple[str, ...], table: str
+) -> None:
+    unknown = [c for c in frame.columns if c not in allowed and not str(c).startswith("x_")]
+    if unknown:
+        raise InvalidValueError(f"{table} column", unknown[0], [*allowed, "x_* (extra)"])
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InvalidValueError(f"{table} column", missing[0], f"required: {list(required)}")
+
+
+def read_files(
+    directory: str | Path,
+    table: FactorTable | None = None,
+    catalogue: Catalogue | None = None,
+) -> Dataset:
+    """Read and validate ``factories``/``outcomes``/``truth`` tables from ``directory``."""
+    directory = Path(directory)
+    table = table or FactorTable.default()
+    catalogue = catalogue or Catalogue.default()
+    factories_in = _read(directory, "factories", required=True)
+    outcomes_in = _read(directory, "outcomes", required=True)
+    truth = _read(directory, "truth", required=False)
+    if factories_in is None or outcomes_in is None:  # unreachable: required=True raises
+        raise InvalidValueError("path", str(directory), "factories and outcomes tables")
+    _check_columns(factories_in, list(PROFILE_COLUMNS), FACTORY_REQUIRED, "factories")
+    _check_columns(outcomes_in, list(OUTCOME_COLUMNS), OUTCOME_REQUIRED, "outcomes")
+    if truth is not None:
+        _check_columns(truth, list(TRUTH_COLUMNS), ("factory_id", "measure_id"), "truth")
+
+    rejected: list[tuple[str, int, str, str, str]] = []
+    profiles, bad = profiles_from_frame(factories_in)
+    bad_rows = {row for row, _ in bad}
+    for row, exc in bad:
+        fid = str(factories_in.iloc[row].get("factory_id", ""))
+        rejected.append(("factories", row, fid, exc.field, str(exc)))
+    good = [i for i in range(len(factories_in)) if i not in bad_rows]
+    factories = factories_in.iloc[good].reset_index(drop=True)
+    # Store the validated, canonical values (energy_use folded in, names normalised).
+    for column in ("country", "region", "sector"):
+        factories[column] = [getattr(p, column) for p in profiles]
+        factories[column] = factories[column].astype(str)
+    factories["grid"] = [p.grid for p in profiles]
+
+    outcomes = _validate_outcomes(outcomes_in, factories, catalogue, rejected)
+    if "tco2e_saved" not in outcomes_in.columns:
+        outcomes["tco2e_saved"] = _tco2e(outcomes, factories, table)
+    report = DataReport(
+        source="files",
+        detail=str(directory),
+        rows_in={"factories": len(factories_in), "outcomes": len(outcomes_in)},
+        rows_used={"factories": len(factories), "outcomes": len(outcomes)},
+        rejected=rejection_frame(rejected),
+        notes=[] if truth is None else [f"truth table: {len(truth):,} rows"],
+    )
+    report.check_balance()
+    report.fingerprint = fingerprint(factories, outcomes, truth)
+    return Dataset(factories=factories, outcomes=outcomes, truth=truth, report=report)
+
+
+def _validate_outcomes(
+    outcomes: pd.DataFrame,
+    factories: pd.DataFrame,
+    catalogue: Catalogue,
+    rejected: list[tuple[str, int, str, str, str]],
+) -> pd.DataFrame:
+    frame = outcomes.copy()
+    for column in OUTCOME_COLUMNS:
+        if column not in frame:
+            default: object = {"currency": "USD", "streams_complete": True}.get(column, np.nan)
+            frame[column] = default  # type: ignore[call-overload]  # scalar broadcast
+    known_factories = set(factories["factory_id"].astype(str))
+    seen: set[str] = set()
+    keep = np.ones(len(frame), dtype=bool)
+    records: list[dict[str, object]] = frame.to_dict("records")  # type: ignore[assignment]
+    for row, record in enumerate(records):
+        oid = "" if _missing(record["outcome_id"]) else str(record["outcome_id"])
+        problem = _outcome_problem(record, oid, seen, known_factories, catalogue)
+        if problem is not None:
+            rejected.append(("outcomes", row, oid, problem[0], problem[1]))
+            keep[row] = False
+        else:
+            seen.add(oid)
+    frame = frame[keep].reset_index(drop=True)
+    frame["implemented"] = implemented_from_status(frame["implementation_status"])
+    group = frame["measure_group"].astype(object)
+    frame["measure_group"] = group.where(
+        group.notna(), frame["measure_id"].map(lambda m: catalogue[m].family.value)
+    )
+    extra = [str(c) for c in frame.columns if str(c).startswith("x_")]
+    return frame[[*OUTCOME_COLUMNS, *extra]]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _outcome_problem(
+    record: dict[str, object],
+    oid: str,
+    seen: set[str],
+    known_factories: set[str],
+    catalogue: Catalogue,
+) -> tuple[str, str] | None:
+    if not oid:
+        return "outcome_id", "missing outcome_id"
+    if oid in seen:
+        return "outcome_id", f"duplicate outcome_id {oid!r}"
+    if str(record["factory_id"]) not in known_factories:
+        return "factory_id", f"factory {record['factory_id']!r} not among the accepted factories"
+    measure = record["measure_id"]
+    if not _missing(measure) and str(measure) not in catalogue.measures:
+        return "measure_id", f"{measure!r} is not a catalogue measure (see GET /v1/measures)"
+    if _missing(measure) and _missing(record["measure_group"]):
+        return "measure_group", "measure_id or measure_group is required"
+    status = record["implementation_status"]
+    if status not in IMPLEMENTATION_STATUSES:
+        return "implementation_status", f"{status!r} not one of {list(IMPLEMENTATION_STATUSES)}"
+    year = record["year"]
+    if _missing(year) or not isinstance(year, int | float | np.integer) or not 1980 <= year <= 2100:
+        return "year", f"{year!r} is not a year between 1980 and 2100"
+    for column in _NUMERIC_OUTCOME:
+        value = record[column]
+        if _missing(value):
+            continue
+        if not isinstance(value, int | float | np.number) or not math.isfinite(float(value)):
+            return column, f"{value!r} is not a finite number"
+    cost = record["implementation_cost"]
+    if not _missing(cost) and float(cost) < 0:  # type: ignore[arg-type]
+        return "implementation_cost", f"{cost!r} is negative; allowed >= 0"
+    return None
+
+
+def _tco2e(outcomes: pd.DataFrame, factories: pd.DataFrame, table: FactorTable) -> pd.Series:
+    info = factories.set_index("factory_id")[["country", "region", "reporting_year"]]
+    total = pd.Series(0.0, index=outcomes.index)
+    cache: dict[tuple[str, str, str, int], float] = {}
+    for carrier in Carrier:
+        column = outcomes[SAVED_COLUMN[carrier]].astype(float).fillna(0.0)
+        if not (column != 0).any():
+            continue
+        factors = []
+        for fid, year in zip(outcomes["factory_id"], outcomes["year"], strict=True):
+            country, region, _ = info.loc[fid]
+            key = (carrier.value, country, region, int(year))
+            if key not in cache:
+                cache[key] = table.resolve(
+                    carrier, Country(country), region, int(year)
+                ).kgco2e_per_unit
+            factors.append(cache[key])
+        total += column * np.array(factors) / 1000
+    return total

@@ -1,0 +1,740 @@
+"""Generated factories and measure outcomes with a known ground truth (the embedded default).
+
+Everything is drawn from one seeded ``numpy.random.Generator`` in a fixed order, so a seed
+always gives the same tables. See ``docs/synthetic-data.md`` for how the parameters were derived.
+
+The story the data tell:
+
+1. Factories: sector, province, size and energy mix are drawn from distributions calibrated to
+   the real IAC plants (FY1981-2021; parameters in :data:`SECTOR_STATS`). Chinese factories burn
+   more coal than US ones; that adjustment is stated where it is made.
+2. Each factory has unobserved traits (end-use shares of motors, compressed air, lighting and
+   cooling; the share of fuel used for steam; management quality) that shape the true effect of
+   each measure, so a model sees the effect only through observable features plus noise.
+3. True effect of every applicable physical measure: an energy change per carrier that depends
+   nonlinearly on the factory (drives on motor share and hours, PV on roof area and the province's
+   solar yield, heat recovery on fuel scale and sector, heat pumps on the grid and climate, ...).
+4. A simulated auditor recommends about 7.5 measures per factory (the IAC mean), favouring large
+   savings and the measures auditors recommend often; reported savings and costs carry estimation
+   noise.
+5. Adoption responds to payback and up-front cost, with cost weighing more than annual savings
+   (Anderson & Newell 2004, on IAC data); the intercept is calibrated so that about 48.4% of
+   recommendations with a known outcome are implemented, as in the IAC RECC table.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.catalogue import Catalogue, Family, Measure
+from features.emission_factors import FactorTable
+from features.errors import InvalidValueError
+from features.profile import PROFILE_COLUMNS
+from features.regions import CHINA_PROVINCES, ChinaGrid, Country
+from features.sectors import Sector
+from features.sources.schema import (
+    SAVED_COLUMN,
+    DataReport,
+    Dataset,
+    fingerprint,
+    implemented_from_status,
+)
+from features.units import FOSSIL_FUELS, PROFILE_FIELD, Carrier
+
+
+@dataclass(frozen=True)
+class SectorStats:
+    """Per-sector size and energy statistics of IAC plants (medians of logs unless stated)."""
+
+    iac_share: float  # share of IAC plants
+    kwh_per_employee: float
+    kwh_log_sd: float
+    gas_rate: float  # share of plants using natural gas
+    gas_mmbtu_per_mwh: float  # gas use per MWh of electricity, among gas users
+    gas_log_sd: float
+    coal_rate: float
+    oil_rate: float
+    lpg_rate: float
+    hours: float  # median annual production hours
+    sales_usd_per_employee: float
+    ft2_per_employee: float
+
+
+# Derived from ../shared/data/iac-assess-itac2026 (19,759 plants, FY1981-2021), sector from NAICS
+# or SIC; script in docs/synthetic-data.md. Computing infrastructure has no IAC plants: its values
+# are assumptions (data centres: ~2 GWh per employee, no gas, 8,760 h). Photovoltaics has 7 IAC
+# plants; its values are used as they are.
+SECTOR_STATS: dict[Sector, SectorStats] = {
+    Sector.AUTOMOTIVE: SectorStats(0.0389, 22684, 0.95, 0.90, 2.69, 1.31, 0.001, 0.010, 0.044, 5760, 190693, 700),
+    Sector.BUILDING_MATERIALS: SectorStats(0.0366, 41109, 1.30, 0.82, 10.81, 1.70, 0.031, 0.086, 0.053, 6000, 160000, 1271),
+    Sector.ELECTRONICS_APPLIANCES: SectorStats(0.0676, 15878, 0.89, 0.79, 1.76, 1.35, 0.001, 0.044, 0.045, 4550, 142075, 550),
+    Sector.LIGHT_INDUSTRY: SectorStats(0.4087, 30104, 1.06, 0.80, 3.64, 1.59, 0.004, 0.067, 0.053, 6000, 173372, 890),
+    Sector.LITHIUM_BATTERIES: SectorStats(0.0027, 61127, 0.79, 0.91, 2.73, 0.94, 0.000, 0.056, 0.037, 6036, 140000, 812),
+    Sector.MACHINERY: SectorStats(0.2441, 18493, 0.85, 0.87, 3.67, 1.34, 0.002, 0.048, 0.045, 4680, 150000, 818),
+    Sector.NON_FERROUS_METALS: SectorStats(0.0293, 44503, 0.96, 0.93, 6.51, 1.29, 0.002, 0.040, 0.066, 6120, 166667, 911),
+    Sector.OTHER: SectorStats(0.0353, 56251, 1.73, 0.64, 1.78, 1.60, 0.001, 0.071, 0.042, 8736, 133333, 1727),
+    Sector.PETROCHEMICALS_CHEMICALS: SectorStats(0.0647, 47964, 1.28, 0.84, 6.15, 1.55, 0.003, 0.077, 0.035, 6240, 325983, 1262),
+    Sector.PHOTOVOLTAICS: SectorStats(0.0004, 74060, 0.41, 1.00, 0.31, 1.09, 0.000, 0.000, 0.000, 8688, 243902, 491),
+    Sector.STEEL: SectorStats(0.0265, 55502, 0.99, 0.92, 3.94, 1.23, 0.017, 0.044, 0.046, 5848, 157143, 1098),
+    Sector.TEXTILES: SectorStats(0.0452, 20917, 1.25, 0.80, 4.89, 1.62, 0.022, 0.181, 0.084, 6000, 102941, 800),
+    Sector.COMPUTING_INFRASTRUCTURE: SectorStats(0.0, 2_000_000, 0.80, 0.05, 0.10, 1.00, 0.0, 0.30, 0.0, 8760, 1_500_000, 3000),
+}  # fmt: skip
+#: IAC employees: log-normal, mean of ln 4.78, sd 0.92 (median 122).
+EMPLOYEES_LOG_MEAN, EMPLOYEES_LOG_SD = 4.78, 0.92
+#: Minimum share given to programme sectors that IAC barely covers, so every sector is learnable.
+MIN_SECTOR_SHARE = 0.02
+#: Coal use is far more common in Chinese industry than in IAC plants. Assumption: the chance of
+#: burning coal is raised to at least these values in China (heavy sectors higher).
+CN_COAL_RATE: dict[Sector, float] = {
+    Sector.STEEL: 0.6, Sector.BUILDING_MATERIALS: 0.6, Sector.NON_FERROUS_METALS: 0.4,
+    Sector.PETROCHEMICALS_CHEMICALS: 0.45, Sector.TEXTILES: 0.3, Sector.LIGHT_INDUSTRY: 0.2,
+}  # fmt: skip
+#: Purchased steam/heat (industrial parks): assumption, share of Chinese factories buying it.
+CN_PURCHASED_HEAT_RATE = 0.2
+#: USD -> CNY for sales and prices (2023 average, about 7.08).
+CNY_PER_USD = 7.08
+#: Illustrative Chinese industrial energy prices, CNY per canonical unit (kWh or GJ): electricity
+#: 0.70/kWh; gas 3.5/Nm3 = 90/GJ; coal 1,000/t = 48/GJ; diesel 7.5/L = 210/GJ; fuel oil 4,500/t
+#: = 108/GJ; LPG 6,000/t = 120/GJ; heat 60/GJ; biomass 35/GJ; other fuels 100/GJ.
+PRICE_CNY: dict[Carrier, float] = {
+    Carrier.ELECTRICITY: 0.70, Carrier.NATURAL_GAS: 90.0, Carrier.COAL: 48.0,
+    Carrier.DIESEL: 210.0, Carrier.FUEL_OIL: 108.0, Carrier.LPG: 120.0,
+    Carrier.PURCHASED_HEAT: 60.0, Carrier.BIOMASS: 35.0, Carrier.OTHER_FUEL: 100.0,
+}  # fmt: skip
+#: Illustrative PV specific yield by grid, kWh per kWp per year (China's solar resource zones).
+PV_YIELD: dict[ChinaGrid, float] = {
+    ChinaGrid.NORTHWEST: 1500, ChinaGrid.NORTH: 1350, ChinaGrid.NORTHEAST: 1300,
+    ChinaGrid.EAST: 1100, ChinaGrid.CENTRAL: 1050, ChinaGrid.SOUTH: 1150, ChinaGrid.SOUTHWEST: 950,
+}  # fmt: skip
+#: Heating-season severity by grid (0 mild - 1 severe): lowers heat-pump COP.
+COLD: dict[ChinaGrid, float] = {
+    ChinaGrid.NORTHWEST: 0.9, ChinaGrid.NORTH: 0.8, ChinaGrid.NORTHEAST: 1.0,
+    ChinaGrid.EAST: 0.4, ChinaGrid.CENTRAL: 0.4, ChinaGrid.SOUTH: 0.1, ChinaGrid.SOUTHWEST: 0.3,
+}  # fmt: skip
+#: Illustrative provincial weights (relative industrial output: 3 = largest).
+PROVINCE_WEIGHT: dict[str, float] = {
+    **{p: 1.0 for p in CHINA_PROVINCES},
+    **{p: 3.0 for p in ("Jiangsu", "Guangdong", "Zhejiang", "Shandong")},
+    **{p: 2.0 for p in ("Henan", "Hebei", "Fujian", "Hubei", "Sichuan", "Anhui", "Hunan",
+                        "Shanghai", "Liaoning")},
+}  # fmt: skip
+#: Share of recommendations with status K (unknown), blank (not reported) and P (pending) in the
+#: IAC RECC table (FY1981-2021): 2.1%, 0.5%, 0.25%.
+STATUS_UNKNOWN, STATUS_NOT_REPORTED, STATUS_PENDING = 0.021, 0.005, 0.0025
+#: Target implementation rate I / (I + N) of IAC recommendations, measured 48.4%.
+TARGET_ADOPTION = 0.484
+#: Mean number of recommendations per IAC plant (7.5, sd 2.85).
+RECS_PER_FACTORY = 7.5
+
+_SECTORS = list(Sector)
+_PROVINCES = list(CHINA_PROVINCES)
+
+# End-use shares of electricity by sector (mean of a Beta draw): motors, compressed air,
+# lighting, cooling/HVAC. Assumptions in the spirit of industrial end-use surveys.
+_END_USE: dict[Sector, tuple[float, float, float, float]] = {
+    Sector.AUTOMOTIVE: (0.50, 0.15, 0.08, 0.12), Sector.LITHIUM_BATTERIES: (0.40, 0.08, 0.05, 0.25),
+    Sector.PHOTOVOLTAICS: (0.35, 0.08, 0.05, 0.25), Sector.ELECTRONICS_APPLIANCES: (0.35, 0.12, 0.10, 0.20),
+    Sector.LIGHT_INDUSTRY: (0.50, 0.10, 0.09, 0.15), Sector.MACHINERY: (0.55, 0.15, 0.09, 0.10),
+    Sector.COMPUTING_INFRASTRUCTURE: (0.15, 0.01, 0.02, 0.35), Sector.STEEL: (0.45, 0.08, 0.05, 0.06),
+    Sector.NON_FERROUS_METALS: (0.45, 0.08, 0.05, 0.06), Sector.PETROCHEMICALS_CHEMICALS: (0.60, 0.08, 0.04, 0.10),
+    Sector.BUILDING_MATERIALS: (0.55, 0.08, 0.05, 0.05), Sector.TEXTILES: (0.55, 0.10, 0.08, 0.12),
+    Sector.OTHER: (0.50, 0.10, 0.08, 0.12),
+}  # fmt: skip
+# Share of fuel used to raise steam/hot water (rest: direct-fired process heat).
+_STEAM_SHARE: dict[Sector, float] = {
+    Sector.PETROCHEMICALS_CHEMICALS: 0.8, Sector.TEXTILES: 0.8, Sector.LIGHT_INDUSTRY: 0.7,
+    Sector.BUILDING_MATERIALS: 0.15, Sector.STEEL: 0.2, Sector.NON_FERROUS_METALS: 0.3,
+    Sector.MACHINERY: 0.4, Sector.AUTOMOTIVE: 0.5, Sector.ELECTRONICS_APPLIANCES: 0.6,
+    Sector.LITHIUM_BATTERIES: 0.6, Sector.PHOTOVOLTAICS: 0.6, Sector.COMPUTING_INFRASTRUCTURE: 0.9,
+    Sector.OTHER: 0.5,
+}  # fmt: skip
+_HEAVY = {Sector.STEEL, Sector.BUILDING_MATERIALS, Sector.NON_FERROUS_METALS,
+          Sector.PETROCHEMICALS_CHEMICALS}  # fmt: skip
+
+# Measure effect specification: (electric end use or None, fraction of it saved,
+# fuel use ("steam", "direct", "all" or None), fraction of it saved, hours exponent,
+# management sensitivity, median payback in years, auditor popularity).
+_SPEC: dict[str, tuple[str | None, float, str | None, float, float, float, float, float]] = {
+    "variable_speed_drives": ("motor", 0.12, None, 0, 0.5, 0.0, 1.8, 1.2),
+    "premium_efficiency_motors": ("motor", 0.04, None, 0, 0.6, 0.0, 3.5, 1.0),
+    "efficient_transmissions": ("motor", 0.025, None, 0, 0.4, 0.0, 1.2, 0.6),
+    "efficient_production_equipment": ("motor", 0.06, None, 0, 0.3, 0.0, 4.0, 0.4),
+    "compressed_air_leak_repair": ("air", 0.15, None, 0, 0.3, 0.8, 0.3, 1.8),
+    "compressed_air_supply_upgrade": ("air", 0.12, None, 0, 0.4, 0.0, 2.0, 1.0),
+    "compressed_air_demand_reduction": ("air", 0.10, None, 0, 0.3, 0.5, 0.8, 0.7),
+    "compressed_air_pressure_reduction": ("air", 0.06, None, 0, 0.2, 0.8, 0.2, 1.2),
+    "led_lighting": ("lighting", 0.50, None, 0, 0.7, 0.0, 2.0, 2.0),
+    "lighting_controls": ("lighting", 0.20, None, 0, -0.3, 0.3, 1.5, 0.8),
+    "daylighting": ("lighting", 0.15, None, 0, -0.5, 0.0, 5.0, 0.2),
+    "lighting_practices": ("lighting", 0.10, None, 0, 0.0, 1.0, 0.3, 0.6),
+    "boiler_economiser": (None, 0, "steam", 0.07, 0.3, 0.0, 2.5, 0.6),
+    "boiler_replacement": (None, 0, "steam", 0.10, 0.2, 0.0, 6.0, 0.3),
+    "steam_trap_management": (None, 0, "steam", 0.05, 0.2, 0.8, 0.8, 0.6),
+    "condensate_recovery": (None, 0, "steam", 0.06, 0.2, 0.3, 2.0, 0.4),
+    "steam_leak_repair": (None, 0, "steam", 0.04, 0.2, 0.8, 0.4, 0.4),
+    "thermal_insulation": (None, 0, "all", 0.04, 0.2, 0.5, 1.2, 1.0),
+    "furnace_efficiency_upgrade": (None, 0, "direct", 0.08, 0.2, 0.3, 2.5, 0.5),
+    "furnace_heat_recovery": (None, 0, "direct", 0.12, 0.3, 0.0, 3.5, 0.4),
+    "waste_heat_recovery": (None, 0, "all", 0.10, 0.3, 0.0, 3.0, 0.8),
+    "efficient_process_heating": ("process", 0.03, "direct", 0.06, 0.2, 0.0, 3.0, 0.4),
+    "drying_efficiency": ("process", 0.03, "all", 0.08, 0.2, 0.3, 2.5, 0.3),
+    "textile_wet_processing": ("process", 0.03, "steam", 0.12, 0.2, 0.0, 3.0, 0.5),
+    "process_redesign": ("process", 0.04, "all", 0.04, 0.2, 0.3, 3.5, 0.3),
+    "cooling_system_efficiency": ("cooling", 0.18, None, 0, 0.4, 0.3, 3.0, 0.8),
+    "hvac_efficiency": ("cooling", 0.15, "steam", 0.02, 0.3, 0.0, 4.0, 0.6),
+    "building_envelope": ("cooling", 0.06, "steam", 0.02, 0.0, 0.0, 6.0, 0.4),
+    "data_centre_cooling_and_airflow": ("cooling", 0.25, None, 0, 0.2, 0.5, 1.5, 1.5),
+    "power_distribution_efficiency": ("all", 0.010, None, 0, 0.3, 0.0, 5.0, 0.3),
+    "power_factor_correction": ("all", 0.004, None, 0, 0.2, 0.0, 2.0, 0.5),
+    "thermal_energy_storage": ("cooling", 0.02, None, 0, 0.0, 0.0, 6.0, 0.2),
+    "energy_management_system": ("all", 0.03, "all", 0.03, 0.0, 1.5, 1.5, 0.4),
+    "sub_metering": ("all", 0.015, "all", 0.01, 0.0, 1.2, 2.0, 0.3),
+    "load_scheduling": ("all", 0.008, None, 0, 0.3, 0.8, 0.5, 0.7),
+    "equipment_shutdown": ("all", 0.03, "all", 0.02, -0.5, 1.5, 0.3, 1.0),
+    "maintenance_programme": ("motor", 0.03, "all", 0.02, 0.2, 1.2, 0.8, 0.6),
+    "setpoint_optimisation": ("process", 0.02, "all", 0.03, 0.0, 1.2, 0.3, 0.5),
+    "combustion_optimisation": (None, 0, "all", 0.04, 0.0, 1.2, 0.5, 0.8),
+    "steam_system_optimisation": (None, 0, "steam", 0.04, 0.0, 1.2, 0.6, 0.5),
+    "hvac_scheduling_and_setpoints": ("cooling", 0.10, "steam", 0.02, -0.3, 1.0, 0.4, 0.7),
+    "fleet_and_logistics": (None, 0, None, 0, 0.0, 0.8, 1.0, 0.2),
+}
+# Structural measures have their own rules in _structural(); payback and popularity here.
+_STRUCTURAL: dict[str, tuple[float, float]] = {
+    "rooftop_pv": (6.0, 0.6),
+    "solar_thermal": (7.0, 0.15),
+    "onsite_wind_and_hydro": (9.0, 0.05),
+    "green_microgrid_storage": (8.0, 0.15),
+    "hydrogen_fuel_cell": (10.0, 0.03),
+    "fuel_switch_to_natural_gas": (4.0, 0.5),
+    "biomass_and_waste_fuels": (5.0, 0.15),
+    "electric_to_fuel_substitution": (3.0, 0.15),
+    "combined_heat_and_power": (5.5, 0.15),
+    "process_electrification": (5.0, 0.3),
+    "heat_pumps": (4.5, 0.4),
+}
+# Chance that a factory already has the measure in place.
+_IN_PLACE = {"led_lighting": 0.35, "variable_speed_drives": 0.2, "rooftop_pv": 0.1,
+             "energy_management_system": 0.15, "compressed_air_leak_repair": 0.1}  # fmt: skip
+_DEFAULT_IN_PLACE = 0.05
+
+
+def _stable_seed(name: str) -> int:
+    return zlib.crc32(name.encode())
+
+
+class _Factories:
+    """Arrays describing the generated factories (observed and latent)."""
+
+    def __init__(self, n: int, rng: np.random.Generator, years: tuple[int, int]) -> None:
+        weights = np.array(
+            [max(SECTOR_STATS[s].iac_share, MIN_SECTOR_SHARE) for s in _SECTORS], dtype=float
+        )
+        self.sector = rng.choice(len(_SECTORS), size=n, p=weights / weights.sum())
+        pw = np.array([PROVINCE_WEIGHT[p] for p in _PROVINCES])
+        self.province = rng.choice(len(_PROVINCES), size=n, p=pw / pw.sum())
+        self.year = rng.integers(years[0], years[1] + 1, size=n)
+        stats = [SECTOR_STATS[_SECTORS[i]] for i in range(len(_SECTORS))]
+
+        def per_sector(attr: str) -> np.ndarray:
+            return np.array([getattr(s, attr) for s in stats])[self.sector]
+
+        self.employees = np.maximum(
+            np.round(np.exp(rng.normal(EMPLOYEES_LOG_MEAN, EMPLOYEES_LOG_SD, n))), 5
+        )
+        self.electricity = (
+            self.employees
+            * per_sector("kwh_per_employee")
+            * np.exp(rng.normal(0, 1, n) * per_sector("kwh_log_sd") * 0.8)
+        )
+        mwh = self.electricity / 1000
+        uses_gas = rng.random(n) < per_sector("gas_rate")
+        gas_mmbtu = (
+            mwh
+            * per_sector("gas_mmbtu_per_mwh")
+            * np.exp(rng.normal(0, 1, n) * per_sector("gas_log_sd") * 0.8)
+        )
+        self.energy: dict[Carrier, np.ndarray] = {c: np.zeros(n) for c in Carrier}
+        self.energy[Carrier.ELECTRICITY] = self.electricity
+        gas_gj = gas_mmbtu * 1.055056 * 0.9
+        coal_rate = np.maximum(
+            per_sector("coal_rate"),
+            np.array([CN_COAL_RATE.get(s, 0.05) for s in _SECTORS])[self.sector],
+        )
+        uses_coal = rng.random(n) < coal_rate
+        # Coal users burn coal for most of their heat; a heavy plant burns more.
+        heavy = np.isin(self.sector, [_SECTORS.index(s) for s in _HEAVY])
+        coal_gj = np.where(uses_coal, gas_gj * np.where(heavy, 2.5, 1.2) + mwh * 2.0, 0.0)
+        self.energy[Carrier.NATURAL_GAS] = np.where(
+            uses_gas & ~(uses_coal & (rng.random(n) < 0.6)), gas_gj, 0.0
+        )
+        self.energy[Carrier.COAL] = coal_gj
+        uses_oil = rng.random(n) < per_sector("oil_rate")
+        oil_gj = mwh * np.exp(rng.normal(np.log(0.8), 1.0, n))
+        diesel = rng.random(n) < 0.5
+        self.energy[Carrier.DIESEL] = np.where(uses_oil & diesel, oil_gj, 0.0)
+        self.energy[Carrier.FUEL_OIL] = np.where(uses_oil & ~diesel, oil_gj, 0.0)
+        self.energy[Carrier.LPG] = np.where(
+            rng.random(n) < per_sector("lpg_rate"), mwh * np.exp(rng.normal(np.log(0.3), 1.0, n)), 0
+        )
+        self.energy[Carrier.PURCHASED_HEAT] = np.where(
+            rng.random(n) < CN_PURCHASED_HEAT_RATE, mwh * np.exp(rng.normal(np.log(2.0), 0.8, n)), 0
+        )
+        self.hours = np.clip(
+            per_sector("hours") * np.exp(rng.normal(0, 0.3, n)), 1500, 8760
+        ).round()
+        self.revenue_cny = (
+            self.employees * per_sector("sales_usd_per_employee") * CNY_PER_USD
+            * np.exp(rng.normal(0, 0.6, n))
+        )  # fmt: skip
+        self.floor_m2 = (
+            self.employees
+            * per_sector("ft2_per_employee")
+            * 0.092903
+            * np.exp(rng.normal(0, 0.5, n))
+        )
+        self.roof_m2 = self.floor_m2 * rng.uniform(0.0, 0.8, n) * (rng.random(n) < 0.85)
+        # Latent traits.
+        end_use = np.array([_END_USE[s] for s in _SECTORS])[self.sector]
+        self.motor = rng.beta(8 * end_use[:, 0], 8 * (1 - end_use[:, 0]))
+        self.air = rng.beta(6 * end_use[:, 1], 6 * (1 - end_use[:, 1]))
+        self.lighting = rng.beta(5 * end_use[:, 2], 5 * (1 - end_use[:, 2]))
+        self.cooling = rng.beta(5 * end_use[:, 3], 5 * (1 - end_use[:, 3]))
+        steam = np.array([_STEAM_SHARE[s] for s in _SECTORS])[self.sector]
+        self.steam = rng.beta(6 * steam, 6 * (1 - steam))
+        self.management = rng.normal(0, 1, n)  # higher = worse managed, more to gain
+        self.heavy = heavy
+        grid = [CHINA_PROVINCES[p][1] for p in _PROVINCES]
+        self.pv_yield = np.array([PV_YIELD[g] for g in grid])[self.province] * np.where(
+            np.array(_PROVINCES)[self.province] == "Tibet", 1.3, 1.0
+        )
+        self.cold = np.array([COLD[g] for g in grid])[self.province]
+
+
+def _fuel_total(f: _Factories) -> np.ndarray:
+    return sum(
+        (f.energy[c] for c in (*FOSSIL_FUELS, Carrier.PURCHASED_HEAT)), np.zeros_like(f.hours)
+    )
+
+
+def _physical_effect(
+    measure: Measure, f: _Factories, rng: np.random.Generator
+) -> dict[Carrier, np.ndarray]:
+    """True energy saved per carrier (positive = saved) if ``measure`` is applied."""
+    n = len(f.hours)
+    hours_rel = f.hours / 5000
+    spec = _SPEC.get(measure.id)
+    # Heterogeneity of the true effect that no observable explains.
+    het = np.exp(rng.normal(0, 0.25, n))
+    if spec is None:
+        return _structural(measure, f, rng, het)
+    use, e_frac, fuel_use, f_frac, h_exp, mgmt, _, _ = spec
+    mult = het * hours_rel**h_exp * np.exp(0.25 * mgmt * f.management)
+    saved: dict[Carrier, np.ndarray] = {}
+    if use is not None:
+        share = {
+            "motor": f.motor, "air": f.air, "lighting": f.lighting, "cooling": f.cooling,
+            "process": 1 - f.motor - f.air - f.lighting - f.cooling, "all": np.ones(n),
+        }[use]  # fmt: skip
+        saved[Carrier.ELECTRICITY] = (
+            np.clip(e_frac * mult, 0, 0.8) * np.clip(share, 0, 1) * f.electricity
+        )
+    if fuel_use is not None:
+        fuel_share = {"steam": f.steam, "direct": 1 - f.steam, "all": np.ones(n)}[fuel_use]
+        frac = np.clip(f_frac * mult, 0, 0.6) * fuel_share
+        if measure.id in ("waste_heat_recovery", "furnace_heat_recovery"):
+            # Recovery pays where there is a lot of high-grade heat: scale and heavy sectors.
+            scale = 1 / (1 + np.exp(-(np.log1p(_fuel_total(f)) - np.log(20_000))))
+            frac = frac * (0.3 + 1.4 * scale) * np.where(f.heavy, 1.6, 1.0)
+        for carrier in measure.carriers_reduced:
+            if carrier != Carrier.ELECTRICITY:
+                saved[carrier] = frac * f.energy[carrier]
+    if measure.id == "fleet_and_logistics":
+        for carrier in (Carrier.DIESEL, Carrier.LPG):
+            saved[carrier] = 0.08 * mult * f.energy[carrier]
+    return saved
+
+
+def _structural(
+    measure: Measure, f: _Factories, rng: np.random.Generator, het: np.ndarray
+) -> dict[Carrier, np.ndarray]:
+    n = len(f.hours)
+    elec = f.electricity
+    heat_fuels = (Carrier.NATURAL_GAS, Carrier.COAL, Carrier.FUEL_OIL, Carrier.LPG, Carrier.DIESEL)
+    out: dict[Carrier, np.ndarray] = {}
+    match measure.id:
+        case "rooftop_pv":
+            # ~0.6 of the roof usable, 6 m2 per kWp; self-consumption caps at 70% of use.
+            kwh = f.roof_m2 * 0.6 / 6 * f.pv_yield * het
+            out[Carrier.ELECTRICITY] = np.minimum(kwh, 0.7 * elec)
+        case "solar_thermal":
+            gj = f.roof_m2 * 0.2 * 2.0 * f.pv_yield / 1300 * het  # ~2 GJ/m2/yr of collector
+            for c in heat_fuels:
+                share = f.energy[c] / np.maximum(_fuel_total(f), 1e-9)
+                out[c] = np.minimum(gj * share * f.steam, 0.3 * f.energy[c])
+        case "onsite_wind_and_hydro":
+            # Only sites with a wind or water resource (about one in five) can do it.
+            site = rng.random(n) < 0.2
+            out[Carrier.ELECTRICITY] = 0.03 * elec * het * (0.5 + f.cold) * site
+        case "green_microgrid_storage":
+            out[Carrier.ELECTRICITY] = 0.015 * elec * het * (f.roof_m2 > 0)
+        case "hydrogen_fuel_cell":
+            out[Carrier.ELECTRICITY] = 0.02 * elec * het * f.heavy
+        case "fuel_switch_to_natural_gas":
+            for c in (
+                Carrier.COAL,
+                Carrier.FUEL_OIL,
+                Carrier.DIESEL,
+                Carrier.LPG,
+                Carrier.OTHER_FUEL,
+            ):
+                out[c] = 0.8 * f.energy[c] * np.minimum(het, 1.2)
+            # Gas boilers are a little more efficient than coal ones: 0.9 GJ gas per GJ replaced.
+            out[Carrier.NATURAL_GAS] = -0.9 * sum(out.values(), np.zeros(n))
+        case "biomass_and_waste_fuels":
+            # Needs a local residue or biogas supply (about one in three factories).
+            supply = rng.random(n) < 0.35
+            for c in heat_fuels:
+                out[c] = 0.08 * f.energy[c] * het * supply
+            out[Carrier.BIOMASS] = -1.1 * sum(out.values(), np.zeros(n))
+        case "electric_to_fuel_substitution":
+            out[Carrier.ELECTRICITY] = 0.05 * elec * het
+            out[Carrier.NATURAL_GAS] = -out[Carrier.ELECTRICITY] * 0.0036 / 0.35  # 35% engine
+        case "combined_heat_and_power":
+            # Pays only with long running hours and a heat demand to use the engine's heat.
+            kwh = 0.3 * elec * het * np.clip((f.hours - 4000) / 4760, 0, 1) * f.steam
+            out[Carrier.ELECTRICITY] = kwh
+            heat_gj = kwh * 0.0036 * 1.2
+            out[Carrier.PURCHASED_HEAT] = np.minimum(heat_gj, f.energy[Carrier.PURCHASED_HEAT])
+            # Fuel: 2.8 GJ per GJ of electricity, minus boiler fuel no longer needed.
+            boiler_fuel_saved = (
+                np.minimum(
+                    heat_gj - out[Carrier.PURCHASED_HEAT], f.energy[Carrier.NATURAL_GAS] * f.steam
+                )
+                / 0.85
+            )
+            out[Carrier.NATURAL_GAS] = boiler_fuel_saved - kwh * 0.0036 * 2.8
+        case "process_electrification" | "heat_pumps":
+            if measure.id == "heat_pumps":
+                # Low-temperature heat only; COP falls in cold climates and for heavy industry.
+                share = 0.35 * f.steam * np.where(f.heavy, 0.3, 1.0)
+                efficiency = 3.2 - 1.2 * f.cold  # delivered heat per unit electricity
+            else:
+                share = 0.3 * np.where(f.heavy, 0.5, 1.0)
+                efficiency = np.full(n, 0.95)
+            heat_delivered = np.zeros(n)
+            for c in (*heat_fuels, Carrier.PURCHASED_HEAT):
+                saved = share * f.energy[c] * het
+                out[c] = saved
+                heat_delivered += saved * (1.0 if c == Carrier.PURCHASED_HEAT else 0.85)
+            out[Carrier.ELECTRICITY] = -heat_delivered / 0.0036 / efficiency
+        case _:
+            raise InvalidValueError("measure_id", measure.id, sorted([*_SPEC, *_STRUCTURAL]))
+    return out
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """Size and seed of a generated data set."""
+
+    n_factories: int = 5_000
+    seed: int = 0
+    first_year: int = 2021
+    last_year: int = 2024
+
+
+def generate(config: SyntheticConfig | None = None, table: FactorTable | None = None) -> Dataset:
+    """Generate factories, outcomes and ground truth.
+
+    Parameters
+    ----------
+    config
+        Number of factories, seed and year range.
+    table
+        Emission factors for the tCO2e columns (bundled table by default).
+
+    Returns
+    -------
+    Dataset
+        ``factories`` (profile columns), ``outcomes`` (recommended measures with observed,
+        noisy savings, costs and adoption), ``truth`` (every applicable physical measure with
+        its true effect) and the report.
+    """
+    config = config or SyntheticConfig()
+    if config.n_factories < 1:
+        raise InvalidValueError("n_factories", config.n_factories, ">= 1")
+    started = time.perf_counter()
+    rng = np.random.default_rng(config.seed)
+    table = table or FactorTable.default()
+    catalogue = Catalogue.default()
+    n = config.n_factories
+    f = _Factories(n, rng, (config.first_year, config.last_year))
+    measures = [m for m in catalogue.measures.values() if m.reduction_kind == "physical"]
+
+    # Measures already in place.
+    in_place = {m.id: rng.random(n) < _IN_PLACE.get(m.id, _DEFAULT_IN_PLACE) for m in measures}
+    factory_ids = np.array([f"syn-{config.seed}-{i:06d}" for i in range(n)])
+    factories = _factory_frame(f, factory_ids, in_place, measures)
+
+    # Emission factors per factory (location-based): electricity by province and year.
+    kg_per_unit = _factor_matrix(f, table)
+    price = np.array([PRICE_CNY[c] for c in Carrier])
+
+    carriers = list(Carrier)
+    m_count = len(measures)
+    saved = np.zeros((m_count, len(carriers), n))
+    applicable = np.zeros((m_count, n), dtype=bool)
+    sector_names = np.array([s.value for s in _SECTORS])[f.sector]
+    for j, m in enumerate(measures):
+        effect = _physical_effect(m, f, np.random.default_rng([config.seed, _stable_seed(m.id)]))
+        for carrier, values in effect.items():
+            saved[j, carriers.index(carrier)] = values
+        uses = np.zeros(n, dtype=bool)
+        for c in m.requires_any_carrier or m.carriers_reduced:
+            uses |= f.energy[c] > 0
+        ok_sector = np.isin(sector_names, [s.value for s in m.applicable_sectors])
+        roof_ok = (f.roof_m2 > 0) if m.requires_roof_area else np.ones(n, dtype=bool)
+        applicable[j] = uses & ok_sector & roof_ok & ~in_place[m.id]
+    saved *= applicable[:, None, :]
+    tco2e = np.einsum("mcn,cn->mn", saved, kg_per_unit) / 1000
+    cost_savings = np.einsum("mcn,c->mn", saved, price)
+    gross_value = np.einsum("mcn,c->mn", np.clip(saved, 0, None), price)
+
+    payback_median = np.array(
+        [_SPEC[m.id][6] if m.id in _SPEC else _STRUCTURAL[m.id][0] for m in measures]
+    )
+    popularity = np.array(
+        [_SPEC[m.id][7] if m.id in _SPEC else _STRUCTURAL[m.id][1] for m in measures]
+    )
+    # True capex: gross annual value x payback; larger projects are a little cheaper per unit.
+    size = np.clip(gross_value, 1.0, None)
+    median_size = np.median(size[applicable]) if applicable.any() else 1.0
+    payback_true = (
+        payback_median[:, None]
+        * (size / median_size) ** -0.1
+        * np.exp(rng.normal(0, 0.35, (m_count, n)))
+    )
+    capex = np.where(applicable, gross_value * payback_true + 2000.0, 0.0)
+
+    # Adoption: up-front cost weighs more than annual savings (both in log terms).
+    family_effect = np.array(
+        [
+            {
+                Family.MANAGEMENT_OPTIMISATION: 0.4,
+                Family.TECHNOLOGY_UPGRADE: 0.0,
+                Family.STRUCTURAL_CHANGE: -0.4,
+            }[m.family]
+            for m in measures
+        ]
+    )
+    simple_payback = np.where(cost_savings > 0, capex / np.maximum(cost_savings, 1e-9), 50.0)
+    logit_core = (
+        -0.55 * np.log(capex / 50_000 + 1e-9)
+        + 0.30 * np.log(np.clip(cost_savings, 1.0, None) / 20_000)
+        - 0.25 * np.minimum(simple_payback, 10.0)
+        + family_effect[:, None]
+        - 0.15 * f.management[None, :]
+    )
+
+    # Auditor: recommends measures with large value; about RECS_PER_FACTORY per factory.
+    score = (
+        np.log(np.clip(gross_value, 1.0, None))
+        + np.log(popularity)[:, None]
+        + rng.gumbel(0, 1.0, (m_count, n))
+    )
+    score[~applicable | (gross_value <= 0)] = -np.inf
+    k = np.clip(rng.poisson(RECS_PER_FACTORY, n), 1, 25)
+    order = np.argsort(-score, axis=0)
+    rank = np.empty_like(order)
+    rank[order, np.arange(n)[None, :]] = np.arange(m_count)[:, None]
+    recommended = (rank < k[None, :]) & np.isfinite(score)
+
+    intercept = _calibrate_intercept(logit_core[recommended], TARGET_ADOPTION)
+    p_adopt = 1 / (1 + np.exp(-(intercept + logit_core)))
+
+    outcomes = _outcome_frame(
+        measures, factory_ids, f, saved, tco2e, cost_savings, capex, p_adopt, recommended,
+        price, kg_per_unit, rng,
+    )  # fmt: skip
+    truth = _truth_frame(
+        measures, factory_ids, saved, tco2e, cost_savings, capex, p_adopt, applicable, recommended
+    )
+    report = DataReport(
+        source="synthetic",
+        detail=f"seed={config.seed}, n_factories={n}, years {config.first_year}-{config.last_year}",
+        rows_in={"factories": len(factories), "outcomes": len(outcomes)},
+        rows_used={"factories": len(factories), "outcomes": len(outcomes)},
+        notes=[
+            f"{len(truth):,} applicable (factory, measure) pairs with ground truth",
+            f"adoption intercept {intercept:.3f} calibrated to {TARGET_ADOPTION:.1%} implemented",
+            f"generated in {time.perf_counter() - started:.1f} s",
+        ],
+    )
+    report.fingerprint = fingerprint(factories, outcomes, truth)
+    return Dataset(factories=factories, outcomes=outcomes, truth=truth, report=report)
+
+
+def _calibrate_intercept(logits: np.ndarray, target: float) -> float:
+    low, high = -10.0, 10.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        if (1 / (1 + np.exp(-(mid + logits)))).mean() < target:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def _factor_matrix(f: _Factories, table: FactorTable) -> np.ndarray:
+    """kg CO2e per canonical unit, shape (carriers, factories)."""
+    n = len(f.hours)
+    out = np.zeros((len(Carrier), n))
+    pairs = {(int(p), int(y)) for p, y in zip(f.province, f.year, strict=True)}
+    lookup = {
+        (p, y): table.resolve(Carrier.ELECTRICITY, Country.CN, _PROVINCES[p], y).kgco2e_per_unit
+        for p, y in pairs
+    }
+    out[0] = [lookup[(int(p), int(y))] for p, y in zip(f.province, f.year, strict=True)]
+    for i, carrier in enumerate(Carrier):
+        if carrier != Carrier.ELECTRICITY:
+            out[i] = table.resolve(carrier, Country.CN, "Beijing", 2023).kgco2e_per_unit
+    return out
+
+
+def _factory_frame(
+    f: _Factories, ids: np.ndarray, in_place: dict[str, np.ndarray], measures: list[Measure]
+) -> pd.DataFrame:
+    n = len(ids)
+    provinces = np.array(_PROVINCES)[f.province]
+    grids = np.array([CHINA_PROVINCES[p][1].value for p in _PROVINCES])[f.province]
+    in_place_text = np.full(n, "", dtype=object)
+    for m in measures:
+        mask = in_place[m.id]
+        in_place_text[mask] = np.where(
+            in_place_text[mask] == "", m.id, in_place_text[mask] + ";" + m.id
+        )
+    price = PRICE_CNY
+    fuel_cost = sum(
+        (f.energy[c] * price[c] for c in Carrier if c != Carrier.ELECTRICITY), np.zeros(n)
+    )
+    data: dict[str, object] = {
+        "factory_id": ids,
+        "country": "CN",
+        "region": provinces,
+        "grid": grids,
+        "sector": np.array([s.value for s in _SECTORS])[f.sector],
+        "naics_code": None,
+        "reporting_year": f.year,
+        "employees": f.employees.astype(int),
+        "floor_area_m2": f.floor_m2.round(0),
+        "annual_revenue": f.revenue_cny.round(-3),
+        "revenue_currency": "CNY",
+        "operating_hours_per_year": f.hours,
+        **{PROFILE_FIELD[c]: f.energy[c].round(1) for c in Carrier},
+        "electricity_cost_per_year": (f.electricity * price[Carrier.ELECTRICITY]).round(0),
+        "fuel_cost_per_year": fuel_cost.round(0),
+        "onsite_renewable_kwh": 0.0,
+        "green_electricity_contract_kwh": 0.0,
+        "green_certificates_kwh": 0.0,
+        "roof_area_available_m2": f.roof_m2.round(0),
+        "measures_in_place": in_place_text,
+    }
+    return pd.DataFrame(data, columns=list(PROFILE_COLUMNS))
+
+
+def _outcome_frame(
+    measures: list[Measure],
+    ids: np.ndarray,
+    f: _Factories,
+    saved: np.ndarray,
+    tco2e: np.ndarray,
+    cost_savings: np.ndarray,
+    capex: np.ndarray,
+    p_adopt: np.ndarray,
+    recommended: np.ndarray,
+    price: np.ndarray,
+    kg_per_unit: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    m_idx, f_idx = np.nonzero(recommended)
+    order = np.lexsort((m_idx, f_idx))  # by factory, then measure
+    m_idx, f_idx = m_idx[order], f_idx[order]
+    rows = len(m_idx)
+    # The auditor's estimate: one estimation error per recommendation, applied to all carriers.
+    estimate = np.exp(rng.normal(0, 0.25, rows))
+    observed_saved = saved[m_idx, :, f_idx] * estimate[:, None]
+    observed_capex = capex[m_idx, f_idx] * np.exp(rng.normal(0, 0.35, rows))
+    adopted = rng.random(rows) < p_adopt[m_idx, f_idx]
+    status = np.where(adopted, "implemented", "not_implemented").astype(object)
+    u = rng.random(rows)
+    status[u < STATUS_UNKNOWN] = "unknown"
+    status[(u >= STATUS_UNKNOWN) & (u < STATUS_UNKNOWN + STATUS_NOT_REPORTED)] = "not_reported"
+    pending = (u >= STATUS_UNKNOWN + STATUS_NOT_REPORTED) & (
+        u < STATUS_UNKNOWN + STATUS_NOT_REPORTED + STATUS_PENDING
+    )
+    status[pending] = "pending"
+    implemented = implemented_from_status(pd.Series(status))
+    measure_ids = np.array([m.id for m in measures])
+    families = np.array([m.family.value for m in measures])
+    data: dict[str, object] = {
+        "outcome_id": [f"{ids[i]}-{measure_ids[j]}" for i, j in zip(f_idx, m_idx, strict=True)],
+        "factory_id": ids[f_idx],
+        "measure_id": measure_ids[m_idx],
+        "arc_code": None,
+        "measure_group": families[m_idx],
+        "year": f.year[f_idx],
+        **{SAVED_COLUMN[c]: observed_saved[:, i].round(3) for i, c in enumerate(Carrier)},
+        "demand_kw_months_saved": np.nan,
+        "tco2e_saved": (observed_saved * kg_per_unit[:, f_idx].T).sum(axis=1) / 1000,
+        "cost_savings_per_year": (observed_saved @ price).round(2),
+        "implementation_cost": observed_capex.round(0),
+        "currency": "CNY",
+        "implementation_status": status,
+        "implemented": implemented,
+        "streams_complete": True,
+    }
+    return pd.DataFrame(data)
+
+
+def _truth_frame(
+    measures: list[Measure],
+    ids: np.ndarray,
+    saved: np.ndarray,
+    tco2e: np.ndarray,
+    cost_savings: np.ndarray,
+    capex: np.ndarray,
+    p_adopt: np.ndarray,
+    applicable: np.ndarray,
+    recommended: np.ndarray,
+) -> pd.DataFrame:
+    m_idx, f_idx = np.nonzero(applicable)
+    order = np.lexsort((m_idx, f_idx))
+    m_idx, f_idx = m_idx[order], f_idx[order]
+    # pandas-stubs reject int64 code arrays in from_codes; the call is correct.
+    measure_ids = pd.Categorical.from_codes(m_idx, categories=[m.id for m in measures])  # type: ignore[call-overload]
+    data: dict[str, object] = {
+        "factory_id": pd.Categorical.from_codes(f_idx, categories=list(ids)),  # type: ignore[call-overload]
+        "measure_id": measure_ids,
+        **{
+            f"true_{SAVED_COLUMN[c]}": saved[m_idx, i, f_idx].astype(np.float32)
+            for i, c in enumerate(Carrier)
+        },
+        "true_tco2e_saved": tco2e[m_idx, f_idx],
+        "true_cost_savings_per_year": cost_savings[m_idx, f_idx],
+        "true_implementation_cost": capex[m_idx, f_idx],
+        "true_adoption_probability": p_adopt[m_idx, f_idx],
+        "recommended": recommended[m_idx, f_idx],
+    }
+    return pd.DataFrame(data)
+
+
+def true_top_measures(truth: pd.DataFrame, k: int = 5) -> pd.DataFrame:
+    """The ``k`` measures with the largest true tCO2e saving per factory (ground truth)."""
+    ranked = truth.sort_values(["factory_id", "true_tco2e_saved"], ascending=[True, False])
+    return ranked.groupby("factory_id", observed=True).head(k)[
+        ["factory_id", "measure_id", "true_tco2e_saved"]
+    ]

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.errors import InvalidValueError
+from features.sources import load_dataset
+from features.sources.cli import write_dataset
+from features.sources.synthetic import SyntheticConfig, generate
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("tables")
+    write_dataset(generate(SyntheticConfig(n_factories=200, seed=3)), directory, "csv")
+    return directory
+
+
+def test_round_trip_through_files(tables: Path, tmp_path: Path) -> None:
+    original = generate(SyntheticConfig(n_factories=200, seed=3))
+    data = load_dataset("files", tables)
+    assert data.report.rows_used == {"factories": 200, "outcomes": len(original.outcomes)}
+    assert data.truth is not None
+    pd.testing.assert_series_equal(
+        data.outcomes["tco2e_saved"], original.outcomes["tco2e_saved"], check_exact=False
+    )
+    write_dataset(data, tmp_path, "parquet")
+    again = load_dataset("files", tmp_path)
+    assert again.report.rows_used == data.report.rows_used
+
+
+def test_bad_rows_are_rejected_with_row_column_and_reason(tables: Path, tmp_path: Path) -> None:
+    shutil.copytree(tables, tmp_path, dirs_exist_ok=True)
+    factories = pd.read_csv(tmp_path / "factories.csv")
+    factories.loc[4, "coal_gj"] = -1.0
+    factories.to_csv(tmp_path / "factories.csv", index=False)
+    outcomes = pd.read_csv(tmp_path / "outcomes.csv")
+    victim = factories.loc[4, "factory_id"]
+    n_victim = int((outcomes["factory_id"] == victim).sum())
+    outcomes.loc[0, "implementation_status"] = "done"
+    outcomes.loc[1, "measure_id"] = "perpetual_motion"
+    outcomes.loc[2, "year"] = 1066
+    outcomes.loc[3, "outcome_id"] = outcomes.loc[5, "outcome_id"]
+    outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
+
+    report = load_dataset("files", tmp_path).report
+    report.check_balance()
+    rej = report.rejected.set_index(["table", "row"])
+    assert rej.loc[("factories", 4), "column"] == "coal_gj"
+    assert rej.loc[("outcomes", 0), "column"] == "implementation_status"
+    assert rej.loc[("outcomes", 1), "column"] == "measure_id"
+    assert rej.loc[("outcomes", 2), "column"] == "year"
+    assert "duplicate" in rej.loc[("outcomes", 5), "reason"]
+    assert report.rows_rejected("outcomes") == 4 + n_victim
+
+
+def test_wrong_column_is_one_clear_error(tables: Path, tmp_path: Path) -> None:
+    shutil.copytree(tables, tmp_path, dirs_exist_ok=True)
+    outcomes = pd.read_csv(tmp_path / "outcomes.csv").rename(columns={"year": "yr"})
+    outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
+    with pytest.raises(InvalidValueError, match="outcomes column: invalid value 'yr'"):
+        load_dataset("files", tmp_path)
+
+
+def test_unknown_source_and_missing_path() -> None:
+    with pytest.raises(InvalidValueError, match="synthetic, iac, files"):
+        load_dataset("ftp")
+    with pytest.raises(InvalidValueError, match="path"):
+        load_dataset("files")
+
+
+def test_decarb_data_command(tmp_path: Path) -> None:
+    exe = shutil.which("decarb-data", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    result = subprocess.run(
+        [exe, "--source", "synthetic", "--n-factories", "300", "--seed", "2",
+         "--write", str(tmp_path), "--format", "csv"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "factories: 300 rows in = 300 used + 0 rejected" in result.stdout
+    assert "implementation rate" in result.stdout
+    back = subprocess.run(
+        [exe, "--source", "files", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert back.returncode == 0, back.stderr
+    assert "factories: 300 rows in = 300 used + 0 rejected" in back.stdout
+    bad = subprocess.run([exe, "--source", "iac"], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2
+    assert "path" in bad.stderr
