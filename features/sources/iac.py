@@ -173,12 +173,12 @@ def read_iac(
     catalogue = catalogue or Catalogue.default()
     assess_parts, recc_parts, detail = _discover(Path(path))
     if assess_path is not None:
-        assess_parts = (
-            _discover(Path(assess_path))[1][:1]
-            if Path(assess_path).is_file()
-            else (_discover(Path(assess_path))[0])
-        )
-        detail += f"; ASSESS from {Path(assess_path).name}"
+        assess_file = Path(assess_path)
+        if assess_file.is_file() and not assess_file.suffix.lower().startswith(".xls"):
+            assess_parts = [_read_table(assess_file)]
+        else:
+            assess_parts = _discover(assess_file)[0]
+        detail = f"RECC from {Path(path).name}; ASSESS from {assess_file.name}"
     if not assess_parts:
         raise InvalidValueError("ASSESS", str(path), "a workbook sheet or CSV named ASSESS*")
     if not recc_parts:
