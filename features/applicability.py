@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from features.catalogue import Catalogue, Measure
 from features.profile import FactoryProfile
+from features.units import PROFILE_FIELD, Carrier
 
 
 class Applicability(BaseModel):
@@ -50,3 +55,32 @@ def applicable_measures(
     """Measures of the catalogue that apply to ``profile``, in catalogue order."""
     catalogue = catalogue or Catalogue.default()
     return [m for m in catalogue.measures.values() if applicability(profile, m).applicable]
+
+
+def applicable_matrix(factories: pd.DataFrame, measures: Sequence[Measure]) -> np.ndarray:
+    """Vectorised :func:`applicability` over a factories table: bool array (factories, measures).
+
+    Same rules: sector, a needed carrier in use, roof area where required, not already in place.
+    """
+    n = len(factories)
+    sectors = factories["sector"].astype(str).to_numpy()
+    roof = pd.to_numeric(factories["roof_area_available_m2"], errors="coerce").fillna(0).to_numpy()
+    in_place = [set(str(s).split(";")) for s in factories["measures_in_place"].fillna("")]
+    energy = {
+        c: pd.to_numeric(factories[PROFILE_FIELD[c]], errors="coerce").fillna(0).to_numpy() > 0
+        for c in Carrier
+    }
+    out = np.zeros((n, len(measures)), dtype=bool)
+    for j, m in enumerate(measures):
+        ok = np.isin(sectors, [s.value for s in m.applicable_sectors])
+        needed = m.requires_any_carrier or m.carriers_reduced
+        if needed:
+            uses = np.zeros(n, dtype=bool)
+            for c in needed:
+                uses |= energy[c]
+            ok &= uses
+        if m.requires_roof_area:
+            ok &= roof > 0
+        ok &= np.array([m.id not in s for s in in_place], dtype=bool)
+        out[:, j] = ok
+    return out

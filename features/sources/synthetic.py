@@ -34,6 +34,7 @@ import pandas as pd
 from features.catalogue import Catalogue, Family, Measure
 from features.emission_factors import FactorTable
 from features.errors import InvalidValueError
+from features.prices import PRICES_CNY
 from features.profile import PROFILE_COLUMNS
 from features.regions import CHINA_PROVINCES, ChinaGrid, Country
 from features.sectors import Sector
@@ -98,14 +99,8 @@ CN_COAL_RATE: dict[Sector, float] = {
 CN_PURCHASED_HEAT_RATE = 0.2
 #: USD -> CNY for sales and prices (2023 average, about 7.08).
 CNY_PER_USD = 7.08
-#: Illustrative Chinese industrial energy prices, CNY per canonical unit (kWh or GJ): electricity
-#: 0.70/kWh; gas 3.5/Nm3 = 90/GJ; coal 1,000/t = 48/GJ; diesel 7.5/L = 210/GJ; fuel oil 4,500/t
-#: = 108/GJ; LPG 6,000/t = 120/GJ; heat 60/GJ; biomass 35/GJ; other fuels 100/GJ.
-PRICE_CNY: dict[Carrier, float] = {
-    Carrier.ELECTRICITY: 0.70, Carrier.NATURAL_GAS: 90.0, Carrier.COAL: 48.0,
-    Carrier.DIESEL: 210.0, Carrier.FUEL_OIL: 108.0, Carrier.LPG: 120.0,
-    Carrier.PURCHASED_HEAT: 60.0, Carrier.BIOMASS: 35.0, Carrier.OTHER_FUEL: 100.0,
-}  # fmt: skip
+#: Energy prices: the package defaults for China (features.prices).
+PRICE_CNY = PRICES_CNY
 #: Illustrative PV specific yield by grid, kWh per kWp per year (China's solar resource zones).
 PV_YIELD: dict[ChinaGrid, float] = {
     ChinaGrid.NORTHWEST: 1500, ChinaGrid.NORTH: 1350, ChinaGrid.NORTHEAST: 1300,
