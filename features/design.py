@@ -81,7 +81,9 @@ class DesignSpec:
     """
 
     measure_keys: tuple[str, ...]
-    columns: list[Column] = field(default_factory=lambda: [*_factory_columns(), *_measure_columns()])
+    columns: list[Column] = field(
+        default_factory=lambda: [*_factory_columns(), *_measure_columns()]
+    )
 
     @property
     def names(self) -> list[str]:

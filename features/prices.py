@@ -63,5 +63,6 @@ def price_matrix(factories: pd.DataFrame, currency: str) -> np.ndarray:
     use_elec = np.isfinite(own_elec) & (own_elec > 0)
     out[use_elec, 0] = own_elec[use_elec]
     use_fuel = np.isfinite(own_fuel) & (own_fuel > 0)
-    out[np.ix_(use_fuel, range(1, len(carriers)))] = own_fuel[use_fuel, None]
+    non_electric = np.arange(1, len(carriers))
+    out[np.ix_(use_fuel, non_electric)] = own_fuel[use_fuel, None]
     return out

@@ -70,9 +70,7 @@ def outcome_targets(
         added = np.where(increased, np.clip(-saved, 0, None), 0).sum(axis=1)
         ratio = added / saved_gj
     known = ~np.isnan(saved).any(axis=1) & (addressable > 0) & (saved_gj > 0)
-    log_fraction = np.where(
-        known, np.log(np.clip(fraction, MIN_FRACTION, MAX_FRACTION)), np.nan
-    )
+    log_fraction = np.where(known, np.log(np.clip(fraction, MIN_FRACTION, MAX_FRACTION)), np.nan)
     has_increase = known & increased.any(axis=1) & (added > 0)
     cost = pd.to_numeric(outcomes["implementation_cost"], errors="coerce").to_numpy(float)
     savings = pd.to_numeric(outcomes["cost_savings_per_year"], errors="coerce").to_numpy(float)

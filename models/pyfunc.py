@@ -1,0 +1,132 @@
+"""The bundle as one MLflow pyfunc model, and the one place that loads it back.
+
+The pyfunc takes a DataFrame of factory profiles (the profile columns, strings and numbers only,
+no pandas categories) and returns one row per factory with the recommendations as JSON, so
+``mlflow models serve`` and ``mlflow.pyfunc.load_model`` work on the same artifact as our
+service.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import mlflow.pyfunc
+from mlflow.pyfunc import PythonModel
+import pandas as pd
+from mlflow.models import infer_signature
+
+from features.profile import PROFILE_COLUMNS, profiles_from_frame
+from models.bundle import RecommendationBundle
+from models.schemas import RecommendOptions
+
+MODEL_NAME = "decarb-recommender"
+CHAMPION_ALIAS = "champion"
+BUNDLE_ARTIFACT = "bundle"
+#: Requirements written with the model (explicit: inferring them takes seconds and is noisy).
+PIP_REQUIREMENTS = [
+    "lightgbm==4.7.0",
+    "scikit-learn==1.9.1",
+    "pandas==3.1.1",
+    "numpy==2.4.6",
+    "pydantic==2.14.3",
+    "pyyaml==6.0.3",
+    "mlflow==3.17.2",
+]
+
+
+class RecommenderPyfunc(PythonModel):  # type: ignore[misc]  # mlflow is untyped
+    """MLflow wrapper: profile rows in, recommendation JSON out."""
+
+    def load_context(self, context: Any) -> None:
+        # Any: mlflow's PythonModelContext.
+        with Path(context.artifacts[BUNDLE_ARTIFACT]).open("rb") as f:
+            self.bundle: RecommendationBundle = pickle.load(
+                f
+            )  # our own artifact, written by log_bundle
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        # Any: mlflow passes context and params untyped.
+        frame = pyfunc_input(model_input)
+        for column in _TEXT_COLUMNS:  # "" means missing
+            frame[column] = frame[column].replace("", None)
+        profiles, rejected = profiles_from_frame(frame)
+        options = RecommendOptions(**(params or {}))
+        results = self.bundle.recommend(profiles, options) if profiles else []
+        rows = [{"factory_id": r.factory_id, "result": r.model_dump_json()} for r in results]
+        rows += [
+            {"factory_id": str(frame.iloc[i]["factory_id"]), "result": f'{{"error": "{exc}"}}'}
+            for i, exc in rejected
+        ]
+        return pd.DataFrame(rows, columns=["factory_id", "result"])
+
+
+_TEXT_COLUMNS = (
+    "factory_id", "country", "region", "grid", "sector", "naics_code", "revenue_currency",
+    "measures_in_place",
+)  # fmt: skip
+
+
+def pyfunc_input(factories: pd.DataFrame) -> pd.DataFrame:
+    """Profile columns as the model signature expects them: text as strings ("" for missing),
+    numbers as floats (NaN for missing)."""
+    frame = factories.reindex(columns=list(PROFILE_COLUMNS)).copy()
+    for column in frame.columns:
+        if column in _TEXT_COLUMNS:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
+            frame[column] = frame[column].astype(str)
+        else:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
+
+
+def input_example(factories: pd.DataFrame) -> pd.DataFrame:
+    """One profile row in the signature's types."""
+    return pyfunc_input(factories.head(1))
+
+
+def log_bundle(bundle: RecommendationBundle, factories: pd.DataFrame, workdir: Path) -> Any:
+    """Log the bundle as a pyfunc model in the active run; returns mlflow's ModelInfo."""
+    path = workdir / "bundle.pkl"
+    with path.open("wb") as f:
+        pickle.dump(bundle, f)
+    example = input_example(factories)
+    output = pd.DataFrame({"factory_id": ["x"], "result": ["{}"]})
+    return mlflow.pyfunc.log_model(
+        name="model",
+        python_model=RecommenderPyfunc(),
+        artifacts={BUNDLE_ARTIFACT: str(path)},
+        signature=infer_signature(example, output),
+        input_example=example,
+        pip_requirements=PIP_REQUIREMENTS,
+        code_paths=[str(Path(__file__).resolve().parents[1] / p) for p in ("features", "models")],
+    )
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A bundle loaded from the registry, with where it came from."""
+
+    bundle: RecommendationBundle
+    uri: str
+    version: str | None
+    run_id: str | None
+
+
+def load_bundle(uri: str = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}") -> LoadedModel:
+    """Load a bundle by registry URI (``models:/NAME@alias`` or ``runs:/...``)."""
+    model = mlflow.pyfunc.load_model(uri)
+    wrapper = model.unwrap_python_model()
+    if not isinstance(wrapper, RecommenderPyfunc):
+        raise TypeError(f"{uri} is not a decarb-recommender model")
+    version = None
+    if uri.startswith("models:/") and "@" in uri:
+        name, alias = uri.removeprefix("models:/").split("@", 1)
+        mv = mlflow.MlflowClient().get_model_version_by_alias(name, alias)
+        version = str(mv.version)
+    return LoadedModel(
+        bundle=wrapper.bundle, uri=uri, version=version, run_id=model.metadata.run_id
+    )

@@ -1,0 +1,138 @@
+"""Options and results of a recommendation: the contract of :meth:`RecommendationBundle.recommend`
+(and of the HTTP service, which returns these models)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from features.accounting import Footprint
+from features.units import Carrier
+
+Objective = Literal["most_tco2e", "lowest_cost_per_tco2e", "most_adopted_tco2e"]
+ExplainLevel = Literal["none", "top", "full"]
+
+
+class RecommendOptions(BaseModel):
+    """How to rank and what to return."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    objective: Objective = Field(
+        default="most_tco2e",
+        description="most_tco2e: largest tCO2e/yr avoided; lowest_cost_per_tco2e: cheapest "
+        "abatement first; most_adopted_tco2e: tCO2e/yr x adoption probability.",
+    )
+    top_k: int = Field(default=10, ge=1, le=60, description="Number of measures returned.")
+    capex_budget: float | None = Field(
+        default=None, ge=0, description="Total capital budget, bundle currency; greedy by rank."
+    )
+    discount_rate: float = Field(
+        default=0.08, ge=0, le=0.5, description="For annualising capex, per year (0.08 = 8%)."
+    )
+    explain: ExplainLevel = Field(
+        default="top", description="none, top (top_features per model) or full (all fields)."
+    )
+    top_features: int = Field(default=5, ge=1, le=40)
+
+
+class FeatureContribution(BaseModel):
+    """One profile field's share of a prediction (exact tree SHAP, grouped by field)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str = Field(description="Profile field, or 'measure' for the measure's attributes.")
+    value: str | float | int | None = Field(description="The factory's value of the field.")
+    unit: str
+    contribution: float = Field(description="In the model's output scale (see Explanation).")
+
+
+class Explanation(BaseModel):
+    """Why the models predict what they predict for this factory and measure."""
+
+    model_config = ConfigDict(frozen=True)
+
+    savings_scale: str = "log of the fraction of addressable energy saved"
+    savings_base_value: float
+    savings_prediction: float
+    savings: list[FeatureContribution]
+    adoption_scale: str = "log-odds of adoption"
+    adoption_base_value: float
+    adoption_prediction: float
+    adoption: list[FeatureContribution]
+
+
+class Recommendation(BaseModel):
+    """One ranked measure for one factory. Money in the bundle's currency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rank: int
+    measure_id: str
+    name: str
+    family: str
+    tco2e_avoided: float = Field(description="Median, tCO2e/yr; negative = emissions rise.")
+    tco2e_low: float = Field(description="Lower end of the interval, tCO2e/yr.")
+    tco2e_high: float = Field(description="Upper end of the interval, tCO2e/yr.")
+    energy_saved: dict[Carrier, float] = Field(
+        description="Per carrier, canonical unit per year (kWh; GJ); negative = more used."
+    )
+    cost_savings_per_year: float
+    capex: float
+    payback_years: float | None
+    abatement_cost_per_tco2e: float | None = Field(
+        description="(annualised capex - annual savings) / tCO2e; None when tCO2e <= 0."
+    )
+    adoption_probability: float
+    recommendation_probability: float | None = Field(
+        description="Chance an auditor would recommend it for this factory (applicability)."
+    )
+    portfolio_tco2e_avoided: float = Field(
+        description="tCO2e/yr this measure adds when applied after the ones ranked above it."
+    )
+    explanation: Explanation | None = None
+
+
+class MarketInstrument(BaseModel):
+    """Green electricity or certificates: market-based reductions, listed apart."""
+
+    model_config = ConfigDict(frozen=True)
+
+    measure_id: str
+    name: str
+    reduction_kind: str
+    covers_electricity_kwh: float
+    market_based_tco2e_avoided: float
+    note: str
+
+
+class Pathway(BaseModel):
+    """From today's footprint towards near zero, tCO2e/yr (location-based)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    baseline_tco2e: float
+    portfolio_tco2e_avoided: float
+    after_portfolio_tco2e: float
+    remaining_electricity_kwh: float
+    remaining_electricity_tco2e: float
+    onsite_pv_kwh_potential: float | None
+    green_electricity_could_avoid_tco2e: float
+    remaining_after_green_electricity_tco2e: float
+
+
+class FactoryRecommendations(BaseModel):
+    """Everything returned for one factory."""
+
+    model_config = ConfigDict(frozen=True)
+
+    factory_id: str
+    currency: str
+    footprint: Footprint
+    recommendations: list[Recommendation]
+    market_instruments: list[MarketInstrument]
+    pathway: Pathway
+    candidates_considered: int
+    factor_table_version: str
+    catalogue_version: str

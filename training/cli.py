@@ -1,0 +1,74 @@
+"""``decarb-train``: train, evaluate against baselines, log to MLflow, register and gate the
+champion."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from training.config import TrainConfig, load_config
+from training.pipeline import TrainResult, run_training
+
+app = typer.Typer(add_completion=False, help=__doc__)
+
+KEY_METRICS = (
+    "savings_r2_log", "savings_interval_coverage", "cost_r2_log", "adoption_roc_auc",
+    "baseline_logistic.adoption_roc_auc", "baseline_measure_rate.adoption_roc_auc",
+    "model_tco2e.hit_at_5", "model_tco2e.regret_at_5", "baseline_global_popularity.regret_at_5",
+    "model_applicability.ndcg_at_10", "baseline_global_popularity.ndcg_at_10",
+)  # fmt: skip
+
+
+def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
+    """Run training with console progress; returns the result (used by the CLI and scripts)."""
+    console = console or Console()
+    # MLflow looks up a telemetry host from a background thread unless told not to.
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    with console.status("training") as status:
+        result = run_training(config, progress=status.update)
+    console.print(f"run {result.run_id}  model version {result.model_version}")
+    for name in KEY_METRICS:
+        if name in result.metrics:
+            console.print(f"  {name:45s} {result.metrics[name]:.4f}")
+    verdict = "[green]champion[/green]" if result.promoted else "[yellow]challenger[/yellow]"
+    console.print(f"{verdict}: {result.reason}")
+    console.print("timings: " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))
+    return result
+
+
+@app.command()
+def main(
+    source: Annotated[str | None, typer.Option(help="synthetic, iac or files.")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="IAC release or folder of tables (iac, files).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML config; flags override it.")] = None,
+    assess: Annotated[Path | None, typer.Option(help="IAC: the ASSESS table.")] = None,
+    eia_state_factors: Annotated[Path | None, typer.Option(help="EIA state-year factors.")] = None,
+    n_factories: Annotated[int | None, typer.Option(help="Synthetic: factories.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (data and models).")] = None,
+    n_estimators: Annotated[int | None, typer.Option(help="Boosting rounds.")] = None,
+    learning_rate: Annotated[float | None, typer.Option(help="Boosting learning rate.")] = None,
+    num_leaves: Annotated[int | None, typer.Option(help="Leaves per tree.")] = None,
+    time_holdout_from_year: Annotated[
+        int | None, typer.Option(help="Test = factories from this year on.")
+    ] = None,
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
+    primary_metric: Annotated[str | None, typer.Option(help="Metric of the champion gate.")] = None,
+) -> None:
+    """Train on a source and register the model; it becomes champion only if it beats the
+    current champion on the primary metric on the same held-out data."""
+    overrides: dict[str, object] = {
+        "source": source, "path": str(path) if path else None,
+        "assess_path": str(assess) if assess else None,
+        "eia_state_factors": str(eia_state_factors) if eia_state_factors else None,
+        "n_factories": n_factories, "seed": seed, "n_estimators": n_estimators,
+        "learning_rate": learning_rate, "num_leaves": num_leaves,
+        "time_holdout_from_year": time_holdout_from_year, "tracking_uri": tracking_uri,
+        "primary_metric": primary_metric,
+    }  # fmt: skip
+    train(load_config(config, overrides))

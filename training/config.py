@@ -1,0 +1,69 @@
+"""Training configuration: a pydantic model, loaded from YAML, with CLI overrides on top."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.bundle import BundleConfig
+
+
+class TrainConfig(BaseModel):
+    """Everything a training run depends on; logged to MLflow as params."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["synthetic", "iac", "files"] = "synthetic"
+    path: str | None = Field(default=None, description="IAC release or folder of tables.")
+    assess_path: str | None = None
+    eia_state_factors: str | None = None
+    n_factories: int = Field(default=5000, ge=50)
+    seed: int = 0
+    test_fraction: float = Field(default=0.2, gt=0, lt=0.9)
+    time_holdout_from_year: int | None = Field(
+        default=None, description="Factories from this year on form the test set (time split)."
+    )
+    n_estimators: int = Field(default=300, ge=1)
+    learning_rate: float = Field(default=0.05, gt=0, le=1)
+    num_leaves: int = Field(default=31, ge=2)
+    min_child_samples: int = Field(default=20, ge=1)
+    interval_alpha: float = Field(default=0.2, gt=0, lt=1)
+    primary_metric: str = "savings_r2_log"
+    primary_metric_higher_is_better: bool = True
+    tracking_uri: str | None = Field(
+        default=None, description="MLflow store; MLFLOW_TRACKING_URI, else sqlite:///mlflow.db."
+    )
+    experiment: str = "decarb-recommender"
+    model_name: str = "decarb-recommender"
+    register_model: bool = True
+
+    def bundle_config(self) -> BundleConfig:
+        return BundleConfig(
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            interval_alpha=self.interval_alpha,
+            random_state=self.seed,
+        )
+
+    def resolved_tracking_uri(self) -> str:
+        """Explicit setting, else the MLFLOW_TRACKING_URI environment variable, else a SQLite
+        store in the working directory."""
+        return self.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
+
+
+def load_config(path: str | Path | None, overrides: dict[str, object]) -> TrainConfig:
+    """Read a YAML config (optional) and apply non-None overrides."""
+    data: dict[str, object] = {}
+    if path is not None:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path}: the config must be a mapping")
+        data.update(loaded)
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig.model_validate(data)

@@ -1,0 +1,149 @@
+"""Plots logged with every run: SHAP summary, feature importance, interval and adoption
+calibration, and an example factory's marginal abatement cost curve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on training machines
+
+import matplotlib.pyplot as plt
+import numpy as np
+import shap  # plots only; serving never imports training
+
+from features.catalogue import Catalogue
+from features.design import design_matrix
+from features.profile import profiles_from_frame
+from features.targets import outcome_targets
+from models.bundle import RecommendationBundle
+from models.schemas import RecommendOptions
+
+if TYPE_CHECKING:
+    from training.pipeline import Split
+
+
+def save_plots(bundle: RecommendationBundle, split: Split, directory: Path) -> list[Path]:
+    """Write the PNG plots into ``directory`` and return their paths."""
+    catalogue = Catalogue.default()
+    targets = outcome_targets(split.test_factories, split.test_outcomes, catalogue)
+    X = design_matrix(
+        bundle.spec_, split.test_factories, targets["factory_row"].to_numpy(),
+        targets["key"].to_numpy(), catalogue,
+    )  # fmt: skip
+    names = bundle.spec_.names
+    paths = [
+        _importance(bundle, names, directory / "feature_importance.png"),
+        _shap_summary(bundle, X, names, directory / "shap_summary_savings.png"),
+        _interval_calibration(bundle, X, targets, directory / "interval_calibration.png"),
+        _adoption_calibration(bundle, X, targets, directory / "adoption_calibration.png"),
+        _abatement_curve(bundle, split, directory / "abatement_cost_curve.png"),
+    ]
+    return [p for p in paths if p is not None]
+
+
+def _importance(bundle: RecommendationBundle, names: list[str], path: Path) -> Path:
+    gain = bundle.savings_.median_.feature_importance(importance_type="gain")
+    order = np.argsort(gain)[-20:]
+    fig, ax = plt.subplots(figsize=(7, 6))
+    ax.barh(np.array(names)[order], gain[order])
+    ax.set_title("Savings model: feature importance (gain)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _shap_summary(
+    bundle: RecommendationBundle, X: np.ndarray, names: list[str], path: Path
+) -> Path:
+    sample = X[:2000]
+    values = bundle.savings_.contributions(sample)[:, :-1]
+    shap.summary_plot(values, sample, feature_names=names, show=False, max_display=15)
+    plt.title("SHAP values of the savings model (log fraction saved)")
+    plt.tight_layout()
+    plt.savefig(path, dpi=90)
+    plt.close("all")
+    return path
+
+
+def _interval_calibration(
+    bundle: RecommendationBundle, X: np.ndarray, targets: object, path: Path
+) -> Path | None:
+    y = targets["log_fraction"].to_numpy()  # type: ignore[index]
+    ok = ~np.isnan(y)
+    if ok.sum() < 10:
+        return None
+    low, mid, high = bundle.savings_.predict_interval(X[ok])
+    covered = (y[ok] >= low) & (y[ok] <= high)
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.scatter(mid, y[ok], s=4, c=np.where(covered, "tab:blue", "tab:red"), alpha=0.4)
+    lims = [min(mid.min(), y[ok].min()), max(mid.max(), y[ok].max())]
+    ax.plot(lims, lims, "k--", lw=1)
+    nominal = 1 - bundle.config.interval_alpha
+    ax.set_title(f"Savings: predicted vs actual (log); interval coverage {covered.mean():.1%} "
+                 f"(nominal {nominal:.0%})", fontsize=9)  # fmt: skip
+    ax.set_xlabel("predicted log fraction saved")
+    ax.set_ylabel("reported log fraction saved")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _adoption_calibration(
+    bundle: RecommendationBundle, X: np.ndarray, targets: object, path: Path
+) -> Path | None:
+    t = targets
+    y = t["implemented"].to_numpy()  # type: ignore[index]
+    ok = ~np.isnan(y)
+    if ok.sum() < 50:
+        return None
+    ax_in = bundle._adoption_inputs(X, t["log_cost"].to_numpy(), t["log_cost_savings"].to_numpy())  # type: ignore[index]
+    p = bundle.adoption_.predict_proba(ax_in[ok])
+    bins = np.clip((p * 10).astype(int), 0, 9)
+    mean_p = [p[bins == b].mean() for b in range(10) if (bins == b).any()]
+    rate = [y[ok][bins == b].mean() for b in range(10) if (bins == b).any()]
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], "k--", lw=1)
+    ax.plot(mean_p, rate, "o-")
+    ax.set_xlabel("predicted adoption probability")
+    ax.set_ylabel("observed implementation rate")
+    ax.set_title("Adoption calibration (held-out)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _abatement_curve(bundle: RecommendationBundle, split: Split, path: Path) -> Path | None:
+    profiles, _ = profiles_from_frame(split.test_factories.head(50))
+    if not profiles:
+        return None
+    options = RecommendOptions(objective="lowest_cost_per_tco2e", top_k=15, explain="none")
+    results = bundle.recommend(profiles, options)
+    best = max(results, key=lambda r: len(r.recommendations))
+    recs = [r for r in best.recommendations if r.abatement_cost_per_tco2e is not None]
+    if not recs:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 5))
+    x = 0.0
+    for r in recs:
+        width = max(r.tco2e_avoided, 0.0)
+        cost = r.abatement_cost_per_tco2e or 0.0
+        ax.bar(x, cost, width=width, align="edge", edgecolor="k",
+               color="tab:green" if cost < 0 else "tab:orange")  # fmt: skip
+        if width > 0.04 * sum(max(q.tco2e_avoided, 0) for q in recs):
+            ax.text(x + width / 2, cost, r.measure_id, rotation=90, fontsize=7,
+                    ha="center", va="bottom" if cost >= 0 else "top")  # fmt: skip
+        x += width
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("tCO2e/yr avoided (cumulative)")
+    ax.set_ylabel(f"abatement cost, {best.currency}/tCO2e")
+    ax.set_title(f"Marginal abatement cost curve: {best.factory_id}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
