@@ -94,6 +94,8 @@ class FactorTable:
     def __init__(self, frame: pd.DataFrame, version: str) -> None:
         self.version = version
         self.frame = self._validate(frame)
+        # Lookups filter a DataFrame; tables are never modified, so answers are cached.
+        self._cache: dict[tuple[Carrier, Country, str, int, str | None], ResolvedFactor] = {}
 
     # --- construction ---------------------------------------------------------------------
     @staticmethod
@@ -224,6 +226,20 @@ class FactorTable:
         MissingFactorError
             If the table has no factor for the carrier in the country.
         """
+        key = (carrier, country, region, year, factor_type)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._resolve(carrier, country, region, year, factor_type)
+        return cached
+
+    def _resolve(
+        self,
+        carrier: Carrier,
+        country: Country,
+        region: str,
+        year: int,
+        factor_type: str | None,
+    ) -> ResolvedFactor:
         region = normalise_region(country, region)
         df = self.frame
         rows = df[(df["carrier"] == carrier.value) & (df["country"] == country.value)]

@@ -15,9 +15,9 @@ from typing import Any
 
 import mlflow
 import mlflow.pyfunc
-from mlflow.pyfunc import PythonModel
 import pandas as pd
 from mlflow.models import infer_signature
+from mlflow.pyfunc.model import PythonModel
 
 from features.profile import PROFILE_COLUMNS, profiles_from_frame
 from models.bundle import RecommendationBundle
@@ -38,7 +38,7 @@ PIP_REQUIREMENTS = [
 ]
 
 
-class RecommenderPyfunc(PythonModel):  # type: ignore[misc]  # mlflow is untyped
+class RecommenderPyfunc(PythonModel):
     """MLflow wrapper: profile rows in, recommendation JSON out."""
 
     def load_context(self, context: Any) -> None:

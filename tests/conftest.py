@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from features.sources.schema import Dataset
+from features.sources.synthetic import SyntheticConfig, generate
+from models.bundle import BundleConfig, RecommendationBundle
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -31,3 +35,16 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def tiny_data() -> Dataset:
+    """A small seeded generated data set (600 factories)."""
+    return generate(SyntheticConfig(n_factories=600, seed=11))
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tiny_data: Dataset) -> RecommendationBundle:
+    """A bundle trained in about two seconds on ``tiny_data``."""
+    config = BundleConfig(n_estimators=40, num_leaves=15, min_child_samples=10, random_state=1)
+    return RecommendationBundle(config).fit(tiny_data.factories, tiny_data.outcomes)

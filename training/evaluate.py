@@ -89,6 +89,10 @@ def evaluate(
         pred = bundle.cost_.predict(X[ok])
         metrics["cost_r2_log"] = float(r2_score(y[ok], pred))
         metrics["cost_mdape"] = _mdape(np.exp(pred), np.exp(y[ok]))
+        train_t = outcome_targets(train_factories, train_outcomes, catalogue)
+        per_key = train_t.groupby("key")["log_cost"].median()
+        base = pd.Series(X_keys[ok]).map(per_key).fillna(train_t["log_cost"].median())
+        metrics["baseline_measure_median.cost_r2_log"] = float(r2_score(y[ok], base))
 
     # Adoption, given the reported cost and savings.
     y = targets["implemented"].to_numpy()

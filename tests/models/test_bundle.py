@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from features.accounting import emission_change
+from features.profile import FactoryProfile, profiles_from_frame
+from features.report import load_profile
+from features.units import Carrier
+from models.bundle import NotFittedError, RecommendationBundle
+from models.schemas import RecommendOptions
+
+
+@pytest.fixture(scope="module")
+def profiles(tiny_data: Any) -> list[FactoryProfile]:
+    found, rejected = profiles_from_frame(tiny_data.factories.head(8))
+    assert rejected == []
+    return [load_profile(None), *found]
+
+
+def test_unfitted_bundle_says_so() -> None:
+    with pytest.raises(NotFittedError, match="fit"):
+        RecommendationBundle().recommend([load_profile(None)])
+
+
+@pytest.mark.parametrize("objective", ["most_tco2e", "lowest_cost_per_tco2e", "most_adopted_tco2e"])
+def test_ranking_follows_the_objective(tiny_bundle: Any, profiles: Any, objective: str) -> None:
+    result = tiny_bundle.recommend(profiles[:1], RecommendOptions(objective=objective, top_k=8))[0]
+    recs = result.recommendations
+    assert [r.rank for r in recs] == list(range(1, len(recs) + 1))
+    assert 0 < len(recs) <= min(8, result.candidates_considered)
+    if objective == "most_tco2e":
+        values = [r.tco2e_avoided for r in recs]
+    elif objective == "most_adopted_tco2e":
+        values = [r.tco2e_avoided * r.adoption_probability for r in recs]
+    else:
+        values = [-(r.abatement_cost_per_tco2e or np.inf) for r in recs]
+    assert values == sorted(values, reverse=True)
+    for r in recs:
+        assert r.tco2e_low <= r.tco2e_avoided <= r.tco2e_high
+        assert 0 <= r.adoption_probability <= 1
+
+
+def test_explanations_add_up_and_use_profile_fields(tiny_bundle: Any, profiles: Any) -> None:
+    profile = profiles[0]
+    result = tiny_bundle.recommend([profile], RecommendOptions(top_k=3, explain="full"))[0]
+    for rec in result.recommendations:
+        e = rec.explanation
+        assert e is not None
+        total = e.savings_base_value + sum(c.contribution for c in e.savings)
+        assert total == pytest.approx(e.savings_prediction, abs=1e-6)
+        adoption = e.adoption_base_value + sum(c.contribution for c in e.adoption)
+        assert adoption == pytest.approx(e.adoption_prediction, abs=1e-6)
+        p = 1 / (1 + np.exp(-e.adoption_prediction))
+        assert p == pytest.approx(rec.adoption_probability, abs=1e-6)
+        fields = {c.field: c for c in e.savings}
+        assert fields["roof_area_available_m2"].value == profile.roof_area_available_m2
+        assert fields["roof_area_available_m2"].unit == "m2"
+        assert fields["measure"].value == rec.measure_id
+    top = tiny_bundle.recommend([profile], RecommendOptions(top_k=2, top_features=3))[0]
+    assert all(len(r.explanation.savings) == 3 for r in top.recommendations)
+    none = tiny_bundle.recommend([profile], RecommendOptions(top_k=2, explain="none"))[0]
+    assert all(r.explanation is None for r in none.recommendations)
+
+
+def test_tco2e_has_the_sign_of_the_factorys_own_accounting(tiny_bundle: Any, profiles: Any) -> None:
+    for result, profile in zip(tiny_bundle.recommend(profiles, RecommendOptions(top_k=60)),
+                               profiles, strict=True):  # fmt: skip
+        for rec in result.recommendations:
+            delta = {c: -v for c, v in rec.energy_saved.items()}
+            change = emission_change(profile, delta)
+            assert change.avoided_tco2e == pytest.approx(rec.tco2e_avoided, rel=1e-6, abs=1e-6)
+
+
+def test_portfolio_applies_measures_to_what_is_left(tiny_bundle: Any, profiles: Any) -> None:
+    result = tiny_bundle.recommend(profiles[:1], RecommendOptions(top_k=15))[0]
+    electricity = [r for r in result.recommendations
+                   if r.energy_saved.get(Carrier.ELECTRICITY, 0) > 0]  # fmt: skip
+    assert len(electricity) >= 2
+    assert electricity[0].portfolio_tco2e_avoided == pytest.approx(electricity[0].tco2e_avoided)
+    assert electricity[1].portfolio_tco2e_avoided < electricity[1].tco2e_avoided
+    path = result.pathway
+    total = sum(r.portfolio_tco2e_avoided for r in result.recommendations)
+    assert path.portfolio_tco2e_avoided == pytest.approx(total)
+    assert path.after_portfolio_tco2e == pytest.approx(path.baseline_tco2e - total)
+    assert path.baseline_tco2e == pytest.approx(result.footprint.total_location_tco2e)
+
+
+def test_capex_budget_is_respected(tiny_bundle: Any, profiles: Any) -> None:
+    free = tiny_bundle.recommend(profiles[:1], RecommendOptions(top_k=10))[0]
+    budget = sum(r.capex for r in free.recommendations) / 3
+    limited = tiny_bundle.recommend(profiles[:1], RecommendOptions(top_k=10, capex_budget=budget))[
+        0
+    ]
+    assert sum(r.capex for r in limited.recommendations) <= budget
+    assert len(limited.recommendations) < len(free.recommendations)
+
+
+def test_certificates_are_listed_apart(tiny_bundle: Any, profiles: Any) -> None:
+    result = tiny_bundle.recommend(profiles[:1], RecommendOptions(top_k=60))[0]
+    ids = {r.measure_id for r in result.recommendations}
+    assert "green_certificates" not in ids
+    kinds = {m.measure_id: m.reduction_kind for m in result.market_instruments}
+    assert kinds == {"green_electricity_purchase": "market_instrument",
+                     "green_certificates": "certificate"}  # fmt: skip
+
+
+def test_batch_gives_the_same_answer_as_single(tiny_bundle: Any, profiles: Any) -> None:
+    options = RecommendOptions(top_k=5)
+    batch = tiny_bundle.recommend(profiles[:4], options)
+    for profile, together in zip(profiles[:4], batch, strict=True):
+        alone = tiny_bundle.recommend([profile], options)[0]
+        assert alone.model_dump() == together.model_dump()

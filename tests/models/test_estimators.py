@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor
+
+
+def heteroscedastic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, size=(n, 3))
+    y = np.sin(X[:, 0]) + X[:, 1] + rng.normal(0, 0.2 + 0.4 * (X[:, 2] > 0), n)
+    return X, y
+
+
+def test_fit_returns_self_and_predict_needs_fit() -> None:
+    X, y = heteroscedastic(300, 0)
+    model = GBMRegressor(n_estimators=20)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    assert model.fit(X, y) is model
+    assert model.n_features_in_ == 3
+    assert model.predict(X).shape == (300,)
+
+
+def test_bad_inputs_are_rejected() -> None:
+    X, y = heteroscedastic(50, 0)
+    with pytest.raises(ValueError, match="NaN"):
+        GBMRegressor().fit(X, np.where(np.arange(50) == 3, np.nan, y))
+    with pytest.raises(ValueError, match="shape"):
+        GBMRegressor().fit(X, y[:10])
+    with pytest.raises(ValueError, match="0/1"):
+        GBMClassifier().fit(X, y)
+
+
+def test_same_random_state_same_model() -> None:
+    X, y = heteroscedastic(400, 1)
+    a = GBMRegressor(n_estimators=30, random_state=3).fit(X, y).predict(X)
+    b = GBMRegressor(n_estimators=30, random_state=3).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_conformal_interval_covers_nominal_share_of_new_data() -> None:
+    X, y = heteroscedastic(4000, 2)
+    X_new, y_new = heteroscedastic(4000, 3)
+    model = IntervalRegressor(alpha=0.2, n_estimators=100, min_child_samples=20).fit(X, y)
+    low, mid, high = model.predict_interval(X_new)
+    coverage = np.mean((y_new >= low) & (y_new <= high))
+    assert coverage == pytest.approx(0.8, abs=0.04)
+    assert (low <= mid).all()
+    assert (mid <= high).all()
+
+
+def test_contributions_add_up_to_the_raw_prediction() -> None:
+    X, y = heteroscedastic(500, 4)
+    reg = GBMRegressor(n_estimators=30).fit(X, y)
+    np.testing.assert_allclose(reg.contributions(X).sum(axis=1), reg.predict(X), atol=1e-9)
+    clf = GBMClassifier(n_estimators=30).fit(X, (y > 0).astype(float))
+    logit = reg_logit(clf.predict_proba(X))
+    np.testing.assert_allclose(clf.contributions(X).sum(axis=1), logit, atol=1e-6)
+
+
+def reg_logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p / (1 - p))

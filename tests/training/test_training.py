@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pytest
+
+from features.profile import parse_profile, profiles_to_frame
+from features.report import example_profile_data
+from models.pyfunc import load_bundle, pyfunc_input
+from training.config import TrainConfig, load_config
+from training.evaluate import ndcg_at, recall_at
+from training.pipeline import run_training, split_by_factory
+
+
+def test_ndcg_and_recall_by_hand() -> None:
+    ranked = ["a", "b", "c", "d"]
+    # relevant b and d: DCG = 1/log2(3) + 1/log2(5); ideal = 1 + 1/log2(3)
+    expected = (1 / 1.5849625 + 1 / 2.3219281) / (1 + 1 / 1.5849625)
+    assert ndcg_at(ranked, {"b", "d"}, 5) == pytest.approx(expected, rel=1e-6)
+    assert ndcg_at(ranked, {"a"}, 5) == 1.0
+    assert recall_at(ranked, {"b", "z"}, 2) == 0.5
+
+
+def test_split_is_grouped_by_factory_and_supports_a_time_holdout(tiny_data: Any) -> None:
+    split = split_by_factory(tiny_data, TrainConfig(test_fraction=0.25, seed=1))
+    train_ids = set(split.train_factories["factory_id"])
+    test_ids = set(split.test_factories["factory_id"])
+    assert not train_ids & test_ids
+    assert set(split.test_outcomes["factory_id"]) <= test_ids
+    assert len(split.train_outcomes) + len(split.test_outcomes) == len(tiny_data.outcomes)
+    timed = split_by_factory(tiny_data, TrainConfig(time_holdout_from_year=2024))
+    assert (timed.test_factories["reporting_year"] >= 2024).all()
+    assert (timed.train_factories["reporting_year"] < 2024).all()
+
+
+def test_config_from_yaml_with_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "train.yaml"
+    path.write_text("n_factories: 800\nn_estimators: 50\nlearning_rate: 0.1\n")
+    config = load_config(path, {"n_estimators": 70, "seed": None})
+    assert (config.n_factories, config.n_estimators, config.learning_rate) == (800, 70, 0.1)
+    path.write_text("n_trees: 5\n")
+    with pytest.raises(ValueError, match="n_trees"):
+        load_config(path, {})
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Path) -> None:
+    base = {"n_factories": 500, "seed": 5, "tracking_uri": store, "num_leaves": 15,
+            "min_child_samples": 10}  # fmt: skip
+    first = run_training(TrainConfig(n_estimators=60, **base))  # type: ignore[arg-type]
+    assert first.promoted
+    assert first.model_version == "1"
+    assert first.reason == "no champion yet"
+    for key in ("savings_r2_log", "savings_interval_coverage", "adoption_roc_auc",
+                "baseline_logistic.adoption_roc_auc", "model_tco2e.hit_at_5",
+                "model_tco2e.regret_at_5", "baseline_global_popularity.ndcg_at_10"):  # fmt: skip
+        assert key in first.metrics
+
+    worse = run_training(TrainConfig(n_estimators=2, **base))  # type: ignore[arg-type]
+    assert not worse.promoted
+    assert "does not beat champion v1" in worse.reason
+    assert worse.champion_metrics is not None
+
+    mlflow.set_tracking_uri(store)
+    client = mlflow.MlflowClient()
+    champion = client.get_model_version_by_alias("decarb-recommender", "champion")
+    assert str(champion.version) == "1"
+    challenger = client.get_model_version("decarb-recommender", "2")
+    assert challenger.tags["role"] == "challenger"
+    run = client.get_run(first.run_id)
+    assert run.data.tags["data.fingerprint"]
+    artifacts = {a.path for a in client.list_artifacts(first.run_id)}
+    assert {"data_report.txt", "evaluation.md", "evaluation.json", "plots"} <= artifacts
+    plots = {a.path for a in client.list_artifacts(first.run_id, "plots")}
+    assert "plots/abatement_cost_curve.png" in plots
+    assert "plots/shap_summary_savings.png" in plots
+
+    loaded = load_bundle("models:/decarb-recommender@champion")
+    assert (loaded.version, loaded.run_id) == ("1", first.run_id)
+    profile = parse_profile(example_profile_data())
+    direct = loaded.bundle.recommend([profile])[0]
+    assert direct.recommendations
+
+    pyfunc = mlflow.pyfunc.load_model("models:/decarb-recommender@champion")
+    out = pyfunc.predict(pyfunc_input(profiles_to_frame([profile])))
+    via_pyfunc = json.loads(out["result"][0])
+    assert [r["measure_id"] for r in via_pyfunc["recommendations"]] == [
+        r.measure_id for r in direct.recommendations
+    ]
