@@ -15,12 +15,12 @@ import sys
 import time
 from pathlib import Path
 
+from features.emission_factors import FactorTable
+from features.sources import SyntheticConfig, load_dataset
+from models.bundle import RecommendationBundle
+
 
 def _case(source: str, size: int, shared: str) -> dict[str, float | int | str]:
-    from features.emission_factors import FactorTable
-    from features.sources import SyntheticConfig, load_dataset
-    from models.bundle import RecommendationBundle
-
     t0 = time.perf_counter()
     if source == "synthetic":
         data = load_dataset("synthetic", synthetic=SyntheticConfig(n_factories=size, seed=0))
