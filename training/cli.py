@@ -59,6 +59,9 @@ def main(
     ] = None,
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
     primary_metric: Annotated[str | None, typer.Option(help="Metric of the champion gate.")] = None,
+    search_trials: Annotated[
+        int | None, typer.Option(help="Optuna trials (nested runs) before the final fit.")
+    ] = None,
 ) -> None:
     """Train on a source and register the model; it becomes champion only if it beats the
     current champion on the primary metric on the same held-out data."""
@@ -69,6 +72,6 @@ def main(
         "n_factories": n_factories, "seed": seed, "n_estimators": n_estimators,
         "learning_rate": learning_rate, "num_leaves": num_leaves,
         "time_holdout_from_year": time_holdout_from_year, "tracking_uri": tracking_uri,
-        "primary_metric": primary_metric,
+        "primary_metric": primary_metric, "search_trials": search_trials,
     }  # fmt: skip
     train(load_config(config, overrides))

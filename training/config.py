@@ -32,6 +32,10 @@ class TrainConfig(BaseModel):
     num_leaves: int = Field(default=31, ge=2)
     min_child_samples: int = Field(default=20, ge=1)
     interval_alpha: float = Field(default=0.2, gt=0, lt=1)
+    search_trials: int = Field(
+        default=0, ge=0, le=200, description="Optuna trials before the final fit (0 = no search)."
+    )
+    search_timeout_s: float = Field(default=600, gt=0, description="Bound on the search time.")
     primary_metric: str = "savings_r2_log"
     primary_metric_higher_is_better: bool = True
     tracking_uri: str | None = Field(

@@ -21,6 +21,7 @@ from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.plots import save_plots
+from training.search import search
 
 
 @dataclass
@@ -120,27 +121,36 @@ def run_training(
     timings["data_s"] = time.perf_counter() - started
     split = split_by_factory(data, config)
 
-    progress(f"training on {len(split.train_outcomes):,} outcomes")
-    t0 = time.perf_counter()
-    bundle = RecommendationBundle(config.bundle_config()).fit(
-        split.train_factories, split.train_outcomes
-    )
-    timings["fit_s"] = time.perf_counter() - t0
-
-    progress("evaluating on held-out factories")
-    t0 = time.perf_counter()
-    metrics = evaluate(
-        bundle, split.train_factories, split.train_outcomes, split.test_factories,
-        split.test_outcomes, data.truth,
-    )  # fmt: skip
-    timings["evaluate_s"] = time.perf_counter() - t0
-    if config.primary_metric not in metrics:
-        raise ValueError(
-            f"primary_metric {config.primary_metric!r} not computed; available: {sorted(metrics)}"
-        )
-
     with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
+        if config.search_trials:
+            progress(f"searching hyperparameters ({config.search_trials} trials)")
+            t0 = time.perf_counter()
+            train_only = Dataset(split.train_factories, split.train_outcomes, None, data.report)
+            best = search(train_only, config, progress)
+            timings["search_s"] = time.perf_counter() - t0
+            mlflow.log_params({f"search.best.{k}": v for k, v in best.items()})
+            config = config.model_copy(update=best)
+
+        progress(f"training on {len(split.train_outcomes):,} outcomes")
+        t0 = time.perf_counter()
+        bundle = RecommendationBundle(config.bundle_config()).fit(
+            split.train_factories, split.train_outcomes
+        )
+        timings["fit_s"] = time.perf_counter() - t0
+
+        progress("evaluating on held-out factories")
+        t0 = time.perf_counter()
+        metrics = evaluate(
+            bundle, split.train_factories, split.train_outcomes, split.test_factories,
+            split.test_outcomes, data.truth,
+        )  # fmt: skip
+        timings["evaluate_s"] = time.perf_counter() - t0
+        if config.primary_metric not in metrics:
+            raise ValueError(
+                f"primary_metric {config.primary_metric!r} not computed; "
+                f"available: {sorted(metrics)}"
+            )
         mlflow.log_params(config.model_dump())
         mlflow.set_tags(
             {

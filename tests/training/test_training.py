@@ -51,6 +51,23 @@ def store(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
 
 
+def test_hyperparameter_search_logs_nested_trials(store: str) -> None:
+    config = TrainConfig(n_factories=300, seed=2, tracking_uri=store, search_trials=2,
+                         n_estimators=20, register_model=False)  # fmt: skip
+    result = run_training(config)
+    mlflow.set_tracking_uri(store)
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name("decarb-recommender")
+    children = client.search_runs(
+        [experiment.experiment_id], f"tags.mlflow.parentRunId = '{result.run_id}'"
+    )
+    assert len(children) == 2
+    assert all("validation_savings_r2_log" in c.data.metrics for c in children)
+    parent = client.get_run(result.run_id)
+    assert "search.best.num_leaves" in parent.data.params
+    assert "not registered" in result.reason
+
+
 def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Path) -> None:
     base = {"n_factories": 500, "seed": 5, "tracking_uri": store, "num_leaves": 15,
             "min_child_samples": 10}  # fmt: skip
