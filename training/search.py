@@ -39,15 +39,16 @@ def search(
     ok = targets["log_fraction"].notna().to_numpy()
 
     def objective(trial: optuna.Trial) -> float:
-        params = {
-            "n_estimators": trial.suggest_int("n_estimators", 100, 600, step=50),
-            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
-            "num_leaves": trial.suggest_int("num_leaves", 7, 63),
-            "min_child_samples": trial.suggest_int("min_child_samples", 5, 80),
-        }
-        bundle = RecommendationBundle(
-            BundleConfig(**params, interval_alpha=config.interval_alpha, random_state=config.seed)
-        ).fit(fit_f, fit_o)
+        bundle_config = BundleConfig(
+            n_estimators=trial.suggest_int("n_estimators", 100, 600, step=50),
+            learning_rate=trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
+            num_leaves=trial.suggest_int("num_leaves", 7, 63),
+            min_child_samples=trial.suggest_int("min_child_samples", 5, 80),
+            interval_alpha=config.interval_alpha,
+            random_state=config.seed,
+        )
+        params = dict(trial.params)
+        bundle = RecommendationBundle(bundle_config).fit(fit_f, fit_o)
         X = design_matrix(
             bundle.spec_, valid_f, targets["factory_row"].to_numpy()[ok],
             targets["key"].to_numpy()[ok], catalogue,
