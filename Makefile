@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,xls]'
 	touch $(STAMP)
 
-## Main job: footprint and applicable measures of the bundled example factory.
+## Main job: train a champion on generated data if none exists, then serve on 127.0.0.1:8000
+## (API keys off for this local run; see README for keys).
 run: $(STAMP)
 	$(BIN)/decarb-report
+	DECARB_AUTH_ENABLED=false $(BIN)/decarb-serve --train-if-missing
 
 ## Lint, type-check and the test suite (what CI runs).
 test: lint typecheck pytest

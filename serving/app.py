@@ -1,0 +1,251 @@
+"""The FastAPI application: routes translate HTTP to one call into ``models`` and back."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import mlflow
+from fastapi import Depends, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from features.accounting import compute_footprint
+from features.catalogue import Catalogue
+from features.errors import InvalidValueError
+from features.profile import FactoryProfile, parse_profile
+from models.pyfunc import LoadedModel
+from serving.auth import AdminAccess, ReadAccess
+from serving.errors import BatchTooLargeError, install_error_handlers, invalid_value_detail
+from serving.metrics import ServiceMetrics
+from serving.model_state import ModelHolder
+from serving.schemas import (
+    BatchItem,
+    BatchRequest,
+    BatchResponse,
+    FootprintRequest,
+    FootprintResponse,
+    Health,
+    LoadedModelResponse,
+    MeasuresResponse,
+    ModelInfo,
+    RecommendationRequest,
+    RecommendationResponse,
+    ReloadResponse,
+)
+from serving.settings import Settings, get_settings
+
+logger = logging.getLogger("decarb.serving")
+
+EXAMPLE_PROFILE: dict[str, Any] = {
+    "factory_id": "plant-7", "country": "CN", "region": "Guangdong",
+    "sector": "electronics_appliances", "reporting_year": 2023, "employees": 420,
+    "electricity_kwh": 8.5e6,
+    "energy_use": [{"carrier": "natural_gas", "value": 4.0e5, "unit": "Nm3"}],
+    "roof_area_available_m2": 12000,
+}  # fmt: skip
+
+
+def _holder(request: Request) -> ModelHolder:
+    holder: ModelHolder = request.app.state.holder
+    return holder
+
+
+Holder = Annotated[ModelHolder, Depends(_holder)]
+
+
+def _model_info(model: LoadedModel) -> ModelInfo:
+    name = model.uri.removeprefix("models:/").split("@")[0].split("/")[0]
+    return ModelInfo(name=name, uri=model.uri, version=model.version, run_id=model.run_id)
+
+
+def _request_id(request: Request) -> str:
+    return str(request.state.request_id)
+
+
+def create_app(settings: Settings | None = None, holder: ModelHolder | None = None) -> FastAPI:
+    """Build the app. The model is loaded in the lifespan (start-up), never at import."""
+    settings = settings or get_settings()
+    tracking_uri = settings.tracking_uri or mlflow.get_tracking_uri()
+    metrics = ServiceMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = holder or ModelHolder(settings.model_uri, tracking_uri)
+        app.state.holder = own
+        if not own.ready:
+            outcome = own.load()
+            metrics.reloads.labels("ok" if outcome.ok else "failed").inc()
+            logger.info("model load at start-up", extra={"outcome": outcome.message})
+        _set_version_gauge(metrics, own)
+        if settings.reload_poll_seconds:
+            own.start_polling(settings.reload_poll_seconds)
+        yield
+        own.stop()
+
+    app = FastAPI(
+        title="decarb-recommender",
+        version="1",
+        description="Ranked emission-reduction measures for factories, with predicted tCO2e, "
+        "costs, adoption and explanations.",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        started = time.perf_counter()
+        response = await call_next(request)
+        elapsed = time.perf_counter() - started
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.requests.labels(path, request.method, str(response.status_code)).inc()
+        metrics.latency.labels(path).observe(elapsed)
+        if response.status_code >= 400:
+            metrics.errors.labels(path, str(response.status_code)).inc()
+        response.headers["x-request-id"] = request.state.request_id
+        logger.info(
+            json.dumps(
+                {
+                    "request_id": request.state.request_id,
+                    "method": request.method,
+                    "path": path,
+                    "status": response.status_code,
+                    "ms": round(elapsed * 1000, 2),
+                }
+            )
+        )
+        return response
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    def healthz() -> Health:
+        return Health(status="alive")
+
+    @app.get("/readyz", response_model=Health, tags=["health"])
+    def readyz(holder: Holder) -> Health:
+        model = holder.current  # raises 503 when none is loaded
+        return Health(status="ready", model_version=model.version)
+
+    @app.get("/metrics", tags=["health"])
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.post(
+        "/v1/recommendations",
+        response_model=RecommendationResponse,
+        tags=["recommendations"],
+        openapi_extra={
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "example": {
+                            "profile": EXAMPLE_PROFILE,
+                            "options": {"objective": "most_tco2e", "top_k": 5, "explain": "top"},
+                        }
+                    }
+                }
+            }
+        },
+    )
+    def recommend(
+        body: RecommendationRequest, request: Request, holder: Holder, _: ReadAccess
+    ) -> RecommendationResponse:
+        """Ranked measures for one factory, with footprint, portfolio, pathway and reasons."""
+        model = holder.current
+        result = model.bundle.recommend([body.profile], body.options)[0]
+        return RecommendationResponse(
+            request_id=_request_id(request), model=_model_info(model), result=result
+        )
+
+    @app.post("/v1/recommendations/batch", response_model=BatchResponse, tags=["recommendations"])
+    def recommend_batch(
+        body: BatchRequest, request: Request, holder: Holder, _: ReadAccess
+    ) -> BatchResponse:
+        """Many factories in one vectorised pass; invalid ones are reported, not fatal."""
+        if len(body.factories) > settings.batch_max_factories:
+            raise BatchTooLargeError(
+                f"{len(body.factories)} factories; at most {settings.batch_max_factories} per "
+                "request (DECARB_BATCH_MAX_FACTORIES)"
+            )
+        model = holder.current
+        items: list[BatchItem | None] = [None] * len(body.factories)
+        valid: list[tuple[int, FactoryProfile]] = []
+        for i, raw in enumerate(body.factories):
+            try:
+                valid.append((i, parse_profile(raw)))
+            except InvalidValueError as exc:
+                fid = raw.get("factory_id") if isinstance(raw.get("factory_id"), str) else None
+                items[i] = BatchItem(
+                    index=i, factory_id=fid, ok=False, error=[invalid_value_detail(exc)]
+                )
+        results = model.bundle.recommend([p for _, p in valid], body.options) if valid else []
+        for (i, profile), result in zip(valid, results, strict=True):
+            items[i] = BatchItem(index=i, factory_id=profile.factory_id, ok=True, result=result)
+        return BatchResponse(
+            request_id=_request_id(request),
+            model=_model_info(model),
+            results=[item for item in items if item is not None],
+        )
+
+    @app.post("/v1/footprint", response_model=FootprintResponse, tags=["accounting"])
+    def footprint(body: FootprintRequest, request: Request, _: ReadAccess) -> FootprintResponse:
+        """Carbon accounting only: scope 1, scope 2 location- and market-based, by carrier."""
+        return FootprintResponse(
+            request_id=_request_id(request), footprint=compute_footprint(body.profile)
+        )
+
+    @app.get("/v1/measures", response_model=MeasuresResponse, tags=["catalogue"])
+    def measures(_: ReadAccess) -> MeasuresResponse:
+        catalogue = Catalogue.default()
+        return MeasuresResponse(
+            catalogue_version=catalogue.version, measures=list(catalogue.measures.values())
+        )
+
+    @app.get("/v1/model", response_model=LoadedModelResponse, tags=["model"])
+    def loaded_model(holder: Holder, _: ReadAccess) -> LoadedModelResponse:
+        model = holder.current
+        run_metrics: dict[str, float] = {}
+        tags: dict[str, Any] = {}
+        if model.run_id:
+            run = mlflow.MlflowClient(tracking_uri=holder.tracking_uri).get_run(model.run_id)
+            run_metrics = dict(run.data.metrics)
+            tags = {k: v for k, v in run.data.tags.items() if not k.startswith("mlflow.")}
+        bundle = model.bundle
+        return LoadedModelResponse(
+            model=_model_info(model),
+            loaded_at=holder.loaded_at,
+            currency=bundle.currency_,
+            factor_table_version=bundle.factor_table_version_,
+            catalogue_version=bundle.catalogue_version_,
+            training_outcomes=bundle.n_training_outcomes_,
+            metrics=run_metrics,
+            tags=tags,
+            last_reload_error=holder.last_error,
+        )
+
+    @app.post("/v1/admin/reload", response_model=ReloadResponse, tags=["model"])
+    def reload(request: Request, holder: Holder, _: AdminAccess) -> ReloadResponse:
+        """Load the model the configured URI points at now; on failure the old one keeps
+        serving and the reason is returned."""
+        outcome = holder.load()
+        metrics.reloads.labels("ok" if outcome.ok else "failed").inc()
+        _set_version_gauge(metrics, holder)
+        return ReloadResponse(
+            request_id=_request_id(request), ok=outcome.ok, version=outcome.version,
+            message=outcome.message,
+        )  # fmt: skip
+
+    return app
+
+
+def _set_version_gauge(metrics: ServiceMetrics, holder: ModelHolder) -> None:
+    version = holder.current.version if holder.ready else None
+    metrics.model_version.set(float(version) if version and version.isdigit() else 0.0)

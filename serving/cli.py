@@ -1,0 +1,181 @@
+"""``decarb-serve`` (the HTTP service) and ``decarb-recommend`` (the same scoring in a terminal)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import mlflow
+import typer
+import uvicorn
+from mlflow.exceptions import MlflowException
+from rich.console import Console
+from rich.table import Table
+
+from features.errors import DecarbError
+from features.report import load_profile
+from models.pyfunc import load_bundle
+from models.schemas import Objective, RecommendOptions
+from serving.app import create_app
+from serving.settings import Settings, hash_key
+
+serve_app = typer.Typer(add_completion=False, help="Run the recommendation service over HTTP.")
+recommend_app = typer.Typer(add_completion=False, help="Rank measures for a factory JSON file.")
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(stream=sys.stdout, level=level, format="%(message)s")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+def _champion_exists(settings: Settings, tracking_uri: str) -> bool:
+    if not settings.model_uri.startswith("models:/") or "@" not in settings.model_uri:
+        return True
+    name, alias = settings.model_uri.removeprefix("models:/").split("@", 1)
+    try:
+        mlflow.MlflowClient(tracking_uri=tracking_uri).get_model_version_by_alias(name, alias)
+    except MlflowException:
+        return False
+    return True
+
+
+@serve_app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    model_uri: Annotated[str | None, typer.Option(help="Model URI to serve.")] = None,
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="Switch API keys off (local use only).")
+    ] = False,
+    train_if_missing: Annotated[
+        bool,
+        typer.Option(help="Train and register a champion on generated data if none exists."),
+    ] = False,
+    hash_key_of: Annotated[
+        str | None,
+        typer.Option("--hash-key", help="Print the SHA-256 hash of an API key and exit."),
+    ] = None,
+) -> None:
+    """Start the service; settings come from DECARB_* variables, flags override them."""
+    if hash_key_of is not None:
+        typer.echo(hash_key(hash_key_of))
+        return
+    overrides: dict[str, object] = {
+        k: v
+        for k, v in {"host": host, "port": port, "workers": workers, "model_uri": model_uri}.items()
+        if v is not None
+    }
+    if no_auth:
+        overrides["auth_enabled"] = False
+    settings = Settings(**overrides)  # type: ignore[arg-type]  # validated by pydantic
+    _configure_logging(settings.log_level)
+    tracking_uri = (
+        settings.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
+    )
+    settings = settings.model_copy(update={"tracking_uri": tracking_uri})
+    if train_if_missing and not _champion_exists(settings, tracking_uri):
+        from training.cli import train  # noqa: PLC0415  # optional step of the main job only
+        from training.config import TrainConfig  # noqa: PLC0415
+
+        typer.echo(f"no model at {settings.model_uri}: training one on generated data")
+        train(TrainConfig(tracking_uri=tracking_uri))
+    url = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"serving {settings.model_uri} from {tracking_uri} at {url} (docs: {url}/docs)")
+    key_header = "" if not settings.auth_enabled else ' -H "X-API-Key: $DECARB_KEY"'
+    example = json.dumps({"profile": json.loads(Path(_example_path()).read_text())})
+    typer.echo(
+        "try:\n  curl -s -X POST " + url + "/v1/recommendations" + key_header
+        + " -H 'Content-Type: application/json' -d '" + example + "'"
+    )  # fmt: skip
+    if settings.workers > 1:
+        os.environ["DECARB_TRACKING_URI"] = tracking_uri
+        uvicorn.run("serving.main:app", host=settings.host, port=settings.port,
+                    workers=settings.workers, log_config=None)  # fmt: skip
+    else:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+def _example_path() -> str:
+    return str(Path(__file__).resolve().parents[1] / "features/data/example_factory.json")
+
+
+@recommend_app.command()
+def recommend(
+    profile: Annotated[Path, typer.Argument(help="Factory profile JSON.")],
+    objective: Annotated[
+        str, typer.Option(help="most_tco2e, lowest_cost_per_tco2e, most_adopted_tco2e.")
+    ] = "most_tco2e",
+    top_k: Annotated[int, typer.Option(help="Measures to show.")] = 10,
+    capex_budget: Annotated[float | None, typer.Option(help="Capital budget.")] = None,
+    model_uri: Annotated[str, typer.Option(help="Model URI.")] = (
+        "models:/decarb-recommender@champion"
+    ),
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow store.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
+) -> None:
+    """Print the ranked measures of a factory (same scoring as the service)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    console = Console(width=160)
+    try:
+        factory = load_profile(profile)
+        options = RecommendOptions(
+            objective=_objective(objective), top_k=top_k, capex_budget=capex_budget
+        )
+    except (DecarbError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from None
+    mlflow.set_tracking_uri(
+        tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
+    )
+    try:
+        model = load_bundle(model_uri)
+    except MlflowException as exc:
+        console.print(f"[red]error:[/red] cannot load {model_uri}: {exc}")
+        raise typer.Exit(code=3) from None
+    result = model.bundle.recommend([factory], options)[0]
+    fp = result.footprint
+    console.print(
+        f"[bold]{result.factory_id}[/bold]: {fp.total_location_tco2e:,.0f} tCO2e/yr "
+        f"(scope 1 {fp.scope1_tco2e:,.0f}, scope 2 {fp.scope2_location_tco2e:,.0f} "
+        f"location / {fp.scope2_market_tco2e:,.0f} market); model {model.uri} v{model.version}"
+    )
+    table = Table(title=f"Recommended measures ({options.objective})")
+    columns = ["#", "measure", "tCO2e/yr", "80% interval", f"capex {result.currency}",
+               "payback y", f"{result.currency}/tCO2e", "adoption", "why (top factor)"]  # fmt: skip
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("measure", "why (top factor)") else "right")
+    for r in result.recommendations:
+        why = ""
+        if r.explanation and r.explanation.savings:
+            top = r.explanation.savings[0]
+            why = f"{top.field}={top.value} {top.unit}".strip()
+        table.add_row(
+            str(r.rank), r.measure_id, f"{r.tco2e_avoided:,.1f}",
+            f"{r.tco2e_low:,.0f}-{r.tco2e_high:,.0f}", f"{r.capex:,.0f}",
+            "-" if r.payback_years is None else f"{r.payback_years:.1f}",
+            "-" if r.abatement_cost_per_tco2e is None else f"{r.abatement_cost_per_tco2e:,.0f}",
+            f"{r.adoption_probability:.0%}", why,
+        )  # fmt: skip
+    console.print(table)
+    p = result.pathway
+    console.print(
+        f"Pathway: {p.baseline_tco2e:,.0f} -> {p.after_portfolio_tco2e:,.0f} tCO2e/yr after these "
+        f"measures; green electricity could avoid {p.green_electricity_could_avoid_tco2e:,.0f} "
+        f"more, leaving {p.remaining_after_green_electricity_tco2e:,.0f}."
+    )
+    if json_out is not None:
+        json_out.write_text(result.model_dump_json(indent=2))
+        console.print(f"wrote {json_out}")
+
+
+def _objective(value: str) -> Objective:
+    allowed: tuple[Objective, ...] = ("most_tco2e", "lowest_cost_per_tco2e", "most_adopted_tco2e")
+    for option in allowed:
+        if value == option:
+            return option
+    raise ValueError(f"objective: invalid value {value!r}; allowed: {', '.join(allowed)}")

@@ -1,0 +1,136 @@
+"""The one place that maps errors to HTTP status codes and the stable error body
+``{"error": ..., "detail": ..., "request_id": ...}``."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from features.errors import DecarbError, InvalidValueError
+
+logger = logging.getLogger("decarb.serving")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: str
+    detail: Any  # a message, or a list of {field, value, allowed, message} for 422s
+    request_id: str
+
+
+class ServiceError(Exception):
+    """An error with a status code and a stable error name."""
+
+    status_code = 500
+    error = "internal_error"
+
+    def __init__(self, detail: Any) -> None:
+        # Any: a message or structured detail, serialised as JSON.
+        super().__init__(str(detail))
+        self.detail = detail
+
+
+class ModelNotLoadedError(ServiceError):
+    status_code = 503
+    error = "model_not_loaded"
+
+
+class BatchTooLargeError(ServiceError):
+    status_code = 413
+    error = "batch_too_large"
+
+
+class UnauthorizedError(ServiceError):
+    status_code = 401
+    error = "unauthorized"
+
+
+class ForbiddenError(ServiceError):
+    status_code = 403
+    error = "forbidden"
+
+
+def request_id_of(request: Request) -> str:
+    return str(getattr(request.state, "request_id", ""))
+
+
+def _body(request: Request, status: int, error: str, detail: Any) -> JSONResponse:
+    body = ErrorBody(error=error, detail=detail, request_id=request_id_of(request))
+    return JSONResponse(status_code=status, content=body.model_dump(mode="json"))
+
+
+def invalid_value_detail(exc: InvalidValueError) -> dict[str, Any]:
+    """A domain validation error as a structured 422 item."""
+    return {"field": exc.field, "value": _jsonable(exc.value), "allowed": exc.allowed,
+            "message": str(exc)}  # fmt: skip
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def validation_items(errors: list[Any]) -> list[dict[str, Any]]:
+    """Pydantic errors as ``{field, value, allowed, message}`` items, domain errors unwrapped."""
+    items = []
+    for err in errors:
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, InvalidValueError):
+            item = invalid_value_detail(inner)
+            prefix = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",))
+            if prefix and not item["field"].startswith(prefix):
+                item["field"] = f"{prefix}.{item['field']}" if inner.field else prefix
+            items.append(item)
+            continue
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        expected = (err.get("ctx") or {}).get("expected")
+        items.append(
+            {
+                "field": ".".join(loc) or "body",
+                "value": _jsonable(err.get("input")),
+                "allowed": str(expected) if expected else err.get("msg", ""),
+                "message": err.get("msg", ""),
+            }
+        )
+    return items
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers; every error leaves as an :class:`ErrorBody`."""
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+        return _body(request, exc.status_code, exc.error, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _body(request, 422, "invalid_request", validation_items(list(exc.errors())))
+
+    @app.exception_handler(InvalidValueError)
+    async def _invalid(request: Request, exc: InvalidValueError) -> JSONResponse:
+        return _body(request, 422, "invalid_request", [invalid_value_detail(exc)])
+
+    @app.exception_handler(DecarbError)
+    async def _domain(request: Request, exc: DecarbError) -> JSONResponse:
+        return _body(request, 422, "unprocessable", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        name = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _body(request, exc.status_code, name, exc.detail)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error", extra={"request_id": request_id_of(request)})
+        return _body(request, 500, "internal_error", "unexpected error; see the service log")

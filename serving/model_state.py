@@ -1,0 +1,103 @@
+"""The loaded model, swapped atomically on reload; a failed reload keeps the old model serving."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import mlflow
+
+from models.pyfunc import LoadedModel, load_bundle
+from serving.errors import ModelNotLoadedError
+
+logger = logging.getLogger("decarb.serving")
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    """What a load or reload did."""
+
+    ok: bool
+    version: str | None
+    message: str
+
+
+class ModelHolder:
+    """Holds the current model; readers take a reference, so a swap never affects a request in
+    flight."""
+
+    def __init__(self, uri: str, tracking_uri: str) -> None:
+        self.uri = uri
+        self.tracking_uri = tracking_uri
+        self._current: LoadedModel | None = None
+        self._lock = threading.Lock()
+        self.last_error: str | None = None
+        self.loaded_at: float | None = None
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+
+    @property
+    def current(self) -> LoadedModel:
+        model = self._current
+        if model is None:
+            raise ModelNotLoadedError(
+                f"no model loaded from {self.uri}"
+                + (f": {self.last_error}" if self.last_error else "")
+            )
+        return model
+
+    @property
+    def ready(self) -> bool:
+        return self._current is not None
+
+    def load(self) -> ReloadOutcome:
+        """Load the model at ``uri``; on failure keep the current one and report why."""
+        with self._lock:
+            try:
+                mlflow.set_tracking_uri(self.tracking_uri)
+                model = load_bundle(self.uri)
+            except Exception as exc:  # any load failure keeps the old model
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                logger.error("model load failed", extra={"error": self.last_error})
+                version = self._current.version if self._current else None
+                return ReloadOutcome(
+                    False, version, f"load failed, kept current: {self.last_error}"
+                )
+            previous = self._current.version if self._current else None
+            self._current = model
+            self.last_error = None
+            self.loaded_at = time.time()
+            return ReloadOutcome(True, model.version, f"loaded version {model.version} "
+                                 f"(was {previous})")  # fmt: skip
+
+    def alias_version(self) -> str | None:
+        """The version the alias points at now (None if the URI is not an alias)."""
+        if not (self.uri.startswith("models:/") and "@" in self.uri):
+            return None
+        name, alias = self.uri.removeprefix("models:/").split("@", 1)
+        client = mlflow.MlflowClient(tracking_uri=self.tracking_uri)
+        return str(client.get_model_version_by_alias(name, alias).version)
+
+    def start_polling(self, seconds: float) -> None:
+        """Check the alias every ``seconds`` and load a new version when it moves."""
+
+        def loop() -> None:
+            while not self._stop.wait(seconds):
+                try:
+                    latest = self.alias_version()
+                except Exception as exc:  # registry hiccups must not kill the poller
+                    self.last_error = f"poll failed: {exc}"
+                    continue
+                current = self._current.version if self._current else None
+                if latest is not None and latest != current:
+                    self.load()
+
+        self._poller = threading.Thread(target=loop, name="model-poller", daemon=True)
+        self._poller.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)

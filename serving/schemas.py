@@ -1,0 +1,101 @@
+"""Request and response models of the HTTP API (units in the field descriptions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from features.accounting import Footprint
+from features.catalogue import Measure
+from features.profile import FactoryProfile
+from models.schemas import FactoryRecommendations, RecommendOptions
+
+
+class RecommendationRequest(BaseModel):
+    """One factory and how to rank its measures."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: FactoryProfile
+    options: RecommendOptions = Field(default_factory=RecommendOptions)
+
+
+class BatchRequest(BaseModel):
+    """Many factories, scored together; each is validated on its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Any: raw profiles, validated one by one so a bad one does not fail the others.
+    factories: list[dict[str, Any]] = Field(min_length=1)
+    options: RecommendOptions = Field(default_factory=RecommendOptions)
+
+
+class FootprintRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile: FactoryProfile
+
+
+class ModelInfo(BaseModel):
+    """Which model answered."""
+
+    name: str
+    uri: str
+    version: str | None
+    run_id: str | None
+
+
+class RecommendationResponse(BaseModel):
+    request_id: str
+    model: ModelInfo
+    result: FactoryRecommendations
+
+
+class BatchItem(BaseModel):
+    index: int
+    factory_id: str | None
+    ok: bool
+    result: FactoryRecommendations | None = None
+    error: list[dict[str, Any]] | None = None  # Any: {field, value, allowed, message}
+
+
+class BatchResponse(BaseModel):
+    request_id: str
+    model: ModelInfo
+    results: list[BatchItem]
+
+
+class FootprintResponse(BaseModel):
+    request_id: str
+    footprint: Footprint
+
+
+class MeasuresResponse(BaseModel):
+    catalogue_version: str
+    measures: list[Measure]
+
+
+class LoadedModelResponse(BaseModel):
+    model: ModelInfo
+    loaded_at: float | None
+    currency: str
+    factor_table_version: str
+    catalogue_version: str
+    training_outcomes: int
+    # Any: metric values and tags as logged in the MLflow run.
+    metrics: dict[str, float]
+    tags: dict[str, Any]
+    last_reload_error: str | None
+
+
+class ReloadResponse(BaseModel):
+    request_id: str
+    ok: bool
+    version: str | None
+    message: str
+
+
+class Health(BaseModel):
+    status: str
+    model_version: str | None = None

@@ -1,0 +1,59 @@
+"""Service settings from ``DECARB_*`` environment variables (or a ``.env`` file)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 hex digest of an API key: the form keys are stored and configured in."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment.
+
+    API keys are configured as SHA-256 hashes (``decarb-serve --hash-key KEY`` prints one),
+    so the environment never holds a usable key.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DECARB_", env_file=".env", extra="ignore")
+
+    model_uri: str = Field(default="models:/decarb-recommender@champion")
+    tracking_uri: str | None = Field(
+        default=None, description="MLflow store; MLFLOW_TRACKING_URI, else sqlite:///mlflow.db."
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=16)
+    auth_enabled: bool = True
+    read_key_hashes: list[str] = Field(default_factory=list)
+    admin_key_hashes: list[str] = Field(default_factory=list)
+    batch_max_factories: int = Field(default=500, ge=1, le=100_000)
+    reload_poll_seconds: float | None = Field(
+        default=None, gt=0, description="Poll the model alias and swap in a new version."
+    )
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.auth_enabled and not (self.read_key_hashes or self.admin_key_hashes):
+            raise ValueError(
+                "auth is enabled but no API key hashes are configured: set "
+                "DECARB_READ_KEY_HASHES / DECARB_ADMIN_KEY_HASHES (JSON lists of SHA-256 hex "
+                "digests) or switch auth off explicitly with DECARB_AUTH_ENABLED=false"
+            )
+        for digest in (*self.read_key_hashes, *self.admin_key_hashes):
+            if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+                raise ValueError("API key hashes must be 64-character lowercase SHA-256 hex")
+        return self
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process's settings (cached; tests override the dependency or clear the cache)."""
+    return Settings()
