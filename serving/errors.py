@@ -14,6 +14,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from features.errors import DecarbError, InvalidValueError
+from features.profile import FactoryProfile
+from models.schemas import RecommendOptions
 
 logger = logging.getLogger("decarb.serving")
 
@@ -64,7 +66,13 @@ def request_id_of(request: Request) -> str:
 
 def _body(request: Request, status: int, error: str, detail: Any) -> JSONResponse:
     body = ErrorBody(error=error, detail=detail, request_id=request_id_of(request))
-    return JSONResponse(status_code=status, content=body.model_dump(mode="json"))
+    # The header is set here too: a 500 leaves through Starlette's outermost handler, past the
+    # middleware that adds it to every other response.
+    return JSONResponse(
+        status_code=status,
+        content=body.model_dump(mode="json"),
+        headers={"x-request-id": body.request_id},
+    )
 
 
 def invalid_value_detail(exc: InvalidValueError) -> dict[str, Any]:
@@ -81,6 +89,13 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+_FIELDS_OF: dict[str, list[str]] = {
+    "profile": list(FactoryProfile.model_fields),
+    "options": list(RecommendOptions.model_fields),
+}
+_REQUEST_FIELDS = ["profile", "options", "factories"]
+
+
 def validation_items(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors as ``{field, value, allowed, message}`` items, domain errors unwrapped."""
     items = []
@@ -95,11 +110,15 @@ def validation_items(errors: list[Any]) -> list[dict[str, Any]]:
             continue
         loc = [str(p) for p in err.get("loc", ()) if p != "body"]
         expected = (err.get("ctx") or {}).get("expected")
+        allowed = str(expected) if expected else err.get("msg", "")
+        if err.get("type") == "extra_forbidden":
+            owner = _FIELDS_OF.get(loc[0] if len(loc) > 1 else "", _REQUEST_FIELDS)
+            allowed = "fields: " + ", ".join(owner)
         items.append(
             {
                 "field": ".".join(loc) or "body",
                 "value": _jsonable(err.get("input")),
-                "allowed": str(expected) if expected else err.get("msg", ""),
+                "allowed": allowed,
                 "message": err.get("msg", ""),
             }
         )

@@ -1,0 +1,239 @@
+"""Every endpoint, auth, error cases, batch behaviour and reload, through the ASGI app."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from features.accounting import compute_footprint
+from features.catalogue import Catalogue
+from features.profile import parse_profile
+from serving.app import create_app
+from serving.model_state import ModelHolder
+from tests.serving.conftest import ADMIN_KEY, READ_KEY, register, settings_for
+
+READ = {"X-API-Key": READ_KEY}
+ADMIN = {"X-API-Key": ADMIN_KEY}
+
+
+def assert_error(response: Any, status: int, error: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "detail", "request_id"}
+    assert body["error"] == error
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_health_ready_and_metrics(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "alive", "model_version": None}
+    assert client.get("/readyz").json() == {"status": "ready", "model_version": "1"}
+    text = client.get("/metrics").text
+    assert "decarb_model_version 1.0" in text
+    assert 'decarb_requests_total{method="GET",route="/readyz",status="200"}' in text
+    assert "decarb_request_seconds_bucket" in text
+
+
+def test_single_recommendation(client: TestClient, example_profile: dict[str, Any]) -> None:
+    body = {"profile": example_profile, "options": {"top_k": 4, "explain": "full"}}
+    response = client.post("/v1/recommendations", json=body, headers=READ)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["request_id"] == response.headers["x-request-id"]
+    assert data["model"]["version"] == "1"
+    assert data["model"]["run_id"]
+    result = data["result"]
+    assert len(result["recommendations"]) == 4
+    expected = compute_footprint(parse_profile(example_profile))
+    assert result["footprint"]["total_location_tco2e"] == pytest.approx(
+        expected.total_location_tco2e
+    )
+    for rec in result["recommendations"]:
+        e = rec["explanation"]
+        total = e["savings_base_value"] + sum(c["contribution"] for c in e["savings"])
+        assert total == pytest.approx(e["savings_prediction"], abs=1e-6)
+        assert {"field", "value", "unit", "contribution"} <= set(e["savings"][0])
+    assert result["pathway"]["baseline_tco2e"] == pytest.approx(expected.total_location_tco2e)
+    assert {m["measure_id"] for m in result["market_instruments"]} == {
+        "green_electricity_purchase", "green_certificates"}  # fmt: skip
+
+
+def test_auth_roles(client: TestClient, example_profile: dict[str, Any]) -> None:
+    body = {"profile": example_profile}
+    assert_error(client.post("/v1/recommendations", json=body), 401, "unauthorized")
+    wrong = {"X-API-Key": "nope"}
+    assert_error(client.post("/v1/recommendations", json=body, headers=wrong), 401,
+                 "unauthorized")  # fmt: skip
+    assert client.post("/v1/recommendations", json=body, headers=ADMIN).status_code == 200
+    assert_error(client.post("/v1/admin/reload", headers=READ), 403, "forbidden")
+    assert client.post("/v1/admin/reload", headers=ADMIN).json()["ok"] is True
+
+
+def test_auth_can_be_switched_off_explicitly(model_store: str) -> None:
+    with TestClient(create_app(settings_for(model_store, auth_enabled=False))) as c:
+        assert c.get("/v1/measures").status_code == 200
+    with pytest.raises(ValueError, match="DECARB_AUTH_ENABLED=false"):
+        settings_for(model_store, read_key_hashes=[], admin_key_hashes=[])
+
+
+BAD_PROFILES = [
+    ({"electricity_kwh": -5}, "profile.electricity_kwh", ">= 0"),
+    ({"sector": "toys"}, "profile.sector", "steel"),
+    ({"region": "Atlantis"}, "profile.region", "Zhejiang"),
+    ({"colour": "red"}, "profile.colour", "electricity_kwh"),
+    ({"country": "FR"}, "profile.country", "CN, US"),
+    ({"energy_use": [{"carrier": "coal", "value": 1, "unit": "Nm3"}]},
+     "profile.energy_use[0].unit", "tce"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "field", "allowed"), BAD_PROFILES)
+def test_invalid_profiles_are_422_naming_field_and_allowed(
+    client: TestClient, example_profile: dict[str, Any], change: dict[str, Any], field: str,
+    allowed: str,
+) -> None:  # fmt: skip
+    profile = {**copy.deepcopy(example_profile), **change}
+    body = assert_error(
+        client.post("/v1/recommendations", json={"profile": profile}, headers=READ),
+        422, "invalid_request",
+    )  # fmt: skip
+    item = body["detail"][0]
+    assert item["field"] == field
+    assert allowed in item["allowed"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"profile": {',  # malformed JSON
+        '{"profile": {"factory_id": "x", "country": "CN", "region": "Hebei", '
+        '"sector": "steel", "reporting_year": 2023, "electricity_kwh": NaN}}',
+        '{"profile": {"factory_id": "x", "country": "CN", "region": "Hebei", '
+        '"sector": "steel", "reporting_year": 2023, "coal_gj": Infinity}}',
+        '{"profile": {"factory_id": "x", "country": "CN", "region": "Hebei", '
+        '"sector": "steel", "reporting_year": 2023}, "options": {"top_k": 0}}',
+        '{"profile": {"factory_id": "x", "country": "CN", "region": "Hebei", '
+        '"sector": "steel", "reporting_year": 2023}, "extra": 1}',
+    ],
+)
+def test_malformed_and_non_finite_input_is_rejected(client: TestClient, raw: str) -> None:
+    response = client.post(
+        "/v1/recommendations", content=raw,
+        headers={**READ, "Content-Type": "application/json"},
+    )  # fmt: skip
+    body = assert_error(response, 422, "invalid_request")
+    assert body["detail"][0]["field"]
+
+
+def test_batch_partial_failure_and_same_answer_as_single(
+    client: TestClient, example_profile: dict[str, Any]
+) -> None:
+    second = {**example_profile, "factory_id": "second", "region": "Yunnan"}
+    bad = {**example_profile, "factory_id": "bad", "sector": "toys"}
+    options = {"top_k": 3}
+    response = client.post(
+        "/v1/recommendations/batch",
+        json={"factories": [example_profile, bad, second], "options": options},
+        headers=READ,
+    )
+    assert response.status_code == 200, response.text
+    items = response.json()["results"]
+    assert [(i["index"], i["factory_id"], i["ok"]) for i in items] == [
+        (0, example_profile["factory_id"], True), (1, "bad", False), (2, "second", True)]  # fmt: skip
+    assert items[1]["error"][0]["field"] == "sector"
+    single = client.post(
+        "/v1/recommendations", json={"profile": second, "options": options}, headers=READ
+    ).json()["result"]
+    assert items[2]["result"] == single
+
+
+def test_batch_size_limit_is_413(client: TestClient, example_profile: dict[str, Any]) -> None:
+    body = {"factories": [example_profile] * 6}
+    assert_error(client.post("/v1/recommendations/batch", json=body, headers=READ), 413,
+                 "batch_too_large")  # fmt: skip
+
+
+def test_footprint_measures_and_model(client: TestClient, example_profile: dict[str, Any]) -> None:
+    fp = client.post("/v1/footprint", json={"profile": example_profile}, headers=READ).json()
+    expected = compute_footprint(parse_profile(example_profile))
+    assert fp["footprint"]["scope1_tco2e"] == pytest.approx(expected.scope1_tco2e)
+    measures = client.get("/v1/measures", headers=READ).json()
+    assert len(measures["measures"]) == len(Catalogue.default())
+    model = client.get("/v1/model", headers=READ).json()
+    assert model["model"]["version"] == "1"
+    assert model["currency"] == "CNY"
+    assert model["training_outcomes"] > 0
+
+
+def test_503_without_a_model(model_store: str, example_profile: dict[str, Any]) -> None:
+    holder = ModelHolder("models:/no-such-model@champion", model_store)
+    app = create_app(settings_for(model_store), holder=holder)
+    with TestClient(app) as c:
+        body = assert_error(c.get("/readyz"), 503, "model_not_loaded")
+        assert "no-such-model" in body["detail"]
+        assert_error(c.post("/v1/recommendations", json={"profile": example_profile},
+                            headers=READ), 503, "model_not_loaded")  # fmt: skip
+        assert c.get("/healthz").status_code == 200
+
+
+def test_unexpected_errors_are_500_without_traceback(
+    model_store: str, example_profile: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(settings_for(model_store))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        holder = app.state.holder
+
+        def boom(*_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("secret internals")
+
+        monkeypatch.setattr(holder.current.bundle, "recommend", boom)
+        response = client.post(
+            "/v1/recommendations", json={"profile": example_profile}, headers=READ
+        )
+        body = assert_error(response, 500, "internal_error")
+        assert "secret" not in str(body)
+
+
+def test_reload_swaps_without_failing_requests_in_flight(
+    model_store: str, tiny_bundle: Any, tiny_data: Any, tmp_path: Path,
+    example_profile: dict[str, Any],
+) -> None:  # fmt: skip
+    with TestClient(create_app(settings_for(model_store))) as c:
+        statuses: list[int] = []
+        stop = threading.Event()
+
+        def hammer() -> None:
+            while not stop.is_set():
+                r = c.post("/v1/recommendations",
+                           json={"profile": example_profile, "options": {"explain": "none"}},
+                           headers=READ)  # fmt: skip
+                statuses.append(r.status_code)
+
+        threads = [threading.Thread(target=hammer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        new_version = register(model_store, tiny_bundle, tiny_data.factories, tmp_path)
+        reload = c.post("/v1/admin/reload", headers=ADMIN).json()
+        stop.set()
+        for t in threads:
+            t.join()
+        assert reload["ok"] is True
+        assert reload["version"] == new_version
+        assert statuses
+        assert set(statuses) == {200}
+        assert c.get("/readyz").json()["model_version"] == new_version
+
+        # A failing reload keeps the current model serving and says why.
+        c.app.state.holder.uri = "models:/decarb-recommender@missing"  # type: ignore[attr-defined]
+        failed = c.post("/v1/admin/reload", headers=ADMIN).json()
+        assert failed["ok"] is False
+        assert "kept current" in failed["message"]
+        assert c.get("/readyz").json()["model_version"] == new_version
+        model = c.get("/v1/model", headers=READ).json()
+        assert model["last_reload_error"]
