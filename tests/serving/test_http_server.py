@@ -1,0 +1,89 @@
+"""The real server: uvicorn on a free loopback port, spoken to over HTTP; and the terminal CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from serving.settings import hash_key
+from tests.serving.conftest import READ_KEY
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(model_store: str, tmp_path: Path) -> Any:
+    port = free_port()
+    env = {**os.environ, "DECARB_TRACKING_URI": model_store, "DECARB_PORT": str(port),
+           "DECARB_READ_KEY_HASHES": json.dumps([hash_key(READ_KEY)]),
+           "MLFLOW_DISABLE_TELEMETRY": "true"}  # fmt: skip
+    exe = shutil.which("decarb-serve", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen([exe], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.3)
+        if process.poll() is not None:
+            log.close()
+            pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
+    else:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+        pytest.fail("server did not become ready in 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+def test_real_server_over_http(server: str, example_profile: dict[str, Any]) -> None:
+    headers = {"X-API-Key": READ_KEY}
+    r = httpx.post(f"{server}/v1/recommendations", headers=headers, timeout=30,
+                   json={"profile": example_profile, "options": {"top_k": 3}})  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert len(r.json()["result"]["recommendations"]) == 3
+    assert httpx.post(f"{server}/v1/recommendations", json={"profile": example_profile},
+                      timeout=30).status_code == 401  # fmt: skip
+    docs = httpx.get(f"{server}/openapi.json", timeout=10).json()
+    assert "/v1/recommendations/batch" in docs["paths"]
+
+
+def test_recommend_cli_prints_the_ranked_table(
+    model_store: str, tmp_path: Path, example_profile: dict[str, Any]
+) -> None:
+    profile = tmp_path / "factory.json"
+    profile.write_text(json.dumps(example_profile))
+    out = tmp_path / "result.json"
+    exe = shutil.which("decarb-recommend", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    result = subprocess.run(
+        [exe, str(profile), "--tracking-uri", model_store, "--top-k", "4", "--json", str(out)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    saved = json.loads(out.read_text())
+    assert len(saved["recommendations"]) == 4
+    assert saved["recommendations"][0]["measure_id"] in result.stdout
+    assert "Pathway" in result.stdout
