@@ -87,3 +87,42 @@ def test_recommend_cli_prints_the_ranked_table(
     assert len(saved["recommendations"]) == 4
     assert saved["recommendations"][0]["measure_id"] in result.stdout
     assert "Pathway" in result.stdout
+
+
+def test_main_job_trains_a_champion_when_none_exists_then_serves(tmp_path: Path) -> None:
+    port = free_port()
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": store, "MLFLOW_DISABLE_TELEMETRY": "true",
+           "DECARB_PORT": str(port)}  # fmt: skip
+    exe = shutil.which("decarb-serve", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    log = (tmp_path / "main.log").open("w")
+    process = subprocess.Popen([exe, "--train-if-missing", "--no-auth"], cwd=tmp_path, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        ready = False
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                ready = httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                ready = False
+            if ready:
+                break
+            time.sleep(1)
+        output = (tmp_path / "main.log").read_text()
+        assert ready, output
+        assert "training one on generated data" in output
+        assert "curl -s -X POST" in output
+        r = httpx.post(f"{url}/v1/recommendations", timeout=30,
+                       json={"profile": json.loads(Path(_example()).read_text())})  # fmt: skip
+        assert r.status_code == 200, r.text
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def _example() -> str:
+    return str(Path(__file__).resolve().parents[2] / "features/data/example_factory.json")
