@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,19 @@ def test_reload_swaps_without_failing_requests_in_flight(
         assert c.get("/readyz").json()["model_version"] == new_version
         model = c.get("/v1/model", headers=READ).json()
         assert model["last_reload_error"]
+
+
+def test_polling_swaps_in_a_new_champion(
+    model_store: str, tiny_bundle: Any, tiny_data: Any, tmp_path: Path
+) -> None:
+    settings = settings_for(model_store, reload_poll_seconds=0.2)
+    with TestClient(create_app(settings)) as c:
+        before = c.get("/readyz").json()["model_version"]
+        new_version = register(model_store, tiny_bundle, tiny_data.factories, tmp_path)
+        assert new_version != before
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if c.get("/readyz").json()["model_version"] == new_version:
+                break
+            time.sleep(0.2)
+        assert c.get("/readyz").json()["model_version"] == new_version
