@@ -55,6 +55,7 @@ def evaluate(
     test_factories = test_factories.reset_index(drop=True)
     metrics: dict[str, float] = {}
     targets = outcome_targets(test_factories, test_outcomes, catalogue)
+    train_t = outcome_targets(train_factories, train_outcomes, catalogue)
     X_keys = targets["key"].to_numpy()
     rows = targets["factory_row"].to_numpy()
     X = design_matrix(bundle.spec_, test_factories, rows, X_keys, catalogue)
@@ -77,7 +78,6 @@ def evaluate(
                     np.mean((y[ok][sel] >= low[sel]) & (y[ok][sel] <= high[sel]))
                 )
         # Baseline: the training median log fraction of the same measure.
-        train_t = outcome_targets(train_factories, train_outcomes, catalogue)
         per_key = train_t.groupby("key")["log_fraction"].median()
         base = pd.Series(X_keys[ok]).map(per_key).fillna(train_t["log_fraction"].median())
         metrics["baseline_measure_median.savings_r2_log"] = float(r2_score(y[ok], base))
@@ -89,7 +89,6 @@ def evaluate(
         pred = bundle.cost_.predict(X[ok])
         metrics["cost_r2_log"] = float(r2_score(y[ok], pred))
         metrics["cost_mdape"] = _mdape(np.exp(pred), np.exp(y[ok]))
-        train_t = outcome_targets(train_factories, train_outcomes, catalogue)
         per_key = train_t.groupby("key")["log_cost"].median()
         base = pd.Series(X_keys[ok]).map(per_key).fillna(train_t["log_cost"].median())
         metrics["baseline_measure_median.cost_r2_log"] = float(r2_score(y[ok], base))
@@ -103,7 +102,6 @@ def evaluate(
         )
         p = bundle.adoption_.predict_proba(ax[ok])
         metrics.update(_binary_metrics("adoption", y[ok], p))
-        train_t = outcome_targets(train_factories, train_outcomes, catalogue)
         rate = train_t.groupby("key")["implemented"].mean()
         base = pd.Series(X_keys[ok]).map(rate).fillna(np.nanmean(train_t["implemented"]))
         metrics.update(_binary_metrics("baseline_measure_rate.adoption", y[ok], base.to_numpy()))

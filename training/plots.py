@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on training machines
 
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 import numpy as np
 import shap  # plots only; serving never imports training
 
@@ -23,6 +24,13 @@ from models.schemas import RecommendOptions
 
 if TYPE_CHECKING:
     from training.pipeline import Split
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
 
 
 def save_plots(bundle: RecommendationBundle, split: Split, directory: Path) -> list[Path]:
@@ -50,10 +58,7 @@ def _importance(bundle: RecommendationBundle, names: list[str], path: Path) -> P
     fig, ax = plt.subplots(figsize=(7, 6))
     ax.barh(np.array(names)[order], gain[order])
     ax.set_title("Savings model: feature importance (gain)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _shap_summary(
@@ -87,10 +92,7 @@ def _interval_calibration(
                  f"(nominal {nominal:.0%})", fontsize=9)  # fmt: skip
     ax.set_xlabel("predicted log fraction saved")
     ax.set_ylabel("reported log fraction saved")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _adoption_calibration(
@@ -112,10 +114,7 @@ def _adoption_calibration(
     ax.set_xlabel("predicted adoption probability")
     ax.set_ylabel("observed implementation rate")
     ax.set_title("Adoption calibration (held-out)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _abatement_curve(bundle: RecommendationBundle, split: Split, path: Path) -> Path | None:
@@ -143,7 +142,4 @@ def _abatement_curve(bundle: RecommendationBundle, split: Split, path: Path) -> 
     ax.set_xlabel("tCO2e/yr avoided (cumulative)")
     ax.set_ylabel(f"abatement cost, {best.currency}/tCO2e")
     ax.set_title(f"Marginal abatement cost curve: {best.factory_id}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
