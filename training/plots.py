@@ -11,9 +11,9 @@ import matplotlib
 matplotlib.use("Agg")  # no display on training machines
 
 import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
 import numpy as np
 import shap  # plots only; serving never imports training
+from matplotlib.figure import Figure
 
 from features.catalogue import Catalogue
 from features.design import design_matrix
