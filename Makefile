@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 ## (API keys off for this local run; see README for keys).
 run: $(STAMP)
 	$(BIN)/decarb-report
-	DECARB_AUTH_ENABLED=false $(BIN)/decarb-serve --train-if-missing
+	$(BIN)/decarb-train --if-no-champion
+	DECARB_AUTH_ENABLED=false $(BIN)/decarb-serve
 
 ## Lint, type-check and the test suite (what CI runs).
 test: lint typecheck pytest

@@ -32,17 +32,6 @@ def _configure_logging(level: str) -> None:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
-def _champion_exists(settings: Settings, tracking_uri: str) -> bool:
-    if not settings.model_uri.startswith("models:/") or "@" not in settings.model_uri:
-        return True
-    name, alias = settings.model_uri.removeprefix("models:/").split("@", 1)
-    try:
-        mlflow.MlflowClient(tracking_uri=tracking_uri).get_model_version_by_alias(name, alias)
-    except MlflowException:
-        return False
-    return True
-
-
 @serve_app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
@@ -51,10 +40,6 @@ def serve(
     model_uri: Annotated[str | None, typer.Option(help="Model URI to serve.")] = None,
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="Switch API keys off (local use only).")
-    ] = False,
-    train_if_missing: Annotated[
-        bool,
-        typer.Option(help="Train and register a champion on generated data if none exists."),
     ] = False,
     hash_key_of: Annotated[
         str | None,
@@ -78,12 +63,6 @@ def serve(
         settings.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
     )
     settings = settings.model_copy(update={"tracking_uri": tracking_uri})
-    if train_if_missing and not _champion_exists(settings, tracking_uri):
-        from training.cli import train  # noqa: PLC0415  # optional step of the main job only
-        from training.config import TrainConfig  # noqa: PLC0415
-
-        typer.echo(f"no model at {settings.model_uri}: training one on generated data")
-        train(TrainConfig(tracking_uri=tracking_uri))
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"serving {settings.model_uri} from {tracking_uri} at {url} (docs: {url}/docs)")
     key_header = "" if not settings.auth_enabled else ' -H "X-API-Key: $DECARB_KEY"'

@@ -7,9 +7,12 @@ import os
 from pathlib import Path
 from typing import Annotated
 
+import mlflow
 import typer
+from mlflow.exceptions import MlflowException
 from rich.console import Console
 
+from models.pyfunc import CHAMPION_ALIAS
 from training.config import TrainConfig, load_config
 from training.pipeline import TrainResult, run_training
 
@@ -62,6 +65,9 @@ def main(
     search_trials: Annotated[
         int | None, typer.Option(help="Optuna trials (nested runs) before the final fit.")
     ] = None,
+    if_no_champion: Annotated[
+        bool, typer.Option(help="Do nothing if the registry already has a champion.")
+    ] = False,
 ) -> None:
     """Train on a source and register the model; it becomes champion only if it beats the
     current champion on the primary metric on the same held-out data."""
@@ -74,4 +80,20 @@ def main(
         "time_holdout_from_year": time_holdout_from_year, "tracking_uri": tracking_uri,
         "primary_metric": primary_metric, "search_trials": search_trials,
     }  # fmt: skip
-    train(load_config(config, overrides))
+    resolved = load_config(config, overrides)
+    if if_no_champion and champion_exists(resolved):
+        typer.echo(f"{resolved.model_name}@{CHAMPION_ALIAS} exists; not training")
+        return
+    if if_no_champion:
+        typer.echo(f"no {resolved.model_name}@{CHAMPION_ALIAS} yet: training one")
+    train(resolved)
+
+
+def champion_exists(config: TrainConfig) -> bool:
+    """Whether the registry of ``config`` has a champion version."""
+    client = mlflow.MlflowClient(tracking_uri=config.resolved_tracking_uri())
+    try:
+        client.get_model_version_by_alias(config.model_name, CHAMPION_ALIAS)
+    except MlflowException:
+        return False
+    return True

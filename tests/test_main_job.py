@@ -1,0 +1,69 @@
+"""The README's main job, step by step as `make run` runs it: train a champion if none exists,
+then serve it on 127.0.0.1 and answer a request."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _exe(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
+    assert found is not None, f"{name} is not installed"
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_main_job_trains_once_then_serves(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+           "MLFLOW_DISABLE_TELEMETRY": "true", "DECARB_PORT": str(port),
+           "DECARB_AUTH_ENABLED": "false"}  # fmt: skip
+    first = subprocess.run([_exe("decarb-train"), "--if-no-champion"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "training one" in first.stdout
+    assert "champion" in first.stdout
+    second = subprocess.run([_exe("decarb-train"), "--if-no-champion"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert second.returncode == 0
+    assert "exists; not training" in second.stdout
+
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen([_exe("decarb-serve")], cwd=tmp_path, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        ready = False
+        while time.monotonic() < deadline and process.poll() is None and not ready:
+            try:
+                ready = httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                time.sleep(0.5)
+        output = (tmp_path / "serve.log").read_text()
+        assert ready, output
+        assert "curl -s -X POST" in output
+        profile = json.loads((ROOT / "features/data/example_factory.json").read_text())
+        response = httpx.post(f"{url}/v1/recommendations", json={"profile": profile}, timeout=30)
+        assert response.status_code == 200, response.text
+        assert response.json()["result"]["recommendations"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
