@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from features.catalogue import Catalogue, Family
-from features.profile import PROFILE_COLUMNS
 from features.regions import CHINA_PROVINCES, US_STATES
 from features.sectors import Sector
 from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
@@ -92,16 +91,6 @@ class DesignSpec:
     @property
     def categorical_indices(self) -> list[int]:
         return [i for i, c in enumerate(self.columns) if c.categorical]
-
-    def to_dict(self) -> dict[str, object]:
-        return {"measure_keys": list(self.measure_keys)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> DesignSpec:
-        keys = data["measure_keys"]
-        if not isinstance(keys, list):
-            raise TypeError("measure_keys must be a list")
-        return cls(measure_keys=tuple(str(k) for k in keys))
 
 
 def _code(values: pd.Series, vocabulary: tuple[str, ...]) -> np.ndarray:
@@ -202,10 +191,3 @@ def design_matrix(
     return np.hstack(
         [fx[factory_index], measure_block(spec, keys, catalogue, energy[factory_index])]
     )
-
-
-def check_profile_columns(factories: pd.DataFrame) -> None:
-    """Raise if the factories table lacks a profile column the design needs."""
-    missing = [c for c in PROFILE_COLUMNS if c not in factories.columns]
-    if missing:
-        raise KeyError(f"factories table lacks columns {missing}")

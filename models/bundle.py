@@ -23,7 +23,7 @@ import pandas as pd
 
 from features.accounting import compute_footprint
 from features.applicability import applicable_matrix
-from features.catalogue import Catalogue, Measure
+from features.catalogue import Catalogue
 from features.design import DesignSpec, design_matrix, energy_gj_matrix
 from features.emission_factors import FactorTable
 from features.prices import price_matrix
@@ -506,8 +506,3 @@ def factor_matrix(profiles: list[FactoryProfile], table: FactorTable) -> np.ndar
             cache[key] = [table.resolve(c, *key).kgco2e_per_unit for c in CARRIERS]
         out[i] = cache[key]
     return out
-
-
-def measure_for(catalogue: Catalogue, key: str) -> Measure | None:
-    """The catalogue measure of a model key (None for coarse groups)."""
-    return catalogue.measures.get(key)

@@ -8,6 +8,7 @@ service.
 
 from __future__ import annotations
 
+import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from features.profile import PROFILE_COLUMNS, profiles_from_frame
 from models.bundle import RecommendationBundle
 from models.schemas import RecommendOptions
 
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 MODEL_NAME = "decarb-recommender"
 CHAMPION_ALIAS = "champion"
 BUNDLE_ARTIFACT = "bundle"
@@ -104,6 +106,14 @@ def log_bundle(bundle: RecommendationBundle, factories: pd.DataFrame, workdir: P
         pip_requirements=PIP_REQUIREMENTS,
         code_paths=[str(Path(__file__).resolve().parents[1] / p) for p in ("features", "models")],
     )
+
+
+def resolve_tracking_uri(explicit: str | None = None) -> str:
+    """The MLflow store to use: an explicit setting, else ``MLFLOW_TRACKING_URI``, else a SQLite
+    file in the working directory. The one place the project reads that variable; it also turns
+    MLflow's telemetry off (MLflow would otherwise look up a telemetry host in the background)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from features.accounting import compute_footprint
 from features.catalogue import Catalogue
 from features.errors import InvalidValueError
 from features.profile import FactoryProfile, parse_profile
-from models.pyfunc import LoadedModel
+from models.pyfunc import LoadedModel, resolve_tracking_uri
 from serving.auth import AdminAccess, ReadAccess
 from serving.errors import BatchTooLargeError, install_error_handlers, invalid_value_detail
 from serving.metrics import ServiceMetrics
@@ -70,7 +70,7 @@ def _request_id(request: Request) -> str:
 def create_app(settings: Settings | None = None, holder: ModelHolder | None = None) -> FastAPI:
     """Build the app. The model is loaded in the lifespan (start-up), never at import."""
     settings = settings or get_settings()
-    tracking_uri = settings.tracking_uri or mlflow.get_tracking_uri()
+    tracking_uri = resolve_tracking_uri(settings.tracking_uri)
     metrics = ServiceMetrics()
 
     @asynccontextmanager

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from features.errors import DecarbError
 from features.report import load_profile
-from models.pyfunc import load_bundle
+from models.pyfunc import load_bundle, resolve_tracking_uri
 from models.schemas import Objective, RecommendOptions
 from serving.app import create_app
 from serving.settings import Settings, hash_key
@@ -29,7 +29,6 @@ recommend_app = typer.Typer(add_completion=False, help="Rank measures for a fact
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(stream=sys.stdout, level=level, format="%(message)s")
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
 @serve_app.command()
@@ -59,9 +58,7 @@ def serve(
         overrides["auth_enabled"] = False
     settings = Settings(**overrides)  # type: ignore[arg-type]  # validated by pydantic
     _configure_logging(settings.log_level)
-    tracking_uri = (
-        settings.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
-    )
+    tracking_uri = resolve_tracking_uri(settings.tracking_uri)
     settings = settings.model_copy(update={"tracking_uri": tracking_uri})
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"serving {settings.model_uri} from {tracking_uri} at {url} (docs: {url}/docs)")
@@ -98,7 +95,6 @@ def recommend(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
 ) -> None:
     """Print the ranked measures of a factory (same scoring as the service)."""
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     console = Console(width=160)
     try:
         factory = load_profile(profile)
@@ -108,9 +104,7 @@ def recommend(
     except (DecarbError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=2) from None
-    mlflow.set_tracking_uri(
-        tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
-    )
+    mlflow.set_tracking_uri(resolve_tracking_uri(tracking_uri))
     try:
         model = load_bundle(model_uri)
     except MlflowException as exc:

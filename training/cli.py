@@ -3,7 +3,6 @@ champion."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -29,8 +28,6 @@ KEY_METRICS = (
 def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
     """Run training with console progress; returns the result (used by the CLI and scripts)."""
     console = console or Console()
-    # MLflow looks up a telemetry host from a background thread unless told not to.
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     with console.status("training") as status:
         result = run_training(config, progress=status.update)
     console.print(f"run {result.run_id}  model version {result.model_version}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.bundle import BundleConfig
+from models.pyfunc import resolve_tracking_uri
 
 
 class TrainConfig(BaseModel):
@@ -58,7 +58,7 @@ class TrainConfig(BaseModel):
     def resolved_tracking_uri(self) -> str:
         """Explicit setting, else the MLFLOW_TRACKING_URI environment variable, else a SQLite
         store in the working directory."""
-        return self.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
+        return resolve_tracking_uri(self.tracking_uri)
 
 
 def load_config(path: str | Path | None, overrides: dict[str, object]) -> TrainConfig:

@@ -7,10 +7,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from features.applicability import applicability
+from features.applicability import applicability, applicable_matrix
 from features.catalogue import Catalogue, Family, normalise_arc
 from features.errors import CatalogueError, InvalidValueError
-from features.profile import parse_profile
+from features.profile import parse_profile, profiles_from_frame, profiles_to_frame
+from features.sources.synthetic import SyntheticConfig, generate
 from features.units import Carrier
 
 
@@ -152,3 +153,13 @@ def test_applicability_rules() -> None:
     ).applicable
     heat_pumps = catalogue["heat_pumps"]
     assert Carrier.ELECTRICITY in heat_pumps.carriers_increased
+
+
+def test_vectorised_applicability_agrees_with_the_per_profile_rules() -> None:
+    factories = generate(SyntheticConfig(n_factories=150, seed=4)).factories
+    profiles, rejected = profiles_from_frame(factories)
+    assert rejected == []
+    measures = list(Catalogue.default().measures.values())
+    matrix = applicable_matrix(profiles_to_frame(profiles), measures)
+    expected = [[applicability(p, m).applicable for m in measures] for p in profiles]
+    assert matrix.tolist() == expected
