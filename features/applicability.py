@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from features.catalogue import Catalogue, Measure
 from features.profile import FactoryProfile
+from features.table import Table, floats, n_rows, texts
 from features.units import PROFILE_FIELD, Carrier
 
 
@@ -57,19 +57,16 @@ def applicable_measures(
     return [m for m in catalogue.measures.values() if applicability(profile, m).applicable]
 
 
-def applicable_matrix(factories: pd.DataFrame, measures: Sequence[Measure]) -> np.ndarray:
+def applicable_matrix(factories: Table, measures: Sequence[Measure]) -> np.ndarray:
     """Vectorised :func:`applicability` over a factories table: bool array (factories, measures).
 
     Same rules: sector, a needed carrier in use, roof area where required, not already in place.
     """
-    n = len(factories)
-    sectors = factories["sector"].astype(str).to_numpy()
-    roof = pd.to_numeric(factories["roof_area_available_m2"], errors="coerce").fillna(0).to_numpy()
-    in_place = [set(str(s).split(";")) for s in factories["measures_in_place"].fillna("")]
-    energy = {
-        c: pd.to_numeric(factories[PROFILE_FIELD[c]], errors="coerce").fillna(0).to_numpy() > 0
-        for c in Carrier
-    }
+    n = n_rows(factories)
+    sectors = np.array(texts(factories, "sector"))
+    roof = np.nan_to_num(floats(factories, "roof_area_available_m2"), nan=0.0)
+    in_place = [set(s.split(";")) for s in texts(factories, "measures_in_place")]
+    energy = {c: np.nan_to_num(floats(factories, PROFILE_FIELD[c]), nan=0.0) > 0 for c in Carrier}
     out = np.zeros((n, len(measures)), dtype=bool)
     for j, m in enumerate(measures):
         ok = np.isin(sectors, [s.value for s in m.applicable_sectors])

@@ -8,14 +8,15 @@ same code means the same category in training and serving without pandas categor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from features.catalogue import Catalogue, Family
 from features.regions import CHINA_PROVINCES, US_STATES
 from features.sectors import Sector
+from features.table import Table, floats, texts
 from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
 
 #: US dollars per unit of currency (fixed 2023 averages: 7.08 CNY and 0.925 EUR per USD).
@@ -93,50 +94,47 @@ class DesignSpec:
         return [i for i, c in enumerate(self.columns) if c.categorical]
 
 
-def _code(values: pd.Series, vocabulary: tuple[str, ...]) -> np.ndarray:
+def _code(values: Iterable[object], vocabulary: tuple[str, ...]) -> np.ndarray:
     index = {v: i for i, v in enumerate(vocabulary)}
     return np.array([index.get(str(v), -1) for v in values], dtype=float)
 
 
-def _log1p(values: pd.Series) -> np.ndarray:
-    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    return np.log1p(np.where(x >= 0, x, np.nan))
+def _log1p(values: np.ndarray) -> np.ndarray:
+    return np.log1p(np.where(values >= 0, values, np.nan))
 
 
-def factory_matrix(factories: pd.DataFrame) -> np.ndarray:
+def factory_matrix(factories: Table) -> np.ndarray:
     """Factory part of the model input, one row per factory (columns of the factory block)."""
     f = factories
-    n = len(f)
-    energy_gj = {
-        c: pd.to_numeric(f[PROFILE_FIELD[c]], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-        * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0)
-        for c in Carrier
-    }
-    total = sum(energy_gj.values(), np.zeros(n))
-    currency = f["revenue_currency"].fillna("USD").map(USD_PER).fillna(1.0).to_numpy(dtype=float)
-    revenue = pd.to_numeric(f["annual_revenue"], errors="coerce").to_numpy(dtype=float)
-    electricity = energy_gj[Carrier.ELECTRICITY] / GJ_PER_KWH
-    elec_cost = pd.to_numeric(f["electricity_cost_per_year"], errors="coerce").to_numpy(float)
-    roof = pd.to_numeric(f["roof_area_available_m2"], errors="coerce").fillna(0).to_numpy(float)
-    in_place = f["measures_in_place"].fillna("").astype(str)
+    energy_gj = energy_gj_matrix(f)
+    total = energy_gj.sum(axis=1)
+    currency = np.array([USD_PER.get(c or "USD", 1.0) for c in texts(f, "revenue_currency")])
+    revenue = floats(f, "annual_revenue")
+    electricity_gj = energy_gj[:, list(Carrier).index(Carrier.ELECTRICITY)]
+    electricity = electricity_gj / GJ_PER_KWH
+    elec_cost = floats(f, "electricity_cost_per_year")
+    roof = np.nan_to_num(floats(f, "roof_area_available_m2"), nan=0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         columns = [
-            _code(f["sector"], SECTORS),
-            _code(f["region"], REGIONS),
-            _log1p(f["employees"]),
-            _log1p(f["floor_area_m2"]),
+            _code(texts(f, "sector"), SECTORS),
+            _code(texts(f, "region"), REGIONS),
+            _log1p(floats(f, "employees")),
+            _log1p(floats(f, "floor_area_m2")),
             np.log1p(np.where(revenue > 0, revenue * currency, np.nan)),
-            pd.to_numeric(f["operating_hours_per_year"], errors="coerce").to_numpy(float),
-            pd.to_numeric(f["reporting_year"], errors="coerce").to_numpy(float),
+            floats(f, "operating_hours_per_year"),
+            floats(f, "reporting_year"),
             np.log1p(total),
-            np.where(total > 0, energy_gj[Carrier.ELECTRICITY] / total, np.nan),
+            np.where(total > 0, electricity_gj / total, np.nan),
             np.log1p(np.where(electricity > 0, roof / (electricity / 1000), np.nan)),
             np.log1p(roof),
             np.where(electricity > 0, elec_cost * currency / electricity, np.nan),
-            np.array([len([m for m in s.split(";") if m]) for s in in_place], dtype=float),
+            np.array(
+                [len([m for m in s.split(";") if m]) for s in texts(f, "measures_in_place")],
+                dtype=float,
+            ),
         ]
         for carrier in Carrier:
-            columns.append(_log1p(f[PROFILE_FIELD[carrier]]))
+            columns.append(_log1p(floats(f, PROFILE_FIELD[carrier])))
     return np.column_stack(columns)
 
 
@@ -150,7 +148,7 @@ def measure_block(
     """
     n_columns = 3 + 2 * len(Carrier) + 1
     out = np.full((len(keys), n_columns), np.nan)
-    out[:, 0] = _code(pd.Series(keys), spec.measure_keys)
+    out[:, 0] = _code(keys, spec.measure_keys)
     carriers = list(Carrier)
     for key in np.unique(keys):
         rows = keys == key
@@ -167,11 +165,11 @@ def measure_block(
     return out
 
 
-def energy_gj_matrix(factories: pd.DataFrame) -> np.ndarray:
-    """(factories, carriers) energy use in GJ (electricity converted from kWh)."""
+def energy_gj_matrix(factories: Table) -> np.ndarray:
+    """(factories, carriers) energy use in GJ (electricity converted from kWh); missing = 0."""
     return np.column_stack(
         [
-            pd.to_numeric(factories[PROFILE_FIELD[c]], errors="coerce").fillna(0.0).to_numpy(float)
+            np.nan_to_num(floats(factories, PROFILE_FIELD[c]), nan=0.0)
             * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0)
             for c in Carrier
         ]
@@ -180,7 +178,7 @@ def energy_gj_matrix(factories: pd.DataFrame) -> np.ndarray:
 
 def design_matrix(
     spec: DesignSpec,
-    factories: pd.DataFrame,
+    factories: Table,
     factory_index: np.ndarray,
     keys: np.ndarray,
     catalogue: Catalogue,

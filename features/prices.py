@@ -8,9 +8,9 @@ bills (``electricity_cost_per_year``, ``fuel_cost_per_year``) override them.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from features.design import USD_PER
+from features.table import Table, floats, n_rows, texts
 from features.units import PROFILE_FIELD, Carrier
 
 #: China, CNY: electricity 0.70/kWh; gas 3.5/Nm3 = 90/GJ; coal 1,000/t = 48/GJ; diesel 7.5/L =
@@ -33,30 +33,29 @@ DEFAULT_PRICES: dict[str, tuple[str, dict[Carrier, float]]] = {
 }
 
 
-def price_matrix(factories: pd.DataFrame, currency: str) -> np.ndarray:
+def price_matrix(factories: Table, currency: str) -> np.ndarray:
     """(factories, carriers) prices in ``currency`` per canonical unit.
 
     The factory's own bills set its electricity price and a blended price for all other carriers;
     defaults by country fill the rest.
     """
     carriers = list(Carrier)
-    out = np.zeros((len(factories), len(carriers)))
     to_target = 1.0 / USD_PER[currency]
-    for i, country in enumerate(factories["country"].astype(str)):
-        local, prices = DEFAULT_PRICES[country]
-        out[i] = [prices[c] * USD_PER[local] * to_target for c in carriers]
-    bill_currency = factories["revenue_currency"].fillna("USD").map(USD_PER).to_numpy(float)
-    elec = pd.to_numeric(factories[PROFILE_FIELD[Carrier.ELECTRICITY]], errors="coerce").to_numpy()
-    elec_bill = pd.to_numeric(factories["electricity_cost_per_year"], errors="coerce").to_numpy()
+    defaults = {
+        country: np.array([prices[c] * USD_PER[local] * to_target for c in carriers])
+        for country, (local, prices) in DEFAULT_PRICES.items()
+    }
+    out = np.array([defaults[country] for country in texts(factories, "country")])
+    out = out.reshape(n_rows(factories), len(carriers))
+    bill_currency = np.array([USD_PER.get(c or "USD", 1.0) for c in texts(factories,
+                              "revenue_currency")])  # fmt: skip
+    elec = floats(factories, PROFILE_FIELD[Carrier.ELECTRICITY])
+    elec_bill = floats(factories, "electricity_cost_per_year")
     fuel_gj = sum(
-        (
-            pd.to_numeric(factories[PROFILE_FIELD[c]], errors="coerce").fillna(0).to_numpy()
-            for c in carriers
-            if c != Carrier.ELECTRICITY
-        ),
-        np.zeros(len(factories)),
+        (np.nan_to_num(floats(factories, PROFILE_FIELD[c]), nan=0.0) for c in carriers[1:]),
+        np.zeros(n_rows(factories)),
     )
-    fuel_bill = pd.to_numeric(factories["fuel_cost_per_year"], errors="coerce").to_numpy()
+    fuel_bill = floats(factories, "fuel_cost_per_year")
     with np.errstate(divide="ignore", invalid="ignore"):
         own_elec = elec_bill * bill_currency * to_target / elec
         own_fuel = fuel_bill * bill_currency * to_target / fuel_gj

@@ -27,10 +27,11 @@ from features.catalogue import Catalogue
 from features.design import DesignSpec, design_matrix, energy_gj_matrix
 from features.emission_factors import FactorTable
 from features.prices import price_matrix
-from features.profile import PROFILE_COLUMNS, FactoryProfile, profiles_to_frame
+from features.profile import PROFILE_COLUMNS, FactoryProfile
 from features.regions import Country
+from features.table import Table, profile_table
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
-from features.units import GJ_PER_KWH, Carrier
+from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
 from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor
 from models.schemas import (
     Explanation,
@@ -175,7 +176,7 @@ class RecommendationBundle:
 
     def score_pairs(
         self,
-        factories: pd.DataFrame,
+        factories: Table,
         factory_index: np.ndarray,
         keys: np.ndarray,
         catalogue: Catalogue,
@@ -244,7 +245,7 @@ class RecommendationBundle:
         options = options or RecommendOptions()
         table = table or FactorTable.default()
         catalogue = catalogue or Catalogue.default()
-        factories = profiles_to_frame(profiles)
+        factories = profile_table(profiles)  # plain lists: no pandas on the request path
         measures = [
             catalogue.measures[k] for k in self.spec_.measure_keys if k in catalogue.measures
         ]
@@ -261,7 +262,6 @@ class RecommendationBundle:
             results.append(
                 self._one_factory(
                     profile,
-                    factories.iloc[i],
                     rows,
                     keys,
                     scores,
@@ -276,7 +276,6 @@ class RecommendationBundle:
     def _one_factory(
         self,
         profile: FactoryProfile,
-        row: pd.Series,
         rows: np.ndarray,
         keys: np.ndarray,
         s: dict[str, np.ndarray],
@@ -318,7 +317,7 @@ class RecommendationBundle:
         footprint = compute_footprint(profile, table)
         recs: list[Recommendation] = []
         explanations = (
-            self._explain(rows[chosen], keys[rows[chosen]], s, row, options) if chosen else []
+            self._explain(rows[chosen], keys[rows[chosen]], s, profile, options) if chosen else []
         )
         for rank, j in enumerate(chosen, start=1):
             global_row = rows[j]
@@ -433,7 +432,7 @@ class RecommendationBundle:
         rows: np.ndarray,
         keys: np.ndarray,
         s: dict[str, np.ndarray],
-        factory: pd.Series,
+        factory: FactoryProfile,
         options: RecommendOptions,
     ) -> list[Explanation]:
         if options.explain == "none":
@@ -471,7 +470,7 @@ class RecommendationBundle:
 def _grouped(
     contributions: np.ndarray,
     sources: list[str],
-    factory: pd.Series,
+    factory: FactoryProfile,
     extra: dict[str, tuple[object, str]],
     limit: int | None,
 ) -> list[FeatureContribution]:
@@ -485,7 +484,7 @@ def _grouped(
         if source in extra:
             value, unit = extra[source]
         else:
-            value, unit = factory.get(source), PROFILE_COLUMNS.get(source, "")
+            value, unit = _profile_value(factory, source), PROFILE_COLUMNS.get(source, "")
         if isinstance(value, np.generic):
             value = value.item()
         if isinstance(value, float) and math.isnan(value):
@@ -494,6 +493,21 @@ def _grouped(
             value = str(value)
         out.append(FeatureContribution(field=source, value=value, unit=unit, contribution=total))
     return out
+
+
+def _profile_value(profile: FactoryProfile, field: str) -> object:
+    """The profile's value of a profile column, in canonical units (energy_use folded in)."""
+    if field == "grid":
+        return profile.grid
+    if field == "measures_in_place":
+        return ";".join(profile.measures_in_place)
+    if field in PROFILE_COLUMNS and hasattr(profile, field):
+        value = getattr(profile, field)
+        carrier = next((c for c in CARRIERS if PROFILE_FIELD[c] == field), None)
+        if carrier is not None:
+            return profile.energy(carrier)
+        return value.value if hasattr(value, "value") else value
+    return None
 
 
 def factor_matrix(profiles: list[FactoryProfile], table: FactorTable) -> np.ndarray:

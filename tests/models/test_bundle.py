@@ -3,11 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from features.accounting import emission_change
-from features.profile import FactoryProfile, profiles_from_frame
+from features.applicability import applicable_matrix
+from features.catalogue import Catalogue
+from features.design import design_matrix
+from features.prices import price_matrix
+from features.profile import FactoryProfile, profiles_from_frame, profiles_to_frame
 from features.report import load_profile
+from features.table import profile_table
 from features.units import Carrier
 from models.bundle import NotFittedError, RecommendationBundle
 from models.schemas import RecommendOptions
@@ -113,3 +119,31 @@ def test_batch_gives_the_same_answer_as_single(tiny_bundle: Any, profiles: Any) 
     for profile, together in zip(profiles[:4], batch, strict=True):
         alone = tiny_bundle.recommend([profile], options)[0]
         assert alone.model_dump() == together.model_dump()
+
+
+def test_request_path_matches_the_training_path_exactly(tiny_bundle: Any, profiles: Any) -> None:
+    catalogue = Catalogue.default()
+    measures = list(catalogue.measures.values())
+    frame, table = profiles_to_frame(profiles), profile_table(profiles)
+    np.testing.assert_array_equal(applicable_matrix(frame, measures),
+                                  applicable_matrix(table, measures))  # fmt: skip
+    np.testing.assert_array_equal(price_matrix(frame, "CNY"), price_matrix(table, "CNY"))
+    idx = np.repeat(np.arange(len(profiles)), 3)
+    keys = np.array(["rooftop_pv", "heat_pumps", "variable_speed_drives"] * len(profiles))
+    spec = tiny_bundle.spec_
+    np.testing.assert_array_equal(design_matrix(spec, frame, idx, keys, catalogue),
+                                  design_matrix(spec, table, idx, keys, catalogue))  # fmt: skip
+
+
+def test_no_pandas_work_on_the_request_path(
+    tiny_bundle: Any, profiles: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("pandas object built on the request path")
+
+    tiny_bundle.recommend(profiles[:2])  # warm caches (factor tables are read once)
+    monkeypatch.setattr(pd.DataFrame, "__init__", refuse)
+    monkeypatch.setattr(pd.Series, "__init__", refuse)
+    results = tiny_bundle.recommend(profiles[:3], RecommendOptions(top_k=5, explain="top"))
+    assert all(r.recommendations for r in results)
