@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest clean
+.PHONY: run test lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## Benchmarks (several minutes; not part of the tests): writes bench/results/ and prints summaries.
+bench: $(STAMP)
+	$(BIN)/python bench/train_time.py --json bench/results/train_time.json
+	$(BIN)/python bench/serving.py --out bench/results
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
