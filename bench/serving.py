@@ -33,7 +33,7 @@ from features.report import example_profile_data, load_profile
 from features.sources.synthetic import SyntheticConfig, generate
 from features.table import profile_table
 from models.bundle import BundleConfig, RecommendationBundle
-from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, pyfunc_input
+from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, pyfunc_input, use_store
 from models.schemas import RecommendOptions
 
 
@@ -124,7 +124,7 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
     f_idx, m_idx = np.nonzero(allowed)
     keys = np.array([m.id for m in measures])[m_idx]
     X = design_matrix(bundle.spec_, frame, f_idx, keys, catalogue)
-    ax = bundle._adoption_inputs(X, np.zeros(len(X)), np.zeros(len(X)))
+    ax = bundle.adoption_inputs(X, np.zeros(len(X)), np.zeros(len(X)))
 
     def floor() -> None:
         bundle.savings_.predict_interval(X)
@@ -150,8 +150,7 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
 
     with tempfile.TemporaryDirectory() as tmp:
         store = f"sqlite:///{tmp}/mlflow.db"
-        mlflow.set_tracking_uri(store)
-        mlflow.set_experiment("bench")
+        use_store(store, "bench")
         with mlflow.start_run():
             info = log_bundle(bundle, data.factories, Path(tmp))
         version = mlflow.register_model(info.model_uri, MODEL_NAME).version

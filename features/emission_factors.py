@@ -256,18 +256,22 @@ class FactorTable:
             "grid": grid_region(country, region) or "",
             "national": "",
         }
-        candidates: list[tuple[str, pd.DataFrame]] = []
-        for level in _LEVELS[country]:
-            at_level = rows[(rows["region_level"] == level) & (rows["region"] == names[level])]
-            if len(at_level):
-                candidates.append((level, at_level))
-        if not candidates:
+        found = next(
+            (
+                (level, at_level)
+                for level in _LEVELS[country]
+                if len(at_level := rows[(rows["region_level"] == level)
+                                        & (rows["region"] == names[level])])
+            ),
+            None,
+        )  # fmt: skip
+        if found is None:
             raise MissingFactorError(
                 f"no factor for {carrier.value} covering {region}, {country.value}"
             )
         # Region before year: grids differ far more between regions (0.11-0.73 kg/kWh across
         # Chinese provinces in 2022) than from one year to the next (2-8%).
-        chosen_level, chosen = candidates[0]
+        chosen_level, chosen = found
         row = self._pick_year(chosen, year)
         notes = []
         if carrier == Carrier.ELECTRICITY and chosen_level != _LEVELS[country][0]:

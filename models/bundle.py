@@ -120,7 +120,7 @@ class RecommendationBundle:
         y = targets["log_cost"].to_numpy()
         rows = ~np.isnan(y)
         self.cost_ = GBMRegressor(**kwargs).fit(X[rows], y[rows])  # type: ignore[arg-type]
-        adoption_X = self._adoption_inputs(
+        adoption_X = self.adoption_inputs(
             X, targets["log_cost"].to_numpy(), targets["log_cost_savings"].to_numpy()
         )
         y = targets["implemented"].to_numpy()
@@ -142,9 +142,7 @@ class RecommendationBundle:
         return self
 
     @staticmethod
-    def _adoption_inputs(
-        X: np.ndarray, log_cost: np.ndarray, log_savings: np.ndarray
-    ) -> np.ndarray:
+    def adoption_inputs(X: np.ndarray, log_cost: np.ndarray, log_savings: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             payback = np.clip(np.exp(log_cost - log_savings), 0, 50)
         return np.column_stack([X, log_cost, log_savings, payback])
@@ -212,7 +210,7 @@ class RecommendationBundle:
         log_cost = self.cost_.predict(X)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_savings = np.where(cost_savings > 0, np.log(cost_savings), np.nan)
-        adoption = self.adoption_.predict_proba(self._adoption_inputs(X, log_cost, log_savings))
+        adoption = self.adoption_.predict_proba(self.adoption_inputs(X, log_cost, log_savings))
         applicability = (
             self.applicability_.predict_proba(X) if self.applicability_ is not None else None
         )
@@ -439,7 +437,7 @@ class RecommendationBundle:
             return []
         X = s["X"][rows]
         savings = self.savings_.contributions(X)
-        adoption_X = self._adoption_inputs(X, s["log_cost"][rows], s["log_savings"][rows])
+        adoption_X = self.adoption_inputs(X, s["log_cost"][rows], s["log_savings"][rows])
         adoption = self.adoption_.contributions(adoption_X)
         sources = [c.source for c in self.spec_.columns]
         adoption_sources = [*sources, "capex", "cost_savings_per_year", "payback_years"]

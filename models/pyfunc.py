@@ -116,14 +116,29 @@ def resolve_tracking_uri(explicit: str | None = None) -> str:
     return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
 
 
+def use_store(tracking_uri: str, experiment: str) -> None:
+    """Point MLflow at ``tracking_uri`` and ``experiment``. A new experiment in a SQLite store
+    keeps its artifacts in ``mlartifacts/`` beside the database file, not in whatever directory
+    the process happens to run in."""
+    mlflow.set_tracking_uri(tracking_uri)
+    if tracking_uri.startswith("sqlite:///") and mlflow.get_experiment_by_name(experiment) is None:
+        database = Path(tracking_uri.removeprefix("sqlite:///")).resolve()
+        mlflow.create_experiment(
+            experiment, artifact_location=(database.parent / "mlartifacts").as_uri()
+        )
+    mlflow.set_experiment(experiment)
+
+
 @dataclass(frozen=True)
 class LoadedModel:
-    """A bundle loaded from the registry, with where it came from."""
+    """A bundle loaded from the registry, with where it came from and its run's record."""
 
     bundle: RecommendationBundle
     uri: str
     version: str | None
     run_id: str | None
+    metrics: dict[str, float]
+    tags: dict[str, str]
 
 
 def load_bundle(uri: str = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}") -> LoadedModel:
@@ -137,6 +152,13 @@ def load_bundle(uri: str = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}") -> LoadedMo
         name, alias = uri.removeprefix("models:/").split("@", 1)
         mv = mlflow.MlflowClient().get_model_version_by_alias(name, alias)
         version = str(mv.version)
+    run_id = model.metadata.run_id
+    metrics: dict[str, float] = {}
+    tags: dict[str, str] = {}
+    if run_id:
+        run = mlflow.MlflowClient().get_run(run_id)
+        metrics = dict(run.data.metrics)
+        tags = {k: v for k, v in run.data.tags.items() if not k.startswith("mlflow.")}
     return LoadedModel(
-        bundle=wrapper.bundle, uri=uri, version=version, run_id=model.metadata.run_id
+        bundle=wrapper.bundle, uri=uri, version=version, run_id=run_id, metrics=metrics, tags=tags
     )

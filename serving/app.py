@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-import mlflow
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -212,12 +211,6 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
     @app.get("/v1/model", response_model=LoadedModelResponse, tags=["model"])
     def loaded_model(holder: Holder, _: ReadAccess) -> LoadedModelResponse:
         model = holder.current
-        run_metrics: dict[str, float] = {}
-        tags: dict[str, Any] = {}
-        if model.run_id:
-            run = mlflow.MlflowClient(tracking_uri=holder.tracking_uri).get_run(model.run_id)
-            run_metrics = dict(run.data.metrics)
-            tags = {k: v for k, v in run.data.tags.items() if not k.startswith("mlflow.")}
         bundle = model.bundle
         return LoadedModelResponse(
             model=_model_info(model),
@@ -226,8 +219,8 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             factor_table_version=bundle.factor_table_version_,
             catalogue_version=bundle.catalogue_version_,
             training_outcomes=bundle.n_training_outcomes_,
-            metrics=run_metrics,
-            tags=tags,
+            metrics=model.metrics,
+            tags=model.tags,
             last_reload_error=holder.last_error,
         )
 

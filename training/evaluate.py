@@ -97,7 +97,7 @@ def evaluate(
     y = targets["implemented"].to_numpy()
     ok = ~np.isnan(y)
     if ok.sum() > 1 and len(set(y[ok])) == 2:
-        ax = bundle._adoption_inputs(
+        ax = bundle.adoption_inputs(
             X, targets["log_cost"].to_numpy(), targets["log_cost_savings"].to_numpy()
         )
         p = bundle.adoption_.predict_proba(ax[ok])

@@ -17,7 +17,7 @@ from mlflow.exceptions import MlflowException
 from features.sources import SyntheticConfig, load_dataset
 from features.sources.schema import Dataset
 from models.bundle import RecommendationBundle
-from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle
+from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle, use_store
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.plots import save_plots
@@ -107,8 +107,7 @@ def run_training(
     """Run a full training; see the module docstring."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    mlflow.set_tracking_uri(config.resolved_tracking_uri())
-    mlflow.set_experiment(config.experiment)
+    use_store(config.resolved_tracking_uri(), config.experiment)
 
     progress("loading data")
     data = load_dataset(

@@ -103,7 +103,7 @@ def _adoption_calibration(
     ok = ~np.isnan(y)
     if ok.sum() < 50:
         return None
-    ax_in = bundle._adoption_inputs(X, t["log_cost"].to_numpy(), t["log_cost_savings"].to_numpy())  # type: ignore[index]
+    ax_in = bundle.adoption_inputs(X, t["log_cost"].to_numpy(), t["log_cost_savings"].to_numpy())  # type: ignore[index]
     p = bundle.adoption_.predict_proba(ax_in[ok])
     bins = np.clip((p * 10).astype(int), 0, 9)
     mean_p = [p[bins == b].mean() for b in range(10) if (bins == b).any()]

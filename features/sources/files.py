@@ -17,7 +17,6 @@ from features.catalogue import Catalogue
 from features.emission_factors import FactorTable
 from features.errors import InvalidValueError
 from features.profile import PROFILE_COLUMNS, profiles_from_frame
-from features.regions import Country
 from features.sources.schema import (
     IMPLEMENTATION_STATUSES,
     OUTCOME_COLUMNS,
@@ -27,9 +26,9 @@ from features.sources.schema import (
     Dataset,
     fingerprint,
     implemented_from_status,
+    outcome_tco2e,
     rejection_frame,
 )
-from features.units import Carrier
 
 FACTORY_REQUIRED = ("factory_id", "country", "region", "reporting_year")
 OUTCOME_REQUIRED = ("outcome_id", "factory_id", "year", "implementation_status")
@@ -102,7 +101,7 @@ def read_files(
 
     outcomes = _validate_outcomes(outcomes_in, factories, catalogue, rejected)
     if "tco2e_saved" not in outcomes_in.columns:
-        outcomes["tco2e_saved"] = _tco2e(outcomes, factories, table)
+        outcomes["tco2e_saved"] = outcome_tco2e(outcomes, factories, table)
     report = DataReport(
         source="files",
         detail=str(directory),
@@ -187,24 +186,3 @@ def _outcome_problem(
     if not _missing(cost) and float(cost) < 0:  # type: ignore[arg-type]
         return "implementation_cost", f"{cost!r} is negative; allowed >= 0"
     return None
-
-
-def _tco2e(outcomes: pd.DataFrame, factories: pd.DataFrame, table: FactorTable) -> pd.Series:
-    info = factories.set_index("factory_id")[["country", "region", "reporting_year"]]
-    total = pd.Series(0.0, index=outcomes.index)
-    cache: dict[tuple[str, str, str, int], float] = {}
-    for carrier in Carrier:
-        column = outcomes[SAVED_COLUMN[carrier]].astype(float).fillna(0.0)
-        if not (column != 0).any():
-            continue
-        factors = []
-        for fid, year in zip(outcomes["factory_id"], outcomes["year"], strict=True):
-            country, region, _ = info.loc[fid]
-            key = (carrier.value, country, region, int(year))
-            if key not in cache:
-                cache[key] = table.resolve(
-                    carrier, Country(country), region, int(year)
-                ).kgco2e_per_unit
-            factors.append(cache[key])
-        total += column * np.array(factors) / 1000
-    return total

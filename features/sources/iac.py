@@ -35,7 +35,7 @@ from features.catalogue import Catalogue
 from features.emission_factors import FactorTable
 from features.errors import InvalidValueError
 from features.profile import PROFILE_COLUMNS, profiles_from_frame
-from features.regions import US_STATES, Country
+from features.regions import US_STATES
 from features.sectors import sector_from_naics, sector_from_sic
 from features.sources.schema import (
     OUTCOME_COLUMNS,
@@ -44,6 +44,7 @@ from features.sources.schema import (
     Dataset,
     fingerprint,
     implemented_from_status,
+    outcome_tco2e,
     rejection_frame,
 )
 from features.units import PROFILE_FIELD, Carrier, to_canonical
@@ -446,7 +447,7 @@ def _outcomes(
     for carrier in Carrier:
         out[SAVED_COLUMN[carrier]] = saved[carrier].where(~missing_amount)
     out["demand_kw_months_saved"] = demand
-    out["tco2e_saved"] = _tco2e(out, factories, table).where(any_energy & ~missing_amount)
+    out["tco2e_saved"] = outcome_tco2e(out, factories, table).where(any_energy & ~missing_amount)
     out["cost_savings_per_year"] = cost
     impcost = _num(r["impcost"])
     bad_cost = (impcost < 0) | (impcost > IMPCOST_MAX_USD)
@@ -472,29 +473,3 @@ def _outcomes(
     usable = out["measure_id"].notna().mean() if len(out) else 0.0
     notes.append(f"share of outcomes with a usable catalogue measure: {usable:.1%}")
     return out[list(OUTCOME_COLUMNS)].reset_index(drop=True), notes
-
-
-def _tco2e(out: pd.DataFrame, factories: pd.DataFrame, table: FactorTable) -> pd.Series:
-    """tCO2e avoided per outcome with the plant's state and year factors."""
-    states = out["factory_id"].map(factories.set_index("factory_id")["region"])
-    years = out["year"].astype(float).fillna(2022).astype(int)
-    total = pd.Series(0.0, index=out.index)
-    for carrier in Carrier:
-        column = out[SAVED_COLUMN[carrier]].fillna(0.0)
-        if not (column != 0).any():
-            continue
-        if carrier == Carrier.ELECTRICITY:
-            pairs = pd.DataFrame({"s": states, "y": years})
-            lookup = {
-                (s, y): table.resolve(carrier, Country.US, s, int(y)).kgco2e_per_unit
-                for s, y in pairs.drop_duplicates().itertuples(index=False)
-            }
-            factor = pd.Series(
-                [lookup[(s, y)] for s, y in zip(states, years, strict=True)], index=out.index
-            )
-        else:
-            factor = pd.Series(
-                table.resolve(carrier, Country.US, "DC", 2022).kgco2e_per_unit, index=out.index
-            )
-        total += column * factor / 1000
-    return total

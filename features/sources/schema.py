@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from features.emission_factors import FactorTable
+from features.regions import Country
 from features.units import PROFILE_FIELD, Carrier
 
 #: Column holding the energy saved on each carrier, per year, canonical unit.
@@ -132,6 +134,29 @@ def fingerprint(*frames: pd.DataFrame | None) -> str:
         digest.update(",".join(map(str, frame.columns)).encode())
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:16]
+
+
+def outcome_tco2e(outcomes: pd.DataFrame, factories: pd.DataFrame, table: FactorTable) -> pd.Series:
+    """tCO2e/yr avoided per outcome: savings per carrier times the factory's location-based
+    factors for its region and the outcome's year (one factor lookup per distinct key)."""
+    info = factories.set_index(factories["factory_id"].astype(str))
+    fids = outcomes["factory_id"].astype(str)
+    countries = fids.map(info["country"].astype(str))
+    regions = fids.map(info["region"].astype(str))
+    years = pd.to_numeric(outcomes["year"], errors="coerce")
+    years = years.fillna(fids.map(info["reporting_year"]).astype(float)).astype(int)
+    keys = list(zip(countries, regions, years, strict=True))
+    total = pd.Series(0.0, index=outcomes.index)
+    for carrier in Carrier:
+        saved = pd.to_numeric(outcomes[SAVED_COLUMN[carrier]], errors="coerce").fillna(0.0)
+        if not (saved != 0).any():
+            continue
+        lookup = {
+            key: table.resolve(carrier, Country(key[0]), key[1], int(key[2])).kgco2e_per_unit
+            for key in set(keys)
+        }
+        total += saved * [lookup[key] for key in keys] / 1000
+    return total
 
 
 def implemented_from_status(status: pd.Series) -> pd.Series:

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from features.report import example_profile_data
-from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle
+from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, use_store
 from serving.app import create_app
 from serving.settings import Settings, hash_key
 
@@ -18,8 +18,7 @@ READ_KEY, ADMIN_KEY = "read-key-123", "admin-key-456"
 
 def register(store: str, bundle: Any, factories: Any, workdir: Path) -> str:
     """Log ``bundle`` to ``store``, register it and point the champion alias at it."""
-    mlflow.set_tracking_uri(store)
-    mlflow.set_experiment("serving-tests")
+    use_store(store, "serving-tests")
     with mlflow.start_run():
         info = log_bundle(bundle, factories, workdir)
     version = str(mlflow.register_model(info.model_uri, MODEL_NAME).version)
