@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from features.catalogue import Catalogue, Measure
 from features.profile import FactoryProfile
-from features.table import Table, floats, n_rows, texts
+from features.sectors import Sector
+from features.table import Table, floats0, texts
 from features.units import PROFILE_FIELD, Carrier
 
 
@@ -57,27 +59,67 @@ def applicable_measures(
     return [m for m in catalogue.measures.values() if applicability(profile, m).applicable]
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """The applicability rules of a list of measures as arrays (see :func:`applicable_matrix`)."""
+
+    measures: tuple[Measure, ...]  # held so the identity cache key stays valid
+    column: dict[str, int]
+    sector_ok: np.ndarray  # (sectors + 1, measures); the last row (unknown sector) is False
+    sector_index: dict[str, int]
+    needed: np.ndarray  # (carriers, measures) 1.0 where the carrier satisfies the measure
+    needs_carrier: np.ndarray  # (measures,)
+    needs_roof: np.ndarray  # (measures,)
+
+
+_RULES: dict[tuple[int, ...], _Rules] = {}
+
+
+def _rules(measures: Sequence[Measure]) -> _Rules:
+    key = tuple(id(m) for m in measures)
+    cached = _RULES.get(key)
+    if cached is not None:
+        return cached
+    sectors = list(Sector)
+    carriers = list(Carrier)
+    sector_ok = np.zeros((len(sectors) + 1, len(measures)), dtype=bool)
+    needed = np.zeros((len(carriers), len(measures)))
+    for j, m in enumerate(measures):
+        for s in m.applicable_sectors:
+            sector_ok[sectors.index(s), j] = True
+        for c in m.requires_any_carrier or m.carriers_reduced:
+            needed[carriers.index(c), j] = 1.0
+    rules = _Rules(
+        measures=tuple(measures),
+        column={m.id: j for j, m in enumerate(measures)},
+        sector_ok=sector_ok,
+        sector_index={s.value: i for i, s in enumerate(sectors)},
+        needed=needed,
+        needs_carrier=needed.sum(axis=0) > 0,
+        needs_roof=np.array([m.requires_roof_area for m in measures], dtype=bool),
+    )
+    if len(_RULES) >= 64:
+        _RULES.clear()
+    _RULES[key] = rules
+    return rules
+
+
 def applicable_matrix(factories: Table, measures: Sequence[Measure]) -> np.ndarray:
     """Vectorised :func:`applicability` over a factories table: bool array (factories, measures).
 
     Same rules: sector, a needed carrier in use, roof area where required, not already in place.
     """
-    n = n_rows(factories)
-    sectors = np.array(texts(factories, "sector"))
-    roof = np.nan_to_num(floats(factories, "roof_area_available_m2"), nan=0.0)
-    in_place = [set(s.split(";")) for s in texts(factories, "measures_in_place")]
-    energy = {c: np.nan_to_num(floats(factories, PROFILE_FIELD[c]), nan=0.0) > 0 for c in Carrier}
-    out = np.zeros((n, len(measures)), dtype=bool)
-    for j, m in enumerate(measures):
-        ok = np.isin(sectors, [s.value for s in m.applicable_sectors])
-        needed = m.requires_any_carrier or m.carriers_reduced
-        if needed:
-            uses = np.zeros(n, dtype=bool)
-            for c in needed:
-                uses |= energy[c]
-            ok &= uses
-        if m.requires_roof_area:
-            ok &= roof > 0
-        ok &= np.array([m.id not in s for s in in_place], dtype=bool)
-        out[:, j] = ok
-    return out
+    rules = _rules(measures)
+    unknown = len(rules.sector_index)
+    sector_rows = [rules.sector_index.get(s, unknown) for s in texts(factories, "sector")]
+    ok = rules.sector_ok[np.array(sector_rows, dtype=np.intp)]
+    uses = np.column_stack([floats0(factories, PROFILE_FIELD[c]) > 0 for c in Carrier])
+    ok &= (uses.astype(float) @ rules.needed > 0) | ~rules.needs_carrier
+    roof = floats0(factories, "roof_area_available_m2") > 0
+    ok &= roof[:, None] | ~rules.needs_roof
+    for i, in_place in enumerate(texts(factories, "measures_in_place")):
+        for measure_id in in_place.split(";"):
+            j = rules.column.get(measure_id)
+            if j is not None:
+                ok[i, j] = False
+    return ok

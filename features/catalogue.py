@@ -8,12 +8,14 @@ measure (or ``unmapped`` entry) with the longest matching prefix, so each code h
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -143,6 +145,47 @@ def normalise_arc(code: str | float) -> str:
     return f"{value:.4f}"
 
 
+@dataclass(frozen=True)
+class MeasureArrays:
+    """Measure attributes as arrays, one row per measure plus a last row for an unknown key, so
+    per-row lookups are one fancy-indexing step instead of a loop over measures.
+
+    The unknown row holds NaN attributes, reduces every carrier (coarse groups address all the
+    factory's energy) and increases none.
+    """
+
+    ids: tuple[str, ...]
+    index: dict[str, int]
+    family: np.ndarray  # (n + 1,) code in Family order, NaN for unknown
+    lifetime: np.ndarray  # (n + 1,) years, NaN for unknown
+    reduced: np.ndarray  # (n + 1, carriers) bool
+    increased: np.ndarray  # (n + 1, carriers) bool
+
+    @classmethod
+    def build(cls, measures: Sequence[Measure]) -> MeasureArrays:
+        carriers = list(Carrier)
+        families = list(Family)
+        n = len(measures)
+        reduced = np.ones((n + 1, len(carriers)), dtype=bool)
+        increased = np.zeros((n + 1, len(carriers)), dtype=bool)
+        for i, m in enumerate(measures):
+            reduced[i] = [c in m.carriers_reduced for c in carriers]
+            increased[i] = [c in m.carriers_increased for c in carriers]
+        return cls(
+            ids=tuple(m.id for m in measures),
+            index={m.id: i for i, m in enumerate(measures)},
+            family=np.array([families.index(m.family) for m in measures] + [np.nan]),
+            lifetime=np.array([m.lifetime_years for m in measures] + [np.nan], dtype=float),
+            reduced=reduced,
+            increased=increased,
+        )
+
+    def rows(self, keys: Iterable[object]) -> np.ndarray:
+        """Row of each key (the unknown row for keys that are not measures)."""
+        unknown = len(self.ids)
+        return np.array([self.index.get(str(k), unknown) for k in keys], dtype=np.intp)
+
+
 class Catalogue:
     """Validated measures and the ARC -> measure index."""
 
@@ -189,6 +232,11 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.measures)
+
+    @functools.cached_property
+    def arrays(self) -> MeasureArrays:
+        """The measures' attributes as arrays (built once per catalogue)."""
+        return MeasureArrays.build(list(self.measures.values()))
 
     def __getitem__(self, measure_id: str) -> Measure:
         try:

@@ -16,7 +16,7 @@ import numpy as np
 from features.catalogue import Catalogue, Family
 from features.regions import CHINA_PROVINCES, US_STATES
 from features.sectors import Sector
-from features.table import Table, floats, texts
+from features.table import Table, floats, floats0, texts
 from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
 
 #: US dollars per unit of currency (fixed 2023 averages: 7.08 CNY and 0.925 EUR per USD).
@@ -103,17 +103,17 @@ def _log1p(values: np.ndarray) -> np.ndarray:
     return np.log1p(np.where(values >= 0, values, np.nan))
 
 
-def factory_matrix(factories: Table) -> np.ndarray:
+def factory_matrix(factories: Table, energy_gj: np.ndarray | None = None) -> np.ndarray:
     """Factory part of the model input, one row per factory (columns of the factory block)."""
     f = factories
-    energy_gj = energy_gj_matrix(f)
+    energy_gj = energy_gj_matrix(f) if energy_gj is None else energy_gj
     total = energy_gj.sum(axis=1)
     currency = np.array([USD_PER.get(c or "USD", 1.0) for c in texts(f, "revenue_currency")])
     revenue = floats(f, "annual_revenue")
     electricity_gj = energy_gj[:, list(Carrier).index(Carrier.ELECTRICITY)]
     electricity = electricity_gj / GJ_PER_KWH
     elec_cost = floats(f, "electricity_cost_per_year")
-    roof = np.nan_to_num(floats(f, "roof_area_available_m2"), nan=0.0)
+    roof = floats0(f, "roof_area_available_m2")
     with np.errstate(divide="ignore", invalid="ignore"):
         columns = [
             _code(texts(f, "sector"), SECTORS),
@@ -146,22 +146,21 @@ def measure_block(
     ``energy_gj`` is (rows, carriers) of the factory's energy use in GJ, used for the measure's
     addressable energy (the use of the carriers it reduces).
     """
-    n_columns = 3 + 2 * len(Carrier) + 1
-    out = np.full((len(keys), n_columns), np.nan)
+    n_carriers = len(Carrier)
+    arrays = catalogue.arrays
+    rows = arrays.rows(keys)
+    known = rows < len(arrays.ids)
+    reduced = arrays.reduced[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        addressable = np.log1p((energy_gj * reduced).sum(axis=1))
+    out = np.empty((len(keys), 3 + 2 * n_carriers + 1))
     out[:, 0] = _code(keys, spec.measure_keys)
-    carriers = list(Carrier)
-    for key in np.unique(keys):
-        rows = keys == key
-        measure = catalogue.measures.get(str(key))
-        if measure is None:
-            continue  # coarse group: only the key is known
-        out[rows, 1] = FAMILIES.index(measure.family.value)
-        out[rows, 2] = measure.lifetime_years
-        reduced = np.array([c in measure.carriers_reduced for c in carriers], dtype=float)
-        increased = np.array([c in measure.carriers_increased for c in carriers], dtype=float)
-        out[np.ix_(rows, range(3, 3 + 2 * len(carriers), 2))] = reduced
-        out[np.ix_(rows, range(4, 4 + 2 * len(carriers), 2))] = increased
-        out[rows, -1] = np.log1p(energy_gj[rows] @ reduced)
+    out[:, 1] = arrays.family[rows]
+    out[:, 2] = arrays.lifetime[rows]
+    out[:, 3 : 3 + 2 * n_carriers : 2] = reduced
+    out[:, 4 : 4 + 2 * n_carriers : 2] = arrays.increased[rows]
+    out[:, -1] = addressable
+    out[~known, 1:] = np.nan  # coarse group: only the key is known
     return out
 
 
@@ -169,8 +168,7 @@ def energy_gj_matrix(factories: Table) -> np.ndarray:
     """(factories, carriers) energy use in GJ (electricity converted from kWh); missing = 0."""
     return np.column_stack(
         [
-            np.nan_to_num(floats(factories, PROFILE_FIELD[c]), nan=0.0)
-            * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0)
+            floats0(factories, PROFILE_FIELD[c]) * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0)
             for c in Carrier
         ]
     )
@@ -182,10 +180,14 @@ def design_matrix(
     factory_index: np.ndarray,
     keys: np.ndarray,
     catalogue: Catalogue,
+    energy_gj: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Rows (factory ``factory_index[i]``, measure ``keys[i]``) of the full model input."""
-    fx = factory_matrix(factories)
-    energy = energy_gj_matrix(factories)
+    """Rows (factory ``factory_index[i]``, measure ``keys[i]``) of the full model input.
+
+    ``energy_gj``: :func:`energy_gj_matrix` of ``factories`` if the caller already has it.
+    """
+    energy = energy_gj_matrix(factories) if energy_gj is None else energy_gj
+    fx = factory_matrix(factories, energy)
     return np.hstack(
         [fx[factory_index], measure_block(spec, keys, catalogue, energy[factory_index])]
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from features.design import USD_PER
-from features.table import Table, floats, n_rows, texts
+from features.table import Table, floats, floats0, n_rows, texts
 from features.units import PROFILE_FIELD, Carrier
 
 #: China, CNY: electricity 0.70/kWh; gas 3.5/Nm3 = 90/GJ; coal 1,000/t = 48/GJ; diesel 7.5/L =
@@ -52,7 +52,7 @@ def price_matrix(factories: Table, currency: str) -> np.ndarray:
     elec = floats(factories, PROFILE_FIELD[Carrier.ELECTRICITY])
     elec_bill = floats(factories, "electricity_cost_per_year")
     fuel_gj = sum(
-        (np.nan_to_num(floats(factories, PROFILE_FIELD[c]), nan=0.0) for c in carriers[1:]),
+        (floats0(factories, PROFILE_FIELD[c]) for c in carriers[1:]),
         np.zeros(n_rows(factories)),
     )
     fuel_bill = floats(factories, "fuel_cost_per_year")

@@ -23,17 +23,9 @@ MIN_FRACTION, MAX_FRACTION = 1e-5, 1.0
 
 def carrier_masks(keys: np.ndarray, catalogue: Catalogue) -> tuple[np.ndarray, np.ndarray]:
     """(rows, carriers) masks of the carriers each row's measure reduces and increases."""
-    carriers = list(Carrier)
-    reduced = np.ones((len(keys), len(carriers)), dtype=bool)  # coarse groups: everything
-    increased = np.zeros((len(keys), len(carriers)), dtype=bool)
-    for key in np.unique(keys):
-        measure = catalogue.measures.get(str(key))
-        if measure is None:
-            continue
-        rows = keys == key
-        reduced[rows] = [c in measure.carriers_reduced for c in carriers]
-        increased[rows] = [c in measure.carriers_increased for c in carriers]
-    return reduced, increased
+    arrays = catalogue.arrays
+    rows = arrays.rows(keys)
+    return arrays.reduced[rows], arrays.increased[rows]
 
 
 def outcome_targets(

@@ -15,6 +15,7 @@ computed only for the rows returned.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -54,6 +55,7 @@ class BundleConfig:
     n_estimators: int = 300
     learning_rate: float = 0.05
     num_leaves: int = 31
+    max_depth: int = -1
     min_child_samples: int = 20
     interval_alpha: float = 0.2
     random_state: int = 0
@@ -77,6 +79,7 @@ class RecommendationBundle:
             "n_estimators": c.n_estimators,
             "learning_rate": c.learning_rate,
             "num_leaves": c.num_leaves,
+            "max_depth": c.max_depth,
             "min_child_samples": c.min_child_samples,
             "categorical_features": tuple(spec.categorical_indices),
             "random_state": c.random_state,
@@ -180,13 +183,18 @@ class RecommendationBundle:
         catalogue: Catalogue,
         kg_per_unit: np.ndarray,
         prices: np.ndarray,
+        energy_gj: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         """Predictions for (factory, measure) rows: savings per carrier (median, low, high),
-        tCO2e, cost savings, capex and probabilities. Arrays are aligned with the rows."""
+        tCO2e, cost savings, capex and probabilities. Arrays are aligned with the rows.
+
+        ``energy_gj``: :func:`energy_gj_matrix` of ``factories`` if the caller already has it.
+        """
         self._check_fitted()
-        X = design_matrix(self.spec_, factories, factory_index, keys, catalogue)
+        energy = energy_gj_matrix(factories) if energy_gj is None else energy_gj
+        X = design_matrix(self.spec_, factories, factory_index, keys, catalogue, energy)
         low, mid, high = self.savings_.predict_interval(X)
-        use = energy_gj_matrix(factories)[factory_index]
+        use = energy[factory_index]
         reduced, increased = carrier_masks(keys, catalogue)
         ratio = (
             np.exp(self.increase_.predict(X)) if self.increase_ is not None else np.ones(len(keys))
@@ -253,82 +261,104 @@ class RecommendationBundle:
         keys = np.array([m.id for m in measures])[m_idx] if measures else np.array([])
         kg = factor_matrix(profiles, table)
         prices = price_matrix(factories, self.currency_)
-        scores = self.score_pairs(factories, f_idx, keys, catalogue, kg, prices)
+        energy = energy_gj_matrix(factories)
+        scores = self.score_pairs(factories, f_idx, keys, catalogue, kg, prices, energy)
+        # f_idx is sorted (row-major nonzero): factory i owns rows bounds[i]:bounds[i + 1].
+        bounds = np.searchsorted(f_idx, np.arange(len(profiles) + 1))
+        lifetimes = catalogue.arrays.lifetime[catalogue.arrays.rows(keys)]
+        chosen = [
+            self._rank(np.arange(bounds[i], bounds[i + 1]), lifetimes, scores, options)
+            for i in range(len(profiles))
+        ]
+        # Explanations for every returned row of the batch in one call per model.
+        explained = np.concatenate([rows for rows, _ in chosen]).astype(np.intp)
+        explanations = self._explain(explained, keys, scores, profiles, f_idx, options)
         results = []
+        start = 0
         for i, profile in enumerate(profiles):
-            rows = np.nonzero(f_idx == i)[0]
+            rows, abatement = chosen[i]
+            end = start + len(rows)
             results.append(
                 self._one_factory(
                     profile,
+                    np.arange(bounds[i], bounds[i + 1]),
                     rows,
+                    abatement,
                     keys,
                     scores,
                     kg[i],
-                    options,
+                    explanations[start:end] if explanations else [],
                     catalogue,
                     table,
                 )
             )
+            start = end
         return results
 
-    def _one_factory(
-        self,
-        profile: FactoryProfile,
-        rows: np.ndarray,
-        keys: np.ndarray,
-        s: dict[str, np.ndarray],
-        kg: np.ndarray,
-        options: RecommendOptions,
-        catalogue: Catalogue,
-        table: FactorTable,
-    ) -> FactoryRecommendations:
+    @staticmethod
+    def _rank(
+        rows: np.ndarray, lifetimes: np.ndarray, s: dict[str, np.ndarray], options: RecommendOptions
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The returned rows of one factory, in rank order, and their abatement cost per tCO2e."""
         r = options.discount_rate
-        lifetimes = np.array([catalogue.measures[str(k)].lifetime_years for k in keys[rows]])
-        crf = np.where(
-            r > 0, r / (1 - (1 + r) ** -lifetimes.astype(float)), 1 / lifetimes.astype(float)
-        )
+        crf = r / (1 - (1 + r) ** -lifetimes[rows]) if r > 0 else 1 / lifetimes[rows]
         tco2e = s["tco2e"][rows]
+        capex = s["capex"][rows]
         with np.errstate(divide="ignore", invalid="ignore"):
-            abatement = np.where(
-                tco2e > 0, (s["capex"][rows] * crf - s["cost_savings"][rows]) / tco2e, np.nan
-            )
+            abatement = np.where(tco2e > 0, (capex * crf - s["cost_savings"][rows]) / tco2e, np.nan)
         if options.objective == "most_tco2e":
             order = np.argsort(-tco2e, kind="stable")
         elif options.objective == "most_adopted_tco2e":
             order = np.argsort(-(tco2e * s["adoption"][rows]), kind="stable")
         else:
             order = np.lexsort((np.where(np.isnan(abatement), np.inf, abatement),))
-        chosen: list[int] = []
-        spent = 0.0
-        for j in order:
-            if len(chosen) == options.top_k:
-                break
-            capex = float(s["capex"][rows][j])
-            if options.capex_budget is not None and spent + capex > options.capex_budget:
-                continue
-            spent += capex
-            chosen.append(int(j))
+        if options.capex_budget is None:
+            picked = order[: options.top_k]
+        else:
+            picked_list: list[int] = []
+            spent = 0.0
+            for j in order:
+                if len(picked_list) == options.top_k:
+                    break
+                if spent + capex[j] > options.capex_budget:
+                    continue
+                spent += float(capex[j])
+                picked_list.append(int(j))
+            picked = np.array(picked_list, dtype=np.intp)
+        return rows[picked], abatement[picked]
 
+    def _one_factory(
+        self,
+        profile: FactoryProfile,
+        rows: np.ndarray,
+        chosen: np.ndarray,
+        abatement: np.ndarray,
+        keys: np.ndarray,
+        s: dict[str, np.ndarray],
+        kg: np.ndarray,
+        explanations: list[Explanation],
+        catalogue: Catalogue,
+        table: FactorTable,
+    ) -> FactoryRecommendations:
         # Portfolio: each measure acts on what the ones ranked above it left.
         use = profile.energy_by_carrier()
-        remaining = np.array([use[c] for c in CARRIERS])
+        base = np.array([use[c] for c in CARRIERS])
+        remaining = base.copy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inverse_base = np.where(base > 0, 1 / base, 0.0)
         footprint = compute_footprint(profile, table)
         recs: list[Recommendation] = []
-        explanations = (
-            self._explain(rows[chosen], keys[rows[chosen]], s, profile, options) if chosen else []
-        )
-        for rank, j in enumerate(chosen, start=1):
-            global_row = rows[j]
+        app = s.get("applicability")
+        for rank, global_row in enumerate(chosen, start=1):
             measure = catalogue.measures[str(keys[global_row])]
             standalone = s["saved"][global_row]
-            base = np.array([use[c] for c in CARRIERS])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                share_left = np.where(base > 0, remaining / base, 0.0)
-            in_portfolio = np.where(standalone > 0, standalone * share_left, standalone)
+            in_portfolio = np.where(
+                standalone > 0, standalone * remaining * inverse_base, standalone
+            )
             remaining = np.maximum(remaining - in_portfolio, 0.0)
             capex = float(s["capex"][global_row])
             savings = float(s["cost_savings"][global_row])
-            app = s.get("applicability")
+            cost_per_t = float(abatement[rank - 1])
             recs.append(
                 Recommendation(
                     rank=rank,
@@ -344,9 +374,7 @@ class RecommendationBundle:
                     cost_savings_per_year=savings,
                     capex=capex,
                     payback_years=capex / savings if savings > 0 else None,
-                    abatement_cost_per_tco2e=None
-                    if np.isnan(abatement[j])
-                    else float(abatement[j]),
+                    abatement_cost_per_tco2e=None if math.isnan(cost_per_t) else cost_per_t,
                     adoption_probability=float(s["adoption"][global_row]),
                     recommendation_probability=None if app is None else float(app[global_row]),
                     portfolio_tco2e_avoided=float((in_portfolio * kg).sum() / 1000),
@@ -430,55 +458,81 @@ class RecommendationBundle:
         rows: np.ndarray,
         keys: np.ndarray,
         s: dict[str, np.ndarray],
-        factory: FactoryProfile,
+        profiles: list[FactoryProfile],
+        factory_index: np.ndarray,
         options: RecommendOptions,
     ) -> list[Explanation]:
-        if options.explain == "none":
+        """Explanations of the given rows (any factories of the batch), one call per model."""
+        if options.explain == "none" or len(rows) == 0:
             return []
         X = s["X"][rows]
         savings = self.savings_.contributions(X)
         adoption_X = self.adoption_inputs(X, s["log_cost"][rows], s["log_savings"][rows])
         adoption = self.adoption_.contributions(adoption_X)
-        sources = [c.source for c in self.spec_.columns]
-        adoption_sources = [*sources, "capex", "cost_savings_per_year", "payback_years"]
+        columns = [c.source for c in self.spec_.columns]
+        sources, savings_by_source = _by_source(savings[:, :-1], columns)
+        adoption_sources, adoption_by_source = _by_source(
+            adoption[:, :-1], [*columns, *_ADOPTION_EXTRA]
+        )
         limit = None if options.explain == "full" else options.top_features
         out = []
-        for k in range(len(rows)):
-            capex = float(np.exp(s["log_cost"][rows[k]]))
-            annual = float(s["cost_savings"][rows[k]])
+        for k, row in enumerate(rows):
+            capex = float(np.exp(s["log_cost"][row]))
+            annual = float(s["cost_savings"][row])
             extra: dict[str, tuple[object, str]] = {
-                "measure": (str(keys[k]), "catalogue id"),
+                "measure": (str(keys[row]), "catalogue id"),
                 "capex": (capex, f"{self.currency_} (predicted)"),
                 "cost_savings_per_year": (annual, f"{self.currency_}/yr (predicted)"),
                 "payback_years": (capex / annual if annual > 0 else None, "years"),
             }
+            factory = profiles[int(factory_index[row])]
             out.append(
                 Explanation(
                     savings_base_value=float(savings[k, -1]),
                     savings_prediction=float(savings[k].sum()),
-                    savings=_grouped(savings[k, :-1], sources, factory, extra, limit),
+                    savings=_grouped(savings_by_source[k], sources, factory, extra, limit),
                     adoption_base_value=float(adoption[k, -1]),
                     adoption_prediction=float(adoption[k].sum()),
-                    adoption=_grouped(adoption[k, :-1], adoption_sources, factory, extra, limit),
+                    adoption=_grouped(
+                        adoption_by_source[k], adoption_sources, factory, extra, limit
+                    ),
                 )
             )
         return out
 
 
+_ADOPTION_EXTRA = ("capex", "cost_savings_per_year", "payback_years")
+
+
+@functools.cache
+def _source_groups(
+    columns: tuple[str, ...],
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    names = tuple(dict.fromkeys(columns))
+    group = np.array([names.index(c) for c in columns])
+    counts = np.bincount(group, minlength=len(names))
+    return names, np.argsort(group, kind="stable"), np.concatenate([[0], np.cumsum(counts)[:-1]])
+
+
+def _by_source(contributions: np.ndarray, columns: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Per-column contributions (rows, columns) summed per source (rows, sources), in column
+    order within each source, so a row's sums do not depend on the other rows of the batch."""
+    names, order, starts = _source_groups(tuple(columns))
+    return names, np.add.reduceat(contributions[:, order], starts, axis=1)
+
+
 def _grouped(
-    contributions: np.ndarray,
-    sources: list[str],
+    totals: np.ndarray,
+    sources: tuple[str, ...],
     factory: FactoryProfile,
     extra: dict[str, tuple[object, str]],
     limit: int | None,
 ) -> list[FeatureContribution]:
-    """Sum contributions per profile field (or extra input), largest magnitude first."""
-    totals: dict[str, float] = {}
-    for value, source in zip(contributions, sources, strict=True):
-        totals[source] = totals.get(source, 0.0) + float(value)
-    ordered = sorted(totals.items(), key=lambda kv: -abs(kv[1]))[:limit]
+    """Contributions per profile field (or extra input), largest magnitude first."""
+    order = np.argsort(-np.abs(totals), kind="stable")[:limit]
     out = []
-    for source, total in ordered:
+    for j in order:
+        source = sources[j]
         if source in extra:
             value, unit = extra[source]
         else:
@@ -489,7 +543,9 @@ def _grouped(
             value = None
         if not (value is None or isinstance(value, str | int | float)):
             value = str(value)
-        out.append(FeatureContribution(field=source, value=value, unit=unit, contribution=total))
+        out.append(
+            FeatureContribution(field=source, value=value, unit=unit, contribution=float(totals[j]))
+        )
     return out
 
 

@@ -44,6 +44,7 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         n_estimators: int = 300,
         learning_rate: float = 0.05,
         num_leaves: int = 31,
+        max_depth: int = -1,
         min_child_samples: int = 20,
         subsample: float = 0.8,
         colsample: float = 0.8,
@@ -54,6 +55,7 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
+        self.max_depth = max_depth
         self.min_child_samples = min_child_samples
         self.subsample = subsample
         self.colsample = colsample
@@ -67,6 +69,7 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
             "objective": objective,
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
             "min_child_samples": self.min_child_samples,
             "bagging_fraction": self.subsample,
             "bagging_freq": 1 if self.subsample < 1 else 0,
@@ -132,6 +135,7 @@ class IntervalRegressor(_GBMBase):
         n_estimators: int = 300,
         learning_rate: float = 0.05,
         num_leaves: int = 31,
+        max_depth: int = -1,
         min_child_samples: int = 20,
         subsample: float = 0.8,
         colsample: float = 0.8,
@@ -140,8 +144,8 @@ class IntervalRegressor(_GBMBase):
         random_state: int = 0,
     ) -> None:
         super().__init__(
-            n_estimators, learning_rate, num_leaves, min_child_samples, subsample, colsample,
-            categorical_features, n_jobs, random_state,
+            n_estimators, learning_rate, num_leaves, max_depth, min_child_samples, subsample,
+            colsample, categorical_features, n_jobs, random_state,
         )  # fmt: skip
         self.alpha = alpha
         self.calibration_fraction = calibration_fraction

@@ -6,12 +6,14 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from features.accounting import compute_footprint
 from features.catalogue import Catalogue
@@ -96,33 +98,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.requests.labels(path, request.method, str(response.status_code)).inc()
-        metrics.latency.labels(path).observe(elapsed)
-        if response.status_code >= 400:
-            metrics.errors.labels(path, str(response.status_code)).inc()
-        response.headers["x-request-id"] = request.state.request_id
-        logger.info(
-            json.dumps(
-                {
-                    "request_id": request.state.request_id,
-                    "method": request.method,
-                    "path": path,
-                    "status": response.status_code,
-                    "ms": round(elapsed * 1000, 2),
-                }
-            )
-        )
-        return response
+    app.add_middleware(_Observe, metrics=metrics)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     def healthz() -> Health:
@@ -156,18 +132,20 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
     )
     def recommend(
         body: RecommendationRequest, request: Request, holder: Holder, _: ReadAccess
-    ) -> RecommendationResponse:
+    ) -> Response:
         """Ranked measures for one factory, with footprint, portfolio, pathway and reasons."""
         model = holder.current
         result = model.bundle.recommend([body.profile], body.options)[0]
-        return RecommendationResponse(
-            request_id=_request_id(request), model=_model_info(model), result=result
+        return _json(
+            RecommendationResponse(
+                request_id=_request_id(request), model=_model_info(model), result=result
+            )
         )
 
     @app.post("/v1/recommendations/batch", response_model=BatchResponse, tags=["recommendations"])
     def recommend_batch(
         body: BatchRequest, request: Request, holder: Holder, _: ReadAccess
-    ) -> BatchResponse:
+    ) -> Response:
         """Many factories in one vectorised pass; invalid ones are reported, not fatal."""
         if len(body.factories) > settings.batch_max_factories:
             raise BatchTooLargeError(
@@ -188,10 +166,12 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         results = model.bundle.recommend([p for _, p in valid], body.options) if valid else []
         for (i, profile), result in zip(valid, results, strict=True):
             items[i] = BatchItem(index=i, factory_id=profile.factory_id, ok=True, result=result)
-        return BatchResponse(
-            request_id=_request_id(request),
-            model=_model_info(model),
-            results=[item for item in items if item is not None],
+        return _json(
+            BatchResponse(
+                request_id=_request_id(request),
+                model=_model_info(model),
+                results=[item for item in items if item is not None],
+            )
         )
 
     @app.post("/v1/footprint", response_model=FootprintResponse, tags=["accounting"])
@@ -237,6 +217,63 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         )  # fmt: skip
 
     return app
+
+
+def _json(body: BaseModel) -> Response:
+    """Serialise a response model once (the routes' ``response_model`` documents the schema;
+    returning a Response skips FastAPI's second validation and encoding pass)."""
+    return Response(body.model_dump_json().encode(), media_type="application/json")
+
+
+class _Observe:
+    """ASGI middleware: request id (from ``x-request-id`` or new), Prometheus counters and
+    latency per route, one JSON log line per request."""
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), None)
+        request_id = given.decode("latin-1") if given else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"x-request-id" for k, _ in headers):
+                    headers.append((b"x-request-id", request_id.encode("latin-1")))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(path, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(path).observe(elapsed)
+            if status >= 400:
+                self.metrics.errors.labels(path, str(status)).inc()
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(
+                    json.dumps(
+                        {
+                            "request_id": request_id,
+                            "method": scope["method"],
+                            "path": path,
+                            "status": status,
+                            "ms": round(elapsed * 1000, 2),
+                        }
+                    )
+                )
 
 
 def _set_version_gauge(metrics: ServiceMetrics, holder: ModelHolder) -> None:
