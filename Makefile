@@ -32,10 +32,14 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-## Benchmarks (several minutes; not part of the tests): writes bench/results/ and prints summaries.
+## Benchmarks (about 20 minutes; not part of the tests): speed, training growth and accuracy into
+## bench/results/, then docs/benchmarks.md written from those results.
 bench: $(STAMP)
-	$(BIN)/python bench/train_time.py --json bench/results/train_time.json
+	mkdir -p bench/results
 	$(BIN)/python bench/serving.py --out bench/results
+	$(BIN)/python bench/train_time.py --sizes 1000 10000 100000 --json bench/results/train_time.json
+	$(BIN)/python bench/accuracy.py --out bench/results
+	$(BIN)/python bench/summary.py --results bench/results --doc docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

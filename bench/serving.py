@@ -2,15 +2,18 @@
 over HTTP (single, concurrent, batch), and MLflow's own scoring server on the same bundle.
 
 Usage: python bench/serving.py [--factories 5000] [--requests 200] [--out bench/results]
-Writes serving.json and serving.md into --out. Numbers only; nothing here is a test assertion.
+Writes serving.json into --out (bench/summary.py turns it into docs). Numbers only; nothing
+here is a test assertion.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import platform
+import pstats
 import socket
 import statistics
 import subprocess
@@ -28,13 +31,68 @@ import numpy as np
 from features.applicability import applicable_matrix
 from features.catalogue import Catalogue
 from features.design import design_matrix
-from features.profile import profiles_to_frame
+from features.profile import FactoryProfile, profiles_from_frame, profiles_to_frame
 from features.report import example_profile_data, load_profile
 from features.sources.synthetic import SyntheticConfig, generate
 from features.table import profile_table
 from models.bundle import BundleConfig, RecommendationBundle
 from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, pyfunc_input, use_store
 from models.schemas import RecommendOptions
+
+BATCH_SIZES = (10, 50, 200)
+
+
+def _distinct_profiles(n: int) -> list[FactoryProfile]:
+    factories = generate(SyntheticConfig(n_factories=n, seed=12345)).factories
+    profiles, rejected = profiles_from_frame(factories)
+    if rejected:
+        raise RuntimeError(f"generated factory rows rejected: {rejected[:3]}")
+    return profiles
+
+
+def _category(filename: str) -> str:
+    if "lightgbm" in filename:
+        return "LightGBM (predict, pred_contrib)"
+    if "pydantic" in filename:
+        return "pydantic (result objects)"
+    if "numpy" in filename:
+        return "numpy"
+    for package in ("features", "models", "serving"):
+        if f"/{package}/" in filename:
+            return "own Python (rules, design matrix, ranking, assembly)"
+    return "other (built-ins, C calls)"
+
+
+def _profile(fn: Any, n: int) -> dict[str, Any]:
+    """cProfile of ``n`` calls: own-time shares by category and the top functions.
+
+    The profiler slows Python code more than native code, so Python shares here are upper bounds.
+    """
+    fn()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(n):
+        fn()
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(row[2] for row in stats.values())
+    by_category: dict[str, float] = {}
+    top = []
+    for (filename, line, name), (_cc, calls, tottime, _ct, _callers) in stats.items():
+        by_category[_category(filename)] = by_category.get(_category(filename), 0.0) + tottime
+        top.append((tottime, f"{Path(filename).name}:{line}({name})", calls))
+    top.sort(reverse=True)
+    return {
+        "calls": n,
+        "profiled_ms_per_call": round(total / n * 1000, 2),
+        "share_by_category": {
+            k: round(v / total, 3) for k, v in sorted(by_category.items(), key=lambda kv: -kv[1])
+        },
+        "top_functions": [
+            {"function": f, "share": round(t / total, 3), "calls_per_call": round(c / n, 1)}
+            for t, f, c in top[:8]
+        ],
+    }
 
 
 def _free_port() -> int:
@@ -126,7 +184,7 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
     X = design_matrix(bundle.spec_, frame, f_idx, keys, catalogue)
     ax = bundle.adoption_inputs(X, np.zeros(len(X)), np.zeros(len(X)))
 
-    def floor() -> None:
+    def floor_predict() -> None:
         bundle.savings_.predict_interval(X)
         bundle.cost_.predict(X)
         if bundle.increase_ is not None:
@@ -134,10 +192,19 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
         if bundle.applicability_ is not None:
             bundle.applicability_.predict_proba(X)
         bundle.adoption_.predict_proba(ax)
+
+    def floor_explain() -> None:
         bundle.savings_.contributions(X[:5])
         bundle.adoption_.contributions(ax[:5])
 
+    def floor() -> None:
+        floor_predict()
+        floor_explain()
+
+    results["candidates"] = len(X)
     results["floor"] = _percentiles(_time(floor, requests))
+    results["floor_predict_only"] = _percentiles(_time(floor_predict, requests))
+    results["floor_explain_only"] = _percentiles(_time(floor_explain, requests))
     results["in_process"] = _percentiles(_time(lambda: bundle.recommend([profile], options),
                                                requests))  # fmt: skip
     no_explanations = RecommendOptions(top_k=5, explain="none")
@@ -147,6 +214,15 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
     results["in_process_over_floor"] = round(
         results["in_process"]["p50_ms"] / results["floor"]["p50_ms"], 2
     )
+    # Distinct factories for the batch measurements (a seed the bundle was not trained on).
+    batch_profiles = _distinct_profiles(max(BATCH_SIZES))
+    started = time.perf_counter()
+    bundle.recommend(batch_profiles, options)
+    results["in_process_batch_factories_per_s"] = round(
+        len(batch_profiles) / (time.perf_counter() - started), 1
+    )
+    results["profile_single"] = _profile(lambda: bundle.recommend([profile], options), 100)
+    results["profile_batch"] = _profile(lambda: bundle.recommend(batch_profiles, options), 1)
 
     with tempfile.TemporaryDirectory() as tmp:
         store = f"sqlite:///{tmp}/mlflow.db"
@@ -176,10 +252,9 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
                 lambda c: c.post(f"{url}/v1/recommendations", json=body), clients=4, seconds=seconds
             )
             batches = {}
-            for size in (10, 50, 200):
-                payload = {"factories": [{**example_profile_data(), "factory_id": f"f{i}"}
-                                         for i in range(size)],
-                           "options": {"top_k": 5, "explain": "top"}}  # fmt: skip
+            raw = [p.model_dump(mode="json") for p in batch_profiles]
+            for size in BATCH_SIZES:
+                payload = {"factories": raw[:size], "options": {"top_k": 5, "explain": "top"}}
                 with httpx.Client(timeout=300) as client:
                     ms = _time(lambda p=payload: client.post(f"{url}/v1/recommendations/batch",
                                                              json=p), 3)  # fmt: skip
@@ -221,45 +296,7 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
     results["throughput_ratio_vs_mlflow"] = round(ours_rps / peer_rps, 2) if peer_rps else None
     out.mkdir(parents=True, exist_ok=True)
     (out / "serving.json").write_text(json.dumps(results, indent=2))
-    (out / "serving.md").write_text(_markdown(results))
     return results
-
-
-def _markdown(r: dict[str, Any]) -> str:
-    def row(name: str, key: str, target: str) -> str:
-        p = r.get(key, {})
-        return f"| {name} | {p.get('p50_ms')} | {p.get('p95_ms')} | {p.get('p99_ms')} | {target} |"
-
-    batch = ", ".join(f"{k}: {v}/s" for k, v in r.get("http_batch_factories_per_s", {}).items())
-    return "\n".join(
-        [
-            f"# Serving benchmark ({r['date']}, {r['machine']})",
-            "",
-            f"Bundle trained on {r['trained_on_factories']:,} generated factories; one factory "
-            "with top-5 explanations unless stated.",
-            "",
-            "| path | p50 ms | p95 ms | p99 ms | target |",
-            "|---|---|---|---|---|",
-            row("floor (boosters on numpy)", "floor", ""),
-            row(
-                "in-process recommend",
-                "in_process",
-                f"<= 1.3x floor (is {r['in_process_over_floor']}x)",
-            ),
-            row("in-process, no explanations", "in_process_no_explanations", ""),
-            row("our service, HTTP", "http_single", "p50 <= 15 ms"),
-            row("mlflow models serve, HTTP", "mlflow_http_single", ""),
-            "",
-            f"Concurrent (4 clients): ours {r['http_concurrent']['requests_per_s']} req/s, "
-            f"MLflow {r['mlflow_concurrent']['requests_per_s']} req/s, ratio "
-            f"{r['throughput_ratio_vs_mlflow']} (target >= 3).",
-            f"Batch endpoint, factories/s with explanations: {batch} (target >= 500).",
-            f"Service RSS: {r['service_rss_after_start_mb']} MB after start, "
-            f"{r['service_rss_after_run_mb']} MB after the run (target <= 600 MB); "
-            f"MLflow server {r['mlflow_rss_after_run_mb']} MB.",
-            "",
-        ]
-    )
 
 
 def main() -> None:
@@ -269,8 +306,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--seconds", type=float, default=10, help="concurrent phase length")
     args = parser.parse_args()
-    run(args.factories, args.requests, args.out, args.seconds)
-    print((args.out / "serving.md").read_text())
+    r = run(args.factories, args.requests, args.out, args.seconds)
+    print(json.dumps({k: v for k, v in r.items() if not k.startswith("profile_")}, indent=1))
 
 
 if __name__ == "__main__":

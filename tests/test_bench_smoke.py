@@ -1,7 +1,9 @@
-"""Benchmark scripts run (tiny sizes); their numbers are printed, never asserted."""
+"""Benchmark scripts run end to end on tiny sizes, and the summary is written from their results.
+Their numbers are printed and documented, never asserted."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,24 +11,40 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_train_time_benchmark_smoke(tmp_path: Path) -> None:
-    out = tmp_path / "train.json"
+def _run(*args: str, timeout: int = 600) -> str:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench/train_time.py"), "--sizes", "200", "--skip-iac",
-         "--json", str(out)],
-        capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, *args], capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=ROOT,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "synthetic" in result.stdout
-    assert out.exists()
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result.stdout
 
 
-def test_serving_benchmark_smoke(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench/serving.py"), "--factories", "300", "--requests",
-         "5", "--seconds", "1", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert (tmp_path / "serving.json").exists()
-    assert "mlflow models serve" in (tmp_path / "serving.md").read_text()
+def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    out = _run("bench/train_time.py", "--sizes", "200", "--skip-iac", "--json",
+               str(results / "train_time.json"))  # fmt: skip
+    assert "synthetic" in out
+    _run("bench/serving.py", "--factories", "300", "--requests", "5", "--seconds", "1",
+         "--out", str(results))  # fmt: skip
+    serving = json.loads((results / "serving.json").read_text())
+    assert serving["mlflow_status"] == 200  # the peer really scored the same request
+    assert set(serving["http_batch_factories_per_s"]) == {"10", "50", "200"}
+    assert serving["profile_batch"]["share_by_category"]
+    _run("bench/accuracy.py", "--factories", "400", "--skip-iac", "--out", str(results))
+    accuracy = json.loads((results / "accuracy.json").read_text())
+    assert [c["case"] for c in accuracy["cases"]] == ["generated"]
+    assert "model_tco2e.hit_at_5" in accuracy["cases"][0]["metrics"]
+
+    doc = tmp_path / "docs" / "benchmarks.md"
+    _run("bench/summary.py", "--results", str(results), "--doc", str(doc))
+    text = doc.read_text()
+    for heading in ("## Serving speed", "### Against the targets", "### Where the time goes",
+                    "## Training time", "## Accuracy on held-out factories"):  # fmt: skip
+        assert heading in text
+    assert "mlflow models serve" in text
+    images = list((doc.parent / "img" / "benchmarks" / "generated").glob("*.png"))
+    assert images, "plots are copied next to the summary"
+    for image in images:
+        assert f"img/benchmarks/generated/{image.name}" in text

@@ -54,6 +54,7 @@ def main(
     n_estimators: Annotated[int | None, typer.Option(help="Boosting rounds.")] = None,
     learning_rate: Annotated[float | None, typer.Option(help="Boosting learning rate.")] = None,
     num_leaves: Annotated[int | None, typer.Option(help="Leaves per tree.")] = None,
+    max_depth: Annotated[int | None, typer.Option(help="Tree depth limit (-1: none).")] = None,
     time_holdout_from_year: Annotated[
         int | None, typer.Option(help="Test = factories from this year on.")
     ] = None,
@@ -73,7 +74,7 @@ def main(
         "assess_path": str(assess) if assess else None,
         "eia_state_factors": str(eia_state_factors) if eia_state_factors else None,
         "n_factories": n_factories, "seed": seed, "n_estimators": n_estimators,
-        "learning_rate": learning_rate, "num_leaves": num_leaves,
+        "learning_rate": learning_rate, "num_leaves": num_leaves, "max_depth": max_depth,
         "time_holdout_from_year": time_holdout_from_year, "tracking_uri": tracking_uri,
         "primary_metric": primary_metric, "search_trials": search_trials,
     }  # fmt: skip

@@ -27,9 +27,10 @@ class TrainConfig(BaseModel):
     time_holdout_from_year: int | None = Field(
         default=None, description="Factories from this year on form the test set (time split)."
     )
-    n_estimators: int = Field(default=300, ge=1)
-    learning_rate: float = Field(default=0.05, gt=0, le=1)
-    num_leaves: int = Field(default=31, ge=2)
+    n_estimators: int = Field(default=150, ge=1)
+    learning_rate: float = Field(default=0.1, gt=0, le=1)
+    num_leaves: int = Field(default=24, ge=2)
+    max_depth: int = Field(default=5, ge=-1, description="Tree depth limit; -1 or 0 = none.")
     min_child_samples: int = Field(default=20, ge=1)
     interval_alpha: float = Field(default=0.2, gt=0, lt=1)
     search_trials: int = Field(
@@ -50,6 +51,7 @@ class TrainConfig(BaseModel):
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
             num_leaves=self.num_leaves,
+            max_depth=self.max_depth,
             min_child_samples=self.min_child_samples,
             interval_alpha=self.interval_alpha,
             random_state=self.seed,

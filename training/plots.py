@@ -130,11 +130,11 @@ def _abatement_curve(bundle: RecommendationBundle, split: Split, path: Path) -> 
     fig, ax = plt.subplots(figsize=(9, 5))
     x = 0.0
     for r in recs:
-        width = max(r.tco2e_avoided, 0.0)
+        width = max(r.portfolio_tco2e_avoided, 0.0)  # in sequence: no double counting
         cost = r.abatement_cost_per_tco2e or 0.0
         ax.bar(x, cost, width=width, align="edge", edgecolor="k",
                color="tab:green" if cost < 0 else "tab:orange")  # fmt: skip
-        if width > 0.04 * sum(max(q.tco2e_avoided, 0) for q in recs):
+        if width > 0.04 * sum(max(q.portfolio_tco2e_avoided, 0) for q in recs):
             ax.text(x + width / 2, cost, r.measure_id, rotation=90, fontsize=7,
                     ha="center", va="bottom" if cost >= 0 else "top")  # fmt: skip
         x += width

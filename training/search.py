@@ -43,6 +43,7 @@ def search(
             n_estimators=trial.suggest_int("n_estimators", 100, 600, step=50),
             learning_rate=trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
             num_leaves=trial.suggest_int("num_leaves", 7, 63),
+            max_depth=trial.suggest_int("max_depth", 3, 8),
             min_child_samples=trial.suggest_int("min_child_samples", 5, 80),
             interval_alpha=config.interval_alpha,
             random_state=config.seed,
