@@ -118,6 +118,23 @@ def _time(fn: Any, n: int) -> list[float]:
     return out
 
 
+def _interleaved(functions: dict[str, Any], n: int) -> dict[str, list[float]]:
+    for fn in functions.values():
+        for _ in range(5):
+            fn()
+    out: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(n):
+        for name, fn in functions.items():
+            t = time.perf_counter()
+            fn()
+            out[name].append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _ranking(result: dict[str, Any]) -> list[str]:
+    return [r["measure_id"] for r in result["recommendations"]]
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -139,6 +156,7 @@ def _wait(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> f
 
 
 def _concurrent(post: Any, clients: int, seconds: float) -> dict[str, float]:
+    """Requests per second of ``clients`` threads posting back to back for ``seconds``."""
     counts = [0] * clients
     stop = time.monotonic() + seconds
 
@@ -202,24 +220,27 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
         floor_explain()
 
     results["candidates"] = len(X)
-    results["floor"] = _percentiles(_time(floor, requests))
-    results["floor_predict_only"] = _percentiles(_time(floor_predict, requests))
-    results["floor_explain_only"] = _percentiles(_time(floor_explain, requests))
-    results["in_process"] = _percentiles(_time(lambda: bundle.recommend([profile], options),
-                                               requests))  # fmt: skip
     no_explanations = RecommendOptions(top_k=5, explain="none")
-    results["in_process_no_explanations"] = _percentiles(
-        _time(lambda: bundle.recommend([profile], no_explanations), requests)
+    # Round-robin, so machine noise hits every path alike and the ratios hold.
+    timed = _interleaved(
+        {
+            "floor": floor,
+            "floor_predict_only": floor_predict,
+            "floor_explain_only": floor_explain,
+            "in_process": lambda: bundle.recommend([profile], options),
+            "in_process_no_explanations": lambda: bundle.recommend([profile], no_explanations),
+        },
+        requests,
     )
+    results.update({name: _percentiles(ms) for name, ms in timed.items()})
     results["in_process_over_floor"] = round(
         results["in_process"]["p50_ms"] / results["floor"]["p50_ms"], 2
     )
     # Distinct factories for the batch measurements (a seed the bundle was not trained on).
     batch_profiles = _distinct_profiles(max(BATCH_SIZES))
-    started = time.perf_counter()
-    bundle.recommend(batch_profiles, options)
+    batch_ms = _time(lambda: bundle.recommend(batch_profiles, options), 3)
     results["in_process_batch_factories_per_s"] = round(
-        len(batch_profiles) / (time.perf_counter() - started), 1
+        len(batch_profiles) / (statistics.median(batch_ms) / 1000), 1
     )
     results["profile_single"] = _profile(lambda: bundle.recommend([profile], options), 100)
     results["profile_batch"] = _profile(lambda: bundle.recommend(batch_profiles, options), 1)
@@ -236,21 +257,51 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
         env = {**os.environ, "MLFLOW_TRACKING_URI": store, "DECARB_AUTH_ENABLED": "false",
                "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
         body = {"profile": example_profile_data(), "options": {"top_k": 5, "explain": "top"}}
+        frame_json = json.loads(pyfunc_input(profiles_to_frame([profile])).to_json(
+            orient="split", index=False))  # fmt: skip
+        invocation = {"dataframe_split": frame_json, "params": {"top_k": 5, "explain": "top"}}
 
-        port = _free_port()
+        port, peer_port = _free_port(), _free_port()
         ours = subprocess.Popen([str(bindir / "decarb-serve"), "--port", str(port)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        # The peer: MLflow's scoring server on the same registered bundle.
+        peer = subprocess.Popen(
+            [str(bindir / "mlflow"), "models", "serve", "-m", f"models:/{MODEL_NAME}@champion",
+             "--env-manager", "local", "-p", str(peer_port), "-h", "127.0.0.1"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
         try:
-            url = f"http://127.0.0.1:{port}"
+            url, peer_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{peer_port}"
             results["service_startup_s"] = round(_wait(f"{url}/readyz", ours), 2)
             results["service_rss_after_start_mb"] = _rss_mb(ours.pid)
+            results["mlflow_startup_s"] = round(_wait(f"{peer_url}/ping", peer), 2)
+
+            def ours_post(client: httpx.Client) -> httpx.Response:
+                return client.post(f"{url}/v1/recommendations", json=body)
+
+            def peer_post(client: httpx.Client) -> httpx.Response:
+                return client.post(f"{peer_url}/invocations", json=invocation)
+
             with httpx.Client(timeout=30) as client:
-                single = _time(lambda: client.post(f"{url}/v1/recommendations", json=body),
-                               requests)  # fmt: skip
-            results["http_single"] = _percentiles(single)
-            results["http_concurrent"] = _concurrent(
-                lambda c: c.post(f"{url}/v1/recommendations", json=body), clients=4, seconds=seconds
-            )
+                mine, theirs = ours_post(client), peer_post(client)
+                results["mlflow_status"] = theirs.status_code
+                results["same_ranking_as_mlflow"] = _ranking(mine.json()["result"]) == _ranking(
+                    json.loads(theirs.json()["predictions"][0]["result"])
+                )
+                timed = _interleaved(
+                    {"http_single": lambda: ours_post(client),
+                     "mlflow_http_single": lambda: peer_post(client)},
+                    requests,
+                )  # fmt: skip
+            results.update({name: _percentiles(ms) for name, ms in timed.items()})
+            # Alternating windows of 4 concurrent clients, half the time each, twice.
+            rates: dict[str, list[float]] = {"ours": [], "peer": []}
+            for _ in range(2):
+                rates["ours"].append(_concurrent(ours_post, 4, seconds / 2)["requests_per_s"])
+                rates["peer"].append(_concurrent(peer_post, 4, seconds / 2)["requests_per_s"])
+            for name, key in (("ours", "http_concurrent"), ("peer", "mlflow_concurrent")):
+                rate = round(statistics.mean(rates[name]), 1)
+                results[key] = {"clients": 4, "seconds": seconds, "requests_per_s": rate}
             batches = {}
             raw = [p.model_dump(mode="json") for p in batch_profiles]
             for size in BATCH_SIZES:
@@ -261,36 +312,11 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
                 batches[str(size)] = round(size / (statistics.median(ms) / 1000), 1)
             results["http_batch_factories_per_s"] = batches
             results["service_rss_after_run_mb"] = _rss_mb(ours.pid)
-        finally:
-            ours.terminate()
-            ours.wait(timeout=20)
-
-        # The peer: MLflow's scoring server on the same registered bundle.
-        port = _free_port()
-        peer = subprocess.Popen(
-            [str(bindir / "mlflow"), "models", "serve", "-m", f"models:/{MODEL_NAME}@champion",
-             "--env-manager", "local", "-p", str(port), "-h", "127.0.0.1"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            url = f"http://127.0.0.1:{port}"
-            results["mlflow_startup_s"] = round(_wait(f"{url}/ping", peer), 2)
-            frame_json = json.loads(pyfunc_input(profiles_to_frame([profile])).to_json(
-                orient="split", index=False))  # fmt: skip
-            invocation = {"dataframe_split": frame_json, "params": {"top_k": 5}}
-            with httpx.Client(timeout=30) as client:
-                check = client.post(f"{url}/invocations", json=invocation)
-                results["mlflow_status"] = check.status_code
-                peer_ms = _time(lambda: client.post(f"{url}/invocations", json=invocation),
-                                requests)  # fmt: skip
-            results["mlflow_http_single"] = _percentiles(peer_ms)
-            results["mlflow_concurrent"] = _concurrent(
-                lambda c: c.post(f"{url}/invocations", json=invocation), clients=4, seconds=seconds
-            )
             results["mlflow_rss_after_run_mb"] = _rss_mb(peer.pid)
         finally:
-            peer.terminate()
-            peer.wait(timeout=20)
+            for process in (ours, peer):
+                process.terminate()
+                process.wait(timeout=20)
     ours_rps = results["http_concurrent"]["requests_per_s"]
     peer_rps = results["mlflow_concurrent"]["requests_per_s"]
     results["throughput_ratio_vs_mlflow"] = round(ours_rps / peer_rps, 2) if peer_rps else None

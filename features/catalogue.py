@@ -183,7 +183,8 @@ class MeasureArrays:
     def rows(self, keys: Iterable[object]) -> np.ndarray:
         """Row of each key (the unknown row for keys that are not measures)."""
         unknown = len(self.ids)
-        return np.array([self.index.get(str(k), unknown) for k in keys], dtype=np.intp)
+        plain = keys.tolist() if isinstance(keys, np.ndarray) else keys  # fast str hashing
+        return np.array([self.index.get(str(k), unknown) for k in plain], dtype=np.intp)
 
 
 class Catalogue:

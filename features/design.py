@@ -8,6 +8,7 @@ same code means the same category in training and serving without pandas categor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -94,9 +95,15 @@ class DesignSpec:
         return [i for i, c in enumerate(self.columns) if c.categorical]
 
 
+@functools.cache
+def _vocabulary_index(vocabulary: tuple[str, ...]) -> dict[str, int]:
+    return {v: i for i, v in enumerate(vocabulary)}
+
+
 def _code(values: Iterable[object], vocabulary: tuple[str, ...]) -> np.ndarray:
-    index = {v: i for i, v in enumerate(vocabulary)}
-    return np.array([index.get(str(v), -1) for v in values], dtype=float)
+    index = _vocabulary_index(vocabulary)
+    plain = values.tolist() if isinstance(values, np.ndarray) else values  # fast str hashing
+    return np.array([index.get(str(v), -1) for v in plain], dtype=float)
 
 
 def _log1p(values: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import io
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -94,8 +95,20 @@ class FactorTable:
     def __init__(self, frame: pd.DataFrame, version: str) -> None:
         self.version = version
         self.frame = self._validate(frame)
-        # Lookups filter a DataFrame; tables are never modified, so answers are cached.
+        # Tables are never modified: rows are indexed once by what a lookup filters on, and
+        # answers are cached.
         self._cache: dict[tuple[Carrier, Country, str, int, str | None], ResolvedFactor] = {}
+        self._index: dict[tuple[str, str, str | None, str, str], list[dict[str, Any]]] = {}
+        self._present: set[tuple[str, str, str | None]] = set()
+        for position, raw in enumerate(self.frame.to_dict("records")):
+            record = {str(k): v for k, v in raw.items()}
+            record["position"] = position
+            kind = record["factor_type"] if record["carrier"] == Carrier.ELECTRICITY else None
+            key = (record["carrier"], record["country"], kind)
+            self._present.add(key)
+            self._index.setdefault((*key, record["region_level"], record["region"]), []).append(
+                record
+            )
 
     # --- construction ---------------------------------------------------------------------
     @staticmethod
@@ -164,7 +177,7 @@ class FactorTable:
         return FactorTable(frame, f"{self.version}+{other.version}")
 
     # --- lookups --------------------------------------------------------------------------
-    def _to_resolved(self, row: pd.Series, carrier: Carrier, note: str) -> ResolvedFactor:
+    def _to_resolved(self, row: dict[str, Any], carrier: Carrier, note: str) -> ResolvedFactor:
         scale = _MASS_TO_KG[str(row["mass_unit"])] * _per_canonical_unit(
             str(row["per_unit"]), str(row["heating_value_basis"]), carrier
         )
@@ -186,18 +199,19 @@ class FactorTable:
         )
 
     @staticmethod
-    def _pick_year(rows: pd.DataFrame, year: int) -> pd.Series:
-        years = rows["year"]
-        if not years.isna().all():
-            if (years == year).any():
+    def _pick_year(rows: list[dict[str, Any]], year: int) -> dict[str, Any]:
+        """The exact year, else the latest earlier one, else the earliest; then the highest
+        priority (lowest number), then table order."""
+        years = [int(r["year"]) for r in rows if not pd.isna(r["year"])]
+        if years:
+            if year in years:
                 target = year
-            elif (years < year).any():
-                target = int(years[years < year].max())
+            elif any(y < year for y in years):
+                target = max(y for y in years if y < year)
             else:
-                target = int(years.min())
-            rows = rows[years == target]
-        first: pd.Series = rows.sort_values("priority").iloc[0]
-        return first
+                target = min(years)
+            rows = [r for r in rows if not pd.isna(r["year"]) and int(r["year"]) == target]
+        return min(rows, key=lambda r: (r["priority"], r["position"]))
 
     def resolve(
         self,
@@ -241,11 +255,8 @@ class FactorTable:
         factor_type: str | None,
     ) -> ResolvedFactor:
         region = normalise_region(country, region)
-        df = self.frame
-        rows = df[(df["carrier"] == carrier.value) & (df["country"] == country.value)]
-        if carrier == Carrier.ELECTRICITY:
-            rows = rows[rows["factor_type"] == (factor_type or "average")]
-        if rows.empty:
+        kind = (factor_type or "average") if carrier == Carrier.ELECTRICITY else None
+        if (carrier.value, country.value, kind) not in self._present:
             raise MissingFactorError(
                 f"no {factor_type or ''} factor for {carrier.value} in {country.value} "
                 f"in emission-factor table {self.version}".replace("  ", " ")
@@ -260,8 +271,8 @@ class FactorTable:
             (
                 (level, at_level)
                 for level in _LEVELS[country]
-                if len(at_level := rows[(rows["region_level"] == level)
-                                        & (rows["region"] == names[level])])
+                if (at_level := self._index.get(
+                    (carrier.value, country.value, kind, level, names[level])))
             ),
             None,
         )  # fmt: skip

@@ -554,6 +554,9 @@ def _grouped(
     return out
 
 
+_CARRIER_OF_FIELD = {PROFILE_FIELD[c]: c for c in CARRIERS}
+
+
 def _profile_value(profile: FactoryProfile, field: str) -> object:
     """The profile's value of a profile column, in canonical units (energy_use folded in)."""
     if field == "grid":
@@ -561,10 +564,10 @@ def _profile_value(profile: FactoryProfile, field: str) -> object:
     if field == "measures_in_place":
         return ";".join(profile.measures_in_place)
     if field in PROFILE_COLUMNS and hasattr(profile, field):
-        value = getattr(profile, field)
-        carrier = next((c for c in CARRIERS if PROFILE_FIELD[c] == field), None)
+        carrier = _CARRIER_OF_FIELD.get(field)
         if carrier is not None:
             return profile.energy(carrier)
+        value = getattr(profile, field)
         return value.value if hasattr(value, "value") else value
     return None
 

@@ -17,7 +17,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.exceptions import NotFittedError
 
 _SILENT = {"verbose": -1}
 
@@ -34,6 +34,12 @@ def _check_xy(X: np.ndarray, y: np.ndarray | None = None) -> tuple[np.ndarray, n
     if not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinite values")
     return X, y
+
+
+def _check_fitted(model: object, attribute: str) -> None:
+    # sklearn's check_is_fitted inspects estimator tags on every call: too slow per request.
+    if not hasattr(model, attribute):
+        raise NotFittedError(f"{type(model).__name__} is not fitted yet; call fit() first")
 
 
 class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
@@ -111,13 +117,13 @@ class GBMRegressor(_GBMBase):
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        check_is_fitted(self, "booster_")
+        _check_fitted(self, "booster_")
         X, _ = _check_xy(X)
         return np.asarray(self.booster_.predict(X))
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Exact SHAP values per column, plus the base value as the last column."""
-        check_is_fitted(self, "booster_")
+        _check_fitted(self, "booster_")
         return np.asarray(self.booster_.predict(_check_xy(X)[0], pred_contrib=True))
 
 
@@ -180,12 +186,12 @@ class IntervalRegressor(_GBMBase):
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        check_is_fitted(self, "median_")
+        _check_fitted(self, "median_")
         return np.asarray(self.median_.predict(_check_xy(X)[0]))
 
     def predict_interval(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(lower, median, upper); lower <= median <= upper is enforced."""
-        check_is_fitted(self, "median_")
+        _check_fitted(self, "median_")
         X, _ = _check_xy(X)
         mid = np.asarray(self.median_.predict(X))
         low = np.asarray(self.lower_.predict(X)) - self.margin_
@@ -194,7 +200,7 @@ class IntervalRegressor(_GBMBase):
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Exact SHAP values of the median model, plus the base value as the last column."""
-        check_is_fitted(self, "median_")
+        _check_fitted(self, "median_")
         return np.asarray(self.median_.predict(_check_xy(X)[0], pred_contrib=True))
 
 
@@ -212,7 +218,7 @@ class GBMClassifier(_GBMBase):
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        check_is_fitted(self, "booster_")
+        _check_fitted(self, "booster_")
         return np.asarray(self.booster_.predict(_check_xy(X)[0]))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -220,5 +226,5 @@ class GBMClassifier(_GBMBase):
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Exact SHAP values in log-odds, plus the base value as the last column."""
-        check_is_fitted(self, "booster_")
+        _check_fitted(self, "booster_")
         return np.asarray(self.booster_.predict(_check_xy(X)[0], pred_contrib=True))

@@ -17,8 +17,9 @@ from typing import Any
 import mlflow
 import mlflow.pyfunc
 import pandas as pd
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
 from mlflow.pyfunc.model import PythonModel
+from mlflow.types.schema import ParamSchema, ParamSpec
 
 from features.profile import PROFILE_COLUMNS, profiles_from_frame
 from models.bundle import RecommendationBundle
@@ -56,7 +57,8 @@ class RecommenderPyfunc(PythonModel):
         for column in _TEXT_COLUMNS:  # "" means missing
             frame[column] = frame[column].replace("", None)
         profiles, rejected = profiles_from_frame(frame)
-        options = RecommendOptions(**(params or {}))
+        # MLflow passes every param of the schema; capex_budget's default is None (no budget).
+        options = RecommendOptions(**{k: v for k, v in (params or {}).items() if v is not None})
         results = self.bundle.recommend(profiles, options) if profiles else []
         rows = [{"factory_id": r.factory_id, "result": r.model_dump_json()} for r in results]
         rows += [
@@ -97,15 +99,34 @@ def log_bundle(bundle: RecommendationBundle, factories: pd.DataFrame, workdir: P
         pickle.dump(bundle, f)
     example = input_example(factories)
     output = pd.DataFrame({"factory_id": ["x"], "result": ["{}"]})
+    inferred = infer_signature(example, output)
+    signature = ModelSignature(
+        inputs=inferred.inputs, outputs=inferred.outputs, params=OPTIONS_PARAMS
+    )
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=RecommenderPyfunc(),
         artifacts={BUNDLE_ARTIFACT: str(path)},
-        signature=infer_signature(example, output),
+        signature=signature,
         input_example=example,
         pip_requirements=PIP_REQUIREMENTS,
         code_paths=[str(Path(__file__).resolve().parents[1] / p) for p in ("features", "models")],
     )
+
+
+_DEFAULTS = RecommendOptions()
+#: RecommendOptions as MLflow params, so ``predict(..., params={"top_k": 3})`` and the scoring
+#: server's ``"params"`` reach the bundle (MLflow ignores params a signature does not declare).
+OPTIONS_PARAMS = ParamSchema(
+    [
+        ParamSpec("objective", "string", _DEFAULTS.objective),
+        ParamSpec("top_k", "long", _DEFAULTS.top_k),
+        ParamSpec("capex_budget", "double", None),
+        ParamSpec("discount_rate", "double", _DEFAULTS.discount_rate),
+        ParamSpec("explain", "string", _DEFAULTS.explain),
+        ParamSpec("top_features", "long", _DEFAULTS.top_features),
+    ]
+)
 
 
 def resolve_tracking_uri(explicit: str | None = None) -> str:

@@ -29,7 +29,8 @@ def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     _run("bench/serving.py", "--factories", "300", "--requests", "5", "--seconds", "1",
          "--out", str(results))  # fmt: skip
     serving = json.loads((results / "serving.json").read_text())
-    assert serving["mlflow_status"] == 200  # the peer really scored the same request
+    assert serving["mlflow_status"] == 200
+    assert serving["same_ranking_as_mlflow"] is True  # the peer really did the same work
     assert set(serving["http_batch_factories_per_s"]) == {"10", "50", "200"}
     assert serving["profile_batch"]["share_by_category"]
     _run("bench/accuracy.py", "--factories", "400", "--skip-iac", "--out", str(results))

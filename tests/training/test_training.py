@@ -9,7 +9,8 @@ import pytest
 
 from features.profile import parse_profile, profiles_to_frame
 from features.report import example_profile_data
-from models.pyfunc import load_bundle, pyfunc_input
+from models.pyfunc import OPTIONS_PARAMS, load_bundle, pyfunc_input
+from models.schemas import RecommendOptions
 from training.config import TrainConfig, load_config
 from training.evaluate import ndcg_at, recall_at
 from training.pipeline import run_training, split_by_factory
@@ -111,3 +112,16 @@ def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Pa
     assert [r["measure_id"] for r in via_pyfunc["recommendations"]] == [
         r.measure_id for r in direct.recommendations
     ]
+    # Options travel as MLflow params (declared in the signature, else MLflow drops them).
+    assert {p.name for p in OPTIONS_PARAMS.params} == set(RecommendOptions.model_fields)
+    out = pyfunc.predict(
+        pyfunc_input(profiles_to_frame([profile])),
+        params={"top_k": 3, "explain": "none", "objective": "lowest_cost_per_tco2e"},
+    )
+    three = json.loads(out["result"][0])["recommendations"]
+    expected = loaded.bundle.recommend(
+        [profile], RecommendOptions(top_k=3, explain="none", objective="lowest_cost_per_tco2e")
+    )[0]
+    assert [r["measure_id"] for r in three] == [r.measure_id for r in expected.recommendations]
+    assert len(three) == 3
+    assert all(r["explanation"] is None for r in three)
