@@ -254,7 +254,10 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
         mlflow.MlflowClient().set_registered_model_alias(MODEL_NAME, CHAMPION_ALIAS, version)
         bindir = Path(sys.executable).parent
         # MLflow's server starts `uvicorn` by name: the environment's bin must be on PATH.
+        # Both servers get the same environment, including the OpenMP wait policy our service
+        # sets for itself (serving/__init__.py), so the peer is not slowed by spinning threads.
         env = {**os.environ, "MLFLOW_TRACKING_URI": store, "DECARB_AUTH_ENABLED": "false",
+               "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
                "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
         body = {"profile": example_profile_data(), "options": {"top_k": 5, "explain": "top"}}
         frame_json = json.loads(pyfunc_input(profiles_to_frame([profile])).to_json(
