@@ -118,17 +118,38 @@ def _time(fn: Any, n: int) -> list[float]:
     return out
 
 
-def _interleaved(functions: dict[str, Any], n: int) -> dict[str, list[float]]:
+def _interleaved(functions: dict[str, Any], n: int, block: int = 20) -> dict[str, list[float]]:
+    """``n`` timed calls of each function, in alternating blocks of ``block`` calls: slow drift
+    of the machine hits every function alike, while one server's after-work (or cache
+    eviction) rarely lands inside the other's measurements."""
     for fn in functions.values():
         for _ in range(5):
             fn()
     out: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(n):
+    while any(len(ms) < n for ms in out.values()):
         for name, fn in functions.items():
-            t = time.perf_counter()
-            fn()
-            out[name].append((time.perf_counter() - t) * 1000)
+            for _ in range(min(block, n - len(out[name]))):
+                t = time.perf_counter()
+                fn()
+                out[name].append((time.perf_counter() - t) * 1000)
     return out
+
+
+def _server_mean_ms(client: httpx.Client, url: str, route: str, before: str) -> float:
+    """Mean server-side time of ``route`` since the /metrics text ``before`` (the service's own
+    latency histogram: routing, validation, scoring and serialisation, no transport)."""
+
+    def read(text: str) -> tuple[float, float]:
+        values = {}
+        for line in text.splitlines():
+            for kind in ("sum", "count"):
+                if line.startswith(f'decarb_request_seconds_{kind}{{route="{route}"}}'):
+                    values[kind] = float(line.split()[-1])
+        return values.get("sum", 0.0), values.get("count", 0.0)
+
+    s0, c0 = read(before)
+    s1, c1 = read(client.get(f"{url}/metrics").text)
+    return round((s1 - s0) / (c1 - c0) * 1000, 2) if c1 > c0 else float("nan")
 
 
 def _ranking(result: dict[str, Any]) -> list[str]:
@@ -286,6 +307,7 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
                 return client.post(f"{peer_url}/invocations", json=invocation)
 
             with httpx.Client(timeout=30) as client:
+                before = client.get(f"{url}/metrics").text
                 mine, theirs = ours_post(client), peer_post(client)
                 results["mlflow_status"] = theirs.status_code
                 results["same_ranking_as_mlflow"] = _ranking(mine.json()["result"]) == _ranking(
@@ -296,6 +318,12 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
                      "mlflow_http_single": lambda: peer_post(client)},
                     requests,
                 )  # fmt: skip
+                results["http_single_server_side_mean_ms"] = _server_mean_ms(
+                    client, url, "/v1/recommendations", before
+                )
+                results["http_healthz"] = _percentiles(
+                    _time(lambda: client.get(f"{url}/healthz"), requests)
+                )
             results.update({name: _percentiles(ms) for name, ms in timed.items()})
             # Alternating windows of 4 concurrent clients, half the time each, twice.
             rates: dict[str, list[float]] = {"ours": [], "peer": []}

@@ -118,6 +118,10 @@ def _adoption_calibration(
 
 
 def _abatement_curve(bundle: RecommendationBundle, split: Split, path: Path) -> Path | None:
+    if bundle.applicability_ is None:
+        # Trained on coarse groups only (no measure identity, e.g. the IAC release here): the
+        # models cannot tell catalogue measures apart, so a per-measure curve would mislead.
+        return None
     profiles, _ = profiles_from_frame(split.test_factories.head(50))
     if not profiles:
         return None
