@@ -67,6 +67,10 @@ class BundleConfig:
     n_jobs: int = 2
 
 
+#: Outcomes naming a catalogue measure needed before the applicability model is trained.
+MIN_IDENTIFIED_OUTCOMES = 200
+
+
 class NotFittedError(RuntimeError):
     """The bundle was used before ``fit``."""
 
@@ -135,9 +139,11 @@ class RecommendationBundle:
         rows = ~np.isnan(y)
         self.adoption_ = GBMClassifier(**kwargs).fit(adoption_X[rows], y[rows])  # type: ignore[arg-type]
 
-        identified = [k for k in set(targets["key"]) if k in catalogue.measures]
+        identified = int(targets["key"].isin(list(catalogue.measures)).sum())
         self.applicability_: GBMClassifier | None = None
-        if identified:
+        # Which measures auditors recommend can only be learned from outcomes that name them; a
+        # handful among coarse groups (3 of 148k in the IAC release here) would teach noise.
+        if identified >= MIN_IDENTIFIED_OUTCOMES:
             self.applicability_ = self._fit_applicability(
                 spec, factories, targets, catalogue, kwargs
             )

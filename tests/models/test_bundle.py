@@ -15,7 +15,7 @@ from features.profile import FactoryProfile, profiles_from_frame, profiles_to_fr
 from features.report import load_profile
 from features.table import profile_table
 from features.units import Carrier
-from models.bundle import NotFittedError, RecommendationBundle
+from models.bundle import BundleConfig, NotFittedError, RecommendationBundle
 from models.schemas import RecommendOptions
 
 
@@ -147,3 +147,14 @@ def test_no_pandas_work_on_the_request_path(
     monkeypatch.setattr(pd.Series, "__init__", refuse)
     results = tiny_bundle.recommend(profiles[:3], RecommendOptions(top_k=5, explain="top"))
     assert all(r.recommendations for r in results)
+
+
+def test_no_applicability_model_from_a_handful_of_identified_outcomes(tiny_data: Any) -> None:
+    outcomes = tiny_data.outcomes.copy()
+    keep = outcomes.index[:5]
+    outcomes["measure_id"] = outcomes["measure_id"].where(outcomes.index.isin(keep), None)
+    config = BundleConfig(n_estimators=10, num_leaves=7, min_child_samples=10)
+    coarse = RecommendationBundle(config).fit(tiny_data.factories, outcomes)
+    assert coarse.applicability_ is None
+    full = RecommendationBundle(config).fit(tiny_data.factories, tiny_data.outcomes)
+    assert full.applicability_ is not None
