@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import pstats
+import signal
 import socket
 import statistics
 import subprocess
@@ -118,16 +119,22 @@ def _time(fn: Any, n: int) -> list[float]:
     return out
 
 
-def _interleaved(functions: dict[str, Any], n: int, block: int = 20) -> dict[str, list[float]]:
+def _interleaved(
+    functions: dict[str, Any], n: int, block: int = 20, before: dict[str, Any] | None = None
+) -> dict[str, list[float]]:
     """``n`` timed calls of each function, in alternating blocks of ``block`` calls: slow drift
     of the machine hits every function alike, while one server's after-work (or cache
     eviction) rarely lands inside the other's measurements."""
-    for fn in functions.values():
+    for name, fn in functions.items():
+        if before and name in before:
+            before[name]()
         for _ in range(5):
             fn()
     out: dict[str, list[float]] = {name: [] for name in functions}
     while any(len(ms) < n for ms in out.values()):
         for name, fn in functions.items():
+            if before and name in before:
+                before[name]()
             for _ in range(min(block, n - len(out[name]))):
                 t = time.perf_counter()
                 fn()
@@ -300,6 +307,12 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
             results["service_rss_after_start_mb"] = _rss_mb(ours.pid)
             results["mlflow_startup_s"] = round(_wait(f"{peer_url}/ping", peer), 2)
 
+            # Only the server being measured runs; the other is paused (SIGSTOP), so neither's
+            # background work lands in the other's numbers.
+            def only(active: subprocess.Popen[bytes]) -> None:
+                for process in (ours, peer):
+                    os.kill(process.pid, signal.SIGCONT if process is active else signal.SIGSTOP)
+
             def ours_post(client: httpx.Client) -> httpx.Response:
                 return client.post(f"{url}/v1/recommendations", json=body)
 
@@ -317,7 +330,10 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
                     {"http_single": lambda: ours_post(client),
                      "mlflow_http_single": lambda: peer_post(client)},
                     requests,
+                    before={"http_single": lambda: only(ours),
+                            "mlflow_http_single": lambda: only(peer)},
                 )  # fmt: skip
+                only(ours)
                 results["http_single_server_side_mean_ms"] = _server_mean_ms(
                     client, url, "/v1/recommendations", before
                 )
@@ -328,8 +344,11 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
             # Alternating windows of 4 concurrent clients, half the time each, twice.
             rates: dict[str, list[float]] = {"ours": [], "peer": []}
             for _ in range(2):
+                only(ours)
                 rates["ours"].append(_concurrent(ours_post, 4, seconds / 2)["requests_per_s"])
+                only(peer)
                 rates["peer"].append(_concurrent(peer_post, 4, seconds / 2)["requests_per_s"])
+            only(ours)
             for name, key in (("ours", "http_concurrent"), ("peer", "mlflow_concurrent")):
                 rate = round(statistics.mean(rates[name]), 1)
                 results[key] = {"clients": 4, "seconds": seconds, "requests_per_s": rate}
@@ -346,6 +365,7 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
             results["mlflow_rss_after_run_mb"] = _rss_mb(peer.pid)
         finally:
             for process in (ours, peer):
+                os.kill(process.pid, signal.SIGCONT)
                 process.terminate()
                 process.wait(timeout=20)
     ours_rps = results["http_concurrent"]["requests_per_s"]
