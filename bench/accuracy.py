@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ def run_case(name: str, config: TrainConfig, out: Path) -> dict[str, Any]:
         split.test_outcomes, data.truth,
     )  # fmt: skip
     plot_dir = out / "plots" / name
+    shutil.rmtree(plot_dir, ignore_errors=True)  # no stale plots from earlier runs
     plot_dir.mkdir(parents=True, exist_ok=True)
     plots = [str(p.relative_to(out)) for p in save_plots(bundle, split, plot_dir)]
     return {

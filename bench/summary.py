@@ -336,6 +336,7 @@ def accuracy_section(acc: dict[str, Any], doc_dir: Path, results: Path) -> list[
         "",
     ]
     image_dir = doc_dir / "img" / "benchmarks"
+    shutil.rmtree(image_dir, ignore_errors=True)  # no stale plots from earlier runs
     for c in cases:
         for rel in c["plots"]:
             name = Path(rel).name
