@@ -71,6 +71,13 @@ class BundleConfig:
 MIN_IDENTIFIED_OUTCOMES = 200
 
 
+COARSE_MODEL_WARNING = (
+    "this model was trained on outcomes without measure identity (coarse groups only): it "
+    "cannot tell catalogue measures apart, so the ranking and per-measure numbers are not "
+    "meaningful; use a model trained on data that names measures"
+)
+
+
 class NotFittedError(RuntimeError):
     """The bundle was used before ``fit``."""
 
@@ -140,6 +147,7 @@ class RecommendationBundle:
         self.adoption_ = GBMClassifier(**kwargs).fit(adoption_X[rows], y[rows])  # type: ignore[arg-type]
 
         identified = int(targets["key"].isin(list(catalogue.measures)).sum())
+        self.n_identified_outcomes_ = identified
         self.applicability_: GBMClassifier | None = None
         # Which measures auditors recommend can only be learned from outcomes that name them; a
         # handful among coarse groups (3 of 148k in the IAC release here) would teach noise.
@@ -180,6 +188,15 @@ class RecommendationBundle:
         )
         X = design_matrix(spec, factories, f_idx, keys, catalogue)
         return GBMClassifier(**kwargs).fit(X, label)  # type: ignore[arg-type]
+
+    @property
+    def ranks_measures(self) -> bool:
+        """Whether the training outcomes named catalogue measures often enough for the models to
+        tell measures apart (False for coarse groups only, like the IAC release here)."""
+        identified = getattr(self, "n_identified_outcomes_", None)
+        if identified is None:  # bundles pickled before the count existed
+            return getattr(self, "applicability_", None) is not None
+        return bool(identified >= MIN_IDENTIFIED_OUTCOMES)
 
     # --- scoring ----------------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -404,6 +421,7 @@ class RecommendationBundle:
             candidates_considered=len(rows),
             factor_table_version=table.version,
             catalogue_version=catalogue.version,
+            warnings=[] if self.ranks_measures else [COARSE_MODEL_WARNING],
         )
 
     def _pathway(

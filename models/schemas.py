@@ -136,3 +136,6 @@ class FactoryRecommendations(BaseModel):
     candidates_considered: int
     factor_table_version: str
     catalogue_version: str
+    warnings: list[str] = Field(
+        default_factory=list, description="Caveats about these results (e.g. the model's data)."
+    )

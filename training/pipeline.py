@@ -202,7 +202,11 @@ def _register_and_gate(
         champion = client.get_model_version_by_alias(config.model_name, CHAMPION_ALIAS)
     except MlflowException:
         champion = None
-    if champion is None:
+    if not bundle.ranks_measures:
+        # The service ranks catalogue measures; a model that cannot tell them apart must not
+        # serve, whatever its metrics.
+        promote, reason = False, "not promoted: trained without measure identity (coarse groups)"
+    elif champion is None:
         promote, reason = True, "no champion yet"
     else:
         old = load_bundle(f"models:/{config.model_name}@{CHAMPION_ALIAS}").bundle

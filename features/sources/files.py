@@ -141,9 +141,8 @@ def _validate_outcomes(
     frame = frame[keep].reset_index(drop=True)
     frame["implemented"] = implemented_from_status(frame["implementation_status"])
     group = frame["measure_group"].astype(object)
-    frame["measure_group"] = group.where(
-        group.notna(), frame["measure_id"].map(lambda m: catalogue[m].family.value)
-    )
+    family = frame["measure_id"].map(lambda m: None if _missing(m) else catalogue[m].family.value)
+    frame["measure_group"] = group.where(group.notna(), family)
     extra = [str(c) for c in frame.columns if str(c).startswith("x_")]
     return frame[[*OUTCOME_COLUMNS, *extra]]
 

@@ -15,7 +15,12 @@ from features.profile import FactoryProfile, profiles_from_frame, profiles_to_fr
 from features.report import load_profile
 from features.table import profile_table
 from features.units import Carrier
-from models.bundle import BundleConfig, NotFittedError, RecommendationBundle
+from models.bundle import (
+    COARSE_MODEL_WARNING,
+    BundleConfig,
+    NotFittedError,
+    RecommendationBundle,
+)
 from models.schemas import RecommendOptions
 
 
@@ -156,5 +161,10 @@ def test_no_applicability_model_from_a_handful_of_identified_outcomes(tiny_data:
     config = BundleConfig(n_estimators=10, num_leaves=7, min_child_samples=10)
     coarse = RecommendationBundle(config).fit(tiny_data.factories, outcomes)
     assert coarse.applicability_ is None
+    assert not coarse.ranks_measures
+    profile = load_profile(None)
+    assert coarse.recommend([profile])[0].warnings == [COARSE_MODEL_WARNING]
     full = RecommendationBundle(config).fit(tiny_data.factories, tiny_data.outcomes)
     assert full.applicability_ is not None
+    assert full.ranks_measures
+    assert full.recommend([profile])[0].warnings == []

@@ -6,9 +6,13 @@ from typing import Any
 
 import mlflow
 import pytest
+from mlflow.exceptions import MlflowException
 
 from features.profile import parse_profile, profiles_to_frame
 from features.report import example_profile_data
+from features.sources import Dataset, SyntheticConfig, generate
+from features.sources.cli import write_dataset
+from models.bundle import COARSE_MODEL_WARNING
 from models.pyfunc import OPTIONS_PARAMS, load_bundle, pyfunc_input
 from models.schemas import RecommendOptions
 from training.config import TrainConfig, load_config
@@ -125,3 +129,27 @@ def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Pa
     assert [r["measure_id"] for r in three] == [r.measure_id for r in expected.recommendations]
     assert len(three) == 3
     assert all(r["explanation"] is None for r in three)
+
+
+def test_a_model_without_measure_identity_is_registered_but_never_champion(
+    store: str, tmp_path: Path
+) -> None:
+    data = generate(SyntheticConfig(n_factories=300, seed=8))
+    coarse = Dataset(
+        data.factories, data.outcomes.assign(measure_id=None), None, data.report
+    )  # only the coarse group (the measure family) is left, as in the IAC release here
+    write_dataset(coarse, tmp_path / "tables", "csv")
+    result = run_training(
+        TrainConfig(source="files", path=str(tmp_path / "tables"), tracking_uri=store,
+                    n_estimators=20, num_leaves=7, min_child_samples=10)
+    )  # fmt: skip
+    assert result.model_version == "1"
+    assert not result.promoted
+    assert "without measure identity" in result.reason
+    client = mlflow.MlflowClient()
+    assert client.get_model_version("decarb-recommender", "1").tags["role"] == "challenger"
+    with pytest.raises(MlflowException):
+        client.get_model_version_by_alias("decarb-recommender", "champion")
+    bundle = load_bundle("models:/decarb-recommender/1").bundle
+    result_for_factory = bundle.recommend([parse_profile(example_profile_data())])[0]
+    assert result_for_factory.warnings == [COARSE_MODEL_WARNING]
