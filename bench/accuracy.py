@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from features.sources import SyntheticConfig, load_dataset
 from models.bundle import RecommendationBundle
 from training.config import TrainConfig
 from training.evaluate import evaluate
-from training.pipeline import split_by_factory
+from training.pipeline import load_configured, split_by_factory
 from training.plots import save_plots
 
 IAC_TIME_HOLDOUT_FROM = 2016
@@ -39,13 +38,7 @@ def _iac_paths(shared: Path) -> dict[str, Any]:
 def run_case(name: str, config: TrainConfig, out: Path) -> dict[str, Any]:
     """Load, split, fit on the training side, evaluate on the test side, save plots."""
     started = time.perf_counter()
-    data = load_dataset(
-        config.source,
-        config.path,
-        assess_path=config.assess_path,
-        eia_state_factors=config.eia_state_factors,
-        synthetic=SyntheticConfig(n_factories=config.n_factories, seed=config.seed),
-    )
+    data = load_configured(config)
     split = split_by_factory(data, config)
     t0 = time.perf_counter()
     bundle = RecommendationBundle(config.bundle_config()).fit(

@@ -48,6 +48,17 @@ class TrainResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def load_configured(config: TrainConfig) -> Dataset:
+    """The data set a training configuration names."""
+    return load_dataset(
+        config.source,
+        config.path,
+        assess_path=config.assess_path,
+        eia_state_factors=config.eia_state_factors,
+        synthetic=SyntheticConfig(n_factories=config.n_factories, seed=config.seed),
+    )
+
+
 def split_by_factory(data: Dataset, config: TrainConfig) -> Split:
     """Grouped split by factory; a time holdout (test = factories from a year on) if configured."""
     f = data.factories.reset_index(drop=True)
@@ -110,13 +121,7 @@ def run_training(
     use_store(config.resolved_tracking_uri(), config.experiment)
 
     progress("loading data")
-    data = load_dataset(
-        config.source,
-        config.path,
-        assess_path=config.assess_path,
-        eia_state_factors=config.eia_state_factors,
-        synthetic=SyntheticConfig(n_factories=config.n_factories, seed=config.seed),
-    )
+    data = load_configured(config)
     timings["data_s"] = time.perf_counter() - started
     split = split_by_factory(data, config)
 
