@@ -51,7 +51,7 @@ EXAMPLE_PROFILE: dict[str, Any] = {
 }  # fmt: skip
 
 
-def _holder(request: Request) -> ModelHolder:
+async def _holder(request: Request) -> ModelHolder:
     holder: ModelHolder = request.app.state.holder
     return holder
 
@@ -95,7 +95,12 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         "costs, adoption and explanations.",
         lifespan=lifespan,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+
+    async def _settings() -> Settings:
+        return settings
+
+    # Cheap dependencies are async so they run on the event loop, not via the threadpool.
+    app.dependency_overrides[get_settings] = _settings
     install_error_handlers(app)
 
     app.add_middleware(_Observe, metrics=metrics)

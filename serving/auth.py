@@ -32,7 +32,9 @@ def role_of(key: str | None, settings: Settings) -> Role | None:
 
 
 def _require(needed: Role):  # type: ignore[no-untyped-def]  # returns a FastAPI dependency
-    def check(
+    # async: cheap and non-blocking, so FastAPI runs it on the event loop instead of handing
+    # it to the threadpool (a thread hop per dependency per request).
+    async def check(
         settings: Annotated[Settings, Depends(get_settings)],
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> Role | None:
