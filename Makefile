@@ -32,7 +32,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-## Benchmarks (about 10 minutes; not part of the tests): speed, training growth and accuracy into
+## Benchmarks (4-12 minutes on 2 cores; not part of the tests): speed, training growth and accuracy into
 ## bench/results/, then docs/benchmarks.md written from those results.
 bench: $(STAMP)
 	mkdir -p bench/results
