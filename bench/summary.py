@@ -194,9 +194,8 @@ def targets_section(r: dict[str, Any]) -> list[str]:
 def profile_section(r: dict[str, Any]) -> list[str]:
     explain_ms = r["in_process"]["p50_ms"] - r["in_process_no_explanations"]["p50_ms"]
     server_ms = r.get("http_single_server_side_mean_ms", float("nan"))
-    in_ms = r["in_process"]["p50_ms"]
-    http_extra = r["http_single"]["p50_ms"] - in_ms
-    client_ms = r["http_single"]["p50_ms"] - server_ms
+    http_extra = r["http_single"]["p50_ms"] - r["in_process"]["p50_ms"]
+    unpaused = r.get("http_single_unpaused") or {}
     lines = [
         "### Where the time goes",
         "",
@@ -204,11 +203,11 @@ def profile_section(r: dict[str, Any]) -> list[str]:
         f"(`pred_contrib`) {r['floor_explain_only']['p50_ms']} ms of the floor's "
         f"{r['floor']['p50_ms']} ms.",
         f"- Explanations add {explain_ms:.2f} ms in-process (with vs without).",
-        f"- HTTP adds {http_extra:.2f} ms over in-process at p50. The service's own latency "
-        f"histogram (after 10 warm-up requests) puts its side at {server_ms} ms on average "
-        f"(routing, validation, scoring, serialisation: {server_ms - in_ms:.2f} ms more than "
-        f"in-process; a mean, so the slow tail counts), the client at {client_ms:.2f} ms more"
-        " (loopback transport and the Python client); an empty `/healthz` round trip takes "
+        f"- HTTP adds {http_extra:.2f} ms over in-process at p50. In a separate stretch of "
+        f"{unpaused.get('n')} requests (p50 {unpaused.get('p50_ms')} ms) the service's own "
+        f"latency histogram puts its side at {server_ms} ms on average (routing, validation, "
+        f"scoring, serialisation; a mean, so the slow tail counts), the rest being loopback "
+        "transport and the Python client; an empty `/healthz` round trip takes "
         f"{(r.get('http_healthz') or {}).get('p50_ms')} ms.",
         "",
         "cProfile own-time shares (the profiler slows Python more than native code, so Python "
