@@ -118,7 +118,7 @@ def _adoption_calibration(
 
 
 def _abatement_curve(bundle: RecommendationBundle, split: Split, path: Path) -> Path | None:
-    if bundle.applicability_ is None:
+    if not bundle.ranks_measures:
         # Trained on coarse groups only (no measure identity, e.g. the IAC release here): the
         # models cannot tell catalogue measures apart, so a per-measure curve would mislead.
         return None
