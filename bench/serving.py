@@ -29,9 +29,8 @@ import httpx
 import mlflow
 import numpy as np
 
-from features.applicability import applicable_matrix
 from features.catalogue import Catalogue
-from features.design import design_matrix
+from features.emission_factors import FactorTable
 from features.profile import FactoryProfile, profiles_from_frame, profiles_to_frame
 from features.report import example_profile_data, load_profile
 from features.sources.synthetic import SyntheticConfig, generate
@@ -222,19 +221,15 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
 
     # The floor: the same boosters on a prepared numpy matrix, no Python around them.
     frame = profile_table([profile])
-    measures = [catalogue.measures[k] for k in bundle.spec_.measure_keys if k in catalogue.measures]
-    measures = [m for m in measures if m.reduction_kind == "physical"]
-    allowed = applicable_matrix(frame, measures)
-    f_idx, m_idx = np.nonzero(allowed)
-    keys = np.array([m.id for m in measures])[m_idx]
-    X = design_matrix(bundle.spec_, frame, f_idx, keys, catalogue)
+    _, _, scored, _ = bundle.score_candidates(frame, [profile], FactorTable.default(), catalogue)
+    X = scored["X"]
     ax = bundle.adoption_inputs(X, np.zeros(len(X)), np.zeros(len(X)))
 
     def floor_predict() -> None:
         bundle.savings_.predict_interval(X)
         bundle.cost_.predict(X)
-        if bundle.increase_ is not None:
-            bundle.increase_.predict(X)
+        if bundle.side_ is not None:
+            bundle.side_.predict(X)
         if bundle.applicability_ is not None:
             bundle.applicability_.predict_proba(X)
         bundle.adoption_.predict_proba(ax)

@@ -1,4 +1,17 @@
-"""Which catalogue measures apply to a factory, and why the others do not."""
+"""Site fit: which catalogue measures are candidates for a factory, and why the others are not.
+
+The rules are data in the catalogue (``applicable_sectors``, ``end_uses`` with
+``carriers_reduced``, ``requires_roof_area``, ``requires_hydrogen``, ``requires_any_carrier``)
+and are evaluated here only, for one profile (with reasons) and for a whole batch (arrays):
+
+- the factory is in one of the measure's sectors and does not have the measure in place;
+- a roof for roof-mounted measures, by-product hydrogen for fuel cells;
+- market instruments: the carrier they cover is bought;
+- physical measures: the factory has energy in the end uses the measure acts on, on the carriers
+  it reduces (no steam measures without steam, no lighting retrofit on electrolysis), and the
+  site's physics leave something to displace (PV needs yield, CHP needs electricity demand, a
+  heat pump a heat demand within its temperature range).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from features.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue import Catalogue, Measure
+from features.enduses.taxonomy import LABEL
 from features.profile import FactoryProfile
 from features.sectors import Sector
-from features.table import Table, floats0, texts
+from features.table import Table, floats0, profile_table, texts
 from features.units import PROFILE_FIELD, Carrier
 
 
@@ -26,12 +41,7 @@ class Applicability(BaseModel):
 
 
 def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
-    """Check the catalogue's rules for one factory and one measure.
-
-    A measure applies when the factory is in one of its sectors, does not have it in place, uses
-    at least one carrier it needs (``requires_any_carrier``, else ``carriers_reduced``) and, for
-    roof-mounted measures, has roof area.
-    """
+    """Check the catalogue's rules for one factory and one measure, with the reason."""
     if measure.id in profile.measures_in_place:
         return Applicability(measure_id=measure.id, applicable=False, reason="already in place")
     if profile.sector not in measure.applicable_sectors:
@@ -40,15 +50,48 @@ def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
             applicable=False,
             reason=f"not for sector {profile.sector.value}",
         )
-    needed = measure.requires_any_carrier or measure.carriers_reduced
+    if measure.requires_roof_area and profile.roof_area_available_m2 <= 0:
+        return Applicability(measure_id=measure.id, applicable=False, reason="no roof area")
+    if measure.requires_hydrogen and profile.byproduct_hydrogen_nm3 <= 0:
+        return Applicability(
+            measure_id=measure.id,
+            applicable=False,
+            reason="no by-product hydrogen declared (byproduct_hydrogen_nm3)",
+        )
+    needed = measure.requires_any_carrier
     if needed and not any(profile.energy(c) > 0 for c in needed):
         names = ", ".join(c.value for c in needed)
         return Applicability(
             measure_id=measure.id, applicable=False, reason=f"uses none of: {names}"
         )
-    if measure.requires_roof_area and profile.roof_area_available_m2 <= 0:
-        return Applicability(measure_id=measure.id, applicable=False, reason="no roof area")
+    if measure.reduction_kind == "physical":
+        catalogue = Catalogue.default()
+        catalogue = catalogue if measure.id in catalogue.measures else _one(measure)
+        found = pairs(
+            FactoryEnergy.of(profile_table([profile])),
+            np.zeros(1, dtype=np.intp),
+            np.array([measure.id], dtype=object),
+            catalogue,
+        )
+        if found.targeted_gj.sum() <= 0:
+            uses = ", ".join(LABEL[u] for u in measure.end_uses)
+            carriers = ", ".join(c.value for c in measure.carriers_reduced)
+            return Applicability(
+                measure_id=measure.id,
+                applicable=False,
+                reason=f"nothing to act on: no {carriers} used for {uses}",
+            )
+        if found.cap[0] <= 0:
+            return Applicability(
+                measure_id=measure.id,
+                applicable=False,
+                reason=f"physically nothing to displace here ({measure.conversion or 'cap'})",
+            )
     return Applicability(measure_id=measure.id, applicable=True)
+
+
+def _one(measure: Measure) -> Catalogue:
+    return Catalogue([measure], [], "single")
 
 
 def applicable_measures(
@@ -61,7 +104,7 @@ def applicable_measures(
 
 @dataclass(frozen=True)
 class _Rules:
-    """The applicability rules of a list of measures as arrays (see :func:`applicable_matrix`)."""
+    """The profile-level rules of a list of measures as arrays (see :func:`applicable_matrix`)."""
 
     measures: tuple[Measure, ...]  # held so the identity cache key stays valid
     column: dict[str, int]
@@ -70,6 +113,7 @@ class _Rules:
     needed: np.ndarray  # (carriers, measures) 1.0 where the carrier satisfies the measure
     needs_carrier: np.ndarray  # (measures,)
     needs_roof: np.ndarray  # (measures,)
+    needs_hydrogen: np.ndarray  # (measures,)
 
 
 _RULES: dict[tuple[int, ...], _Rules] = {}
@@ -87,7 +131,7 @@ def _rules(measures: Sequence[Measure]) -> _Rules:
     for j, m in enumerate(measures):
         for s in m.applicable_sectors:
             sector_ok[sectors.index(s), j] = True
-        for c in m.requires_any_carrier or m.carriers_reduced:
+        for c in m.requires_any_carrier:
             needed[carriers.index(c), j] = 1.0
     rules = _Rules(
         measures=tuple(measures),
@@ -97,6 +141,7 @@ def _rules(measures: Sequence[Measure]) -> _Rules:
         needed=needed,
         needs_carrier=needed.sum(axis=0) > 0,
         needs_roof=np.array([m.requires_roof_area for m in measures], dtype=bool),
+        needs_hydrogen=np.array([m.requires_hydrogen for m in measures], dtype=bool),
     )
     if len(_RULES) >= 64:
         _RULES.clear()
@@ -105,9 +150,10 @@ def _rules(measures: Sequence[Measure]) -> _Rules:
 
 
 def applicable_matrix(factories: Table, measures: Sequence[Measure]) -> np.ndarray:
-    """Vectorised :func:`applicability` over a factories table: bool array (factories, measures).
+    """The profile-level rules over a factories table: bool array (factories, measures).
 
-    Same rules: sector, a needed carrier in use, roof area where required, not already in place.
+    Sector, not in place, roof, hydrogen and required carriers; the end-use check needs the
+    energy balance and is applied by :func:`candidate_pairs`.
     """
     rules = _rules(measures)
     unknown = len(rules.sector_index)
@@ -117,9 +163,39 @@ def applicable_matrix(factories: Table, measures: Sequence[Measure]) -> np.ndarr
     ok &= (uses.astype(float) @ rules.needed > 0) | ~rules.needs_carrier
     roof = floats0(factories, "roof_area_available_m2") > 0
     ok &= roof[:, None] | ~rules.needs_roof
+    if "byproduct_hydrogen_nm3" in factories:
+        hydrogen = floats0(factories, "byproduct_hydrogen_nm3") > 0
+    else:
+        hydrogen = np.zeros(len(sector_rows), dtype=bool)
+    ok &= hydrogen[:, None] | ~rules.needs_hydrogen
     for i, in_place in enumerate(texts(factories, "measures_in_place")):
         for measure_id in in_place.split(";"):
             j = rules.column.get(measure_id)
             if j is not None:
                 ok[i, j] = False
     return ok
+
+
+def candidate_pairs(
+    energy: FactoryEnergy, measures: Sequence[Measure], catalogue: Catalogue
+) -> Pairs:
+    """Every candidate (factory, measure) pair of a batch, factory-major (the rows of factory i
+    are contiguous and in ``measures`` order): all the rules above, end uses included."""
+    allowed = applicable_matrix(energy.factories, measures)
+    f_idx, m_idx = np.nonzero(allowed)
+    ids = np.array([m.id for m in measures], dtype=object)
+    found = pairs(energy, f_idx, ids[m_idx] if len(measures) else np.array([]), catalogue)
+    physical = np.array(
+        [measures[int(j)].reduction_kind == "physical" for j in m_idx.tolist()], dtype=np.bool_
+    )
+    keep = ~physical | ((found.targeted_gj.sum(axis=1) > 0) & (found.cap > 0))
+    if keep.all():
+        return found
+    return Pairs(
+        found.factory_index[keep],
+        found.keys[keep],
+        found.targeted_gj[keep],
+        found.by_use_gj[keep],
+        found.cap[keep],
+        [c for c, k in zip(found.conversions, keep, strict=True) if k],
+    )

@@ -19,6 +19,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from features.enduses.taxonomy import CONVERSIONS, Conversion, EndUse
 from features.errors import CatalogueError, InvalidValueError
 from features.sectors import Sector
 from features.units import FOSSIL_FUELS, Carrier
@@ -51,13 +52,25 @@ def _expand_carriers(values: Iterable[str]) -> tuple[Carrier, ...]:
 
 
 class TypicalSaving(BaseModel):
-    """A published range of savings, as a fraction of the named energy use."""
+    """A published range of savings, as a fraction of the energy of the measure's end uses."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     low: float = Field(ge=0, le=1)
     high: float = Field(ge=0, le=1)
     of: str = Field(description="Which energy use the fractions refer to.")
+    source: str = Field(min_length=10)
+    note: str = ""
+
+
+class TypicalRange(BaseModel):
+    """A published or assumed range (payback years, capex per unit), with its source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+    unit: str = ""
     source: str = Field(min_length=10)
 
 
@@ -82,7 +95,29 @@ class Measure(BaseModel):
         default=tuple(Sector), description="Sectors the measure applies to (all by default)."
     )
     arc_prefixes: tuple[str, ...]
+    end_uses: tuple[EndUse, ...] = Field(
+        default=(),
+        description="End uses the measure acts on; its savings are a fraction of their energy "
+        "on carriers_reduced. A physical measure must name at least one.",
+    )
+    conversion: Conversion | None = Field(
+        default=None,
+        description="How the measure converts energy (features.enduses.physics); None for "
+        "measures that only save.",
+    )
+    max_fraction: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Largest fraction of its end uses' energy the measure can displace.",
+    )
+    requires_hydrogen: bool = Field(
+        default=False, description="Needs by-product hydrogen on site (byproduct_hydrogen_nm3)."
+    )
     typical_saving: TypicalSaving | None = None
+    typical_payback_years: TypicalRange | None = None
+    capex_basis: TypicalRange | None = None
+    lifetime_source: str = ""
 
     @field_validator(
         "carriers_reduced", "carriers_increased", "requires_any_carrier", mode="before"
@@ -98,6 +133,13 @@ class Measure(BaseModel):
         for prefix in value:
             if not prefix.startswith("2.") or not prefix[2:].isdigit() or len(prefix) > 6:
                 raise ValueError(f"ARC prefix {prefix!r} is not of the form 2.d to 2.dddd")
+        return value
+
+    @field_validator("conversion", mode="before")
+    @classmethod
+    def _known_conversion(cls, value: object) -> object:
+        if value is not None and value not in CONVERSIONS:
+            raise ValueError(f"conversion {value!r} is not one of {list(CONVERSIONS)}")
         return value
 
     @property
@@ -160,17 +202,23 @@ class MeasureArrays:
     lifetime: np.ndarray  # (n + 1,) years, NaN for unknown
     reduced: np.ndarray  # (n + 1, carriers) bool
     increased: np.ndarray  # (n + 1, carriers) bool
+    end_uses: np.ndarray  # (n + 1, end uses) bool; the unknown row acts on every end use
+    max_fraction: np.ndarray  # (n + 1,)
+    conversion: tuple[str | None, ...]  # (n + 1,)
 
     @classmethod
     def build(cls, measures: Sequence[Measure]) -> MeasureArrays:
         carriers = list(Carrier)
         families = list(Family)
         n = len(measures)
+        uses = list(EndUse)
         reduced = np.ones((n + 1, len(carriers)), dtype=bool)
         increased = np.zeros((n + 1, len(carriers)), dtype=bool)
+        end_uses = np.ones((n + 1, len(uses)), dtype=bool)
         for i, m in enumerate(measures):
             reduced[i] = [c in m.carriers_reduced for c in carriers]
             increased[i] = [c in m.carriers_increased for c in carriers]
+            end_uses[i] = [u in m.end_uses for u in uses] if m.end_uses else True
         return cls(
             ids=tuple(m.id for m in measures),
             index={m.id: i for i, m in enumerate(measures)},
@@ -178,6 +226,9 @@ class MeasureArrays:
             lifetime=np.array([m.lifetime_years for m in measures] + [np.nan], dtype=float),
             reduced=reduced,
             increased=increased,
+            end_uses=end_uses,
+            max_fraction=np.array([m.max_fraction for m in measures] + [1.0]),
+            conversion=(*(m.conversion for m in measures), None),
         )
 
     def rows(self, keys: Iterable[object]) -> np.ndarray:
@@ -200,6 +251,9 @@ class Catalogue:
                 raise CatalogueError(f"measure id {m.id!r} appears twice")
             self.measures[m.id] = m
         self.unmapped = tuple(unmapped)
+        for m in self.measures.values():
+            if m.reduction_kind == "physical" and not m.end_uses:
+                raise CatalogueError(f"physical measure {m.id!r} names no end_uses")
         self._prefix_owner: dict[str, Measure | UnmappedArc] = {}
         owners: list[Measure | UnmappedArc] = [*self.measures.values(), *self.unmapped]
         for owner in owners:

@@ -14,11 +14,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from features.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue import Catalogue, Family
+from features.enduses.shares import energy_gj_matrix
+from features.enduses.taxonomy import EndUse
 from features.regions import CHINA_PROVINCES, US_STATES
 from features.sectors import Sector
 from features.table import Table, floats, floats0, texts
 from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
+
+__all__ = ["DesignSpec", "design_matrix", "energy_gj_matrix", "factory_matrix", "measure_block"]
 
 #: US dollars per unit of currency (fixed 2023 averages: 7.08 CNY and 0.925 EUR per USD).
 USD_PER: dict[str, float] = {"USD": 1.0, "CNY": 1 / 7.08, "EUR": 1 / 0.925}
@@ -54,6 +59,8 @@ def _factory_columns() -> list[Column]:
         Column("electricity_price_usd_per_kwh", "electricity_cost_per_year", "USD/kWh"),
         Column("n_measures_in_place", "measures_in_place", "count"),
     ]
+    for use in _SHARE_FEATURES:
+        cols.append(Column(f"electricity_share_{use.value}", "end_uses", "share of electricity"))
     for carrier in Carrier:
         field_name = PROFILE_FIELD[carrier]
         unit = "kWh/yr" if carrier == Carrier.ELECTRICITY else "GJ/yr"
@@ -70,8 +77,21 @@ def _measure_columns() -> list[Column]:
     for carrier in Carrier:
         cols.append(Column(f"reduces_{carrier.value}", "measure", "flag"))
         cols.append(Column(f"increases_{carrier.value}", "measure", "flag"))
-    cols.append(Column("uses_reduced_carriers_gj", "measure", "GJ/yr"))
+    cols.append(Column("log_targeted_energy_gj", "end_uses", "GJ/yr the measure acts on"))
+    cols.append(Column("targeted_share", "end_uses", "share of all energy the measure acts on"))
+    cols.append(Column("physical_cap", "end_uses", "largest fraction it can displace"))
     return cols
+
+
+#: Electricity end-use shares given to the models (the ones that differ most between sites).
+_SHARE_FEATURES = (
+    EndUse.MACHINE_DRIVE,
+    EndUse.PROCESS_HEATING,
+    EndUse.ELECTROCHEMICAL,
+    EndUse.FACILITY_HVAC,
+    EndUse.IT_LOAD,
+)
+_SHARE_INDEX = [list(EndUse).index(u) for u in _SHARE_FEATURES]
 
 
 @dataclass
@@ -110,10 +130,10 @@ def _log1p(values: np.ndarray) -> np.ndarray:
     return np.log1p(np.where(values >= 0, values, np.nan))
 
 
-def factory_matrix(factories: Table, energy_gj: np.ndarray | None = None) -> np.ndarray:
+def factory_matrix(energy: FactoryEnergy) -> np.ndarray:
     """Factory part of the model input, one row per factory (columns of the factory block)."""
-    f = factories
-    energy_gj = energy_gj_matrix(f) if energy_gj is None else energy_gj
+    f = energy.factories
+    energy_gj = energy.energy_gj
     total = energy_gj.sum(axis=1)
     currency = np.array([USD_PER.get(c or "USD", 1.0) for c in texts(f, "revenue_currency")])
     revenue = floats(f, "annual_revenue")
@@ -140,61 +160,56 @@ def factory_matrix(factories: Table, energy_gj: np.ndarray | None = None) -> np.
                 dtype=float,
             ),
         ]
+        elec_shares = energy.shares[:, list(Carrier).index(Carrier.ELECTRICITY)]
+        for j in _SHARE_INDEX:
+            columns.append(np.where(electricity > 0, elec_shares[:, j], np.nan))
         for carrier in Carrier:
             columns.append(_log1p(floats(f, PROFILE_FIELD[carrier])))
     return np.column_stack(columns)
 
 
 def measure_block(
-    spec: DesignSpec, keys: np.ndarray, catalogue: Catalogue, energy_gj: np.ndarray
+    spec: DesignSpec, found: Pairs, catalogue: Catalogue, total_gj: np.ndarray
 ) -> np.ndarray:
-    """Measure part of the input for rows with measure ``keys``.
-
-    ``energy_gj`` is (rows, carriers) of the factory's energy use in GJ, used for the measure's
-    addressable energy (the use of the carriers it reduces).
-    """
+    """Measure part of the input for the rows of ``found``; ``total_gj`` is each row's factory
+    energy use (all carriers, GJ)."""
     n_carriers = len(Carrier)
     arrays = catalogue.arrays
+    keys = found.keys
     rows = arrays.rows(keys)
     known = rows < len(arrays.ids)
-    reduced = arrays.reduced[rows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        addressable = np.log1p((energy_gj * reduced).sum(axis=1))
-    out = np.empty((len(keys), 3 + 2 * n_carriers + 1))
+    targeted = found.targeted_gj.sum(axis=1)
+    out = np.empty((len(keys), 3 + 2 * n_carriers + 3))
     out[:, 0] = _code(keys, spec.measure_keys)
     out[:, 1] = arrays.family[rows]
     out[:, 2] = arrays.lifetime[rows]
-    out[:, 3 : 3 + 2 * n_carriers : 2] = reduced
+    out[:, 3 : 3 + 2 * n_carriers : 2] = arrays.reduced[rows]
     out[:, 4 : 4 + 2 * n_carriers : 2] = arrays.increased[rows]
-    out[:, -1] = addressable
-    out[~known, 1:] = np.nan  # coarse group: only the key is known
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, -3] = np.log1p(targeted)
+        out[:, -2] = np.where(total_gj > 0, targeted / total_gj, np.nan)
+    out[:, -1] = found.cap
+    out[~known, 1 : 3 + 2 * n_carriers] = np.nan  # coarse group: only the key and energy known
     return out
 
 
-def energy_gj_matrix(factories: Table) -> np.ndarray:
-    """(factories, carriers) energy use in GJ (electricity converted from kWh); missing = 0."""
-    return np.column_stack(
-        [
-            floats0(factories, PROFILE_FIELD[c]) * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0)
-            for c in Carrier
-        ]
-    )
-
-
 def design_matrix(
+    spec: DesignSpec, energy: FactoryEnergy, found: Pairs, catalogue: Catalogue
+) -> np.ndarray:
+    """Rows (factory, measure) of ``found`` as the full model input."""
+    fx = factory_matrix(energy)
+    total = energy.energy_gj.sum(axis=1)[found.factory_index]
+    return np.hstack([fx[found.factory_index], measure_block(spec, found, catalogue, total)])
+
+
+def outcome_design(
     spec: DesignSpec,
     factories: Table,
-    factory_index: np.ndarray,
+    factory_row: np.ndarray,
     keys: np.ndarray,
     catalogue: Catalogue,
-    energy_gj: np.ndarray | None = None,
+    energy: FactoryEnergy | None = None,
 ) -> np.ndarray:
-    """Rows (factory ``factory_index[i]``, measure ``keys[i]``) of the full model input.
-
-    ``energy_gj``: :func:`energy_gj_matrix` of ``factories`` if the caller already has it.
-    """
-    energy = energy_gj_matrix(factories) if energy_gj is None else energy_gj
-    fx = factory_matrix(factories, energy)
-    return np.hstack(
-        [fx[factory_index], measure_block(spec, keys, catalogue, energy[factory_index])]
-    )
+    """Model input for outcome rows (factory ``factory_row[i]``, measure ``keys[i]``)."""
+    energy = energy or FactoryEnergy.of(factories)
+    return design_matrix(spec, energy, pairs(energy, factory_row, keys, catalogue), catalogue)

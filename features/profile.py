@@ -19,13 +19,16 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from features.catalogue import Catalogue
+from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.regions import Country, grid_region, normalise_region, parse_country
 from features.sectors import Sector, parse_sector, sector_from_naics
-from features.units import PROFILE_FIELD, Carrier, to_canonical
+from features.units import CANONICAL_UNIT, PROFILE_FIELD, Carrier, to_canonical
 
 Currency = Literal["CNY", "USD", "EUR"]
 HOURS_PER_YEAR_MAX = 8784  # leap year
+#: End-use shares of a carrier may add up to 1 + this (rounded inputs); they are rescaled to 1.
+SHARE_ROUNDING = 1e-3
 _NON_NEGATIVE_FIELDS = (
     "electricity_cost_per_year",
     "fuel_cost_per_year",
@@ -33,6 +36,7 @@ _NON_NEGATIVE_FIELDS = (
     "green_electricity_contract_kwh",
     "green_certificates_kwh",
     "roof_area_available_m2",
+    "byproduct_hydrogen_nm3",
 )
 
 
@@ -47,6 +51,24 @@ class EnergyQuantity(BaseModel):
         description="Unit of `value`; per carrier, see features.units.allowed_units "
         "(MMBtu and therm of a fuel are higher heating value)."
     )
+
+
+class EndUseEntry(BaseModel):
+    """How much of one carrier goes to one end use: a share, or an annual quantity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    carrier: Carrier = Field(description="Energy carrier.")
+    end_use: EndUse = Field(description="End use (see features.enduses.taxonomy.EndUse).")
+    share: float | None = Field(
+        default=None, description="Share of the carrier's annual use, 0-1. Give share or value."
+    )
+    value: float | None = Field(
+        default=None,
+        description="Annual quantity in `unit` (the carrier's canonical unit if "
+        "unit is omitted). Give share or value.",
+    )
+    unit: str | None = Field(default=None, description="Unit of `value`, as in energy_use.")
 
 
 class FactoryProfile(BaseModel):
@@ -116,6 +138,25 @@ class FactoryProfile(BaseModel):
     measures_in_place: tuple[str, ...] = Field(
         default=(), description="Catalogue measure ids already implemented."
     )
+    end_uses: list[EndUseEntry] = Field(
+        default_factory=list,
+        description="Known end-use split of a carrier (share or quantity per end use). End uses "
+        "not given keep the sector default shares (EIA MECS 2018), scaled to fill the rest.",
+    )
+    it_load_kwh: float | None = Field(
+        default=None, description="Data centres: IT equipment electricity, kWh/yr."
+    )
+    pue: float | None = Field(
+        default=None, description="Data centres: power usage effectiveness, 1.0-4.0."
+    )
+    byproduct_hydrogen_nm3: float = Field(
+        default=0.0, description="By-product hydrogen available on site, Nm3/yr (fuel cells)."
+    )
+    heat_sink_temperature_c: float | None = Field(
+        default=None,
+        description="Temperature the steam/hot-water system delivers, deg C (heat-pump COP); "
+        "120 if not given.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -173,6 +214,10 @@ class FactoryProfile(BaseModel):
         for i, measure_id in enumerate(self.measures_in_place):
             if measure_id not in known:
                 raise InvalidValueError(f"measures_in_place[{i}]", measure_id, list(known))
+        _range("it_load_kwh", self.it_load_kwh, 0, None)
+        _range("pue", self.pue, 1.0, 4.0)
+        _range("heat_sink_temperature_c", self.heat_sink_temperature_c, 20.0, 400.0)
+        self.end_use_shares()  # validates the entries
         market = self.green_electricity_contract_kwh + self.green_certificates_kwh
         grid_kwh = self.energy(Carrier.ELECTRICITY)
         if market > grid_kwh * (1 + 1e-9):
@@ -195,6 +240,52 @@ class FactoryProfile(BaseModel):
     def energy_by_carrier(self) -> dict[Carrier, float]:
         """Annual use of every carrier in canonical units (zeros included)."""
         return {c: self.energy(c) for c in Carrier}
+
+    def end_use_shares(self) -> dict[tuple[Carrier, EndUse], float]:
+        """The ``end_uses`` entries as shares of their carrier's use (validated).
+
+        Raises :class:`InvalidValueError` naming the entry when a share is outside 0-1, a
+        quantity exceeds the carrier's use or the shares of a carrier add up to more than 1.
+        """
+        out: dict[tuple[Carrier, EndUse], float] = {}
+        totals: dict[Carrier, float] = {}
+        for i, entry in enumerate(self.end_uses):
+            field = f"end_uses[{i}]"
+            if (entry.share is None) == (entry.value is None):
+                raise InvalidValueError(field, entry.model_dump(), "exactly one of share or value")
+            use = self.energy(entry.carrier)
+            if entry.share is not None:
+                _range(f"{field}.share", entry.share, 0.0, 1.0)
+                share = entry.share
+            else:
+                assert entry.value is not None
+                _range(f"{field}.value", entry.value, 0.0, None)
+                unit = entry.unit or CANONICAL_UNIT[entry.carrier]
+                quantity = to_canonical(entry.carrier, entry.value, unit, field=f"{field}.unit")
+                if quantity > use * (1 + 1e-9):
+                    raise InvalidValueError(
+                        f"{field}.value",
+                        entry.value,
+                        f"at most the factory's {entry.carrier.value} use "
+                        f"({use:.6g} {CANONICAL_UNIT[entry.carrier]})",
+                    )
+                share = quantity / use if use > 0 else 0.0
+            key = (entry.carrier, entry.end_use)
+            if key in out:
+                raise InvalidValueError(
+                    f"{field}.end_use", entry.end_use.value, "each carrier and end use once"
+                )
+            out[key] = share
+            totals[entry.carrier] = totals.get(entry.carrier, 0.0) + share
+        for (carrier, end_use), share in list(out.items()):
+            if totals[carrier] > 1:
+                out[(carrier, end_use)] = share / totals[carrier]
+        for carrier, total in totals.items():
+            if total > 1 + SHARE_ROUNDING:
+                raise InvalidValueError(
+                    f"end_uses ({carrier.value})", round(total, 6), "shares summing to at most 1"
+                )
+        return out
 
     @property
     def grid(self) -> str | None:
@@ -266,6 +357,11 @@ PROFILE_COLUMNS: dict[str, str] = {
     "green_certificates_kwh": "kWh/yr",
     "roof_area_available_m2": "m2",
     "measures_in_place": "measure ids separated by ';'",
+    "end_use_shares": "carrier:end_use=share entries separated by ';'",
+    "it_load_kwh": "kWh/yr",
+    "pue": "ratio",
+    "byproduct_hydrogen_nm3": "Nm3/yr",
+    "heat_sink_temperature_c": "deg C",
 }
 
 
@@ -274,7 +370,8 @@ def profiles_to_frame(profiles: Iterable[FactoryProfile]) -> pd.DataFrame:
     rows = []
     for p in profiles:
         c = p.canonical()
-        row = c.model_dump(exclude={"energy_use"})
+        row = c.model_dump(exclude={"energy_use", "end_uses"})
+        row["end_use_shares"] = format_end_use_shares(c.end_use_shares())
         row["country"] = c.country.value
         row["sector"] = c.sector.value
         row["grid"] = c.grid
@@ -308,11 +405,35 @@ def profiles_from_frame(
         }
         measures = values.get("measures_in_place")
         values["measures_in_place"] = tuple(m for m in str(measures or "").split(";") if m)
+        shares = values.pop("end_use_shares", None)
         try:
+            values["end_uses"] = _end_use_entries(str(shares or ""))
             profiles.append(parse_profile(values))
         except InvalidValueError as exc:
             rejected.append((i, exc))
     return profiles, rejected
+
+
+def format_end_use_shares(shares: dict[tuple[Carrier, EndUse], float]) -> str:
+    """End-use shares as table text: ``carrier:end_use=share`` entries separated by ';'."""
+    return ";".join(f"{c.value}:{u.value}={v:.6g}" for (c, u), v in shares.items())
+
+
+def _end_use_entries(text: str) -> list[dict[str, Any]]:
+    """Table text back into ``end_uses`` entries (``Any``: raw values for validation)."""
+    out: list[dict[str, Any]] = []
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        key, _, value = item.partition("=")
+        carrier, _, use = key.strip().partition(":")
+        try:
+            out.append({"carrier": carrier, "end_use": use, "share": float(value)})
+        except ValueError:
+            raise InvalidValueError(
+                "end_use_shares", item, "entries 'carrier:end_use=share' separated by ';'"
+            ) from None
+    return out
 
 
 def _is_missing(value: object) -> bool:

@@ -3,46 +3,46 @@
 One model across all measures, with measure attributes as inputs, so rare measures borrow
 strength from similar ones:
 
-- ``savings_``: log fraction of addressable energy saved, median and conformal interval;
-- ``increase_``: log ratio of energy added to energy saved (electrification, fuel switching);
+- ``savings_``: log fraction of the energy of the measure's end uses saved (on the carriers it
+  reduces), median and conformal interval;
+- ``side_``: signed side effect on any carrier, as a fraction of the same energy (learned for
+  measures that are not conversions; conversions add energy by physics,
+  :mod:`features.enduses.physics`);
 - ``cost_``: log implementation cost;
 - ``adoption_``: probability of implementation given cost, savings and payback;
 - ``applicability_``: probability an auditor recommends the measure (only with measure identity).
 
-Scoring is vectorised over all candidate (factory, measure) pairs of a batch; explanations are
-computed only for the rows returned.
+Scoring is vectorised over all candidate (factory, measure) pairs of a batch
+(:func:`features.applicability.candidate_pairs`); a measure never displaces more than its end
+uses hold or its physical cap allows. Decisions (ranking, portfolio, pathway) live in
+:mod:`models.decisions`, explanations in :mod:`models.explain`; they are computed only for the
+rows returned.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from features.accounting import compute_footprint
-from features.applicability import applicable_matrix
+from features.applicability import candidate_pairs
+from features.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue import Catalogue
-from features.design import DesignSpec, design_matrix, energy_gj_matrix
+from features.design import DesignSpec, design_matrix
 from features.emission_factors import FactorTable
+from features.enduses.physics import conversion_added
 from features.prices import price_matrix
-from features.profile import PROFILE_COLUMNS, FactoryProfile
+from features.profile import FactoryProfile
 from features.regions import Country
 from features.table import Table, profile_table
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
-from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
+from features.units import GJ_PER_KWH, Carrier
+from models.decisions import assemble_factory, rank_rows
 from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor
-from models.schemas import (
-    Explanation,
-    FactoryRecommendations,
-    FeatureContribution,
-    MarketInstrument,
-    Pathway,
-    Recommendation,
-    RecommendOptions,
-)
+from models.explain import explain_rows
+from models.schemas import FactoryRecommendations, RecommendOptions
 
 CARRIERS = list(Carrier)
 _TO_GJ = np.array([GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0 for c in CARRIERS])
@@ -113,15 +113,16 @@ class RecommendationBundle:
         catalogue = catalogue or Catalogue.default()
         table = table or FactorTable.default()
         factories = factories.reset_index(drop=True)
-        targets = outcome_targets(factories, outcomes, catalogue)
+        energy = FactoryEnergy.of(factories)
+        targets = outcome_targets(factories, outcomes, catalogue, energy)
         physical = [m.id for m in catalogue.measures.values() if m.reduction_kind == "physical"]
         keys = sorted(set(targets["key"]) | set(physical))
         spec = DesignSpec(measure_keys=tuple(keys))
         kwargs = self._kwargs(spec)
-        X = design_matrix(
-            spec, factories, targets["factory_row"].to_numpy(), targets["key"].to_numpy(),
-            catalogue,
-        )  # fmt: skip
+        found = pairs(
+            energy, targets["factory_row"].to_numpy(), targets["key"].to_numpy(), catalogue
+        )
+        X = design_matrix(spec, energy, found, catalogue)
         groups = targets["factory_row"].to_numpy()
 
         y = targets["log_fraction"].to_numpy()
@@ -131,9 +132,11 @@ class RecommendationBundle:
         self.savings_ = IntervalRegressor(alpha=self.config.interval_alpha, **kwargs).fit(  # type: ignore[arg-type]
             X[rows], y[rows], groups[rows]
         )
-        y = targets["log_increase_ratio"].to_numpy()
-        rows = ~np.isnan(y)
-        self.increase_: GBMRegressor | None = (
+        # Side effects of measures that are not conversions, from every carrier reported.
+        y = targets["side_fraction"].to_numpy()
+        conversion = np.array([c is not None for c in found.conversions], dtype=bool)
+        rows = ~np.isnan(y) & ~conversion
+        self.side_: GBMRegressor | None = (
             GBMRegressor(**kwargs).fit(X[rows], y[rows]) if rows.sum() >= 20 else None  # type: ignore[arg-type]
         )
         y = targets["log_cost"].to_numpy()
@@ -152,9 +155,7 @@ class RecommendationBundle:
         # Which measures auditors recommend can only be learned from outcomes that name them; a
         # handful among coarse groups (3 of 148k in the IAC release here) would teach noise.
         if identified >= MIN_IDENTIFIED_OUTCOMES:
-            self.applicability_ = self._fit_applicability(
-                spec, factories, targets, catalogue, kwargs
-            )
+            self.applicability_ = self._fit_applicability(spec, energy, targets, catalogue, kwargs)
         self.spec_ = spec
         currencies = outcomes["currency"].dropna().astype(str)
         self.currency_ = currencies.mode().iloc[0] if len(currencies) else "USD"
@@ -172,21 +173,23 @@ class RecommendationBundle:
     def _fit_applicability(
         self,
         spec: DesignSpec,
-        factories: pd.DataFrame,
+        energy: FactoryEnergy,
         targets: pd.DataFrame,
         catalogue: Catalogue,
         kwargs: dict[str, object],
     ) -> GBMClassifier:
         measures = [catalogue.measures[k] for k in spec.measure_keys if k in catalogue.measures]
         measures = [m for m in measures if m.reduction_kind == "physical"]
-        allowed = applicable_matrix(factories, measures)
-        f_idx, m_idx = np.nonzero(allowed)
-        keys = np.array([m.id for m in measures])[m_idx]
+        found = candidate_pairs(energy, measures, catalogue)
         recommended = set(zip(targets["factory_row"], targets["key"], strict=True))
         label = np.array(
-            [(int(f), k) in recommended for f, k in zip(f_idx, keys, strict=True)], dtype=float
+            [
+                (int(f), str(k)) in recommended
+                for f, k in zip(found.factory_index, found.keys, strict=True)
+            ],
+            dtype=float,
         )
-        X = design_matrix(spec, factories, f_idx, keys, catalogue)
+        X = design_matrix(spec, energy, found, catalogue)
         return GBMClassifier(**kwargs).fit(X, label)  # type: ignore[arg-type]
 
     @property
@@ -205,67 +208,101 @@ class RecommendationBundle:
 
     def score_pairs(
         self,
-        factories: Table,
-        factory_index: np.ndarray,
-        keys: np.ndarray,
+        energy: FactoryEnergy,
+        found: Pairs,
         catalogue: Catalogue,
         kg_per_unit: np.ndarray,
         prices: np.ndarray,
-        energy_gj: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
-        """Predictions for (factory, measure) rows: savings per carrier (median, low, high),
-        tCO2e, cost savings, capex and probabilities. Arrays are aligned with the rows.
+        """Predictions for the (factory, measure) rows of ``found``: energy change per carrier
+        (median, low, high), tCO2e, cost savings, capex and probabilities, aligned with the rows.
 
-        ``energy_gj``: :func:`energy_gj_matrix` of ``factories`` if the caller already has it.
+        The savings model's fraction is capped by ``found.cap`` (never more than the end uses
+        hold, nor than the site's physics allow); conversions add energy by physics, other
+        measures their learned side effect.
         """
         self._check_fitted()
-        energy = energy_gj_matrix(factories) if energy_gj is None else energy_gj
-        X = design_matrix(self.spec_, factories, factory_index, keys, catalogue, energy)
+        X = design_matrix(self.spec_, energy, found, catalogue)
         low, mid, high = self.savings_.predict_interval(X)
-        use = energy[factory_index]
-        reduced, increased = carrier_masks(keys, catalogue)
-        ratio = (
-            np.exp(self.increase_.predict(X)) if self.increase_ is not None else np.ones(len(keys))
-        )
+        _, increased = carrier_masks(found.keys, catalogue)
+        targeted = found.targeted_gj
+        total = targeted.sum(axis=1)
+        is_conversion = np.array([c is not None for c in found.conversions], dtype=bool)
+        side = self.side_.predict(X) if self.side_ is not None else np.zeros(len(found))
+        side = np.where(is_conversion, 0.0, side)
+        # Side effects go to the carriers the catalogue says a measure adds, else to the
+        # carriers it acts on (a rebound on the same carrier), in proportion to their use.
+        n_inc = increased.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread = np.where(
+                n_inc > 0,
+                increased / np.maximum(n_inc, 1),
+                np.where(total[:, None] > 0, targeted / total[:, None], 0.0),
+            )
+        side_gj = (side * total)[:, None] * spread
 
-        def saved_units(log_fraction: np.ndarray) -> np.ndarray:
-            fraction = np.exp(np.minimum(log_fraction, math.log(MAX_FRACTION)))
-            saved_gj = np.where(reduced, use, 0.0) * fraction[:, None]
-            total = saved_gj.sum(axis=1)
-            n_increased = np.maximum(increased.sum(axis=1), 1)
-            added_gj = np.where(increased, (ratio * total / n_increased)[:, None], 0.0)
-            canonical: np.ndarray = (saved_gj - added_gj) / _TO_GJ
-            return canonical
+        def net_units(log_fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            fraction = np.minimum(np.exp(np.minimum(log_fraction, math.log(MAX_FRACTION))),
+                                  found.cap)  # fmt: skip
+            displaced = targeted * fraction[:, None]
+            by_use = found.by_use_gj * fraction[:, None]
+            added = conversion_added(
+                found.conversions, displaced, by_use, energy.factories, found.factory_index
+            )
+            canonical: np.ndarray = (displaced - added + side_gj) / _TO_GJ
+            return canonical, fraction
 
-        factors = kg_per_unit[factory_index]
-        saved_mid, saved_low, saved_high = saved_units(mid), saved_units(low), saved_units(high)
+        factors = kg_per_unit[found.factory_index]
+        saved_mid, fraction_mid = net_units(mid)
+        saved_low, _ = net_units(low)
+        saved_high, _ = net_units(high)
         t_mid = (saved_mid * factors).sum(axis=1) / 1000
         t_a = (saved_low * factors).sum(axis=1) / 1000
         t_b = (saved_high * factors).sum(axis=1) / 1000
-        cost_savings = (saved_mid * prices[factory_index]).sum(axis=1)
+        cost_savings = (saved_mid * prices[found.factory_index]).sum(axis=1)
+        gross_value = (np.clip(saved_mid, 0, None) * prices[found.factory_index]).sum(axis=1)
         log_cost = self.cost_.predict(X)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_savings = np.where(cost_savings > 0, np.log(cost_savings), np.nan)
         adoption = self.adoption_.predict_proba(self.adoption_inputs(X, log_cost, log_savings))
-        applicability = (
-            self.applicability_.predict_proba(X) if self.applicability_ is not None else None
-        )
         result = {
             "X": X,
             "log_fraction": mid,
+            "fraction": fraction_mid,
+            "targeted_gj": total,
             "saved": saved_mid,
             "tco2e": t_mid,
             "tco2e_low": np.minimum.reduce([t_a, t_b, t_mid]),
             "tco2e_high": np.maximum.reduce([t_a, t_b, t_mid]),
             "cost_savings": cost_savings,
+            "gross_value": gross_value,
             "capex": np.exp(log_cost),
             "log_cost": log_cost,
             "log_savings": log_savings,
             "adoption": adoption,
         }
-        if applicability is not None:
-            result["applicability"] = applicability
+        if self.applicability_ is not None:
+            result["applicability"] = self.applicability_.predict_proba(X)
         return result
+
+    def score_candidates(
+        self,
+        factories: Table,
+        profiles: list[FactoryProfile],
+        table: FactorTable,
+        catalogue: Catalogue,
+    ) -> tuple[FactoryEnergy, Pairs, dict[str, np.ndarray], np.ndarray]:
+        """Every candidate pair of a batch, scored: (energy, pairs, scores, kg per unit)."""
+        self._check_fitted()
+        measures = [
+            catalogue.measures[k] for k in self.spec_.measure_keys if k in catalogue.measures
+        ]
+        measures = [m for m in measures if m.reduction_kind == "physical"]
+        energy = FactoryEnergy.of(factories)
+        found = candidate_pairs(energy, measures, catalogue)
+        kg = factor_matrix(profiles, table)
+        prices = price_matrix(factories, self.currency_)
+        return energy, found, self.score_pairs(energy, found, catalogue, kg, prices), kg
 
     def recommend(
         self,
@@ -280,320 +317,62 @@ class RecommendationBundle:
         table = table or FactorTable.default()
         catalogue = catalogue or Catalogue.default()
         factories = profile_table(profiles)  # plain lists: no pandas on the request path
-        measures = [
-            catalogue.measures[k] for k in self.spec_.measure_keys if k in catalogue.measures
-        ]
-        measures = [m for m in measures if m.reduction_kind == "physical"]
-        allowed = applicable_matrix(factories, measures)
-        f_idx, m_idx = np.nonzero(allowed)
-        keys = np.array([m.id for m in measures])[m_idx] if measures else np.array([])
-        kg = factor_matrix(profiles, table)
-        prices = price_matrix(factories, self.currency_)
-        energy = energy_gj_matrix(factories)
-        scores = self.score_pairs(factories, f_idx, keys, catalogue, kg, prices, energy)
-        # f_idx is sorted (row-major nonzero): factory i owns rows bounds[i]:bounds[i + 1].
-        bounds = np.searchsorted(f_idx, np.arange(len(profiles) + 1))
+        energy, found, scores, kg = self.score_candidates(factories, profiles, table, catalogue)
+        keys = found.keys
+        # Factory-major rows: factory i owns rows bounds[i]:bounds[i + 1].
+        bounds = np.searchsorted(found.factory_index, np.arange(len(profiles) + 1))
         lifetimes = catalogue.arrays.lifetime[catalogue.arrays.rows(keys)]
         chosen = [
-            self._rank(np.arange(bounds[i], bounds[i + 1]), lifetimes, scores, options)
+            rank_rows(np.arange(bounds[i], bounds[i + 1]), lifetimes, scores, options)
             for i in range(len(profiles))
         ]
         # Explanations for every returned row of the batch in one call per model.
-        explained = np.concatenate([rows for rows, _ in chosen]).astype(np.intp)
-        explanations = self._explain(explained, keys, scores, profiles, f_idx, options)
+        explained = np.concatenate([c.rows for c in chosen]).astype(np.intp)
+        X = scores["X"][explained]
+        explanations = explain_rows(
+            self.savings_,
+            self.adoption_,
+            self.adoption_inputs(
+                X, scores["log_cost"][explained], scores["log_savings"][explained]
+            ),
+            X,
+            [c.source for c in self.spec_.columns],
+            explained,
+            keys,
+            scores,
+            profiles,
+            found.factory_index,
+            options,
+            self.currency_,
+        )
         results = []
         start = 0
         for i, profile in enumerate(profiles):
-            rows, abatement = chosen[i]
-            end = start + len(rows)
+            end = start + len(chosen[i].rows)
             results.append(
-                self._one_factory(
+                assemble_factory(
                     profile,
-                    np.arange(bounds[i], bounds[i + 1]),
-                    rows,
-                    abatement,
-                    keys,
+                    _cells(energy, i),
+                    found,
+                    chosen[i],
                     scores,
                     kg[i],
                     explanations[start:end] if explanations else [],
                     catalogue,
                     table,
+                    self.currency_,
+                    [] if self.ranks_measures else [COARSE_MODEL_WARNING],
+                    int(bounds[i + 1] - bounds[i]),
                 )
             )
             start = end
         return results
 
-    @staticmethod
-    def _rank(
-        rows: np.ndarray, lifetimes: np.ndarray, s: dict[str, np.ndarray], options: RecommendOptions
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The returned rows of one factory, in rank order, and their abatement cost per tCO2e."""
-        r = options.discount_rate
-        crf = r / (1 - (1 + r) ** -lifetimes[rows]) if r > 0 else 1 / lifetimes[rows]
-        tco2e = s["tco2e"][rows]
-        capex = s["capex"][rows]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            abatement = np.where(tco2e > 0, (capex * crf - s["cost_savings"][rows]) / tco2e, np.nan)
-        if options.objective == "most_tco2e":
-            order = np.argsort(-tco2e, kind="stable")
-        elif options.objective == "most_adopted_tco2e":
-            order = np.argsort(-(tco2e * s["adoption"][rows]), kind="stable")
-        else:
-            order = np.lexsort((np.where(np.isnan(abatement), np.inf, abatement),))
-        if options.capex_budget is None:
-            picked = order[: options.top_k]
-        else:
-            picked_list: list[int] = []
-            spent = 0.0
-            for j in order:
-                if len(picked_list) == options.top_k:
-                    break
-                if spent + capex[j] > options.capex_budget:
-                    continue
-                spent += float(capex[j])
-                picked_list.append(int(j))
-            picked = np.array(picked_list, dtype=np.intp)
-        return rows[picked], abatement[picked]
 
-    def _one_factory(
-        self,
-        profile: FactoryProfile,
-        rows: np.ndarray,
-        chosen: np.ndarray,
-        abatement: np.ndarray,
-        keys: np.ndarray,
-        s: dict[str, np.ndarray],
-        kg: np.ndarray,
-        explanations: list[Explanation],
-        catalogue: Catalogue,
-        table: FactorTable,
-    ) -> FactoryRecommendations:
-        # Portfolio: each measure acts on what the ones ranked above it left.
-        use = profile.energy_by_carrier()
-        base = np.array([use[c] for c in CARRIERS])
-        remaining = base.copy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inverse_base = np.where(base > 0, 1 / base, 0.0)
-        footprint = compute_footprint(profile, table)
-        recs: list[Recommendation] = []
-        app = s.get("applicability")
-        for rank, global_row in enumerate(chosen, start=1):
-            measure = catalogue.measures[str(keys[global_row])]
-            standalone = s["saved"][global_row]
-            in_portfolio = np.where(
-                standalone > 0, standalone * remaining * inverse_base, standalone
-            )
-            remaining = np.maximum(remaining - in_portfolio, 0.0)
-            capex = float(s["capex"][global_row])
-            savings = float(s["cost_savings"][global_row])
-            cost_per_t = float(abatement[rank - 1])
-            recs.append(
-                Recommendation(
-                    rank=rank,
-                    measure_id=measure.id,
-                    name=measure.name,
-                    family=measure.family.value,
-                    tco2e_avoided=float(s["tco2e"][global_row]),
-                    tco2e_low=float(s["tco2e_low"][global_row]),
-                    tco2e_high=float(s["tco2e_high"][global_row]),
-                    energy_saved={
-                        c: float(v) for c, v in zip(CARRIERS, standalone, strict=True) if v
-                    },
-                    cost_savings_per_year=savings,
-                    capex=capex,
-                    payback_years=capex / savings if savings > 0 else None,
-                    abatement_cost_per_tco2e=None if math.isnan(cost_per_t) else cost_per_t,
-                    adoption_probability=float(s["adoption"][global_row]),
-                    recommendation_probability=None if app is None else float(app[global_row]),
-                    portfolio_tco2e_avoided=float((in_portfolio * kg).sum() / 1000),
-                    explanation=explanations[rank - 1] if explanations else None,
-                )
-            )
-        return FactoryRecommendations(
-            factory_id=profile.factory_id,
-            currency=self.currency_,
-            footprint=footprint,
-            recommendations=recs,
-            market_instruments=self._market_instruments(profile, remaining, table, catalogue),
-            pathway=self._pathway(
-                footprint.total_location_tco2e, recs, remaining, kg, rows, keys, s
-            ),
-            candidates_considered=len(rows),
-            factor_table_version=table.version,
-            catalogue_version=catalogue.version,
-            warnings=[] if self.ranks_measures else [COARSE_MODEL_WARNING],
-        )
-
-    def _pathway(
-        self,
-        baseline: float,
-        recs: list[Recommendation],
-        remaining: np.ndarray,
-        kg: np.ndarray,
-        rows: np.ndarray,
-        keys: np.ndarray,
-        s: dict[str, np.ndarray],
-    ) -> Pathway:
-        avoided = sum(r.portfolio_tco2e_avoided for r in recs)
-        elec = CARRIERS.index(Carrier.ELECTRICITY)
-        remaining_elec_t = float(remaining[elec] * kg[elec] / 1000)
-        pv_rows = rows[keys[rows] == "rooftop_pv"]
-        pv = float(s["saved"][pv_rows[0], elec]) if len(pv_rows) else None
-        after = baseline - avoided
-        return Pathway(
-            baseline_tco2e=baseline,
-            portfolio_tco2e_avoided=avoided,
-            after_portfolio_tco2e=after,
-            remaining_electricity_kwh=float(remaining[elec]),
-            remaining_electricity_tco2e=remaining_elec_t,
-            onsite_pv_kwh_potential=pv,
-            green_electricity_could_avoid_tco2e=remaining_elec_t,
-            remaining_after_green_electricity_tco2e=after - remaining_elec_t,
-        )
-
-    @staticmethod
-    def _market_instruments(
-        profile: FactoryProfile, remaining: np.ndarray, table: FactorTable, catalogue: Catalogue
-    ) -> list[MarketInstrument]:
-        grid_kwh = max(
-            float(remaining[CARRIERS.index(Carrier.ELECTRICITY)])
-            - profile.green_electricity_contract_kwh
-            - profile.green_certificates_kwh,
-            0.0,
-        )
-        factor = table.resolve(
-            Carrier.ELECTRICITY, profile.country, profile.region, profile.reporting_year
-        ).kgco2e_per_unit
-        out = []
-        for m in catalogue.measures.values():
-            if m.reduction_kind == "physical" or m.id in profile.measures_in_place:
-                continue
-            out.append(
-                MarketInstrument(
-                    measure_id=m.id,
-                    name=m.name,
-                    reduction_kind=m.reduction_kind,
-                    covers_electricity_kwh=grid_kwh,
-                    market_based_tco2e_avoided=grid_kwh * factor / 1000,
-                    note="market-based scope 2 only; no physical reduction"
-                    if m.reduction_kind == "certificate"
-                    else "market-based scope 2; adds renewable supply but not on-site",
-                )
-            )
-        return out
-
-    def _explain(
-        self,
-        rows: np.ndarray,
-        keys: np.ndarray,
-        s: dict[str, np.ndarray],
-        profiles: list[FactoryProfile],
-        factory_index: np.ndarray,
-        options: RecommendOptions,
-    ) -> list[Explanation]:
-        """Explanations of the given rows (any factories of the batch), one call per model."""
-        if options.explain == "none" or len(rows) == 0:
-            return []
-        X = s["X"][rows]
-        savings = self.savings_.contributions(X)
-        adoption_X = self.adoption_inputs(X, s["log_cost"][rows], s["log_savings"][rows])
-        adoption = self.adoption_.contributions(adoption_X)
-        columns = [c.source for c in self.spec_.columns]
-        sources, savings_by_source = _by_source(savings[:, :-1], columns)
-        adoption_sources, adoption_by_source = _by_source(
-            adoption[:, :-1], [*columns, *_ADOPTION_EXTRA]
-        )
-        limit = None if options.explain == "full" else options.top_features
-        out = []
-        for k, row in enumerate(rows):
-            capex = float(np.exp(s["log_cost"][row]))
-            annual = float(s["cost_savings"][row])
-            extra: dict[str, tuple[object, str]] = {
-                "measure": (str(keys[row]), "catalogue id"),
-                "capex": (capex, f"{self.currency_} (predicted)"),
-                "cost_savings_per_year": (annual, f"{self.currency_}/yr (predicted)"),
-                "payback_years": (capex / annual if annual > 0 else None, "years"),
-            }
-            factory = profiles[int(factory_index[row])]
-            out.append(
-                Explanation(
-                    savings_base_value=float(savings[k, -1]),
-                    savings_prediction=float(savings[k].sum()),
-                    savings=_grouped(savings_by_source[k], sources, factory, extra, limit),
-                    adoption_base_value=float(adoption[k, -1]),
-                    adoption_prediction=float(adoption[k].sum()),
-                    adoption=_grouped(
-                        adoption_by_source[k], adoption_sources, factory, extra, limit
-                    ),
-                )
-            )
-        return out
-
-
-_ADOPTION_EXTRA = ("capex", "cost_savings_per_year", "payback_years")
-
-
-@functools.cache
-def _source_groups(
-    columns: tuple[str, ...],
-) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    names = tuple(dict.fromkeys(columns))
-    group = np.array([names.index(c) for c in columns])
-    counts = np.bincount(group, minlength=len(names))
-    return names, np.argsort(group, kind="stable"), np.concatenate([[0], np.cumsum(counts)[:-1]])
-
-
-def _by_source(contributions: np.ndarray, columns: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
-    """Per-column contributions (rows, columns) summed per source (rows, sources), in column
-    order within each source, so a row's sums do not depend on the other rows of the batch."""
-    names, order, starts = _source_groups(tuple(columns))
-    return names, np.add.reduceat(contributions[:, order], starts, axis=1)
-
-
-def _grouped(
-    totals: np.ndarray,
-    sources: tuple[str, ...],
-    factory: FactoryProfile,
-    extra: dict[str, tuple[object, str]],
-    limit: int | None,
-) -> list[FeatureContribution]:
-    """Contributions per profile field (or extra input), largest magnitude first."""
-    order = np.argsort(-np.abs(totals), kind="stable")[:limit]
-    out = []
-    for j in order:
-        source = sources[j]
-        if source in extra:
-            value, unit = extra[source]
-        else:
-            value, unit = _profile_value(factory, source), PROFILE_COLUMNS.get(source, "")
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and math.isnan(value):
-            value = None
-        if not (value is None or isinstance(value, str | int | float)):
-            value = str(value)
-        out.append(
-            FeatureContribution(field=source, value=value, unit=unit, contribution=float(totals[j]))
-        )
-    return out
-
-
-_CARRIER_OF_FIELD = {PROFILE_FIELD[c]: c for c in CARRIERS}
-
-
-def _profile_value(profile: FactoryProfile, field: str) -> object:
-    """The profile's value of a profile column, in canonical units (energy_use folded in)."""
-    if field == "grid":
-        return profile.grid
-    if field == "measures_in_place":
-        return ";".join(profile.measures_in_place)
-    if field in PROFILE_COLUMNS and hasattr(profile, field):
-        carrier = _CARRIER_OF_FIELD.get(field)
-        if carrier is not None:
-            return profile.energy(carrier)
-        value = getattr(profile, field)
-        return value.value if hasattr(value, "value") else value
-    return None
+def _cells(energy: FactoryEnergy, i: int) -> np.ndarray:
+    """(carriers, end uses) GJ of factory ``i``."""
+    result: np.ndarray = energy.energy_gj[i][:, None] * energy.shares[i]
+    return result
 
 
 def factor_matrix(profiles: list[FactoryProfile], table: FactorTable) -> np.ndarray:

@@ -8,7 +8,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from features.accounting import Footprint
+from features.enduses.balance import EndUseEnergy
+from features.enduses.taxonomy import EndUse
 from features.units import Carrier
+
+Direction = Literal["decrease", "increase"]
 
 Objective = Literal["most_tco2e", "lowest_cost_per_tco2e", "most_adopted_tco2e"]
 ExplainLevel = Literal["none", "top", "full"]
@@ -53,7 +57,7 @@ class Explanation(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    savings_scale: str = "log of the fraction of addressable energy saved"
+    savings_scale: str = "log of the fraction of the targeted end uses' energy saved"
     savings_base_value: float
     savings_prediction: float
     savings: list[FeatureContribution]
@@ -72,6 +76,18 @@ class Recommendation(BaseModel):
     measure_id: str
     name: str
     family: str
+    direction: Direction = Field(
+        description="decrease: the measure lowers this factory's emissions; increase: it raises "
+        "them (listed apart, never ranked among reductions)."
+    )
+    direction_reason: str = Field(description="Why, in words, with the carriers that change.")
+    end_uses: list[EndUse] = Field(description="End uses the measure acts on.")
+    targeted_energy_gj: float = Field(
+        description="Energy of those end uses on the carriers the measure reduces, GJ/yr."
+    )
+    fraction_of_end_use: float = Field(
+        description="Median share of that energy the measure displaces (capped by physics)."
+    )
     tco2e_avoided: float = Field(description="Median, tCO2e/yr; negative = emissions rise.")
     tco2e_low: float = Field(description="Lower end of the interval, tCO2e/yr.")
     tco2e_high: float = Field(description="Upper end of the interval, tCO2e/yr.")
@@ -133,6 +149,15 @@ class FactoryRecommendations(BaseModel):
     recommendations: list[Recommendation]
     market_instruments: list[MarketInstrument]
     pathway: Pathway
+    emission_increases: list[Recommendation] = Field(
+        default_factory=list,
+        description="Candidate measures that would raise this factory's emissions, most harmful "
+        "first, with the reason (direction 'increase').",
+    )
+    end_use_balance: list[EndUseEnergy] = Field(
+        default_factory=list,
+        description="The factory's energy by carrier and end use, with where each split came from.",
+    )
     candidates_considered: int
     factor_table_version: str
     catalogue_version: str

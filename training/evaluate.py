@@ -13,14 +13,12 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, r2_score, roc_auc_score
 
-from features.applicability import applicable_matrix
 from features.catalogue import Catalogue
-from features.design import design_matrix
+from features.design import outcome_design
 from features.emission_factors import FactorTable
-from features.prices import price_matrix
 from features.profile import profiles_from_frame
 from features.targets import outcome_targets
-from models.bundle import RecommendationBundle, factor_matrix
+from models.bundle import RecommendationBundle
 
 
 def ndcg_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
@@ -58,7 +56,7 @@ def evaluate(
     train_t = outcome_targets(train_factories, train_outcomes, catalogue)
     X_keys = targets["key"].to_numpy()
     rows = targets["factory_row"].to_numpy()
-    X = design_matrix(bundle.spec_, test_factories, rows, X_keys, catalogue)
+    X = outcome_design(bundle.spec_, test_factories, rows, X_keys, catalogue)
 
     # Savings: log fraction of addressable energy.
     y = targets["log_fraction"].to_numpy()
@@ -161,20 +159,11 @@ def _ranking(
     identified = test_outcomes["measure_id"].notna()
     if not identified.any():
         return {}
-    measures = [
-        catalogue.measures[k]
-        for k in bundle.spec_.measure_keys
-        if k in catalogue.measures and catalogue.measures[k].reduction_kind == "physical"
-    ]
     profiles, rejected = profiles_from_frame(test_factories)
     if rejected:
         raise ValueError(f"test factory row {rejected[0][0]} is not a valid profile")
-    allowed = applicable_matrix(test_factories, measures)
-    f_idx, m_idx = np.nonzero(allowed)
-    keys = np.array([m.id for m in measures])[m_idx]
-    kg = factor_matrix(profiles, table)
-    prices = price_matrix(test_factories, bundle.currency_)
-    s = bundle.score_pairs(test_factories, f_idx, keys, catalogue, kg, prices)
+    _, found, s, _ = bundle.score_candidates(test_factories, profiles, table, catalogue)
+    f_idx, keys = found.factory_index, found.keys
     ids = test_factories["factory_id"].astype(str).to_numpy()
     recommended = test_outcomes[identified].groupby("factory_id")["measure_id"].agg(set)
     popularity = train_outcomes["measure_id"].value_counts()

@@ -16,7 +16,7 @@ import shap  # plots only; serving never imports training
 from matplotlib.figure import Figure
 
 from features.catalogue import Catalogue
-from features.design import design_matrix
+from features.design import outcome_design
 from features.profile import profiles_from_frame
 from features.targets import outcome_targets
 from models.bundle import RecommendationBundle
@@ -37,7 +37,7 @@ def save_plots(bundle: RecommendationBundle, split: Split, directory: Path) -> l
     """Write the PNG plots into ``directory`` and return their paths."""
     catalogue = Catalogue.default()
     targets = outcome_targets(split.test_factories, split.test_outcomes, catalogue)
-    X = design_matrix(
+    X = outcome_design(
         bundle.spec_, split.test_factories, targets["factory_row"].to_numpy(),
         targets["key"].to_numpy(), catalogue,
     )  # fmt: skip

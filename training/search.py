@@ -14,7 +14,7 @@ import optuna
 from sklearn.metrics import r2_score
 
 from features.catalogue import Catalogue
-from features.design import design_matrix
+from features.design import outcome_design
 from features.sources.schema import Dataset
 from features.targets import outcome_targets
 from models.bundle import BundleConfig, RecommendationBundle
@@ -50,7 +50,7 @@ def search(
         )
         params = dict(trial.params)
         bundle = RecommendationBundle(bundle_config).fit(fit_f, fit_o)
-        X = design_matrix(
+        X = outcome_design(
             bundle.spec_, valid_f, targets["factory_row"].to_numpy()[ok],
             targets["key"].to_numpy()[ok], catalogue,
         )  # fmt: skip

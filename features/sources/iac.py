@@ -321,6 +321,10 @@ def _factories(
                 "green_certificates_kwh", "roof_area_available_m2"):  # fmt: skip
         frame[col] = 0.0
     frame["measures_in_place"] = ""
+    frame["end_use_shares"] = ""
+    for col in ("it_load_kwh", "pue", "heat_sink_temperature_c"):
+        frame[col] = np.nan
+    frame["byproduct_hydrogen_nm3"] = 0.0
     frame = frame[list(PROFILE_COLUMNS)]
     frame["x_center"] = a.get("center")
     frame["x_sic"] = sic.str.removesuffix(".0")

@@ -31,11 +31,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.applicability import candidate_pairs
+from features.candidates import FactoryEnergy, pairs
 from features.catalogue import Catalogue, Family, Measure
 from features.emission_factors import FactorTable
+from features.enduses.physics import conversion_added
+from features.enduses.shares import data_centre_shares, default_shares, energy_gj_matrix
+from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.prices import PRICES_CNY
-from features.profile import PROFILE_COLUMNS
+from features.profile import PROFILE_COLUMNS, format_end_use_shares
 from features.regions import CHINA_PROVINCES, ChinaGrid, Country
 from features.sectors import Sector
 from features.sources.schema import (
@@ -45,7 +50,7 @@ from features.sources.schema import (
     fingerprint,
     implemented_from_status,
 )
-from features.units import FOSSIL_FUELS, PROFILE_FIELD, Carrier
+from features.units import FOSSIL_FUELS, GJ_PER_KWH, PROFILE_FIELD, Carrier
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,17 @@ _STRUCTURAL: dict[str, tuple[float, float]] = {
 _IN_PLACE = {"led_lighting": 0.35, "variable_speed_drives": 0.2, "rooftop_pv": 0.1,
              "energy_management_system": 0.15, "compressed_air_leak_repair": 0.1}  # fmt: skip
 _DEFAULT_IN_PLACE = 0.05
+#: Concentration of the per-factory end-use split around the sector default (Dirichlet-like;
+#: 30 gives a share of 0.5 a standard deviation of about 0.09). ASSUMPTION.
+SHARE_CONCENTRATION = 30.0
+#: Share of generated factories that report their end-use split (the rest rely on defaults),
+#: and of data centres that report their PUE. ASSUMPTION.
+END_USES_REPORTED = 0.3
+PUE_REPORTED = 0.7
+#: Chemical and steel plants with by-product hydrogen to declare (chlor-alkali, coke-oven gas,
+#: dehydrogenation). ASSUMPTION: 15% of them.
+_HYDROGEN_SECTORS = (Sector.PETROCHEMICALS_CHEMICALS, Sector.STEEL)
+HYDROGEN_RATE = 0.15
 
 
 def _stable_seed(name: str) -> int:
@@ -308,6 +324,36 @@ class _Factories:
             np.array(_PROVINCES)[self.province] == "Tibet", 1.3, 1.0
         )
         self.cold = np.array([COLD[g] for g in grid])[self.province]
+        self._end_uses(rng, n)
+
+    def _end_uses(self, rng: np.random.Generator, n: int) -> None:
+        """True end-use split: the sector default (EIA MECS 2018) perturbed per factory; a share
+        of factories report theirs, the rest leave the tool to use the default."""
+        table = default_shares()
+        dc = _SECTORS.index(Sector.COMPUTING_INFRASTRUCTURE)
+        # Data centres: PUE 1.2-2.0 (ASSUMPTION around the 1.58 survey mean), 70% report it.
+        self.pue = np.where(
+            self.sector == dc, np.clip(rng.lognormal(np.log(1.5), 0.15, n), 1.1, 2.5), np.nan
+        )
+        self.pue_reported = (self.sector == dc) & (rng.random(n) < PUE_REPORTED)
+        base = np.stack(
+            [
+                data_centre_shares(float(self.pue[i])) if self.sector[i] == dc
+                else table.blocks[table.block_for(_SECTORS[self.sector[i]].value, "")]
+                for i in range(n)
+            ]
+        )  # fmt: skip
+        draws = rng.gamma(SHARE_CONCENTRATION * base + 0.0)  # shape 0 draws 0: zeros stay zero
+        total = draws.sum(axis=2, keepdims=True)
+        self.shares = np.where(total > 0, draws / np.where(total > 0, total, 1), base)
+        self.shares[self.sector == dc] = base[self.sector == dc]  # PUE already varies
+        self.reports_end_uses = (rng.random(n) < END_USES_REPORTED) & (self.sector != dc)
+        chem = np.isin(self.sector, [_SECTORS.index(s) for s in _HYDROGEN_SECTORS])
+        self.hydrogen_nm3 = np.where(
+            chem & (rng.random(n) < HYDROGEN_RATE),
+            self.electricity * rng.uniform(0.02, 0.2, n),  # Nm3 per kWh: ASSUMPTION
+            0.0,
+        )
 
 
 def _fuel_total(f: _Factories) -> np.ndarray:
@@ -316,119 +362,97 @@ def _fuel_total(f: _Factories) -> np.ndarray:
     )
 
 
-def _physical_effect(
-    measure: Measure, f: _Factories, rng: np.random.Generator
-) -> dict[Carrier, np.ndarray]:
-    """True energy saved per carrier (positive = saved) if ``measure`` is applied."""
+#: Mean fraction of the targeted end uses' energy each measure saves (before the factory's
+#: hours, management and unexplained heterogeneity). ASSUMPTION for the generated data, set
+#: inside the catalogue's typical_saving range where it has one (docs/synthetic-data.md).
+_FRACTION: dict[str, float] = {
+    "variable_speed_drives": 0.08, "premium_efficiency_motors": 0.03,
+    "efficient_transmissions": 0.02, "efficient_production_equipment": 0.05,
+    "compressed_air_leak_repair": 0.035, "compressed_air_supply_upgrade": 0.03,
+    "compressed_air_demand_reduction": 0.02, "compressed_air_pressure_reduction": 0.015,
+    "led_lighting": 0.45, "lighting_controls": 0.20, "daylighting": 0.15,
+    "lighting_practices": 0.08, "boiler_economiser": 0.06, "boiler_replacement": 0.10,
+    "steam_trap_management": 0.06, "condensate_recovery": 0.06, "steam_leak_repair": 0.03,
+    "thermal_insulation": 0.04, "furnace_efficiency_upgrade": 0.08,
+    "furnace_heat_recovery": 0.12, "waste_heat_recovery": 0.06,
+    "efficient_process_heating": 0.08, "drying_efficiency": 0.08,
+    "textile_wet_processing": 0.15, "process_redesign": 0.03,
+    "cooling_system_efficiency": 0.15, "hvac_efficiency": 0.15, "building_envelope": 0.08,
+    "data_centre_cooling_and_airflow": 0.25, "power_distribution_efficiency": 0.01,
+    "power_factor_correction": 0.003, "thermal_energy_storage": 0.02,
+    "energy_management_system": 0.03, "sub_metering": 0.015, "load_scheduling": 0.01,
+    "equipment_shutdown": 0.03, "maintenance_programme": 0.02, "setpoint_optimisation": 0.03,
+    "combustion_optimisation": 0.03, "steam_system_optimisation": 0.04,
+    "hvac_scheduling_and_setpoints": 0.12, "fleet_and_logistics": 0.08,
+    # Conversions: share of the targeted end uses displaced (physics adds the rest).
+    "process_electrification": 0.25, "heat_pumps": 0.35, "fuel_switch_to_natural_gas": 0.6,
+    "biomass_and_waste_fuels": 0.15, "electric_to_fuel_substitution": 0.04,
+    "combined_heat_and_power": 0.5, "onsite_wind_and_hydro": 0.05,
+    "green_microgrid_storage": 0.01,
+}  # fmt: skip
+#: Battery round-trip efficiency (lithium-ion systems about 85-90%: NREL Annual Technology
+#: Baseline 2023, utility-scale battery storage): a battery that only shifts load loses the rest.
+BATTERY_ROUND_TRIP = 0.87
+
+
+def _true_effects(
+    measures: list[Measure],
+    f: _Factories,
+    energy: FactoryEnergy,
+    catalogue: Catalogue,
+    seed: int,
+) -> np.ndarray:
+    """True energy saved (measures, carriers, factories) in canonical units, positive = saved.
+
+    Each measure displaces a fraction of the TRUE energy of its end uses (the factory's real
+    split, which the tool sees only where the factory reports it), never more than its physical
+    cap; conversions add energy by the same physics the tool uses.
+    """
     n = len(f.hours)
+    out = np.zeros((len(measures), len(Carrier), n))
+    index = np.arange(n)
+    to_units = np.array([GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0 for c in Carrier])
     hours_rel = f.hours / 5000
-    spec = _SPEC.get(measure.id)
-    # Heterogeneity of the true effect that no observable explains.
-    het = np.exp(rng.normal(0, 0.25, n))
-    if spec is None:
-        return _structural(measure, f, rng, het)
-    use, e_frac, fuel_use, f_frac, h_exp, mgmt, _, _ = spec
-    mult = het * hours_rel**h_exp * np.exp(0.25 * mgmt * f.management)
-    saved: dict[Carrier, np.ndarray] = {}
-    if use is not None:
-        share = {
-            "motor": f.motor, "air": f.air, "lighting": f.lighting, "cooling": f.cooling,
-            "process": 1 - f.motor - f.air - f.lighting - f.cooling, "all": np.ones(n),
-        }[use]  # fmt: skip
-        saved[Carrier.ELECTRICITY] = (
-            np.clip(e_frac * mult, 0, 0.8) * np.clip(share, 0, 1) * f.electricity
-        )
-    if fuel_use is not None:
-        fuel_share = {"steam": f.steam, "direct": 1 - f.steam, "all": np.ones(n)}[fuel_use]
-        frac = np.clip(f_frac * mult, 0, 0.6) * fuel_share
-        if measure.id in ("waste_heat_recovery", "furnace_heat_recovery"):
-            # Recovery pays where there is a lot of high-grade heat: scale and heavy sectors.
-            scale = 1 / (1 + np.exp(-(np.log1p(_fuel_total(f)) - np.log(20_000))))
-            frac = frac * (0.3 + 1.4 * scale) * np.where(f.heavy, 1.6, 1.0)
-        for carrier in measure.carriers_reduced:
-            if carrier != Carrier.ELECTRICITY:
-                saved[carrier] = frac * f.energy[carrier]
-    if measure.id == "fleet_and_logistics":
-        for carrier in (Carrier.DIESEL, Carrier.LPG):
-            saved[carrier] = 0.08 * mult * f.energy[carrier]
-    return saved
-
-
-def _structural(
-    measure: Measure, f: _Factories, rng: np.random.Generator, het: np.ndarray
-) -> dict[Carrier, np.ndarray]:
-    n = len(f.hours)
-    elec = f.electricity
-    heat_fuels = (Carrier.NATURAL_GAS, Carrier.COAL, Carrier.FUEL_OIL, Carrier.LPG, Carrier.DIESEL)
-    out: dict[Carrier, np.ndarray] = {}
-    match measure.id:
-        case "rooftop_pv":
-            # ~0.6 of the roof usable, 6 m2 per kWp; self-consumption caps at 70% of use.
-            kwh = f.roof_m2 * 0.6 / 6 * f.pv_yield * het
-            out[Carrier.ELECTRICITY] = np.minimum(kwh, 0.7 * elec)
-        case "solar_thermal":
-            gj = f.roof_m2 * 0.2 * 2.0 * f.pv_yield / 1300 * het  # ~2 GJ/m2/yr of collector
-            for c in heat_fuels:
-                share = f.energy[c] / np.maximum(_fuel_total(f), 1e-9)
-                out[c] = np.minimum(gj * share * f.steam, 0.3 * f.energy[c])
-        case "onsite_wind_and_hydro":
-            # Only sites with a wind or water resource (about one in five) can do it.
-            site = rng.random(n) < 0.2
-            out[Carrier.ELECTRICITY] = 0.03 * elec * het * (0.5 + f.cold) * site
-        case "green_microgrid_storage":
-            out[Carrier.ELECTRICITY] = 0.015 * elec * het * (f.roof_m2 > 0)
-        case "hydrogen_fuel_cell":
-            out[Carrier.ELECTRICITY] = 0.02 * elec * het * f.heavy
-        case "fuel_switch_to_natural_gas":
-            for c in (
-                Carrier.COAL,
-                Carrier.FUEL_OIL,
-                Carrier.DIESEL,
-                Carrier.LPG,
-                Carrier.OTHER_FUEL,
-            ):
-                out[c] = 0.8 * f.energy[c] * np.minimum(het, 1.2)
-            # Gas boilers are a little more efficient than coal ones: 0.9 GJ gas per GJ replaced.
-            out[Carrier.NATURAL_GAS] = -0.9 * sum(out.values(), np.zeros(n))
-        case "biomass_and_waste_fuels":
-            # Needs a local residue or biogas supply (about one in three factories).
-            supply = rng.random(n) < 0.35
-            for c in heat_fuels:
-                out[c] = 0.08 * f.energy[c] * het * supply
-            out[Carrier.BIOMASS] = -1.1 * sum(out.values(), np.zeros(n))
-        case "electric_to_fuel_substitution":
-            out[Carrier.ELECTRICITY] = 0.05 * elec * het
-            out[Carrier.NATURAL_GAS] = -out[Carrier.ELECTRICITY] * 0.0036 / 0.35  # 35% engine
-        case "combined_heat_and_power":
-            # Pays only with long running hours and a heat demand to use the engine's heat.
-            kwh = 0.3 * elec * het * np.clip((f.hours - 4000) / 4760, 0, 1) * f.steam
-            out[Carrier.ELECTRICITY] = kwh
-            heat_gj = kwh * 0.0036 * 1.2
-            out[Carrier.PURCHASED_HEAT] = np.minimum(heat_gj, f.energy[Carrier.PURCHASED_HEAT])
-            # Fuel: 2.8 GJ per GJ of electricity, minus boiler fuel no longer needed.
-            boiler_fuel_saved = (
-                np.minimum(
-                    heat_gj - out[Carrier.PURCHASED_HEAT], f.energy[Carrier.NATURAL_GAS] * f.steam
-                )
-                / 0.85
-            )
-            out[Carrier.NATURAL_GAS] = boiler_fuel_saved - kwh * 0.0036 * 2.8
-        case "process_electrification" | "heat_pumps":
-            if measure.id == "heat_pumps":
-                # Low-temperature heat only; COP falls in cold climates and for heavy industry.
-                share = 0.35 * f.steam * np.where(f.heavy, 0.3, 1.0)
-                efficiency = 3.2 - 1.2 * f.cold  # delivered heat per unit electricity
-            else:
-                share = 0.3 * np.where(f.heavy, 0.5, 1.0)
-                efficiency = np.full(n, 0.95)
-            heat_delivered = np.zeros(n)
-            for c in (*heat_fuels, Carrier.PURCHASED_HEAT):
-                saved = share * f.energy[c] * het
-                out[c] = saved
-                heat_delivered += saved * (1.0 if c == Carrier.PURCHASED_HEAT else 0.85)
-            out[Carrier.ELECTRICITY] = -heat_delivered / 0.0036 / efficiency
-        case _:
-            raise InvalidValueError("measure_id", measure.id, sorted([*_SPEC, *_STRUCTURAL]))
+    for j, m in enumerate(measures):
+        rng = np.random.default_rng([seed, _stable_seed(m.id)])
+        het = np.exp(rng.normal(0, 0.25, n))  # what no observable explains
+        found = pairs(energy, index, np.full(n, m.id, dtype=object), catalogue)
+        if m.id in _SPEC:
+            _, _, _, _, h_exp, mgmt, _, _ = _SPEC[m.id]
+            mult = het * hours_rel**h_exp * np.exp(0.25 * mgmt * f.management)
+        else:
+            mult = het
+        base = _FRACTION.get(m.id, 0.0)
+        match m.id:
+            case "rooftop_pv" | "solar_thermal" | "hydrogen_fuel_cell":
+                # The physical potential, used at 60-100%.
+                fraction = found.cap * rng.uniform(0.6, 1.0, n)
+            case "combined_heat_and_power":
+                # Pays only with long running hours.
+                fraction = base * mult * np.clip((f.hours - 4000) / 4760, 0, 1)
+            case "onsite_wind_and_hydro":
+                fraction = base * mult * (rng.random(n) < 0.2)  # a site resource
+            case "biomass_and_waste_fuels":
+                fraction = base * mult * (rng.random(n) < 0.35)  # a residue supply
+            case "waste_heat_recovery" | "furnace_heat_recovery":
+                # Recovery pays where there is a lot of high-grade heat.
+                scale = 1 / (1 + np.exp(-(np.log1p(found.targeted_gj.sum(axis=1)) - np.log(2e4))))
+                fraction = base * mult * (0.4 + 1.2 * scale) * np.where(f.heavy, 1.4, 1.0)
+            case _:
+                fraction = base * mult
+        fraction = np.clip(fraction, 0.0, found.cap)
+        displaced = found.targeted_gj * fraction[:, None]
+        added = conversion_added(
+            found.conversions, displaced, found.by_use_gj * fraction[:, None],
+            energy.factories, index,
+        )  # fmt: skip
+        net = displaced - added
+        if m.id == "green_microgrid_storage":
+            # Without on-site generation a battery only shifts load and loses energy.
+            no_pv = f.roof_m2 <= 0
+            cycled = 0.05 * energy.energy_gj[:, 0]
+            net[no_pv, 0] = -(1 - BATTERY_ROUND_TRIP) * cycled[no_pv]
+        out[j] = (net / to_units).T
     return out
 
 
@@ -479,21 +503,17 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
     kg_per_unit = _factor_matrix(f, table)
     price = np.array([PRICE_CNY[c] for c in Carrier])
 
-    carriers = list(Carrier)
     m_count = len(measures)
-    saved = np.zeros((m_count, len(carriers), n))
+    # Candidates as the tool sees the factory (reported split or defaults); effects from the
+    # factory's true split.
+    seen = candidate_pairs(FactoryEnergy.of(factories), measures, catalogue)
+    column = {m.id: j for j, m in enumerate(measures)}
     applicable = np.zeros((m_count, n), dtype=bool)
-    sector_names = np.array([s.value for s in _SECTORS])[f.sector]
-    for j, m in enumerate(measures):
-        effect = _physical_effect(m, f, np.random.default_rng([config.seed, _stable_seed(m.id)]))
-        for carrier, values in effect.items():
-            saved[j, carriers.index(carrier)] = values
-        uses = np.zeros(n, dtype=bool)
-        for c in m.requires_any_carrier or m.carriers_reduced:
-            uses |= f.energy[c] > 0
-        ok_sector = np.isin(sector_names, [s.value for s in m.applicable_sectors])
-        roof_ok = (f.roof_m2 > 0) if m.requires_roof_area else np.ones(n, dtype=bool)
-        applicable[j] = uses & ok_sector & roof_ok & ~in_place[m.id]
+    applicable[[column[str(k)] for k in seen.keys], seen.factory_index] = True
+    true_energy = FactoryEnergy(
+        factories=factories, energy_gj=energy_gj_matrix(factories), shares=f.shares
+    )
+    saved = _true_effects(measures, f, true_energy, catalogue, config.seed)
     saved *= applicable[:, None, :]
     tco2e = np.einsum("mcn,cn->mn", saved, kg_per_unit) / 1000
     cost_savings = np.einsum("mcn,c->mn", saved, price)
@@ -637,8 +657,33 @@ def _factory_frame(
         "green_certificates_kwh": 0.0,
         "roof_area_available_m2": f.roof_m2.round(0),
         "measures_in_place": in_place_text,
+        "end_use_shares": _reported_shares(f),
+        "it_load_kwh": np.nan,
+        "pue": np.where(f.pue_reported, f.pue.round(2), np.nan),
+        "byproduct_hydrogen_nm3": f.hydrogen_nm3.round(0),
+        "heat_sink_temperature_c": np.nan,
     }
     return pd.DataFrame(data, columns=list(PROFILE_COLUMNS))
+
+
+def _reported_shares(f: _Factories) -> np.ndarray:
+    """The true split as profile text for factories that report it ("" for the others)."""
+    out = np.full(len(f.hours), "", dtype=object)
+    carriers, uses = list(Carrier), list(EndUse)
+    for i in np.nonzero(f.reports_end_uses)[0]:
+        shares = {
+            (c, u): round(float(f.shares[i, ci, ui]), 4)
+            for ci, c in enumerate(carriers)
+            if f.energy[c][i] > 0
+            for ui, u in enumerate(uses)
+            if f.shares[i, ci, ui] > 0
+        }
+        total: dict[Carrier, float] = {}
+        for (c, _), v in shares.items():
+            total[c] = total.get(c, 0.0) + v
+        shares = {k: v / max(total[k[0]], 1.0) for k, v in shares.items()}  # rounding <= 1
+        out[i] = format_end_use_shares(shares)
+    return out
 
 
 def _outcome_frame(

@@ -4,10 +4,12 @@ import collections
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from features.applicability import applicability, applicable_matrix
+from features.applicability import applicability, candidate_pairs
+from features.candidates import FactoryEnergy
 from features.catalogue import Catalogue, Family, normalise_arc
 from features.errors import CatalogueError, InvalidValueError
 from features.profile import parse_profile, profiles_from_frame, profiles_to_frame
@@ -110,6 +112,7 @@ def test_duplicate_prefix_or_id_is_rejected() -> None:
     carriers_reduced: [electricity]
     mechanism: m
     lifetime_years: 5
+    end_uses: [machine_drive]
     arc_prefixes: ["2.41"]
 """
     with pytest.raises(CatalogueError, match="claimed twice"):
@@ -137,7 +140,7 @@ def test_applicability_rules() -> None:
     catalogue = Catalogue.default()
     p = profile()
     assert not applicability(p, catalogue["boiler_economiser"]).applicable  # no fuel used
-    assert "uses none of" in applicability(p, catalogue["boiler_economiser"]).reason
+    assert "nothing to act on" in applicability(p, catalogue["boiler_economiser"]).reason
     assert applicability(profile(coal_gj=1e4), catalogue["boiler_economiser"]).applicable
     assert not applicability(p, catalogue["rooftop_pv"]).applicable  # no roof area
     assert applicability(profile(roof_area_available_m2=5000), catalogue["rooftop_pv"]).applicable
@@ -159,7 +162,12 @@ def test_vectorised_applicability_agrees_with_the_per_profile_rules() -> None:
     factories = generate(SyntheticConfig(n_factories=150, seed=4)).factories
     profiles, rejected = profiles_from_frame(factories)
     assert rejected == []
-    measures = list(Catalogue.default().measures.values())
-    matrix = applicable_matrix(profiles_to_frame(profiles), measures)
+    catalogue = Catalogue.default()
+    measures = list(catalogue.measures.values())
+    found = candidate_pairs(FactoryEnergy.of(profiles_to_frame(profiles)), measures, catalogue)
+    matrix = np.zeros((len(profiles), len(measures)), dtype=bool)
+    column = {m.id: j for j, m in enumerate(measures)}
+    matrix[found.factory_index, [column[str(k)] for k in found.keys]] = True
     expected = [[applicability(p, m).applicable for m in measures] for p in profiles]
     assert matrix.tolist() == expected
+    assert 0 < matrix.sum() < matrix.size

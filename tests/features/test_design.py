@@ -7,10 +7,11 @@ import math
 
 import numpy as np
 
+from features.candidates import FactoryEnergy, pairs
 from features.catalogue import Catalogue, Family
 from features.design import DesignSpec, measure_block
 from features.targets import carrier_masks
-from features.units import Carrier
+from features.units import PROFILE_FIELD, Carrier
 
 CARRIERS = list(Carrier)
 
@@ -19,11 +20,17 @@ def test_measure_block_for_a_measure_and_a_coarse_group() -> None:
     catalogue = Catalogue.default()
     measure = catalogue["variable_speed_drives"]
     spec = DesignSpec(measure_keys=("group:motors", "variable_speed_drives"))
-    energy = np.zeros((2, len(CARRIERS)))
-    energy[:, CARRIERS.index(Carrier.ELECTRICITY)] = 36.0  # 10 MWh
-    energy[:, CARRIERS.index(Carrier.NATURAL_GAS)] = 100.0
-    keys = np.array(["variable_speed_drives", "group:motors"])
-    block = measure_block(spec, keys, catalogue, energy)
+    factories: dict[str, list[object]] = {
+        **{PROFILE_FIELD[c]: [0.0, 0.0] for c in CARRIERS},
+        "sector": ["machinery", "machinery"],
+        "electricity_kwh": [10_000.0, 10_000.0],  # 36 GJ
+        "natural_gas_gj": [100.0, 100.0],
+        "end_use_shares": ["electricity:machine_drive=0.5", "electricity:machine_drive=0.5"],
+    }
+    energy = FactoryEnergy.of(factories)
+    keys = np.array(["variable_speed_drives", "group:motors"], dtype=object)
+    found = pairs(energy, np.array([0, 1]), keys, catalogue)
+    block = measure_block(spec, found, catalogue, energy.energy_gj.sum(axis=1))
 
     known, coarse = block
     assert known[0] == 1  # code in the spec's vocabulary
@@ -33,11 +40,13 @@ def test_measure_block_for_a_measure_and_a_coarse_group() -> None:
     increased = known[4 : 4 + 2 * len(CARRIERS) : 2]
     assert {c for c, f in zip(CARRIERS, reduced, strict=True) if f} == set(measure.carriers_reduced)
     assert not increased.any()
-    addressable = sum(energy[0, CARRIERS.index(c)] for c in measure.carriers_reduced)
-    assert math.isclose(known[-1], math.log1p(addressable))
+    # Drives act on the machine-drive half of the electricity only, not on the gas.
+    assert math.isclose(known[-3], math.log1p(18.0))
+    assert math.isclose(known[-2], 18.0 / 136.0)
 
     assert coarse[0] == 0
-    assert np.isnan(coarse[1:]).all()  # only the key is known for a coarse group
+    assert np.isnan(coarse[1:-3]).all()  # only the key and the energy are known for a group
+    assert math.isclose(coarse[-3], math.log1p(136.0))  # a coarse group acts on everything
 
 
 def test_carrier_masks_for_measures_and_coarse_groups() -> None:

@@ -9,7 +9,7 @@ import pytest
 from features.accounting import emission_change
 from features.applicability import applicable_matrix
 from features.catalogue import Catalogue
-from features.design import design_matrix
+from features.design import outcome_design
 from features.prices import price_matrix
 from features.profile import FactoryProfile, profiles_from_frame, profiles_to_frame
 from features.report import load_profile
@@ -136,8 +136,8 @@ def test_request_path_matches_the_training_path_exactly(tiny_bundle: Any, profil
     idx = np.repeat(np.arange(len(profiles)), 3)
     keys = np.array(["rooftop_pv", "heat_pumps", "variable_speed_drives"] * len(profiles))
     spec = tiny_bundle.spec_
-    np.testing.assert_array_equal(design_matrix(spec, frame, idx, keys, catalogue),
-                                  design_matrix(spec, table, idx, keys, catalogue))  # fmt: skip
+    np.testing.assert_array_equal(outcome_design(spec, frame, idx, keys, catalogue),
+                                  outcome_design(spec, table, idx, keys, catalogue))  # fmt: skip
 
 
 def test_no_pandas_work_on_the_request_path(

@@ -1,0 +1,283 @@
+"""Physics of measures that convert energy from one carrier to another, and the caps that keep a
+measure within what the factory has.
+
+A conversion measure displaces part of the energy of the end uses it targets (learned by the
+savings model as a fraction); what it adds on another carrier follows from efficiencies with a
+named source, not from a learned ratio:
+
+- ``chp``: boiler fuel displaced -> heat delivered -> CHP fuel = heat / thermal efficiency,
+  electricity generated = CHP fuel x electrical efficiency (displaces grid electricity, capped
+  at the site's electricity use: no export).
+- ``heat_pump``: heat delivered / COP of electricity, COP from the temperature lift.
+- ``electric_heating``: heat delivered / efficiency of electric heating.
+- ``fuel_switch``: heat delivered / boiler efficiency of natural gas.
+- ``biomass``: heat delivered / boiler efficiency of biomass.
+- ``fuel_engine``: electricity displaced / engine efficiency of natural gas.
+- ``pv``, ``fuel_cell``, ``solar_thermal``: nothing added; the fraction is capped by the roof, the
+  province's solar yield or the hydrogen available.
+
+Every number has its source beside it; ``docs/engineering-basis.md`` lists them all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from features.enduses.taxonomy import EndUse
+from features.regions import CHINA_PROVINCES, ChinaGrid
+from features.table import Table, floats, floats0, texts
+from features.units import GJ_PER_KWH, Carrier
+
+CARRIERS = list(Carrier)
+END_USES = list(EndUse)
+_C = {c: i for i, c in enumerate(CARRIERS)}
+_U = {u: i for i, u in enumerate(END_USES)}
+
+# --- combustion and conversion efficiencies (LHV basis, heat delivered per fuel) --------------
+#: Heat delivered per unit of fuel (LHV) by an industrial boiler. Natural gas, oil and LPG 0.85,
+#: coal 0.75, biomass 0.75: US DOE AMO Steam System Sourcebook / MEASUR boiler defaults put
+#: well-run gas boilers at 80-85% (HHV, about 88-94% LHV) and solid-fuel boilers lower; China's
+#: GB 24500-2020 sets minimum coal-fired industrial boiler efficiencies of 78-83% for new units
+#: while the installed fleet averages about 65-75% (MIIT energy-efficiency improvement plan for
+#: industrial boilers, 2014). Purchased heat: delivered as heat (1.0).
+BOILER_EFFICIENCY: dict[Carrier, float] = {
+    Carrier.NATURAL_GAS: 0.85,
+    Carrier.COAL: 0.75,
+    Carrier.DIESEL: 0.85,
+    Carrier.FUEL_OIL: 0.85,
+    Carrier.LPG: 0.85,
+    Carrier.BIOMASS: 0.75,
+    Carrier.OTHER_FUEL: 0.80,
+    Carrier.PURCHASED_HEAT: 1.0,
+    Carrier.ELECTRICITY: 0.99,
+}
+#: Fuel-fired process heating (furnaces, ovens, kilns): heat into the product per unit of fuel.
+#: 0.50: US DOE, Improving Process Heating System Performance: A Sourcebook for Industry (2nd
+#: ed., 2007) gives 15-80% for fuel-fired systems; 50% is the midpoint used as a default.
+PROCESS_HEATING_EFFICIENCY = 0.50
+#: Electric resistance and induction heating: 0.90 of the electricity reaches the product (same
+#: sourcebook: electric process heating typically 50-95% at the point of use; resistance heaters
+#: near 100%, induction 60-90%); ASSUMPTION of 0.90 for the mix.
+ELECTRIC_HEATING_EFFICIENCY = 0.90
+#: Gas-engine CHP, LHV basis: electrical 0.38, thermal 0.45 (total 0.83). US EPA CHP Partnership,
+#: Catalog of CHP Technologies (2017), reciprocating engines: electrical 27-41% and total
+#: 75-80% on the HHV basis, i.e. about 30-45% and 83-89% on the LHV basis (natural gas LHV/HHV
+#: 0.90).
+CHP_ELECTRICAL_EFFICIENCY = 0.38
+CHP_THERMAL_EFFICIENCY = 0.45
+#: Gas engine or turbine generating in place of grid electricity: 0.35 (same catalogue, small
+#: engines without heat recovery).
+ENGINE_ELECTRICAL_EFFICIENCY = 0.35
+#: Heat-pump COP = CARNOT_FRACTION x T_sink / (T_sink - T_source) (kelvin), capped at COP_MAX.
+#: Real industrial heat pumps reach 40-60% of the Carnot COP (Arpagaus et al., High temperature
+#: heat pumps: market overview, state of the art, research status, refrigerants, and application
+#: potentials, Energy 152 (2018) 985-1010); 0.45 is used. Source 30 deg C (waste heat or ambient
+#: air in the production season; ASSUMPTION), sink as the profile says (120 deg C, low-pressure
+#: steam, if not given) and 55 deg C for space heating.
+CARNOT_FRACTION = 0.45
+HEAT_PUMP_SOURCE_C = 30.0
+DEFAULT_STEAM_SINK_C = 120.0
+SPACE_HEATING_SINK_C = 55.0
+COP_MAX = 6.0
+#: Commercial industrial heat pumps supply up to about 150-160 deg C (Arpagaus et al. 2018):
+#: above that a heat pump is not a candidate for the steam system.
+HEAT_PUMP_MAX_SINK_C = 160.0
+#: Hydrogen LHV 10.79 MJ/Nm3 (NIST / DOE Hydrogen Program: 120 MJ/kg, 0.0899 kg/Nm3); PEM fuel-cell
+#: electrical efficiency 0.50 LHV (US DOE Hydrogen and Fuel Cell Technologies Office, fuel-cell
+#: fact sheet: 40-60%).
+HYDROGEN_GJ_PER_NM3 = 0.01079
+FUEL_CELL_EFFICIENCY = 0.50
+#: Rooftop PV: 0.10 kWp per m2 of available roof (modules of about 0.2 kWp/m2 covering about
+#: half the roof after spacing, access and shading; ASSUMPTION in line with the usual Chinese
+#: planning figure of about 100 W per m2 of roof for C&I rooftop systems), and at most 100% of
+#: the site's electricity (no export assumed).
+PV_KWP_PER_M2 = 0.10
+#: Specific PV yield, kWh per kWp per year, by grid region (China Meteorological Administration,
+#: China Wind and Solar Energy Resources Bulletin 2023: horizontal irradiation about 1,300-1,800
+#: kWh/m2 in the north-west, 1,100-1,400 in the east and centre, lowest in Sichuan-Chongqing;
+#: times a performance ratio of about 0.8; ASSUMPTION for the per-grid rounding). US: 1,400
+#: (NREL PVWatts, a mid-latitude site; ASSUMPTION).
+PV_YIELD_BY_GRID: dict[ChinaGrid, float] = {
+    ChinaGrid.NORTHWEST: 1500.0,
+    ChinaGrid.NORTH: 1350.0,
+    ChinaGrid.NORTHEAST: 1300.0,
+    ChinaGrid.EAST: 1100.0,
+    ChinaGrid.CENTRAL: 1050.0,
+    ChinaGrid.SOUTH: 1150.0,
+    ChinaGrid.SOUTHWEST: 950.0,
+}
+PV_YIELD_US = 1400.0
+#: Tibet's plateau irradiation is far above the rest of the Southwest grid (same bulletin).
+PV_YIELD_TIBET = 1600.0
+#: Solar thermal: 0.5 of the available roof as collectors, useful heat = 0.5 x PV-equivalent
+#: irradiation (flat-plate and evacuated-tube collectors for 60-90 deg C heat deliver about
+#: 40-60% of the irradiation; IEA SHC Task 49, Solar Process Heat for Production and Advanced
+#: Applications, 2015). Irradiation kWh/m2 taken as PV yield / 0.8 (performance ratio).
+SOLAR_THERMAL_ROOF_SHARE = 0.5
+SOLAR_THERMAL_EFFICIENCY = 0.5
+
+
+def pv_yield_kwh_per_kwp(country: str, region: str) -> float:
+    """Specific PV yield of a site, kWh/kWp/yr (see :data:`PV_YIELD_BY_GRID`)."""
+    if country != "CN":
+        return PV_YIELD_US
+    if region == "Tibet":
+        return PV_YIELD_TIBET
+    info = CHINA_PROVINCES.get(region)
+    return PV_YIELD_BY_GRID[info[1]] if info else PV_YIELD_US
+
+
+def heat_pump_cop(sink_c: np.ndarray | float, source_c: float = HEAT_PUMP_SOURCE_C) -> np.ndarray:
+    """COP of a heat pump lifting heat from ``source_c`` to ``sink_c`` (deg C); NaN above the
+    supply limit of commercial machines."""
+    sink = np.asarray(sink_c, dtype=float)
+    lift = np.maximum(sink - source_c, 5.0)
+    cop = np.minimum(CARNOT_FRACTION * (sink + 273.15) / lift, COP_MAX)
+    result: np.ndarray = np.where(sink <= HEAT_PUMP_MAX_SINK_C, np.maximum(cop, 1.0), np.nan)
+    return result
+
+
+def _boiler_eff() -> np.ndarray:
+    return np.array([BOILER_EFFICIENCY[c] for c in CARRIERS])
+
+
+def _heat_delivered(displaced: np.ndarray, by_use: np.ndarray) -> np.ndarray:
+    """Heat (GJ) the displaced energy had delivered: boiler efficiency for steam and HVAC,
+    process-heating efficiency for direct process heat (weighted by the rows' end-use mix)."""
+    total_u = by_use.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        process = np.where(total_u > 0, by_use[:, _U[EndUse.PROCESS_HEATING]] / total_u, 0.0)
+    boiler = (displaced * _boiler_eff()).sum(axis=1)
+    fuel = displaced.sum(axis=1)
+    result: np.ndarray = boiler * (1 - process) + fuel * PROCESS_HEATING_EFFICIENCY * process
+    return result
+
+
+def conversion_added(
+    kinds: list[str | None],
+    displaced: np.ndarray,
+    by_use: np.ndarray,
+    factories: Table,
+    factory_index: np.ndarray,
+) -> np.ndarray:
+    """Energy (GJ, per carrier) that conversion measures add, and for CHP the grid electricity
+    it displaces (as a negative addition).
+
+    Parameters
+    ----------
+    kinds
+        Conversion of each row's measure (None for measures that only save).
+    displaced
+        (rows, carriers) GJ of targeted energy the measure displaces.
+    by_use
+        (rows, end uses) GJ of the targeted energy per end use (for the heat mix).
+    factories, factory_index
+        The factories table and each row's factory.
+    """
+    rows = len(kinds)
+    added = np.zeros((rows, len(CARRIERS)))
+    if rows == 0:
+        return added
+    kind = np.array([k or "" for k in kinds])
+    if not np.isin(kind, ["chp", "heat_pump", "electric_heating", "fuel_switch", "biomass",
+                          "fuel_engine"]).any():  # fmt: skip
+        return added
+    heat = _heat_delivered(displaced, by_use)
+    elec, gas, biomass = _C[Carrier.ELECTRICITY], _C[Carrier.NATURAL_GAS], _C[Carrier.BIOMASS]
+    grid_gj = floats0(factories, "electricity_kwh")[factory_index] * GJ_PER_KWH
+
+    chp = kind == "chp"
+    if chp.any():
+        fuel = heat[chp] / CHP_THERMAL_EFFICIENCY
+        generated = np.minimum(fuel * CHP_ELECTRICAL_EFFICIENCY, grid_gj[chp])
+        added[chp, gas] += fuel
+        added[chp, elec] -= generated
+    hp = kind == "heat_pump"
+    if hp.any():
+        sink = floats(factories, "heat_sink_temperature_c")[factory_index[hp]]
+        sink = np.where(np.isnan(sink), DEFAULT_STEAM_SINK_C, sink)
+        u = by_use[hp]
+        total = np.maximum(u.sum(axis=1), 1e-12)
+        hvac = u[:, _U[EndUse.FACILITY_HVAC]] / total
+        cop_steam = heat_pump_cop(sink)
+        cop_hvac = heat_pump_cop(np.full(hp.sum(), SPACE_HEATING_SINK_C))
+        # Above the heat pump's supply limit only the HVAC part can be served.
+        steam_part = np.where(
+            np.isnan(cop_steam), 0.0, (1 - hvac) / np.where(np.isnan(cop_steam), 1.0, cop_steam)
+        )
+        added[hp, elec] += heat[hp] * (steam_part + hvac / cop_hvac)
+    electric = kind == "electric_heating"
+    if electric.any():
+        added[electric, elec] += heat[electric] / ELECTRIC_HEATING_EFFICIENCY
+    switch = kind == "fuel_switch"
+    if switch.any():
+        added[switch, gas] += heat[switch] / BOILER_EFFICIENCY[Carrier.NATURAL_GAS]
+    bio = kind == "biomass"
+    if bio.any():
+        added[bio, biomass] += heat[bio] / BOILER_EFFICIENCY[Carrier.BIOMASS]
+    engine = kind == "fuel_engine"
+    if engine.any():
+        added[engine, gas] += displaced[engine, elec] / ENGINE_ELECTRICAL_EFFICIENCY
+    return added
+
+
+def fraction_caps(
+    kinds: list[str | None],
+    targeted_gj: np.ndarray,
+    by_use: np.ndarray,
+    factories: Table,
+    factory_index: np.ndarray,
+) -> np.ndarray:
+    """Largest fraction of the targeted energy each row's measure can physically displace.
+
+    PV: roof area x kWp/m2 x the site's yield; fuel cells: the hydrogen available; solar thermal:
+    the collector area's heat; CHP: no more electricity than the site uses; heat pumps: only
+    heat the machines can supply (none above their temperature limit except space heating).
+    Other measures: 1 (never more than the end use holds).
+    """
+    rows = len(kinds)
+    caps = np.ones(rows)
+    if rows == 0:
+        return caps
+    kind = np.array([k or "" for k in kinds])
+    total = targeted_gj.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for name in ("pv", "solar_thermal"):
+            rows_k = kind == name
+            if not rows_k.any():
+                continue
+            idx = factory_index[rows_k]
+            roof = floats0(factories, "roof_area_available_m2")[idx]
+            countries = texts(factories, "country")
+            regions = texts(factories, "region")
+            yields = np.array([pv_yield_kwh_per_kwp(countries[i], regions[i]) for i in idx])
+            if name == "pv":
+                potential = roof * PV_KWP_PER_M2 * yields * GJ_PER_KWH
+            else:
+                irradiation_gj_per_m2 = yields / 0.8 * GJ_PER_KWH
+                heat = roof * SOLAR_THERMAL_ROOF_SHARE * irradiation_gj_per_m2
+                potential = heat * SOLAR_THERMAL_EFFICIENCY / 0.85  # fuel it displaces
+            caps[rows_k] = np.where(total[rows_k] > 0, potential / total[rows_k], 0.0)
+        cell = kind == "fuel_cell"
+        if cell.any():
+            h2 = floats0(factories, "byproduct_hydrogen_nm3")[factory_index[cell]]
+            potential = h2 * HYDROGEN_GJ_PER_NM3 * FUEL_CELL_EFFICIENCY
+            caps[cell] = np.where(total[cell] > 0, potential / total[cell], 0.0)
+        chp = kind == "chp"
+        if chp.any():
+            grid_gj = floats0(factories, "electricity_kwh")[factory_index[chp]] * GJ_PER_KWH
+            displaced_all = targeted_gj[chp]
+            heat_all = _heat_delivered(displaced_all, by_use[chp])
+            generated_all = heat_all / CHP_THERMAL_EFFICIENCY * CHP_ELECTRICAL_EFFICIENCY
+            caps[chp] = np.where(generated_all > 0, np.minimum(grid_gj / generated_all, 1.0), 0)
+        hp = kind == "heat_pump"
+        if hp.any():
+            sink = floats(factories, "heat_sink_temperature_c")[factory_index[hp]]
+            sink = np.where(np.isnan(sink), DEFAULT_STEAM_SINK_C, sink)
+            u = by_use[hp]
+            hvac_share = np.where(
+                u.sum(axis=1) > 0, u[:, _U[EndUse.FACILITY_HVAC]] / u.sum(axis=1), 0.0
+            )
+            caps[hp] = np.where(sink <= HEAT_PUMP_MAX_SINK_C, 1.0, hvac_share)
+    result: np.ndarray = np.clip(np.nan_to_num(caps, nan=0.0), 0.0, 1.0)
+    return result

@@ -1,0 +1,216 @@
+"""How each carrier's energy splits into end uses, per factory.
+
+Defaults come from EIA MECS 2018 Table 5.4 (``features/data/enduse_shares.csv``, built by
+``scripts/build_enduse_shares.py``): the most specific MECS NAICS block that is a prefix of the
+factory's NAICS code, else the programme sector's block (``sector:<sector>`` rows). Data centres
+are not in MECS: their electricity splits by PUE (IT load = 1/PUE). A profile may replace any
+share (``end_use_shares``); the rest of that carrier is spread over the other end uses in
+proportion to the defaults.
+
+Every function takes a *table* (see :mod:`features.table`), so training and serving share them.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from features.enduses.taxonomy import EndUse
+from features.errors import InvalidValueError
+from features.sectors import Sector
+from features.table import Table, floats, floats0, texts
+from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
+
+CARRIERS = list(Carrier)
+END_USES = list(EndUse)
+_C = {c: i for i, c in enumerate(CARRIERS)}
+_U = {u: i for i, u in enumerate(END_USES)}
+
+#: Data-centre power usage effectiveness when the profile gives neither PUE nor IT load: 1.58,
+#: the mean that operators reported in the Uptime Institute Global Data Center Survey 2023.
+DEFAULT_PUE = 1.58
+#: Split of a data centre's non-IT electricity. Assumption (docs/engineering-basis.md): cooling
+#: and air handling take most of the overhead (about 70%), power conversion and distribution
+#: (UPS, transformers, PDUs) about 25%, lighting and other facility loads about 5%; in line with
+#: the breakdown in LBNL's data-centre benchmarking (Shehabi et al., US Data Center Energy Usage
+#: Report, 2016) where cooling is the largest and UPS losses the second largest overhead.
+DATA_CENTRE_OVERHEAD: dict[EndUse, float] = {
+    EndUse.FACILITY_HVAC: 0.70,
+    EndUse.OTHER: 0.25,
+    EndUse.LIGHTING: 0.05,
+}
+#: Purchased steam/heat is not in MECS. Assumption: it feeds the steam system (industrial parks
+#: in China sell process steam), so steam-distribution measures act on it and boiler measures
+#: do not (the factory has no boiler for it).
+PURCHASED_HEAT_END_USE = EndUse.STEAM
+#: Data-centre fuels: gas heats (rare), diesel and other liquid fuels run standby generators.
+_DATA_CENTRE_FUELS: dict[Carrier, EndUse] = {
+    Carrier.NATURAL_GAS: EndUse.FACILITY_HVAC,
+    Carrier.DIESEL: EndUse.ONSITE_GENERATION,
+    Carrier.FUEL_OIL: EndUse.ONSITE_GENERATION,
+    Carrier.LPG: EndUse.ONSITE_GENERATION,
+    Carrier.OTHER_FUEL: EndUse.ONSITE_GENERATION,
+    Carrier.COAL: EndUse.ONSITE_GENERATION,
+    Carrier.BIOMASS: EndUse.ONSITE_GENERATION,
+}
+
+
+@dataclass(frozen=True)
+class ShareTable:
+    """Default shares per MECS block: ``blocks[key]`` is (carriers, end uses), rows sum to 1."""
+
+    blocks: dict[str, np.ndarray]
+    basis: dict[str, str]  # block -> description of where its numbers come from
+
+    def block_for(self, sector: str, naics: str) -> str:
+        """The block whose shares a factory gets: the longest MECS block of 4-6 digits that is
+        a prefix of its NAICS code, else its sector's block (built from the MECS blocks of the
+        sector's NAICS codes), else the 3-digit block, else all manufacturing."""
+        code = naics.strip()
+        for length in range(min(len(code), 6), 3, -1):
+            if code[:length] in self.blocks:
+                return code[:length]
+        key = f"sector:{sector}"
+        if key in self.blocks:
+            return key
+        return code[:3] if code[:3] in self.blocks else "31-33"
+
+
+@functools.cache
+def default_shares() -> ShareTable:
+    """The bundled share table (read once per process)."""
+    text = resources.files("features").joinpath("data/enduse_shares.csv").read_text("utf-8")
+    blocks: dict[str, np.ndarray] = {}
+    basis: dict[str, str] = {}
+    for row in csv.DictReader(text.splitlines()):
+        key = row["naics"]
+        array = blocks.setdefault(key, np.zeros((len(CARRIERS), len(END_USES))))
+        array[_C[Carrier(row["carrier"])], _U[EndUse(row["end_use"])]] = float(row["share"])
+        basis.setdefault(key, f"EIA MECS 2018 Table 5.4, {row['naics_desc']} ({key})")
+    for array in blocks.values():
+        _fill_unlisted(array)
+    return ShareTable(blocks=blocks, basis=basis)
+
+
+def _fill_unlisted(array: np.ndarray) -> None:
+    """Purchased heat (and any carrier the table lacks) gets its assumed end use."""
+    heat = _C[Carrier.PURCHASED_HEAT]
+    if array[heat].sum() == 0:
+        array[heat, _U[PURCHASED_HEAT_END_USE]] = 1.0
+    for c in range(len(CARRIERS)):
+        if array[c].sum() == 0:
+            array[c, _U[EndUse.OTHER]] = 1.0
+
+
+def data_centre_shares(pue: float) -> np.ndarray:
+    """(carriers, end uses) shares of a data centre with power usage effectiveness ``pue``."""
+    out = np.zeros((len(CARRIERS), len(END_USES)))
+    it = 1.0 / pue
+    out[_C[Carrier.ELECTRICITY], _U[EndUse.IT_LOAD]] = it
+    for use, share in DATA_CENTRE_OVERHEAD.items():
+        out[_C[Carrier.ELECTRICITY], _U[use]] = (1 - it) * share
+    for carrier, use in _DATA_CENTRE_FUELS.items():
+        out[_C[carrier], _U[use]] = 1.0
+    out[_C[Carrier.PURCHASED_HEAT], _U[EndUse.FACILITY_HVAC]] = 1.0
+    return out
+
+
+def parse_overrides(text: str) -> dict[tuple[Carrier, EndUse], float]:
+    """``"electricity:machine_drive=0.6;..."`` -> {(carrier, end use): share}."""
+    out: dict[tuple[Carrier, EndUse], float] = {}
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        key, _, value = item.partition("=")
+        carrier, _, use = key.strip().partition(":")
+        try:
+            out[(Carrier(carrier), EndUse(use))] = float(value)
+        except ValueError:
+            raise InvalidValueError(
+                "end_use_shares", item, "entries 'carrier:end_use=share' separated by ';'"
+            ) from None
+    return out
+
+
+def format_overrides(shares: Mapping[tuple[Carrier, EndUse], float]) -> str:
+    """Inverse of :func:`parse_overrides` (the table/DataFrame form of profile shares)."""
+    return ";".join(f"{c.value}:{u.value}={v:.6g}" for (c, u), v in shares.items())
+
+
+def apply_overrides(
+    base: np.ndarray, overrides: Mapping[tuple[Carrier, EndUse], float]
+) -> np.ndarray:
+    """Shares with the given ones fixed and the rest of each carrier scaled to fill it."""
+    out = base.copy()
+    given: dict[Carrier, dict[EndUse, float]] = {}
+    for (carrier, use), share in overrides.items():
+        given.setdefault(carrier, {})[use] = share
+    for carrier, uses in given.items():
+        c = _C[carrier]
+        fixed = np.zeros(len(END_USES), dtype=bool)
+        for use, share in uses.items():
+            out[c, _U[use]] = share
+            fixed[_U[use]] = True
+        rest = 1.0 - sum(uses.values())
+        free = base[c] * ~fixed
+        if rest <= 1e-12:
+            out[c, ~fixed] = 0.0
+        elif free.sum() > 0:
+            out[c, ~fixed] = free[~fixed] / free.sum() * rest
+        else:
+            out[c, _U[EndUse.OTHER]] += rest
+    return out
+
+
+def share_tensor(factories: Table, table: ShareTable | None = None) -> np.ndarray:
+    """(factories, carriers, end uses) shares of each carrier's energy by end use."""
+    table = table or default_shares()
+    sectors = texts(factories, "sector")
+    naics = texts(factories, "naics_code") if "naics_code" in factories else [""] * len(sectors)
+    overrides = (
+        texts(factories, "end_use_shares") if "end_use_shares" in factories else [""] * len(sectors)
+    )
+    pue = floats(factories, "pue") if "pue" in factories else np.full(len(sectors), np.nan)
+    it_kwh = floats0(factories, "it_load_kwh") if "it_load_kwh" in factories else None
+    elec = floats0(factories, PROFILE_FIELD[Carrier.ELECTRICITY]) + (
+        floats0(factories, "onsite_renewable_kwh") if "onsite_renewable_kwh" in factories else 0.0
+    )
+    out = np.empty((len(sectors), len(CARRIERS), len(END_USES)))
+    for i, sector in enumerate(sectors):
+        if sector == Sector.COMPUTING_INFRASTRUCTURE.value:
+            p = pue[i] if np.isfinite(pue[i]) else DEFAULT_PUE
+            if it_kwh is not None and it_kwh[i] > 0 and elec[i] > 0:
+                p = max(elec[i] / it_kwh[i], 1.0)
+            out[i] = _data_centre_cached(round(float(p), 4))
+        else:
+            out[i] = table.blocks[table.block_for(sector, naics[i])]
+        if overrides[i]:
+            out[i] = apply_overrides(out[i], parse_overrides(overrides[i]))
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _data_centre_cached(pue: float) -> np.ndarray:
+    return data_centre_shares(pue)
+
+
+def energy_gj_matrix(factories: Table) -> np.ndarray:
+    """(factories, carriers) energy use in GJ (electricity converted from kWh); missing = 0."""
+    return np.column_stack(
+        [
+            floats0(factories, PROFILE_FIELD[c]) * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0)
+            for c in CARRIERS
+        ]
+    )
+
+
+def end_use_energy_gj(factories: Table, shares: np.ndarray | None = None) -> np.ndarray:
+    """(factories, carriers, end uses) energy in GJ: each carrier's use times its shares."""
+    shares = share_tensor(factories) if shares is None else shares
+    result: np.ndarray = energy_gj_matrix(factories)[:, :, None] * shares
+    return result

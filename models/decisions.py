@@ -1,0 +1,280 @@
+"""Decisions on scored candidates: which measures to return and in what order, the portfolio
+(each measure acting on what the ones ranked above it left, per carrier and end use), market
+instruments and the pathway. Measures that would raise the factory's emissions are never ranked
+among reductions: they are listed apart with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from features.accounting import compute_footprint
+from features.candidates import Pairs
+from features.catalogue import Catalogue, Measure
+from features.emission_factors import FactorTable
+from features.enduses.balance import end_use_balance
+from features.profile import FactoryProfile
+from features.units import CANONICAL_UNIT, Carrier
+from models.schemas import (
+    Explanation,
+    FactoryRecommendations,
+    MarketInstrument,
+    Pathway,
+    Recommendation,
+    RecommendOptions,
+)
+
+CARRIERS = list(Carrier)
+#: A measure changing emissions by less than this (tCO2e/yr) has no direction worth ranking.
+MIN_TCO2E = 1e-6
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """One factory's returned rows in rank order, their abatement cost and the rows of measures
+    that would raise its emissions (most harmful first)."""
+
+    rows: np.ndarray
+    abatement: np.ndarray
+    increases: np.ndarray
+
+
+def rank_rows(
+    rows: np.ndarray, lifetimes: np.ndarray, s: dict[str, np.ndarray], options: RecommendOptions
+) -> Chosen:
+    """Rank one factory's candidate rows: only measures that lower emissions are ranked."""
+    tco2e_all = s["tco2e"][rows]
+    increases = rows[tco2e_all < -MIN_TCO2E]
+    increases = increases[np.argsort(s["tco2e"][increases], kind="stable")]
+    rows = rows[tco2e_all > MIN_TCO2E]
+    r = options.discount_rate
+    crf = r / (1 - (1 + r) ** -lifetimes[rows]) if r > 0 else 1 / lifetimes[rows]
+    tco2e = s["tco2e"][rows]
+    capex = s["capex"][rows]
+    abatement = (capex * crf - s["cost_savings"][rows]) / tco2e
+    if options.objective == "most_tco2e":
+        order = np.argsort(-tco2e, kind="stable")
+    elif options.objective == "most_adopted_tco2e":
+        order = np.argsort(-(tco2e * s["adoption"][rows]), kind="stable")
+    else:
+        order = np.lexsort((abatement,))
+    if options.capex_budget is None:
+        picked = order[: options.top_k]
+    else:
+        picked_list: list[int] = []
+        spent = 0.0
+        for j in order:
+            if len(picked_list) == options.top_k:
+                break
+            if spent + capex[j] > options.capex_budget:
+                continue
+            spent += float(capex[j])
+            picked_list.append(int(j))
+        picked = np.array(picked_list, dtype=np.intp)
+    return Chosen(rows=rows[picked], abatement=abatement[picked], increases=increases)
+
+
+def direction_reason(
+    measure: Measure, saved: np.ndarray, kg: np.ndarray, tco2e: float
+) -> tuple[str, str]:
+    """("decrease" | "increase", a plain sentence naming the carriers that change)."""
+    parts_less: list[str] = []
+    parts_more: list[str] = []
+    for c, value in zip(CARRIERS, saved, strict=True):
+        if abs(value) < 1e-9:
+            continue
+        unit = CANONICAL_UNIT[c]
+        t = value * kg[CARRIERS.index(c)] / 1000
+        text = f"{c.value.replace('_', ' ')} {abs(value):,.0f} {unit}/yr ({abs(t):,.1f} tCO2e)"
+        (parts_less if value > 0 else parts_more).append(text)
+    less = "; ".join(parts_less) or "nothing"
+    more = "; ".join(parts_more)
+    if tco2e < 0:
+        return "increase", (
+            f"raises this factory's emissions by {-tco2e:,.1f} tCO2e/yr: it adds {more}, "
+            f"which emits more here than the {less} it saves"
+            + (" (the local grid is carbon-intensive)" if "electricity" in more else "")
+        )
+    sentence = f"saves {less}"
+    if more:
+        sentence += f", adds {more}"
+    return "decrease", sentence + f"; net {tco2e:,.1f} tCO2e/yr less"
+
+
+def _recommendation(
+    rank: int,
+    measure: Measure,
+    row: int,
+    s: dict[str, np.ndarray],
+    kg: np.ndarray,
+    abatement: float,
+    portfolio_tco2e: float,
+    explanation: Explanation | None,
+) -> Recommendation:
+    standalone = s["saved"][row]
+    tco2e = float(s["tco2e"][row])
+    direction, reason = direction_reason(measure, standalone, kg, tco2e)
+    capex = float(s["capex"][row])
+    savings = float(s["cost_savings"][row])
+    app = s.get("applicability")
+    return Recommendation(
+        rank=rank,
+        measure_id=measure.id,
+        name=measure.name,
+        family=measure.family.value,
+        direction=direction,
+        direction_reason=reason,
+        end_uses=list(measure.end_uses),
+        targeted_energy_gj=float(s["targeted_gj"][row]),
+        fraction_of_end_use=float(s["fraction"][row]),
+        tco2e_avoided=tco2e,
+        tco2e_low=float(s["tco2e_low"][row]),
+        tco2e_high=float(s["tco2e_high"][row]),
+        energy_saved={c: float(v) for c, v in zip(CARRIERS, standalone, strict=True) if v},
+        cost_savings_per_year=savings,
+        capex=capex,
+        payback_years=capex / savings if savings > 0 else None,
+        abatement_cost_per_tco2e=None if math.isnan(abatement) else abatement,
+        adoption_probability=float(s["adoption"][row]),
+        recommendation_probability=None if app is None else float(app[row]),
+        portfolio_tco2e_avoided=portfolio_tco2e,
+        explanation=explanation,
+    )
+
+
+def assemble_factory(
+    profile: FactoryProfile,
+    cells_gj: np.ndarray,
+    found: Pairs,
+    chosen: Chosen,
+    s: dict[str, np.ndarray],
+    kg: np.ndarray,
+    explanations: list[Explanation],
+    catalogue: Catalogue,
+    table: FactorTable,
+    currency: str,
+    warnings: list[str],
+    n_candidates: int,
+) -> FactoryRecommendations:
+    """Everything returned for one factory.
+
+    Portfolio: each ranked measure acts on what the measures above it left of its end uses;
+    its net effect shrinks in proportion, and the end-use cells it acts on shrink by the share
+    it displaces. ``cells_gj`` is the factory's (carriers, end uses) energy in GJ.
+    """
+    arrays = catalogue.arrays
+    remaining_cells = cells_gj.copy()
+    base = np.array([profile.energy(c) for c in CARRIERS])
+    portfolio_saved = np.zeros(len(CARRIERS))
+    footprint = compute_footprint(profile, table)
+    recs: list[Recommendation] = []
+    for rank, row in enumerate(chosen.rows, start=1):
+        measure = catalogue.measures[str(found.keys[row])]
+        m = arrays.index[measure.id]
+        mask = arrays.reduced[m][:, None] & arrays.end_uses[m][None, :]
+        original = float(s["targeted_gj"][row])
+        left = float((remaining_cells * mask).sum())
+        scale = left / original if original > 0 else 0.0
+        in_portfolio = s["saved"][row] * scale
+        remaining_cells = np.where(
+            mask, remaining_cells * (1 - s["fraction"][row]), remaining_cells
+        )
+        portfolio_saved += in_portfolio
+        recs.append(
+            _recommendation(
+                rank,
+                measure,
+                int(row),
+                s,
+                kg,
+                float(chosen.abatement[rank - 1]),
+                float((in_portfolio * kg).sum() / 1000),
+                explanations[rank - 1] if explanations else None,
+            )
+        )
+    increases = [
+        _recommendation(
+            0, catalogue.measures[str(found.keys[row])], int(row), s, kg, math.nan, 0.0, None
+        )
+        for row in chosen.increases
+    ]
+    remaining = np.maximum(base - portfolio_saved, 0.0)
+    return FactoryRecommendations(
+        factory_id=profile.factory_id,
+        currency=currency,
+        footprint=footprint,
+        recommendations=recs,
+        market_instruments=market_instruments(profile, remaining, table, catalogue),
+        pathway=pathway(footprint.total_location_tco2e, recs, remaining, kg, found, s, chosen),
+        emission_increases=increases,
+        end_use_balance=end_use_balance(profile),
+        candidates_considered=n_candidates,
+        factor_table_version=table.version,
+        catalogue_version=catalogue.version,
+        warnings=warnings,
+    )
+
+
+def pathway(
+    baseline: float,
+    recs: list[Recommendation],
+    remaining: np.ndarray,
+    kg: np.ndarray,
+    found: Pairs,
+    s: dict[str, np.ndarray],
+    chosen: Chosen,
+) -> Pathway:
+    """From today's location-based footprint through the portfolio and green electricity."""
+    avoided = sum(r.portfolio_tco2e_avoided for r in recs)
+    elec = CARRIERS.index(Carrier.ELECTRICITY)
+    remaining_elec_t = float(remaining[elec] * kg[elec] / 1000)
+    pv = None
+    for row in np.concatenate([chosen.rows, chosen.increases]).astype(np.intp):
+        if found.keys[row] == "rooftop_pv":
+            pv = float(s["saved"][row, elec])
+    after = baseline - avoided
+    return Pathway(
+        baseline_tco2e=baseline,
+        portfolio_tco2e_avoided=avoided,
+        after_portfolio_tco2e=after,
+        remaining_electricity_kwh=float(remaining[elec]),
+        remaining_electricity_tco2e=remaining_elec_t,
+        onsite_pv_kwh_potential=pv,
+        green_electricity_could_avoid_tco2e=remaining_elec_t,
+        remaining_after_green_electricity_tco2e=after - remaining_elec_t,
+    )
+
+
+def market_instruments(
+    profile: FactoryProfile, remaining: np.ndarray, table: FactorTable, catalogue: Catalogue
+) -> list[MarketInstrument]:
+    """Green electricity and certificates for the grid electricity left after the portfolio."""
+    grid_kwh = max(
+        float(remaining[CARRIERS.index(Carrier.ELECTRICITY)])
+        - profile.green_electricity_contract_kwh
+        - profile.green_certificates_kwh,
+        0.0,
+    )
+    factor = table.resolve(
+        Carrier.ELECTRICITY, profile.country, profile.region, profile.reporting_year
+    ).kgco2e_per_unit
+    out = []
+    for m in catalogue.measures.values():
+        if m.reduction_kind == "physical" or m.id in profile.measures_in_place:
+            continue
+        out.append(
+            MarketInstrument(
+                measure_id=m.id,
+                name=m.name,
+                reduction_kind=m.reduction_kind,
+                covers_electricity_kwh=grid_kwh,
+                market_based_tco2e_avoided=grid_kwh * factor / 1000,
+                note="market-based scope 2 only; no physical reduction"
+                if m.reduction_kind == "certificate"
+                else "market-based scope 2; adds renewable supply but not on-site",
+            )
+        )
+    return out
