@@ -56,8 +56,8 @@ class TypicalSaving(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    low: float = Field(ge=0, le=1)
-    high: float = Field(ge=0, le=1)
+    low: float = Field(ge=-1, le=1, description="Negative: the measure can add energy (losses).")
+    high: float = Field(ge=-1, le=1)
     of: str = Field(description="Which energy use the fractions refer to.")
     source: str = Field(min_length=10)
     note: str = ""

@@ -240,6 +240,10 @@ class RecommendationBundle:
                 np.where(total[:, None] > 0, targeted / total[:, None], 0.0),
             )
         side_gj = (side * total)[:, None] * spread
+        reduced, _ = carrier_masks(found.keys, catalogue)
+        chp_elec = np.zeros_like(reduced)
+        chp_elec[:, CARRIERS.index(Carrier.ELECTRICITY)] = [c == "chp" for c in found.conversions]
+        ceiling = np.where(reduced, targeted, np.where(chp_elec, np.inf, 0.0))
 
         def net_units(log_fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             fraction = np.minimum(np.exp(np.minimum(log_fraction, math.log(MAX_FRACTION))),
@@ -249,7 +253,10 @@ class RecommendationBundle:
             added = conversion_added(
                 found.conversions, displaced, by_use, energy.factories, found.factory_index
             )
-            canonical: np.ndarray = (displaced - added + side_gj) / _TO_GJ
+            # Physics bound: no carrier saves more than the measure's end uses hold on it, and
+            # carriers it does not act on can only rise (CHP's generated electricity aside).
+            net = np.minimum(displaced - added + side_gj, ceiling)
+            canonical: np.ndarray = net / _TO_GJ
             return canonical, fraction
 
         factors = kg_per_unit[found.factory_index]

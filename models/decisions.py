@@ -113,6 +113,7 @@ def _recommendation(
     abatement: float,
     portfolio_tco2e: float,
     explanation: Explanation | None,
+    portfolio_saved: np.ndarray | None = None,
 ) -> Recommendation:
     standalone = s["saved"][row]
     tco2e = float(s["tco2e"][row])
@@ -141,6 +142,9 @@ def _recommendation(
         adoption_probability=float(s["adoption"][row]),
         recommendation_probability=None if app is None else float(app[row]),
         portfolio_tco2e_avoided=portfolio_tco2e,
+        portfolio_energy_saved={}
+        if portfolio_saved is None
+        else {c: float(v) for c, v in zip(CARRIERS, portfolio_saved, strict=True) if v},
         explanation=explanation,
     )
 
@@ -175,9 +179,12 @@ def assemble_factory(
         measure = catalogue.measures[str(found.keys[row])]
         m = arrays.index[measure.id]
         mask = arrays.reduced[m][:, None] & arrays.end_uses[m][None, :]
-        original = float(s["targeted_gj"][row])
-        left = float((remaining_cells * mask).sum())
-        scale = left / original if original > 0 else 0.0
+        original_c = (cells_gj * mask).sum(axis=1)
+        left_c = (remaining_cells * mask).sum(axis=1)
+        overall = left_c.sum() / original_c.sum() if original_c.sum() > 0 else 0.0
+        # Per carrier: what is left of the cells it acts on; added energy shrinks with the total.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(original_c > 0, left_c / original_c, overall)
         in_portfolio = s["saved"][row] * scale
         remaining_cells = np.where(
             mask, remaining_cells * (1 - s["fraction"][row]), remaining_cells
@@ -193,6 +200,7 @@ def assemble_factory(
                 float(chosen.abatement[rank - 1]),
                 float((in_portfolio * kg).sum() / 1000),
                 explanations[rank - 1] if explanations else None,
+                in_portfolio,
             )
         )
     increases = [

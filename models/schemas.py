@@ -107,6 +107,11 @@ class Recommendation(BaseModel):
     portfolio_tco2e_avoided: float = Field(
         description="tCO2e/yr this measure adds when applied after the ones ranked above it."
     )
+    portfolio_energy_saved: dict[Carrier, float] = Field(
+        default_factory=dict,
+        description="Energy saved per carrier when applied after the ones ranked above it "
+        "(canonical units per year; negative = more used).",
+    )
     explanation: Explanation | None = None
 
 

@@ -186,7 +186,7 @@ def share_tensor(factories: Table, table: ShareTable | None = None) -> np.ndarra
             p = pue[i] if np.isfinite(pue[i]) else DEFAULT_PUE
             if it_kwh is not None and it_kwh[i] > 0 and elec[i] > 0:
                 p = max(elec[i] / it_kwh[i], 1.0)
-            out[i] = _data_centre_cached(round(float(p), 4))
+            out[i] = _data_centre_cached(round(float(p), 9))
         else:
             out[i] = table.blocks[table.block_for(sector, naics[i])]
         if overrides[i]:

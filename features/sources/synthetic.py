@@ -390,6 +390,25 @@ _FRACTION: dict[str, float] = {
     "combined_heat_and_power": 0.5, "onsite_wind_and_hydro": 0.05,
     "green_microgrid_storage": 0.01,
 }  # fmt: skip
+
+
+def _base_fraction(measure: Measure) -> float:
+    """The mean fraction a measure saves: the middle of the catalogue's typical range for
+    measures that only save, :data:`_FRACTION` for conversions and storage."""
+    typical = measure.typical_saving
+    if measure.conversion is None and typical is not None and typical.low >= 0:
+        return (typical.low + typical.high) / 2
+    return _FRACTION.get(measure.id, 0.0)
+
+
+def _payback_median(measure: Measure) -> float:
+    """Median true payback, years: the geometric middle of the catalogue's typical range."""
+    typical = measure.typical_payback_years
+    if typical is not None:
+        return float(np.sqrt(max(typical.low, 0.1) * max(typical.high, 0.2)))
+    return _SPEC[measure.id][6] if measure.id in _SPEC else _STRUCTURAL[measure.id][0]
+
+
 #: Battery round-trip efficiency (lithium-ion systems about 85-90%: NREL Annual Technology
 #: Baseline 2023, utility-scale battery storage): a battery that only shifts load loses the rest.
 BATTERY_ROUND_TRIP = 0.87
@@ -422,7 +441,7 @@ def _true_effects(
             mult = het * hours_rel**h_exp * np.exp(0.25 * mgmt * f.management)
         else:
             mult = het
-        base = _FRACTION.get(m.id, 0.0)
+        base = _base_fraction(m)
         match m.id:
             case "rooftop_pv" | "solar_thermal" | "hydrogen_fuel_cell":
                 # The physical potential, used at 60-100%.
@@ -519,9 +538,7 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
     cost_savings = np.einsum("mcn,c->mn", saved, price)
     gross_value = np.einsum("mcn,c->mn", np.clip(saved, 0, None), price)
 
-    payback_median = np.array(
-        [_SPEC[m.id][6] if m.id in _SPEC else _STRUCTURAL[m.id][0] for m in measures]
-    )
+    payback_median = np.array([_payback_median(m) for m in measures])
     popularity = np.array(
         [_SPEC[m.id][7] if m.id in _SPEC else _STRUCTURAL[m.id][1] for m in measures]
     )
