@@ -15,6 +15,7 @@ from features.accounting import Footprint, compute_footprint
 from features.applicability import Applicability, applicability
 from features.catalogue import Catalogue, Family
 from features.emission_factors import FactorTable
+from features.enduses.balance import EndUseEnergy, end_use_balance
 from features.profile import FactoryProfile, parse_profile
 
 
@@ -25,6 +26,7 @@ class FactoryReport(BaseModel):
 
     profile: FactoryProfile
     footprint: Footprint
+    end_use_balance: list[EndUseEnergy]
     measures: list[Applicability]
     catalogue_version: str
 
@@ -52,6 +54,7 @@ def build_report(
     return FactoryReport(
         profile=profile,
         footprint=compute_footprint(profile, table),
+        end_use_balance=end_use_balance(profile),
         measures=[applicability(profile, m) for m in catalogue.measures.values()],
         catalogue_version=catalogue.version,
     )
@@ -108,6 +111,20 @@ def print_report(report: FactoryReport, console: Console, catalogue: Catalogue) 
     if fp.intensity_tco2e_per_employee is not None:
         console.print(f"Intensity: {fp.intensity_tco2e_per_employee:,.2f} tCO2e per employee")
     console.print(f"Emission factors: table {fp.factor_table_version}")
+
+    balance = Table(title="End-use balance")
+    for col in ("carrier", "end use", "use/yr", "unit", "share", "source"):
+        balance.add_column(col, justify="right" if col in ("use/yr", "share") else "left")
+    for cell in report.end_use_balance:
+        balance.add_row(
+            cell.carrier.value,
+            cell.end_use.value,
+            f"{cell.energy:,.0f}",
+            cell.unit,
+            f"{cell.share:.1%}",
+            cell.source,
+        )
+    console.print(balance)
 
     verdicts = {a.measure_id: a for a in report.measures}
     measures = Table(title=f"Applicable measures (catalogue {report.catalogue_version})")

@@ -186,6 +186,8 @@ def assemble_factory(
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(original_c > 0, left_c / original_c, overall)
         in_portfolio = s["saved"][row] * scale
+        # On-site generation and efficiency together cannot save more of a carrier than is left.
+        in_portfolio = np.minimum(in_portfolio, np.maximum(base - portfolio_saved, 0.0))
         remaining_cells = np.where(
             mask, remaining_cells * (1 - s["fraction"][row]), remaining_cells
         )

@@ -11,11 +11,35 @@ from features.catalogue import Measure
 from features.profile import FactoryProfile
 from models.schemas import FactoryRecommendations, RecommendOptions
 
+_EXAMPLE_PROFILE: dict[str, Any] = {
+    "factory_id": "zhejiang-dyeing-1",
+    "country": "CN",
+    "region": "Zhejiang",
+    "sector": "textiles",
+    "naics_code": "313310",
+    "reporting_year": 2023,
+    "employees": 600,
+    "operating_hours_per_year": 7200,
+    "electricity_kwh": 2.5e7,
+    "coal_gj": 6.0e5,
+    "heat_sink_temperature_c": 150,
+    "roof_area_available_m2": 20000,
+    "end_uses": [
+        {"carrier": "coal", "end_use": "steam", "share": 0.95},
+        {"carrier": "electricity", "end_use": "machine_drive", "value": 1.4e7, "unit": "kWh"},
+    ],
+}
+
 
 class RecommendationRequest(BaseModel):
     """One factory and how to rank its measures."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"profile": _EXAMPLE_PROFILE, "options": {"top_k": 5, "explain": "top"}}]
+        },
+    )
 
     profile: FactoryProfile
     options: RecommendOptions = Field(default_factory=RecommendOptions)

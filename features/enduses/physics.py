@@ -35,11 +35,10 @@ _U = {u: i for i, u in enumerate(END_USES)}
 
 # --- combustion and conversion efficiencies (LHV basis, heat delivered per fuel) --------------
 #: Heat delivered per unit of fuel (LHV) by an industrial boiler. Natural gas, oil and LPG 0.85,
-#: coal 0.75, biomass 0.75: US DOE AMO Steam System Sourcebook / MEASUR boiler defaults put
-#: well-run gas boilers at 80-85% (HHV, about 88-94% LHV) and solid-fuel boilers lower; China's
-#: GB 24500-2020 sets minimum coal-fired industrial boiler efficiencies of 78-83% for new units
-#: while the installed fleet averages about 65-75% (MIIT energy-efficiency improvement plan for
-#: industrial boilers, 2014). Purchased heat: delivered as heat (1.0).
+#: coal 0.75, biomass 0.75, other fuels 0.80. ASSUMPTION: typical engineering values; the only
+#: checked anchor is China's 2014 multi-agency plan for coal-fired industrial boilers (raise
+#: average efficiency by about 6 points from a fleet well below new-boiler levels). Purchased
+#: heat is delivered as heat (1.0).
 BOILER_EFFICIENCY: dict[Carrier, float] = {
     Carrier.NATURAL_GAS: 0.85,
     Carrier.COAL: 0.75,
@@ -52,21 +51,20 @@ BOILER_EFFICIENCY: dict[Carrier, float] = {
     Carrier.ELECTRICITY: 0.99,
 }
 #: Fuel-fired process heating (furnaces, ovens, kilns): heat into the product per unit of fuel.
-#: 0.50: US DOE, Improving Process Heating System Performance: A Sourcebook for Industry (2nd
-#: ed., 2007) gives 15-80% for fuel-fired systems; 50% is the midpoint used as a default.
+#: 0.50: ASSUMPTION, the middle of the 15-80% range usually quoted for fuel-fired systems from
+#: US DOE's process-heating sourcebook (not re-read here).
 PROCESS_HEATING_EFFICIENCY = 0.50
-#: Electric resistance and induction heating: 0.90 of the electricity reaches the product (same
-#: sourcebook: electric process heating typically 50-95% at the point of use; resistance heaters
-#: near 100%, induction 60-90%); ASSUMPTION of 0.90 for the mix.
+#: Electric resistance and induction heating: 0.90 of the electricity reaches the product.
+#: ASSUMPTION for a mix of resistance heaters (near 100%) and induction (lower).
 ELECTRIC_HEATING_EFFICIENCY = 0.90
-#: Gas-engine CHP, LHV basis: electrical 0.38, thermal 0.45 (total 0.83). US EPA CHP Partnership,
-#: Catalog of CHP Technologies (2017), reciprocating engines: electrical 27-41% and total
-#: 75-80% on the HHV basis, i.e. about 30-45% and 83-89% on the LHV basis (natural gas LHV/HHV
-#: 0.90).
+#: Gas-engine CHP, LHV basis: electrical 0.38, thermal 0.45 (total 0.83). NREL REopt.jl CHP
+#: defaults (built from US DOE CHP technology fact sheets): reciprocating engines 29-41%
+#: electrical and about 80% total on the HHV basis, i.e. about 32-46% and 89% LHV (natural gas
+#: LHV/HHV 0.90); 0.38 electrical is the middle, the thermal share kept below the total.
 CHP_ELECTRICAL_EFFICIENCY = 0.38
 CHP_THERMAL_EFFICIENCY = 0.45
-#: Gas engine or turbine generating in place of grid electricity: 0.35 (same catalogue, small
-#: engines without heat recovery).
+#: Gas engine generating in place of grid electricity: 0.35 (ASSUMPTION: small engines without
+#: heat recovery, inside the 29-41% HHV range above).
 ENGINE_ELECTRICAL_EFFICIENCY = 0.35
 #: Heat-pump COP = CARNOT_FRACTION x T_sink / (T_sink - T_source) (kelvin), capped at COP_MAX.
 #: Real industrial heat pumps reach 40-60% of the Carnot COP (Arpagaus et al., High temperature
@@ -83,8 +81,8 @@ COP_MAX = 6.0
 #: above that a heat pump is not a candidate for the steam system.
 HEAT_PUMP_MAX_SINK_C = 160.0
 #: Hydrogen LHV 10.79 MJ/Nm3 (NIST / DOE Hydrogen Program: 120 MJ/kg, 0.0899 kg/Nm3); PEM fuel-cell
-#: electrical efficiency 0.50 LHV (US DOE Hydrogen and Fuel Cell Technologies Office, fuel-cell
-#: fact sheet: 40-60%).
+#: electrical efficiency 0.50 LHV (ASSUMPTION; NREL REopt.jl lists fuel-cell CHP at 39-41%
+#: electrical on HHV, about 46-48% LHV).
 HYDROGEN_GJ_PER_NM3 = 0.01079
 FUEL_CELL_EFFICIENCY = 0.50
 #: Rooftop PV: 0.10 kWp per m2 of available roof (modules of about 0.2 kWp/m2 covering about
@@ -92,11 +90,10 @@ FUEL_CELL_EFFICIENCY = 0.50
 #: planning figure of about 100 W per m2 of roof for C&I rooftop systems), and at most 100% of
 #: the site's electricity (no export assumed).
 PV_KWP_PER_M2 = 0.10
-#: Specific PV yield, kWh per kWp per year, by grid region (China Meteorological Administration,
-#: China Wind and Solar Energy Resources Bulletin 2023: horizontal irradiation about 1,300-1,800
-#: kWh/m2 in the north-west, 1,100-1,400 in the east and centre, lowest in Sichuan-Chongqing;
-#: times a performance ratio of about 0.8; ASSUMPTION for the per-grid rounding). US: 1,400
-#: (NREL PVWatts, a mid-latitude site; ASSUMPTION).
+#: Specific PV yield, kWh per kWp per year, by grid region. ASSUMPTION: rounded regional values
+#: consistent with NEA utilisation hours (national about 1,130 full-load hours in 2015) and
+#: provincial capacity factors of 0.16-0.19 used in GCAM-China; lowest in Sichuan-Chongqing,
+#: highest on the Tibetan plateau and in the north-west. US: 1,400 (ASSUMPTION, mid-latitude).
 PV_YIELD_BY_GRID: dict[ChinaGrid, float] = {
     ChinaGrid.NORTHWEST: 1500.0,
     ChinaGrid.NORTH: 1350.0,
@@ -107,12 +104,11 @@ PV_YIELD_BY_GRID: dict[ChinaGrid, float] = {
     ChinaGrid.SOUTHWEST: 950.0,
 }
 PV_YIELD_US = 1400.0
-#: Tibet's plateau irradiation is far above the rest of the Southwest grid (same bulletin).
+#: Tibet's plateau irradiation is far above the rest of the Southwest grid (ASSUMPTION: 1,600).
 PV_YIELD_TIBET = 1600.0
-#: Solar thermal: 0.5 of the available roof as collectors, useful heat = 0.5 x PV-equivalent
-#: irradiation (flat-plate and evacuated-tube collectors for 60-90 deg C heat deliver about
-#: 40-60% of the irradiation; IEA SHC Task 49, Solar Process Heat for Production and Advanced
-#: Applications, 2015). Irradiation kWh/m2 taken as PV yield / 0.8 (performance ratio).
+#: Solar thermal: 0.5 of the available roof as collectors, useful heat = 0.5 x irradiation
+#: (ASSUMPTION for flat-plate and evacuated-tube collectors at 60-90 deg C); irradiation kWh/m2
+#: taken as PV yield / 0.8 (performance ratio).
 SOLAR_THERMAL_ROOF_SHARE = 0.5
 SOLAR_THERMAL_EFFICIENCY = 0.5
 

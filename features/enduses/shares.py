@@ -34,11 +34,9 @@ _U = {u: i for i, u in enumerate(END_USES)}
 #: Data-centre power usage effectiveness when the profile gives neither PUE nor IT load: 1.58,
 #: the mean that operators reported in the Uptime Institute Global Data Center Survey 2023.
 DEFAULT_PUE = 1.58
-#: Split of a data centre's non-IT electricity. Assumption (docs/engineering-basis.md): cooling
+#: Split of a data centre's non-IT electricity. ASSUMPTION (docs/engineering-basis.md): cooling
 #: and air handling take most of the overhead (about 70%), power conversion and distribution
-#: (UPS, transformers, PDUs) about 25%, lighting and other facility loads about 5%; in line with
-#: the breakdown in LBNL's data-centre benchmarking (Shehabi et al., US Data Center Energy Usage
-#: Report, 2016) where cooling is the largest and UPS losses the second largest overhead.
+#: (UPS, transformers, PDUs) about 25%, lighting and other facility loads about 5%.
 DATA_CENTRE_OVERHEAD: dict[EndUse, float] = {
     EndUse.FACILITY_HVAC: 0.70,
     EndUse.OTHER: 0.25,

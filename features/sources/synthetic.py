@@ -41,7 +41,7 @@ from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.prices import PRICES_CNY
 from features.profile import PROFILE_COLUMNS, format_end_use_shares
-from features.regions import CHINA_PROVINCES, ChinaGrid, Country
+from features.regions import CHINA_PROVINCES, Country
 from features.sectors import Sector
 from features.sources.schema import (
     SAVED_COLUMN,
@@ -50,7 +50,7 @@ from features.sources.schema import (
     fingerprint,
     implemented_from_status,
 )
-from features.units import FOSSIL_FUELS, GJ_PER_KWH, PROFILE_FIELD, Carrier
+from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
 
 
 @dataclass(frozen=True)
@@ -106,16 +106,6 @@ CN_PURCHASED_HEAT_RATE = 0.2
 CNY_PER_USD = 7.08
 #: Energy prices: the package defaults for China (features.prices).
 PRICE_CNY = PRICES_CNY
-#: Illustrative PV specific yield by grid, kWh per kWp per year (China's solar resource zones).
-PV_YIELD: dict[ChinaGrid, float] = {
-    ChinaGrid.NORTHWEST: 1500, ChinaGrid.NORTH: 1350, ChinaGrid.NORTHEAST: 1300,
-    ChinaGrid.EAST: 1100, ChinaGrid.CENTRAL: 1050, ChinaGrid.SOUTH: 1150, ChinaGrid.SOUTHWEST: 950,
-}  # fmt: skip
-#: Heating-season severity by grid (0 mild - 1 severe): lowers heat-pump COP.
-COLD: dict[ChinaGrid, float] = {
-    ChinaGrid.NORTHWEST: 0.9, ChinaGrid.NORTH: 0.8, ChinaGrid.NORTHEAST: 1.0,
-    ChinaGrid.EAST: 0.4, ChinaGrid.CENTRAL: 0.4, ChinaGrid.SOUTH: 0.1, ChinaGrid.SOUTHWEST: 0.3,
-}  # fmt: skip
 #: Illustrative provincial weights (relative industrial output: 3 = largest).
 PROVINCE_WEIGHT: dict[str, float] = {
     **{p: 1.0 for p in CHINA_PROVINCES},
@@ -134,25 +124,6 @@ RECS_PER_FACTORY = 7.5
 _SECTORS = list(Sector)
 _PROVINCES = list(CHINA_PROVINCES)
 
-# End-use shares of electricity by sector (mean of a Beta draw): motors, compressed air,
-# lighting, cooling/HVAC. Assumptions in the spirit of industrial end-use surveys.
-_END_USE: dict[Sector, tuple[float, float, float, float]] = {
-    Sector.AUTOMOTIVE: (0.50, 0.15, 0.08, 0.12), Sector.LITHIUM_BATTERIES: (0.40, 0.08, 0.05, 0.25),
-    Sector.PHOTOVOLTAICS: (0.35, 0.08, 0.05, 0.25), Sector.ELECTRONICS_APPLIANCES: (0.35, 0.12, 0.10, 0.20),
-    Sector.LIGHT_INDUSTRY: (0.50, 0.10, 0.09, 0.15), Sector.MACHINERY: (0.55, 0.15, 0.09, 0.10),
-    Sector.COMPUTING_INFRASTRUCTURE: (0.15, 0.01, 0.02, 0.35), Sector.STEEL: (0.45, 0.08, 0.05, 0.06),
-    Sector.NON_FERROUS_METALS: (0.45, 0.08, 0.05, 0.06), Sector.PETROCHEMICALS_CHEMICALS: (0.60, 0.08, 0.04, 0.10),
-    Sector.BUILDING_MATERIALS: (0.55, 0.08, 0.05, 0.05), Sector.TEXTILES: (0.55, 0.10, 0.08, 0.12),
-    Sector.OTHER: (0.50, 0.10, 0.08, 0.12),
-}  # fmt: skip
-# Share of fuel used to raise steam/hot water (rest: direct-fired process heat).
-_STEAM_SHARE: dict[Sector, float] = {
-    Sector.PETROCHEMICALS_CHEMICALS: 0.8, Sector.TEXTILES: 0.8, Sector.LIGHT_INDUSTRY: 0.7,
-    Sector.BUILDING_MATERIALS: 0.15, Sector.STEEL: 0.2, Sector.NON_FERROUS_METALS: 0.3,
-    Sector.MACHINERY: 0.4, Sector.AUTOMOTIVE: 0.5, Sector.ELECTRONICS_APPLIANCES: 0.6,
-    Sector.LITHIUM_BATTERIES: 0.6, Sector.PHOTOVOLTAICS: 0.6, Sector.COMPUTING_INFRASTRUCTURE: 0.9,
-    Sector.OTHER: 0.5,
-}  # fmt: skip
 _HEAVY = {Sector.STEEL, Sector.BUILDING_MATERIALS, Sector.NON_FERROUS_METALS,
           Sector.PETROCHEMICALS_CHEMICALS}  # fmt: skip
 
@@ -309,21 +280,8 @@ class _Factories:
             * np.exp(rng.normal(0, 0.5, n))
         )
         self.roof_m2 = self.floor_m2 * rng.uniform(0.0, 0.8, n) * (rng.random(n) < 0.85)
-        # Latent traits.
-        end_use = np.array([_END_USE[s] for s in _SECTORS])[self.sector]
-        self.motor = rng.beta(8 * end_use[:, 0], 8 * (1 - end_use[:, 0]))
-        self.air = rng.beta(6 * end_use[:, 1], 6 * (1 - end_use[:, 1]))
-        self.lighting = rng.beta(5 * end_use[:, 2], 5 * (1 - end_use[:, 2]))
-        self.cooling = rng.beta(5 * end_use[:, 3], 5 * (1 - end_use[:, 3]))
-        steam = np.array([_STEAM_SHARE[s] for s in _SECTORS])[self.sector]
-        self.steam = rng.beta(6 * steam, 6 * (1 - steam))
         self.management = rng.normal(0, 1, n)  # higher = worse managed, more to gain
         self.heavy = heavy
-        grid = [CHINA_PROVINCES[p][1] for p in _PROVINCES]
-        self.pv_yield = np.array([PV_YIELD[g] for g in grid])[self.province] * np.where(
-            np.array(_PROVINCES)[self.province] == "Tibet", 1.3, 1.0
-        )
-        self.cold = np.array([COLD[g] for g in grid])[self.province]
         self._end_uses(rng, n)
 
     def _end_uses(self, rng: np.random.Generator, n: int) -> None:
@@ -354,12 +312,6 @@ class _Factories:
             self.electricity * rng.uniform(0.02, 0.2, n),  # Nm3 per kWh: ASSUMPTION
             0.0,
         )
-
-
-def _fuel_total(f: _Factories) -> np.ndarray:
-    return sum(
-        (f.energy[c] for c in (*FOSSIL_FUELS, Carrier.PURCHASED_HEAT)), np.zeros_like(f.hours)
-    )
 
 
 #: Mean fraction of the targeted end uses' energy each measure saves (before the factory's
