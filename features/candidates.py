@@ -10,7 +10,7 @@ import numpy as np
 
 from features.catalogue import Catalogue
 from features.enduses.physics import fraction_caps
-from features.enduses.shares import end_use_energy_gj, energy_gj_matrix, share_tensor
+from features.enduses.shares import energy_gj_matrix, share_tensor
 from features.table import Table
 
 #: Rows per block when expanding (rows, carriers, end uses): bounds the temporary memory.
@@ -50,9 +50,10 @@ class FactoryEnergy:
         shares = share_tensor(factories)
         return cls(factories=factories, energy_gj=energy_gj_matrix(factories), shares=shares)
 
-    @property
-    def end_use_gj(self) -> np.ndarray:
-        return end_use_energy_gj(self.factories, self.shares)
+    def cells_gj(self, i: int) -> np.ndarray:
+        """(carriers, end uses) energy of factory ``i`` in GJ."""
+        result: np.ndarray = self.energy_gj[i][:, None] * self.shares[i]
+        return result
 
 
 def pairs(

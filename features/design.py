@@ -16,14 +16,11 @@ import numpy as np
 
 from features.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue import Catalogue, Family
-from features.enduses.shares import energy_gj_matrix
 from features.enduses.taxonomy import EndUse
 from features.regions import CHINA_PROVINCES, US_STATES
 from features.sectors import Sector
 from features.table import Table, floats, floats0, texts
 from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
-
-__all__ = ["DesignSpec", "design_matrix", "energy_gj_matrix", "factory_matrix", "measure_block"]
 
 #: US dollars per unit of currency (fixed 2023 averages: 7.08 CNY and 0.925 EUR per USD).
 USD_PER: dict[str, float] = {"USD": 1.0, "CNY": 1 / 7.08, "EUR": 1 / 0.925}

@@ -419,21 +419,29 @@ def format_end_use_shares(shares: dict[tuple[Carrier, EndUse], float]) -> str:
     return ";".join(f"{c.value}:{u.value}={v:.6g}" for (c, u), v in shares.items())
 
 
-def _end_use_entries(text: str) -> list[dict[str, Any]]:
-    """Table text back into ``end_uses`` entries (``Any``: raw values for validation)."""
-    out: list[dict[str, Any]] = []
+def parse_end_use_shares(text: str) -> dict[tuple[Carrier, EndUse], float]:
+    """Table text (``carrier:end_use=share`` entries separated by ';') back into shares."""
+    out: dict[tuple[Carrier, EndUse], float] = {}
     for item in text.split(";"):
         if not item.strip():
             continue
         key, _, value = item.partition("=")
         carrier, _, use = key.strip().partition(":")
         try:
-            out.append({"carrier": carrier, "end_use": use, "share": float(value)})
+            out[(Carrier(carrier), EndUse(use))] = float(value)
         except ValueError:
             raise InvalidValueError(
                 "end_use_shares", item, "entries 'carrier:end_use=share' separated by ';'"
             ) from None
     return out
+
+
+def _end_use_entries(text: str) -> list[dict[str, Any]]:
+    """Table text as ``end_uses`` entries (``Any``: raw values for validation)."""
+    return [
+        {"carrier": c.value, "end_use": u.value, "share": share}
+        for (c, u), share in parse_end_use_shares(text).items()
+    ]
 
 
 def _is_missing(value: object) -> bool:

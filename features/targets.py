@@ -125,7 +125,9 @@ def _chp_displaced(saved: np.ndarray, targeted: np.ndarray) -> np.ndarray:
     eff = np.array([BOILER_EFFICIENCY[c] for c in CARRIERS])
     total = targeted.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        boiler = np.where(total > 0, (targeted * eff).sum(axis=1) / total, 0.85)
+        boiler = np.where(
+            total > 0, (targeted * eff).sum(axis=1) / total, BOILER_EFFICIENCY[Carrier.NATURAL_GAS]
+        )
     heat = elec / CHP_ELECTRICAL_EFFICIENCY * CHP_THERMAL_EFFICIENCY
     result: np.ndarray = heat / boiler
     return result

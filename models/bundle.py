@@ -359,7 +359,7 @@ class RecommendationBundle:
             results.append(
                 assemble_factory(
                     profile,
-                    _cells(energy, i),
+                    energy.cells_gj(i),
                     found,
                     chosen[i],
                     scores,
@@ -374,12 +374,6 @@ class RecommendationBundle:
             )
             start = end
         return results
-
-
-def _cells(energy: FactoryEnergy, i: int) -> np.ndarray:
-    """(carriers, end uses) GJ of factory ``i``."""
-    result: np.ndarray = energy.energy_gj[i][:, None] * energy.shares[i]
-    return result
 
 
 def factor_matrix(profiles: list[FactoryProfile], table: FactorTable) -> np.ndarray:

@@ -77,9 +77,7 @@ def rank_rows(
     return Chosen(rows=rows[picked], abatement=abatement[picked], increases=increases)
 
 
-def direction_reason(
-    measure: Measure, saved: np.ndarray, kg: np.ndarray, tco2e: float
-) -> tuple[str, str]:
+def direction_reason(saved: np.ndarray, kg: np.ndarray, tco2e: float) -> tuple[str, str]:
     """("decrease" | "increase", a plain sentence naming the carriers that change)."""
     parts_less: list[str] = []
     parts_more: list[str] = []
@@ -117,7 +115,7 @@ def _recommendation(
 ) -> Recommendation:
     standalone = s["saved"][row]
     tco2e = float(s["tco2e"][row])
-    direction, reason = direction_reason(measure, standalone, kg, tco2e)
+    direction, reason = direction_reason(standalone, kg, tco2e)
     capex = float(s["capex"][row])
     savings = float(s["cost_savings"][row])
     app = s.get("applicability")

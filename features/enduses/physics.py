@@ -76,7 +76,7 @@ CARNOT_FRACTION = 0.45
 HEAT_PUMP_SOURCE_C = 30.0
 DEFAULT_STEAM_SINK_C = 120.0
 SPACE_HEATING_SINK_C = 55.0
-COP_MAX = 6.0
+COP_MAX = 6.0  # Arpagaus et al. (2018): best market COPs 5.7-6.5 at a 30 K lift
 #: Commercial industrial heat pumps supply up to about 150-160 deg C (Arpagaus et al. 2018):
 #: above that a heat pump is not a candidate for the steam system.
 HEAT_PUMP_MAX_SINK_C = 160.0
@@ -108,9 +108,13 @@ PV_YIELD_US = 1400.0
 PV_YIELD_TIBET = 1600.0
 #: Solar thermal: 0.5 of the available roof as collectors, useful heat = 0.5 x irradiation
 #: (ASSUMPTION for flat-plate and evacuated-tube collectors at 60-90 deg C); irradiation kWh/m2
-#: taken as PV yield / 0.8 (performance ratio).
+#: taken as PV yield / PV_PERFORMANCE_RATIO. The heat displaces boiler fuel at the gas boiler's
+#: efficiency.
 SOLAR_THERMAL_ROOF_SHARE = 0.5
 SOLAR_THERMAL_EFFICIENCY = 0.5
+#: PV performance ratio (AC yield over plane irradiation): 0.8, ASSUMPTION (typical of modern
+#: systems).
+PV_PERFORMANCE_RATIO = 0.8
 
 
 def pv_yield_kwh_per_kwp(country: str, region: str) -> float:
@@ -250,9 +254,10 @@ def fraction_caps(
             if name == "pv":
                 potential = roof * PV_KWP_PER_M2 * yields * GJ_PER_KWH
             else:
-                irradiation_gj_per_m2 = yields / 0.8 * GJ_PER_KWH
+                irradiation_gj_per_m2 = yields / PV_PERFORMANCE_RATIO * GJ_PER_KWH
                 heat = roof * SOLAR_THERMAL_ROOF_SHARE * irradiation_gj_per_m2
-                potential = heat * SOLAR_THERMAL_EFFICIENCY / 0.85  # fuel it displaces
+                boiler = BOILER_EFFICIENCY[Carrier.NATURAL_GAS]
+                potential = heat * SOLAR_THERMAL_EFFICIENCY / boiler  # fuel it displaces
             caps[rows_k] = np.where(total[rows_k] > 0, potential / total[rows_k], 0.0)
         cell = kind == "fuel_cell"
         if cell.any():

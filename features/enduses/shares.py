@@ -21,7 +21,7 @@ from importlib import resources
 import numpy as np
 
 from features.enduses.taxonomy import EndUse
-from features.errors import InvalidValueError
+from features.profile import parse_end_use_shares
 from features.sectors import Sector
 from features.table import Table, floats, floats0, texts
 from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
@@ -118,28 +118,6 @@ def data_centre_shares(pue: float) -> np.ndarray:
     return out
 
 
-def parse_overrides(text: str) -> dict[tuple[Carrier, EndUse], float]:
-    """``"electricity:machine_drive=0.6;..."`` -> {(carrier, end use): share}."""
-    out: dict[tuple[Carrier, EndUse], float] = {}
-    for item in text.split(";"):
-        if not item.strip():
-            continue
-        key, _, value = item.partition("=")
-        carrier, _, use = key.strip().partition(":")
-        try:
-            out[(Carrier(carrier), EndUse(use))] = float(value)
-        except ValueError:
-            raise InvalidValueError(
-                "end_use_shares", item, "entries 'carrier:end_use=share' separated by ';'"
-            ) from None
-    return out
-
-
-def format_overrides(shares: Mapping[tuple[Carrier, EndUse], float]) -> str:
-    """Inverse of :func:`parse_overrides` (the table/DataFrame form of profile shares)."""
-    return ";".join(f"{c.value}:{u.value}={v:.6g}" for (c, u), v in shares.items())
-
-
 def apply_overrides(
     base: np.ndarray, overrides: Mapping[tuple[Carrier, EndUse], float]
 ) -> np.ndarray:
@@ -188,7 +166,7 @@ def share_tensor(factories: Table, table: ShareTable | None = None) -> np.ndarra
         else:
             out[i] = table.blocks[table.block_for(sector, naics[i])]
         if overrides[i]:
-            out[i] = apply_overrides(out[i], parse_overrides(overrides[i]))
+            out[i] = apply_overrides(out[i], parse_end_use_shares(overrides[i]))
     return out
 
 
@@ -205,10 +183,3 @@ def energy_gj_matrix(factories: Table) -> np.ndarray:
             for c in CARRIERS
         ]
     )
-
-
-def end_use_energy_gj(factories: Table, shares: np.ndarray | None = None) -> np.ndarray:
-    """(factories, carriers, end uses) energy in GJ: each carrier's use times its shares."""
-    shares = share_tensor(factories) if shares is None else shares
-    result: np.ndarray = energy_gj_matrix(factories)[:, :, None] * shares
-    return result

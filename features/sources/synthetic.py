@@ -127,66 +127,62 @@ _PROVINCES = list(CHINA_PROVINCES)
 _HEAVY = {Sector.STEEL, Sector.BUILDING_MATERIALS, Sector.NON_FERROUS_METALS,
           Sector.PETROCHEMICALS_CHEMICALS}  # fmt: skip
 
-# Measure effect specification: (electric end use or None, fraction of it saved,
-# fuel use ("steam", "direct", "all" or None), fraction of it saved, hours exponent,
-# management sensitivity, median payback in years, auditor popularity).
-_SPEC: dict[str, tuple[str | None, float, str | None, float, float, float, float, float]] = {
-    "variable_speed_drives": ("motor", 0.12, None, 0, 0.5, 0.0, 1.8, 1.2),
-    "premium_efficiency_motors": ("motor", 0.04, None, 0, 0.6, 0.0, 3.5, 1.0),
-    "efficient_transmissions": ("motor", 0.025, None, 0, 0.4, 0.0, 1.2, 0.6),
-    "efficient_production_equipment": ("motor", 0.06, None, 0, 0.3, 0.0, 4.0, 0.4),
-    "compressed_air_leak_repair": ("air", 0.15, None, 0, 0.3, 0.8, 0.3, 1.8),
-    "compressed_air_supply_upgrade": ("air", 0.12, None, 0, 0.4, 0.0, 2.0, 1.0),
-    "compressed_air_demand_reduction": ("air", 0.10, None, 0, 0.3, 0.5, 0.8, 0.7),
-    "compressed_air_pressure_reduction": ("air", 0.06, None, 0, 0.2, 0.8, 0.2, 1.2),
-    "led_lighting": ("lighting", 0.50, None, 0, 0.7, 0.0, 2.0, 2.0),
-    "lighting_controls": ("lighting", 0.20, None, 0, -0.3, 0.3, 1.5, 0.8),
-    "daylighting": ("lighting", 0.15, None, 0, -0.5, 0.0, 5.0, 0.2),
-    "lighting_practices": ("lighting", 0.10, None, 0, 0.0, 1.0, 0.3, 0.6),
-    "boiler_economiser": (None, 0, "steam", 0.07, 0.3, 0.0, 2.5, 0.6),
-    "boiler_replacement": (None, 0, "steam", 0.10, 0.2, 0.0, 6.0, 0.3),
-    "steam_trap_management": (None, 0, "steam", 0.05, 0.2, 0.8, 0.8, 0.6),
-    "condensate_recovery": (None, 0, "steam", 0.06, 0.2, 0.3, 2.0, 0.4),
-    "steam_leak_repair": (None, 0, "steam", 0.04, 0.2, 0.8, 0.4, 0.4),
-    "thermal_insulation": (None, 0, "all", 0.04, 0.2, 0.5, 1.2, 1.0),
-    "furnace_efficiency_upgrade": (None, 0, "direct", 0.08, 0.2, 0.3, 2.5, 0.5),
-    "furnace_heat_recovery": (None, 0, "direct", 0.12, 0.3, 0.0, 3.5, 0.4),
-    "waste_heat_recovery": (None, 0, "all", 0.10, 0.3, 0.0, 3.0, 0.8),
-    "efficient_process_heating": ("process", 0.03, "direct", 0.06, 0.2, 0.0, 3.0, 0.4),
-    "drying_efficiency": ("process", 0.03, "all", 0.08, 0.2, 0.3, 2.5, 0.3),
-    "textile_wet_processing": ("process", 0.03, "steam", 0.12, 0.2, 0.0, 3.0, 0.5),
-    "process_redesign": ("process", 0.04, "all", 0.04, 0.2, 0.3, 3.5, 0.3),
-    "cooling_system_efficiency": ("cooling", 0.18, None, 0, 0.4, 0.3, 3.0, 0.8),
-    "hvac_efficiency": ("cooling", 0.15, "steam", 0.02, 0.3, 0.0, 4.0, 0.6),
-    "building_envelope": ("cooling", 0.06, "steam", 0.02, 0.0, 0.0, 6.0, 0.4),
-    "data_centre_cooling_and_airflow": ("cooling", 0.25, None, 0, 0.2, 0.5, 1.5, 1.5),
-    "power_distribution_efficiency": ("all", 0.010, None, 0, 0.3, 0.0, 5.0, 0.3),
-    "power_factor_correction": ("all", 0.004, None, 0, 0.2, 0.0, 2.0, 0.5),
-    "thermal_energy_storage": ("cooling", 0.02, None, 0, 0.0, 0.0, 6.0, 0.2),
-    "energy_management_system": ("all", 0.03, "all", 0.03, 0.0, 1.5, 1.5, 0.4),
-    "sub_metering": ("all", 0.015, "all", 0.01, 0.0, 1.2, 2.0, 0.3),
-    "load_scheduling": ("all", 0.008, None, 0, 0.3, 0.8, 0.5, 0.7),
-    "equipment_shutdown": ("all", 0.03, "all", 0.02, -0.5, 1.5, 0.3, 1.0),
-    "maintenance_programme": ("motor", 0.03, "all", 0.02, 0.2, 1.2, 0.8, 0.6),
-    "setpoint_optimisation": ("process", 0.02, "all", 0.03, 0.0, 1.2, 0.3, 0.5),
-    "combustion_optimisation": (None, 0, "all", 0.04, 0.0, 1.2, 0.5, 0.8),
-    "steam_system_optimisation": (None, 0, "steam", 0.04, 0.0, 1.2, 0.6, 0.5),
-    "hvac_scheduling_and_setpoints": ("cooling", 0.10, "steam", 0.02, -0.3, 1.0, 0.4, 0.7),
-    "fleet_and_logistics": (None, 0, None, 0, 0.0, 0.8, 1.0, 0.2),
-}
-# Structural measures have their own rules in _structural(); payback and popularity here.
-_STRUCTURAL: dict[str, tuple[float, float]] = {
-    "rooftop_pv": (6.0, 0.6),
-    "solar_thermal": (7.0, 0.15),
-    "onsite_wind_and_hydro": (9.0, 0.05),
-    "green_microgrid_storage": (8.0, 0.15),
-    "hydrogen_fuel_cell": (10.0, 0.03),
-    "fuel_switch_to_natural_gas": (4.0, 0.5),
-    "biomass_and_waste_fuels": (5.0, 0.15),
-    "electric_to_fuel_substitution": (3.0, 0.15),
-    "combined_heat_and_power": (5.5, 0.15),
-    "process_electrification": (5.0, 0.3),
-    "heat_pumps": (4.5, 0.4),
+# How each measure's true effect varies and how often auditors pick it: (operating-hours exponent,
+# management sensitivity, auditor popularity). ASSUMPTIONS for the generated data.
+_BEHAVIOUR: dict[str, tuple[float, float, float]] = {
+    "variable_speed_drives": (0.5, 0.0, 1.2),
+    "premium_efficiency_motors": (0.6, 0.0, 1.0),
+    "efficient_transmissions": (0.4, 0.0, 0.6),
+    "efficient_production_equipment": (0.3, 0.0, 0.4),
+    "compressed_air_leak_repair": (0.3, 0.8, 1.8),
+    "compressed_air_supply_upgrade": (0.4, 0.0, 1.0),
+    "compressed_air_demand_reduction": (0.3, 0.5, 0.7),
+    "compressed_air_pressure_reduction": (0.2, 0.8, 1.2),
+    "led_lighting": (0.7, 0.0, 2.0),
+    "lighting_controls": (-0.3, 0.3, 0.8),
+    "daylighting": (-0.5, 0.0, 0.2),
+    "lighting_practices": (0.0, 1.0, 0.6),
+    "boiler_economiser": (0.3, 0.0, 0.6),
+    "boiler_replacement": (0.2, 0.0, 0.3),
+    "steam_trap_management": (0.2, 0.8, 0.6),
+    "condensate_recovery": (0.2, 0.3, 0.4),
+    "steam_leak_repair": (0.2, 0.8, 0.4),
+    "thermal_insulation": (0.2, 0.5, 1.0),
+    "furnace_efficiency_upgrade": (0.2, 0.3, 0.5),
+    "furnace_heat_recovery": (0.3, 0.0, 0.4),
+    "waste_heat_recovery": (0.3, 0.0, 0.8),
+    "efficient_process_heating": (0.2, 0.0, 0.4),
+    "drying_efficiency": (0.2, 0.3, 0.3),
+    "textile_wet_processing": (0.2, 0.0, 0.5),
+    "process_redesign": (0.2, 0.3, 0.3),
+    "cooling_system_efficiency": (0.4, 0.3, 0.8),
+    "hvac_efficiency": (0.3, 0.0, 0.6),
+    "building_envelope": (0.0, 0.0, 0.4),
+    "data_centre_cooling_and_airflow": (0.2, 0.5, 1.5),
+    "power_distribution_efficiency": (0.3, 0.0, 0.3),
+    "power_factor_correction": (0.2, 0.0, 0.5),
+    "thermal_energy_storage": (0.0, 0.0, 0.2),
+    "energy_management_system": (0.0, 1.5, 0.4),
+    "sub_metering": (0.0, 1.2, 0.3),
+    "load_scheduling": (0.3, 0.8, 0.7),
+    "equipment_shutdown": (-0.5, 1.5, 1.0),
+    "maintenance_programme": (0.2, 1.2, 0.6),
+    "setpoint_optimisation": (0.0, 1.2, 0.5),
+    "combustion_optimisation": (0.0, 1.2, 0.8),
+    "steam_system_optimisation": (0.0, 1.2, 0.5),
+    "hvac_scheduling_and_setpoints": (-0.3, 1.0, 0.7),
+    "fleet_and_logistics": (0.0, 0.8, 0.2),
+    "rooftop_pv": (0.0, 0.0, 0.6),
+    "solar_thermal": (0.0, 0.0, 0.15),
+    "onsite_wind_and_hydro": (0.0, 0.0, 0.05),
+    "green_microgrid_storage": (0.0, 0.0, 0.15),
+    "hydrogen_fuel_cell": (0.0, 0.0, 0.03),
+    "fuel_switch_to_natural_gas": (0.0, 0.0, 0.5),
+    "biomass_and_waste_fuels": (0.0, 0.0, 0.15),
+    "electric_to_fuel_substitution": (0.0, 0.0, 0.15),
+    "combined_heat_and_power": (0.0, 0.0, 0.15),
+    "process_electrification": (0.0, 0.0, 0.3),
+    "heat_pumps": (0.0, 0.0, 0.4),
 }
 # Chance that a factory already has the measure in place.
 _IN_PLACE = {"led_lighting": 0.35, "variable_speed_drives": 0.2, "rooftop_pv": 0.1,
@@ -356,13 +352,15 @@ def _base_fraction(measure: Measure) -> float:
 def _payback_median(measure: Measure) -> float:
     """Median true payback, years: the geometric middle of the catalogue's typical range."""
     typical = measure.typical_payback_years
-    if typical is not None:
-        return float(np.sqrt(max(typical.low, 0.1) * max(typical.high, 0.2)))
-    return _SPEC[measure.id][6] if measure.id in _SPEC else _STRUCTURAL[measure.id][0]
+    if typical is None:
+        raise InvalidValueError(
+            f"{measure.id}.typical_payback_years", None, "a range in the catalogue"
+        )
+    return float(np.sqrt(max(typical.low, 0.1) * max(typical.high, 0.2)))
 
 
-#: Battery round-trip efficiency (lithium-ion systems about 85-90%: NREL Annual Technology
-#: Baseline 2023, utility-scale battery storage): a battery that only shifts load loses the rest.
+#: Battery round-trip efficiency: 0.87, ASSUMPTION near the 85% lithium-ion figure PNNL's storage
+#: cost and performance assessment is quoted for; a battery that only shifts load loses the rest.
 BATTERY_ROUND_TRIP = 0.87
 
 
@@ -388,11 +386,8 @@ def _true_effects(
         rng = np.random.default_rng([seed, _stable_seed(m.id)])
         het = np.exp(rng.normal(0, 0.25, n))  # what no observable explains
         found = pairs(energy, index, np.full(n, m.id, dtype=object), catalogue)
-        if m.id in _SPEC:
-            _, _, _, _, h_exp, mgmt, _, _ = _SPEC[m.id]
-            mult = het * hours_rel**h_exp * np.exp(0.25 * mgmt * f.management)
-        else:
-            mult = het
+        h_exp, mgmt, _ = _BEHAVIOUR[m.id]
+        mult = het * hours_rel**h_exp * np.exp(0.25 * mgmt * f.management)
         base = _base_fraction(m)
         match m.id:
             case "rooftop_pv" | "solar_thermal" | "hydrogen_fuel_cell":
@@ -491,9 +486,7 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
     gross_value = np.einsum("mcn,c->mn", np.clip(saved, 0, None), price)
 
     payback_median = np.array([_payback_median(m) for m in measures])
-    popularity = np.array(
-        [_SPEC[m.id][7] if m.id in _SPEC else _STRUCTURAL[m.id][1] for m in measures]
-    )
+    popularity = np.array([_BEHAVIOUR[m.id][2] for m in measures])
     # True capex: gross annual value x payback; larger projects are a little cheaper per unit.
     size = np.clip(gross_value, 1.0, None)
     median_size = np.median(size[applicable]) if applicable.any() else 1.0
