@@ -85,9 +85,20 @@ def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
             return Applicability(
                 measure_id=measure.id,
                 applicable=False,
-                reason=f"physically nothing to displace here ({measure.conversion or 'cap'})",
+                reason=_NO_POTENTIAL.get(measure.conversion or "", "nothing to displace here"),
             )
     return Applicability(measure_id=measure.id, applicable=True)
+
+
+#: Why a conversion has nothing to displace at a site (its physical cap is zero).
+_NO_POTENTIAL: dict[str, str] = {
+    "pv": "no roof area or solar yield for PV",
+    "solar_thermal": "no roof area for collectors",
+    "fuel_cell": "no by-product hydrogen declared (byproduct_hydrogen_nm3)",
+    "wind_hydro": "no on-site wind or water resource declared (onsite_wind_hydro_kwh_potential)",
+    "chp": "no grid electricity for CHP to displace",
+    "heat_pump": "heat demand above the temperature heat pumps supply",
+}
 
 
 def _one(measure: Measure) -> Catalogue:

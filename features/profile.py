@@ -37,6 +37,7 @@ _NON_NEGATIVE_FIELDS = (
     "green_certificates_kwh",
     "roof_area_available_m2",
     "byproduct_hydrogen_nm3",
+    "onsite_wind_hydro_kwh_potential",
 )
 
 
@@ -151,6 +152,11 @@ class FactoryProfile(BaseModel):
     )
     byproduct_hydrogen_nm3: float = Field(
         default=0.0, description="By-product hydrogen available on site, Nm3/yr (fuel cells)."
+    )
+    onsite_wind_hydro_kwh_potential: float = Field(
+        default=0.0,
+        description="Electricity the site's own wind or water resource could deliver, kWh/yr "
+        "(from a resource study); 0 = none known, so on-site wind/hydro is not offered.",
     )
     heat_sink_temperature_c: float | None = Field(
         default=None,
@@ -361,6 +367,7 @@ PROFILE_COLUMNS: dict[str, str] = {
     "it_load_kwh": "kWh/yr",
     "pue": "ratio",
     "byproduct_hydrogen_nm3": "Nm3/yr",
+    "onsite_wind_hydro_kwh_potential": "kWh/yr",
     "heat_sink_temperature_c": "deg C",
 }
 

@@ -13,8 +13,9 @@ named source, not from a learned ratio:
 - ``fuel_switch``: heat delivered / boiler efficiency of natural gas.
 - ``biomass``: heat delivered / boiler efficiency of biomass.
 - ``fuel_engine``: electricity displaced / engine efficiency of natural gas.
-- ``pv``, ``fuel_cell``, ``solar_thermal``: nothing added; the fraction is capped by the roof, the
-  province's solar yield or the hydrogen available.
+- ``pv``, ``fuel_cell``, ``solar_thermal``, ``wind_hydro``: nothing added; the fraction is capped
+  by the roof and the site's solar yield, the hydrogen available or the wind/water resource the
+  profile declares.
 
 Every number has its source beside it; ``docs/engineering-basis.md`` lists them all.
 """
@@ -230,7 +231,8 @@ def fraction_caps(
 ) -> np.ndarray:
     """Largest fraction of the targeted energy each row's measure can physically displace.
 
-    PV: roof area x kWp/m2 x the site's yield; fuel cells: the hydrogen available; solar thermal:
+    PV: roof area x kWp/m2 x the site's yield; fuel cells: the hydrogen available; wind/hydro: the
+    declared resource (``onsite_wind_hydro_kwh_potential``); solar thermal:
     the collector area's heat; CHP: no more electricity than the site uses; heat pumps: only
     heat the machines can supply (none above their temperature limit except space heating).
     Other measures: 1 (never more than the end use holds).
@@ -259,6 +261,13 @@ def fraction_caps(
                 boiler = BOILER_EFFICIENCY[Carrier.NATURAL_GAS]
                 potential = heat * SOLAR_THERMAL_EFFICIENCY / boiler  # fuel it displaces
             caps[rows_k] = np.where(total[rows_k] > 0, potential / total[rows_k], 0.0)
+        wind = kind == "wind_hydro"
+        if wind.any():
+            if "onsite_wind_hydro_kwh_potential" in factories:
+                kwh = floats0(factories, "onsite_wind_hydro_kwh_potential")[factory_index[wind]]
+            else:
+                kwh = np.zeros(int(wind.sum()))
+            caps[wind] = np.where(total[wind] > 0, kwh * GJ_PER_KWH / total[wind], 0.0)
         cell = kind == "fuel_cell"
         if cell.any():
             h2 = floats0(factories, "byproduct_hydrogen_nm3")[factory_index[cell]]

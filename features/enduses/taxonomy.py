@@ -70,5 +70,6 @@ Conversion = Literal[
     "pv",
     "fuel_cell",
     "solar_thermal",
+    "wind_hydro",
 ]
 CONVERSIONS: tuple[str, ...] = get_args(Conversion)

@@ -325,6 +325,7 @@ def _factories(
     for col in ("it_load_kwh", "pue", "heat_sink_temperature_c"):
         frame[col] = np.nan
     frame["byproduct_hydrogen_nm3"] = 0.0
+    frame["onsite_wind_hydro_kwh_potential"] = 0.0
     frame = frame[list(PROFILE_COLUMNS)]
     frame["x_center"] = a.get("center")
     frame["x_sic"] = sic.str.removesuffix(".0")

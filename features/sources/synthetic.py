@@ -199,6 +199,7 @@ PUE_REPORTED = 0.7
 #: dehydrogenation). ASSUMPTION: 15% of them.
 _HYDROGEN_SECTORS = (Sector.PETROCHEMICALS_CHEMICALS, Sector.STEEL)
 HYDROGEN_RATE = 0.15
+WIND_HYDRO_RATE = 0.2
 
 
 def _stable_seed(name: str) -> int:
@@ -303,6 +304,11 @@ class _Factories:
         self.shares[self.sector == dc] = base[self.sector == dc]  # PUE already varies
         self.reports_end_uses = (rng.random(n) < END_USES_REPORTED) & (self.sector != dc)
         chem = np.isin(self.sector, [_SECTORS.index(s) for s in _HYDROGEN_SECTORS])
+        # A fifth of sites have a wind or water resource worth 5-30% of their electricity
+        # (ASSUMPTION), which they declare.
+        self.wind_hydro_kwh = np.where(
+            rng.random(n) < WIND_HYDRO_RATE, self.electricity * rng.uniform(0.05, 0.3, n), 0.0
+        )
         self.hydrogen_nm3 = np.where(
             chem & (rng.random(n) < HYDROGEN_RATE),
             self.electricity * rng.uniform(0.02, 0.2, n),  # Nm3 per kWh: ASSUMPTION
@@ -335,7 +341,7 @@ _FRACTION: dict[str, float] = {
     # Conversions: share of the targeted end uses displaced (physics adds the rest).
     "process_electrification": 0.25, "heat_pumps": 0.35, "fuel_switch_to_natural_gas": 0.6,
     "biomass_and_waste_fuels": 0.15, "electric_to_fuel_substitution": 0.04,
-    "combined_heat_and_power": 0.5, "onsite_wind_and_hydro": 0.05,
+    "combined_heat_and_power": 0.5,
     "green_microgrid_storage": 0.01,
 }  # fmt: skip
 
@@ -390,14 +396,12 @@ def _true_effects(
         mult = het * hours_rel**h_exp * np.exp(0.25 * mgmt * f.management)
         base = _base_fraction(m)
         match m.id:
-            case "rooftop_pv" | "solar_thermal" | "hydrogen_fuel_cell":
+            case "rooftop_pv" | "solar_thermal" | "hydrogen_fuel_cell" | "onsite_wind_and_hydro":
                 # The physical potential, used at 60-100%.
                 fraction = found.cap * rng.uniform(0.6, 1.0, n)
             case "combined_heat_and_power":
                 # Pays only with long running hours.
                 fraction = base * mult * np.clip((f.hours - 4000) / 4760, 0, 1)
-            case "onsite_wind_and_hydro":
-                fraction = base * mult * (rng.random(n) < 0.2)  # a site resource
             case "biomass_and_waste_fuels":
                 fraction = base * mult * (rng.random(n) < 0.35)  # a residue supply
             case "waste_heat_recovery" | "furnace_heat_recovery":
@@ -623,6 +627,7 @@ def _factory_frame(
         "it_load_kwh": np.nan,
         "pue": np.where(f.pue_reported, f.pue.round(2), np.nan),
         "byproduct_hydrogen_nm3": f.hydrogen_nm3.round(0),
+        "onsite_wind_hydro_kwh_potential": f.wind_hydro_kwh.round(0),
         "heat_sink_temperature_c": np.nan,
     }
     return pd.DataFrame(data, columns=list(PROFILE_COLUMNS))

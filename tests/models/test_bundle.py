@@ -101,7 +101,7 @@ def test_portfolio_applies_measures_to_what_is_left(tiny_bundle: Any, profiles: 
 
 def test_capex_budget_is_respected(tiny_bundle: Any, profiles: Any) -> None:
     free = tiny_bundle.recommend(profiles[:1], RecommendOptions(top_k=10))[0]
-    budget = sum(r.capex for r in free.recommendations) / 3
+    budget = sum(r.capex for r in free.recommendations) / 10  # small enough that not all ten fit
     limited = tiny_bundle.recommend(profiles[:1], RecommendOptions(top_k=10, capex_budget=budget))[
         0
     ]

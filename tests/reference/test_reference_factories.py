@@ -162,6 +162,25 @@ def test_fuel_cells_need_declared_hydrogen(profiles: dict[str, FactoryProfile]) 
     assert applicability(with_h2, measure).applicable
 
 
+def test_onsite_wind_and_hydro_needs_a_declared_resource_and_stays_within_it(
+    bundle: RecommendationBundle, profiles: dict[str, FactoryProfile]
+) -> None:
+    # Wind turbines or a small hydro plant need a resource a study has measured; without one an
+    # engineer would not put them first (they had been rank 1 at 21% of a smelter's 6.75 TWh).
+    measure = Catalogue.default()["onsite_wind_and_hydro"]
+    for profile in profiles.values():
+        verdict = applicability(profile, measure)
+        assert not verdict.applicable
+        assert "onsite_wind_hydro_kwh_potential" in verdict.reason
+    site = profiles["machinery_plant"].model_copy(update={"onsite_wind_hydro_kwh_potential": 3e6})
+    assert applicability(site, measure).applicable
+    result = bundle.recommend([site], RecommendOptions(top_k=60, explain="none"))[0]
+    recs = [r for r in [*result.recommendations, *result.emission_increases]
+            if r.measure_id == "onsite_wind_and_hydro"]  # fmt: skip
+    assert recs
+    assert 0 < recs[0].energy_saved[Carrier.ELECTRICITY] <= 3e6 * (1 + 1e-9)
+
+
 def test_chp_efficiencies_stay_within_real_units(profiles: dict[str, FactoryProfile]) -> None:
     # US EPA CHP Partnership: gas-engine CHP 27-41% electrical (HHV), about 30-45% LHV; total
     # at most about 85-90% LHV. The battery plant's steam is purchased, so the CHP fuel is all
