@@ -2,6 +2,10 @@
 
 - Scope 1: combustion of fuels on site (fossil CO2 + CH4 + N2O as CO2e, AR5 GWP). Biogenic CO2 of
   biomass is reported separately, outside the scopes (GHG Protocol).
+- Scope 1 also holds process emissions (:mod:`features.routes`): CO2 and PFCs whose carbon or
+  fluorine is in no declared energy carrier (fluxes, anodes, electrodes, calcination, glass batch,
+  anode effects), from IPCC 2006 Vol. 3 defaults or the profile's measured values.
+- Removals: CO2 captured on site and permanently stored, its own line; the net totals deduct it.
 - Scope 2, location-based: grid electricity and purchased heat at the average factor of where the
   factory is. On-site renewable generation carries no emissions.
 - Scope 2, market-based: electricity covered by green-power contracts and by certificates at zero;
@@ -20,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from features.emission_factors import FactorTable, ResolvedFactor
 from features.errors import MissingFactorError
 from features.profile import FactoryProfile
+from features.routes.emissions import ProcessEmission, process_emissions
 from features.units import CANONICAL_UNIT, COMBUSTION_CARRIERS, Carrier
 
 SCOPE2_CARRIERS: tuple[Carrier, ...] = (Carrier.ELECTRICITY, Carrier.PURCHASED_HEAT)
@@ -68,6 +73,23 @@ class MarketBasedScope2(BaseModel):
     )
 
 
+class ProductIntensity(BaseModel):
+    """Emissions per tonne of one product (the whole footprint only when it is the only one)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product: str
+    route: str
+    output_t: float
+    process_tco2e_per_t: float = Field(description="Process emissions of this line per t.")
+    scope1_tco2e_per_t: float | None = Field(
+        description="Scope 1 (combustion + process) per t; only for a single-product factory."
+    )
+    total_location_tco2e_per_t: float | None = Field(
+        description="Scope 1 + location-based scope 2 per t; only for a single-product factory."
+    )
+
+
 class Footprint(BaseModel):
     """A factory's annual footprint, tCO2e/yr."""
 
@@ -75,7 +97,19 @@ class Footprint(BaseModel):
 
     factory_id: str
     reporting_year: int
-    scope1_tco2e: float
+    scope1_tco2e: float = Field(description="Combustion + process, tCO2e/yr.")
+    scope1_combustion_tco2e: float
+    process_tco2e: float = Field(description="Process (non-energy) emissions, tCO2e/yr.")
+    process: list[ProcessEmission] = Field(
+        default_factory=list, description="Process-emission lines with factor and source."
+    )
+    removals_tco2: float = Field(description="CO2 captured on site and stored, t/yr.")
+    net_location_tco2e: float = Field(description="total_location_tco2e - removals_tco2.")
+    net_market_tco2e: float = Field(description="total_market_tco2e - removals_tco2.")
+    production_intensity: list[ProductIntensity] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="Caveats about this footprint's numbers."
+    )
     scope2_location_tco2e: float
     scope2_market_tco2e: float
     total_location_tco2e: float
@@ -140,7 +174,11 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
                 factor=_used(f),
             )
         )
-    scope1 = sum(e.tco2e for e in by_carrier if e.scope == 1)
+    combustion = sum(e.tco2e for e in by_carrier if e.scope == 1)
+    lines = profile.production_lines()
+    process = process_emissions(lines)
+    process_t = sum(p.tco2e for p in process)
+    scope1 = combustion + process_t
     scope2_location = sum(e.tco2e for e in by_carrier if e.scope == 2)
     heat_tco2e = sum(e.tco2e for e in by_carrier if e.carrier == Carrier.PURCHASED_HEAT)
 
@@ -173,10 +211,35 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
     scope2_market = electricity_market + heat_tco2e
     total_location = scope1 + scope2_location
     revenue = profile.annual_revenue
+    removals = profile.co2_captured_stored_t
+    single = len({line.product for line in lines}) == 1
+    output = sum(line.output_t for line in lines)
+    intensity = [
+        ProductIntensity(
+            product=line.product,
+            route=line.route,
+            output_t=line.output_t,
+            process_tco2e_per_t=_per(
+                sum(p.tco2e for p in process if (p.product, p.route) == (line.product, line.route)),
+                line.output_t,
+            ),
+            scope1_tco2e_per_t=_per(scope1, output) if single else None,
+            total_location_tco2e_per_t=_per(total_location, output) if single else None,
+        )
+        for line in lines
+    ]
     return Footprint(
         factory_id=profile.factory_id,
         reporting_year=profile.reporting_year,
         scope1_tco2e=scope1,
+        scope1_combustion_tco2e=combustion,
+        process_tco2e=process_t,
+        process=process,
+        removals_tco2=removals,
+        net_location_tco2e=total_location - removals,
+        net_market_tco2e=scope1 + scope2_market - removals,
+        production_intensity=intensity,
+        notes=_process_notes(process),
         scope2_location_tco2e=scope2_location,
         scope2_market_tco2e=scope2_market,
         total_location_tco2e=total_location,
@@ -192,6 +255,31 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
         ),
         factor_table_version=table.version,
     )
+
+
+#: Said in the answer when IPCC 2006 Tier 1 PFC defaults are used.
+PFC_TIER1_NOTE = (
+    "PFC emissions use IPCC 2006 Tier 1 defaults (Vol. 3 Table 4.15), meant for smelters with "
+    "no anode-effect data; modern point-fed prebake cells usually emit far less. Give measured "
+    "values (production[].pfc_tco2e) from anode-effect monitoring where you have them."
+)
+PROCESS_DEFAULT_NOTE = (
+    "process emissions use default factors per tonne (sources in each line); measured values "
+    "(production[].process_co2_t) replace them"
+)
+
+
+def _process_notes(process: list[ProcessEmission]) -> list[str]:
+    notes = []
+    if any(p.origin == "default" for p in process):
+        notes.append(PROCESS_DEFAULT_NOTE)
+    if any(p.origin == "default" and p.gas in ("CF4", "C2F6") for p in process):
+        notes.append(PFC_TIER1_NOTE)
+    return notes
+
+
+def _per(value: float, tonnes: float) -> float:
+    return value / tonnes if tonnes > 0 else 0.0
 
 
 class EmissionChange(BaseModel):

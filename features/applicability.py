@@ -7,10 +7,12 @@ and are evaluated here only, for one profile (with reasons) and for a whole batc
 - the factory is in one of the measure's sectors and does not have the measure in place;
 - a roof for roof-mounted measures, by-product hydrogen for fuel cells;
 - market instruments: the carrier they cover is bought;
-- physical measures: the factory has energy in the end uses the measure acts on, on the carriers
-  it reduces (no steam measures without steam, no lighting retrofit on electrolysis), and the
-  site's physics leave something to displace (PV needs yield, CHP needs electricity demand, a
-  heat pump a heat demand within its temperature range).
+- sector measures on a production route (catalogue ``route``): the factory declares a matching
+  production line (``production``), whatever its end-use split says;
+- other physical measures: the factory has energy in the end uses the measure acts on, on the
+  carriers it reduces (no steam measures without steam, no lighting retrofit on electrolysis),
+  and the site's physics leave something to displace (PV needs yield, CHP needs electricity
+  demand, a heat pump a heat demand within its temperature range).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from features.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue import Catalogue, Measure
 from features.enduses.taxonomy import LABEL
 from features.profile import FactoryProfile
+from features.routes.emissions import table_lines
+from features.routes.estimate import matching_lines
 from features.sectors import Sector
 from features.table import Table, floats0, profile_table, texts
 from features.units import PROFILE_FIELD, Carrier
@@ -64,6 +68,16 @@ def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
         return Applicability(
             measure_id=measure.id, applicable=False, reason=f"uses none of: {names}"
         )
+    if measure.route is not None:
+        if not matching_lines(measure.route, tuple(profile.production_lines())):
+            return Applicability(
+                measure_id=measure.id,
+                applicable=False,
+                reason="no production line of "
+                + " or ".join(measure.route.applies_to)
+                + " declared (production)",
+            )
+        return Applicability(measure_id=measure.id, applicable=True)
     if measure.reduction_kind == "physical":
         catalogue = Catalogue.default()
         catalogue = catalogue if measure.id in catalogue.measures else _one(measure)
@@ -200,6 +214,13 @@ def candidate_pairs(
         [measures[int(j)].reduction_kind == "physical" for j in m_idx.tolist()], dtype=np.bool_
     )
     keep = ~physical | ((found.targeted_gj.sum(axis=1) > 0) & (found.cap > 0))
+    routed = [j for j, m in enumerate(measures) if m.route is not None]
+    if routed:
+        lines = table_lines(energy.factories)
+        for row in np.flatnonzero(np.isin(m_idx, routed)):
+            effect = measures[int(m_idx[row])].route
+            assert effect is not None
+            keep[row] = bool(matching_lines(effect, lines[int(f_idx[row])]))
     if keep.all():
         return found
     return Pairs(

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from features.enduses.taxonomy import CONVERSIONS, Conversion, EndUse
 from features.errors import CatalogueError, InvalidValueError
+from features.routes.definitions import route_table
 from features.sectors import Sector
 from features.units import FOSSIL_FUELS, Carrier
 
@@ -74,6 +75,82 @@ class TypicalRange(BaseModel):
     source: str = Field(min_length=10)
 
 
+class SourcedRange(BaseModel):
+    """A low-high range of a route measure's parameter, with its unit and source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low: float
+    high: float
+    unit: str = ""
+    source: str = Field(min_length=10)
+
+    @property
+    def mid(self) -> float:
+        return (self.low + self.high) / 2
+
+
+class Capture(BaseModel):
+    """CO2 capture: what it captures and the energy it needs per t captured."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stream: Literal["process_and_fuel", "pure_co2"] = Field(
+        description="process_and_fuel: process CO2 plus the combustion CO2 of the measure's "
+        "end uses (flue gas); pure_co2: the route's high-purity stream (pure_co2_t_per_t)."
+    )
+    rate: SourcedRange = Field(description="Fraction of the stream captured.")
+    heat_gj_per_tco2: SourcedRange
+    heat_carrier: Carrier = Carrier.NATURAL_GAS
+    electricity_kwh_per_tco2: SourcedRange
+
+
+class RouteEffect(BaseModel):
+    """How a sector measure acts on a production line: the share of output it covers, the
+    energy it removes, replaces or adds per t, the process emissions it removes (a route change
+    brings its new route's process emissions) and CO2 it captures. Estimated by engineering
+    arithmetic from these ranges (features.routes.estimate), not learned: no outcome data
+    exist for these measures."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    applies_to: tuple[str, ...] = Field(
+        description="Production lines it acts on, as product/route "
+        "(features/data/process_routes.yaml)."
+    )
+    share: SourcedRange = Field(description="Fraction of the matching lines' output covered.")
+    energy_fraction: SourcedRange | None = Field(
+        default=None,
+        description="Fraction of the measure's end-use energy (carriers_reduced x end_uses) "
+        "removed for the covered output; 1 for a route change.",
+    )
+    replace_with: Carrier | None = None
+    replace_ratio: SourcedRange | None = Field(
+        default=None, description="GJ of replace_with per GJ removed."
+    )
+    energy_per_t: dict[Carrier, SourcedRange] = Field(
+        default_factory=dict,
+        description="Change per t of covered output in the carrier's canonical unit (kWh, GJ); "
+        "positive = more used, negative = generated or saved.",
+    )
+    process_fraction: SourcedRange | None = Field(
+        default=None,
+        description="Fraction of the lines' process emissions (process_gases) removed.",
+    )
+    process_gases: tuple[str, ...] = ("CO2",)
+    to_route: str | None = Field(
+        default=None,
+        description="product/route the covered output moves to (adds its process emissions).",
+    )
+    capture: Capture | None = None
+    capex: SourcedRange = Field(
+        description="USD (2023) per t/yr of covered output or per t CO2/yr captured."
+    )
+    capex_per: Literal["t_output", "tco2_captured"] = "t_output"
+    maturity: Literal["commercial", "demonstration", "emerging"]
+    maturity_source: str = Field(min_length=10)
+
+
 class Measure(BaseModel):
     """One catalogue measure."""
 
@@ -113,6 +190,10 @@ class Measure(BaseModel):
     )
     requires_hydrogen: bool = Field(
         default=False, description="Needs by-product hydrogen on site (byproduct_hydrogen_nm3)."
+    )
+    route: RouteEffect | None = Field(
+        default=None,
+        description="Sector measures acting on a production route (engineering estimate).",
     )
     typical_saving: TypicalSaving | None = None
     typical_payback_years: TypicalRange | None = None
@@ -254,6 +335,9 @@ class Catalogue:
         for m in self.measures.values():
             if m.reduction_kind == "physical" and not m.end_uses:
                 raise CatalogueError(f"physical measure {m.id!r} names no end_uses")
+            if m.route is not None:
+                _check_route(m)
+            _check_reductant(m)
         self._prefix_owner: dict[str, Measure | UnmappedArc] = {}
         owners: list[Measure | UnmappedArc] = [*self.measures.values(), *self.unmapped]
         for owner in owners:
@@ -332,6 +416,45 @@ class Catalogue:
 def _bundled_catalogue() -> Catalogue:
     text = resources.files("features").joinpath("data/measures.yaml").read_text("utf-8")
     return Catalogue.from_yaml(text)
+
+
+def _check_reductant(m: Measure) -> None:
+    """A reductant or feedstock is not a fuel: only a route change (a measure moving output to
+    another route) or a route measure that saves reductant without replacing it may act on it."""
+    if EndUse.REDUCTANT_FEEDSTOCK not in m.end_uses:
+        return
+    r = m.route
+    if r is None:
+        raise CatalogueError(
+            f"measure {m.id!r} acts on reductant_feedstock but is not a route measure: a "
+            "reductant cannot be substituted as if it were fuel"
+        )
+    if m.conversion is not None or r.replace_with is not None:
+        raise CatalogueError(
+            f"measure {m.id!r} would replace a reductant or feedstock by another carrier; only "
+            "a route change (to_route) may"
+        )
+
+
+def _check_route(m: Measure) -> None:
+    """A route measure names known product/route lines, and its sectors hold the products."""
+    r = m.route
+    assert r is not None
+    table = route_table()
+    for name in (*r.applies_to, *([r.to_route] if r.to_route else [])):
+        product, _, route = name.partition("/")
+        if product not in table.products or route not in table.products[product].routes:
+            raise CatalogueError(f"measure {m.id!r}: unknown product/route {name!r}")
+        if name in r.applies_to and not set(table.products[product].sectors) <= set(
+            m.applicable_sectors
+        ):
+            raise CatalogueError(f"measure {m.id!r}: applicable_sectors miss {product}'s sector")
+    if r.replace_with is not None and r.replace_ratio is None:
+        raise CatalogueError(f"measure {m.id!r}: replace_with needs replace_ratio")
+    if r.capture is not None and r.capture.stream == "pure_co2":
+        for name in r.applies_to:
+            if table.route(*name.split("/")).pure_co2_t_per_t is None:
+                raise CatalogueError(f"measure {m.id!r}: {name} has no pure CO2 stream")
 
 
 def _name(owner: Measure | UnmappedArc) -> str:

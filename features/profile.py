@@ -11,6 +11,7 @@ field, the value and what is allowed.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from features.catalogue import Catalogue
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.regions import Country, grid_region, normalise_region, parse_country
+from features.routes.definitions import ProductionLine, route_table
 from features.sectors import Sector, parse_sector, sector_from_naics
 from features.units import CANONICAL_UNIT, PROFILE_FIELD, Carrier, to_canonical
 
@@ -38,6 +40,7 @@ _NON_NEGATIVE_FIELDS = (
     "roof_area_available_m2",
     "byproduct_hydrogen_nm3",
     "onsite_wind_hydro_kwh_potential",
+    "co2_captured_stored_t",
 )
 
 
@@ -163,6 +166,17 @@ class FactoryProfile(BaseModel):
         description="Temperature the steam/hot-water system delivers, deg C (heat-pump COP); "
         "120 if not given.",
     )
+    production: list[ProductionLine] = Field(
+        default_factory=list,
+        description="What the factory makes by which route (heavy industry): product, route, "
+        "t/yr and route options; sets process emissions and the energy used as reductant or "
+        "feedstock (features/data/process_routes.yaml).",
+    )
+    co2_captured_stored_t: float = Field(
+        default=0.0,
+        description="CO2 captured on site and permanently stored, t/yr: reported as its own "
+        "removals line and deducted for the net total.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -224,6 +238,7 @@ class FactoryProfile(BaseModel):
         _range("pue", self.pue, 1.0, 4.0)
         _range("heat_sink_temperature_c", self.heat_sink_temperature_c, 20.0, 400.0)
         self.end_use_shares()  # validates the entries
+        self.production_lines()  # validates the lines
         market = self.green_electricity_contract_kwh + self.green_certificates_kwh
         grid_kwh = self.energy(Carrier.ELECTRICITY)
         if market > grid_kwh * (1 + 1e-9):
@@ -292,6 +307,26 @@ class FactoryProfile(BaseModel):
                     f"end_uses ({carrier.value})", round(total, 6), "shares summing to at most 1"
                 )
         return out
+
+    def production_lines(self) -> list[ProductionLine]:
+        """The ``production`` entries checked against the route table, defaults filled.
+
+        Raises :class:`InvalidValueError` naming the entry's field and what is allowed.
+        """
+        lines = []
+        for i, entry in enumerate(self.production):
+            field = f"production[{i}]"
+            line = entry.validated(field)
+            product = route_table().products[line.product]
+            if self.sector not in product.sectors:
+                raise InvalidValueError(
+                    f"{field}.product",
+                    line.product,
+                    f"a product of sector {self.sector.value} (this one is for "
+                    f"{', '.join(s.value for s in product.sectors)})",
+                )
+            lines.append(line)
+        return lines
 
     @property
     def grid(self) -> str | None:
@@ -369,6 +404,8 @@ PROFILE_COLUMNS: dict[str, str] = {
     "byproduct_hydrogen_nm3": "Nm3/yr",
     "onsite_wind_hydro_kwh_potential": "kWh/yr",
     "heat_sink_temperature_c": "deg C",
+    "production": "JSON list of production lines (product, route, output_t, options)",
+    "co2_captured_stored_t": "t CO2/yr",
 }
 
 
@@ -377,8 +414,9 @@ def profiles_to_frame(profiles: Iterable[FactoryProfile]) -> pd.DataFrame:
     rows = []
     for p in profiles:
         c = p.canonical()
-        row = c.model_dump(exclude={"energy_use", "end_uses"})
+        row = c.model_dump(exclude={"energy_use", "end_uses", "production"})
         row["end_use_shares"] = format_end_use_shares(c.end_use_shares())
+        row["production"] = format_production(c.production)
         row["country"] = c.country.value
         row["sector"] = c.sector.value
         row["grid"] = c.grid
@@ -413,8 +451,10 @@ def profiles_from_frame(
         measures = values.get("measures_in_place")
         values["measures_in_place"] = tuple(m for m in str(measures or "").split(";") if m)
         shares = values.pop("end_use_shares", None)
+        production = values.pop("production", None)
         try:
             values["end_uses"] = _end_use_entries(str(shares or ""))
+            values["production"] = parse_production(str(production or ""))
             profiles.append(parse_profile(values))
         except InvalidValueError as exc:
             rejected.append((i, exc))
@@ -441,6 +481,31 @@ def parse_end_use_shares(text: str) -> dict[tuple[Carrier, EndUse], float]:
                 "end_use_shares", item, "entries 'carrier:end_use=share' separated by ';'"
             ) from None
     return out
+
+
+def format_production(lines: Sequence[ProductionLine]) -> str:
+    """Production lines as table text: a JSON list ("" when there are none)."""
+    if not lines:
+        return ""
+    return json.dumps([line.model_dump(exclude_none=True) for line in lines], sort_keys=True)
+
+
+def parse_production(text: str) -> list[dict[str, Any]]:
+    """Table text (a JSON list of production lines) back into raw entries (``Any``: raw JSON)."""
+    if not text.strip():
+        return []
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise InvalidValueError(
+            "production",
+            text[:200],
+            'a JSON list of objects, e.g. [{"product": "cement", "route": "dry_kiln", '
+            '"output_t": 1e6}]',
+        )
+    return value
 
 
 def _end_use_entries(text: str) -> list[dict[str, Any]]:

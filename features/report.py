@@ -71,12 +71,41 @@ def print_report(report: FactoryReport, console: Console, catalogue: Catalogue) 
     scopes.add_column("")
     scopes.add_column("location-based", justify="right")
     scopes.add_column("market-based", justify="right")
-    scopes.add_row("Scope 1", f"{fp.scope1_tco2e:,.1f}", f"{fp.scope1_tco2e:,.1f}")
+    c1 = f"{fp.scope1_combustion_tco2e:,.1f}"
+    scopes.add_row("Scope 1 combustion", c1, c1)
+    scopes.add_row("Scope 1 process", f"{fp.process_tco2e:,.1f}", f"{fp.process_tco2e:,.1f}")
     scopes.add_row("Scope 2", f"{fp.scope2_location_tco2e:,.1f}", f"{fp.scope2_market_tco2e:,.1f}")
     scopes.add_row(
         "[bold]Total[/bold]", f"{fp.total_location_tco2e:,.1f}", f"{fp.total_market_tco2e:,.1f}"
     )
+    removals = f"{-fp.removals_tco2:,.1f}" if fp.removals_tco2 else "0.0"
+    scopes.add_row("Removals (CO2 stored)", removals, removals)
+    scopes.add_row(
+        "[bold]Net[/bold]", f"{fp.net_location_tco2e:,.1f}", f"{fp.net_market_tco2e:,.1f}"
+    )
     console.print(scopes)
+    if fp.process:
+        process = Table(title="Process emissions (scope 1)")
+        for col in ("product/route", "line", "gas", "basis t", "t gas/t", "tCO2e/yr", "source"):
+            process.add_column(col, justify="right" if col[0] in "bt" else "left")
+        for line in fp.process:
+            process.add_row(
+                f"{line.product}/{line.route}", line.name, line.gas,
+                "-" if line.basis_t is None else f"{line.basis_t:,.0f} {line.basis}",
+                "-" if line.factor_t_per_t is None else f"{line.factor_t_per_t:.5g}",
+                f"{line.tco2e:,.1f}", line.source,
+            )  # fmt: skip
+        console.print(process)
+    for pi in fp.production_intensity:
+        per_t = (
+            ""
+            if pi.total_location_tco2e_per_t is None
+            else f", all scopes {pi.total_location_tco2e_per_t:.3f} tCO2e/t"
+        )
+        console.print(
+            f"{pi.product} ({pi.route}): {pi.output_t:,.0f} t/yr, process "
+            f"{pi.process_tco2e_per_t:.3f} tCO2e/t{per_t}"
+        )
 
     carriers = Table(title="By carrier (location-based)")
     for col in ("carrier", "scope", "use/yr", "unit", "tCO2e/yr", "factor (kg/unit)", "factor"):

@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.profile import PROFILE_COLUMNS, FactoryProfile, format_end_use_shares
+from features.profile import (
+    PROFILE_COLUMNS,
+    FactoryProfile,
+    format_end_use_shares,
+    format_production,
+)
 
 #: A DataFrame, or a mapping from column name to a sequence of values. ``Any``: cell values.
 Table = Mapping[str, Any] | pd.DataFrame
@@ -65,6 +70,8 @@ def profile_table(profiles: Sequence[FactoryProfile]) -> dict[str, list[object]]
                 value: object = canonical.grid
             elif name == "measures_in_place":
                 value = ";".join(canonical.measures_in_place)
+            elif name == "production":
+                value = format_production(canonical.production)
             elif name == "end_use_shares":
                 value = (
                     format_end_use_shares(canonical.end_use_shares()) if profile.end_uses else ""

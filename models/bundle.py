@@ -30,12 +30,14 @@ import pandas as pd
 from features.applicability import candidate_pairs
 from features.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue import Catalogue
-from features.design import DesignSpec, design_matrix
+from features.design import USD_PER, DesignSpec, design_matrix
 from features.emission_factors import FactorTable
 from features.enduses.physics import conversion_added
 from features.prices import price_matrix
 from features.profile import FactoryProfile
 from features.regions import Country
+from features.routes.emissions import table_lines
+from features.routes.estimate import estimate
 from features.table import Table, profile_table
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
 from features.units import GJ_PER_KWH, Carrier
@@ -115,7 +117,11 @@ class RecommendationBundle:
         factories = factories.reset_index(drop=True)
         energy = FactoryEnergy.of(factories)
         targets = outcome_targets(factories, outcomes, catalogue, energy)
-        physical = [m.id for m in catalogue.measures.values() if m.reduction_kind == "physical"]
+        physical = [
+            m.id
+            for m in catalogue.measures.values()
+            if m.reduction_kind == "physical" and m.route is None
+        ]
         keys = sorted(set(targets["key"]) | set(physical))
         spec = DesignSpec(measure_keys=tuple(keys))
         kwargs = self._kwargs(spec)
@@ -290,6 +296,9 @@ class RecommendationBundle:
         }
         if self.applicability_ is not None:
             result["applicability"] = self.applicability_.predict_proba(X)
+        _apply_route_estimates(
+            result, energy, found, catalogue, kg_per_unit, prices, self.currency_
+        )
         return result
 
     def score_candidates(
@@ -301,10 +310,13 @@ class RecommendationBundle:
     ) -> tuple[FactoryEnergy, Pairs, dict[str, np.ndarray], np.ndarray]:
         """Every candidate pair of a batch, scored: (energy, pairs, scores, kg per unit)."""
         self._check_fitted()
+        known = set(self.spec_.measure_keys)
+        # Route measures are estimated by engineering arithmetic, whatever the training saw.
         measures = [
-            catalogue.measures[k] for k in self.spec_.measure_keys if k in catalogue.measures
+            m
+            for m in catalogue.measures.values()
+            if m.reduction_kind == "physical" and (m.id in known or m.route is not None)
         ]
-        measures = [m for m in measures if m.reduction_kind == "physical"]
         energy = FactoryEnergy.of(factories)
         found = candidate_pairs(energy, measures, catalogue)
         kg = factor_matrix(profiles, table)
@@ -374,6 +386,60 @@ class RecommendationBundle:
             )
             start = end
         return results
+
+
+def _apply_route_estimates(
+    result: dict[str, np.ndarray],
+    energy: FactoryEnergy,
+    found: Pairs,
+    catalogue: Catalogue,
+    kg_per_unit: np.ndarray,
+    prices: np.ndarray,
+    currency: str,
+) -> None:
+    """Replace the learned numbers of route-measure rows by their engineering estimates
+    (features.routes.estimate); ``engineering`` marks them, ``process_tco2e`` holds the part
+    of their tCO2e that is process emissions removed or CO2 captured."""
+    n = len(found)
+    engineering = np.zeros(n, dtype=bool)
+    process = np.zeros(n)
+    rows = [
+        i
+        for i, key in enumerate(found.keys.tolist())
+        if key in catalogue.measures and catalogue.measures[key].route is not None
+    ]
+    result["engineering"] = engineering
+    result["process_tco2e"] = process
+    if not rows:
+        return
+    lines = table_lines(energy.factories)
+    for name in ("adoption", "applicability", "log_fraction"):
+        if name in result:
+            result[name] = result[name].astype(float, copy=True)
+    for i in rows:
+        f = int(found.factory_index[i])
+        effect = catalogue.measures[str(found.keys[i])].route
+        assert effect is not None
+        est = estimate(effect, lines[f], found.targeted_gj[i], energy.energy_gj[f], kg_per_unit[f])
+        t = (est.saved * kg_per_unit[f]).sum(axis=1) / 1000 + est.process_tco2e + est.captured_tco2
+        engineering[i] = True
+        process[i] = est.process_tco2e[1] + est.captured_tco2[1]
+        result["saved"][i] = est.saved[1]
+        result["tco2e"][i] = t[1]
+        result["tco2e_low"][i] = t.min()
+        result["tco2e_high"][i] = t.max()
+        result["fraction"][i] = est.fraction
+        result["cost_savings"][i] = float((est.saved[1] * prices[f]).sum())
+        result["gross_value"][i] = float((np.clip(est.saved[1], 0, None) * prices[f]).sum())
+        capex = est.capex_usd / USD_PER[currency]
+        result["capex"][i] = capex
+        result["log_cost"][i] = math.log(capex) if capex > 0 else np.nan
+        savings = result["cost_savings"][i]
+        result["log_savings"][i] = math.log(savings) if savings > 0 else np.nan
+        result["log_fraction"][i] = np.nan
+        result["adoption"][i] = np.nan
+        if "applicability" in result:
+            result["applicability"][i] = np.nan
 
 
 def factor_matrix(profiles: list[FactoryProfile], table: FactorTable) -> np.ndarray:

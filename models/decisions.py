@@ -17,6 +17,7 @@ from features.catalogue import Catalogue, Measure
 from features.emission_factors import FactorTable
 from features.enduses.balance import end_use_balance
 from features.profile import FactoryProfile
+from features.routes.estimate import ENGINEERING_NOTE
 from features.units import CANONICAL_UNIT, Carrier
 from models.schemas import (
     Explanation,
@@ -58,7 +59,9 @@ def rank_rows(
     if options.objective == "most_tco2e":
         order = np.argsort(-tco2e, kind="stable")
     elif options.objective == "most_adopted_tco2e":
-        order = np.argsort(-(tco2e * s["adoption"][rows]), kind="stable")
+        # Measures without outcome data (engineering estimates) count at even odds.
+        adoption = np.nan_to_num(s["adoption"][rows], nan=0.5)
+        order = np.argsort(-(tco2e * adoption), kind="stable")
     else:
         order = np.lexsort((abatement,))
     if options.capex_budget is None:
@@ -77,8 +80,11 @@ def rank_rows(
     return Chosen(rows=rows[picked], abatement=abatement[picked], increases=increases)
 
 
-def direction_reason(saved: np.ndarray, kg: np.ndarray, tco2e: float) -> tuple[str, str]:
-    """("decrease" | "increase", a plain sentence naming the carriers that change)."""
+def direction_reason(
+    saved: np.ndarray, kg: np.ndarray, tco2e: float, process: float = 0.0
+) -> tuple[str, str]:
+    """("decrease" | "increase", a plain sentence naming the carriers that change and the
+    process emissions removed or CO2 captured)."""
     parts_less: list[str] = []
     parts_more: list[str] = []
     for c, value in zip(CARRIERS, saved, strict=True):
@@ -88,6 +94,10 @@ def direction_reason(saved: np.ndarray, kg: np.ndarray, tco2e: float) -> tuple[s
         t = value * kg[CARRIERS.index(c)] / 1000
         text = f"{c.value.replace('_', ' ')} {abs(value):,.0f} {unit}/yr ({abs(t):,.1f} tCO2e)"
         (parts_less if value > 0 else parts_more).append(text)
+    if process > 1e-9:
+        parts_less.append(f"process emissions or captured CO2 {process:,.1f} tCO2e")
+    elif process < -1e-9:
+        parts_more.append(f"process emissions {-process:,.1f} tCO2e")
     less = "; ".join(parts_less) or "nothing"
     more = "; ".join(parts_more)
     if tco2e < 0:
@@ -115,10 +125,13 @@ def _recommendation(
 ) -> Recommendation:
     standalone = s["saved"][row]
     tco2e = float(s["tco2e"][row])
-    direction, reason = direction_reason(standalone, kg, tco2e)
+    process = float(s["process_tco2e"][row]) if "process_tco2e" in s else 0.0
+    direction, reason = direction_reason(standalone, kg, tco2e, process)
     capex = float(s["capex"][row])
     savings = float(s["cost_savings"][row])
     app = s.get("applicability")
+    engineering = bool(s["engineering"][row]) if "engineering" in s else False
+    adoption = float(s["adoption"][row])
     return Recommendation(
         rank=rank,
         measure_id=measure.id,
@@ -137,13 +150,19 @@ def _recommendation(
         capex=capex,
         payback_years=capex / savings if savings > 0 else None,
         abatement_cost_per_tco2e=None if math.isnan(abatement) else abatement,
-        adoption_probability=float(s["adoption"][row]),
-        recommendation_probability=None if app is None else float(app[row]),
+        adoption_probability=None if math.isnan(adoption) else adoption,
+        recommendation_probability=None
+        if app is None or math.isnan(float(app[row]))
+        else float(app[row]),
+        basis="engineering" if engineering else "learned",
+        basis_note=ENGINEERING_NOTE if engineering else "",
+        process_tco2e_avoided=process,
+        maturity=measure.route.maturity if measure.route is not None else None,
         portfolio_tco2e_avoided=portfolio_tco2e,
         portfolio_energy_saved={}
         if portfolio_saved is None
         else {c: float(v) for c, v in zip(CARRIERS, portfolio_saved, strict=True) if v},
-        explanation=explanation,
+        explanation=None if engineering else explanation,
     )
 
 
@@ -172,6 +191,10 @@ def assemble_factory(
     base = np.array([profile.energy(c) for c in CARRIERS])
     portfolio_saved = np.zeros(len(CARRIERS))
     footprint = compute_footprint(profile, table)
+    # Direct emissions that process-side effects (route changes, capture) can still remove.
+    direct_left = footprint.scope1_tco2e
+    scope1 = np.array([c not in (Carrier.ELECTRICITY, Carrier.PURCHASED_HEAT) for c in CARRIERS])
+    portfolio_process = 0.0
     recs: list[Recommendation] = []
     for rank, row in enumerate(chosen.rows, start=1):
         measure = catalogue.measures[str(found.keys[row])]
@@ -190,6 +213,13 @@ def assemble_factory(
             mask, remaining_cells * (1 - s["fraction"][row]), remaining_cells
         )
         portfolio_saved += in_portfolio
+        energy_t = float((in_portfolio * kg).sum() / 1000)
+        direct_left -= float((in_portfolio * kg * scope1).sum() / 1000)
+        process_t = 0.0
+        if "process_tco2e" in s:
+            process_t = min(float(s["process_tco2e"][row]), max(direct_left, 0.0))
+            direct_left -= process_t
+            portfolio_process += process_t
         recs.append(
             _recommendation(
                 rank,
@@ -198,7 +228,7 @@ def assemble_factory(
                 s,
                 kg,
                 float(chosen.abatement[rank - 1]),
-                float((in_portfolio * kg).sum() / 1000),
+                energy_t + process_t,
                 explanations[rank - 1] if explanations else None,
                 in_portfolio,
             )
@@ -216,7 +246,15 @@ def assemble_factory(
         footprint=footprint,
         recommendations=recs,
         market_instruments=market_instruments(profile, remaining, table, catalogue),
-        pathway=pathway(footprint.total_location_tco2e, recs, remaining, kg, found, s, chosen),
+        pathway=pathway(
+            footprint.net_location_tco2e, recs, remaining, kg, found, s, chosen
+        ).model_copy(
+            update={
+                "process_tco2e": footprint.process_tco2e,
+                "removals_tco2": footprint.removals_tco2,
+                "portfolio_process_tco2e_avoided": portfolio_process,
+            }
+        ),
         emission_increases=increases,
         end_use_balance=end_use_balance(profile),
         candidates_considered=n_candidates,

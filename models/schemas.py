@@ -100,9 +100,25 @@ class Recommendation(BaseModel):
     abatement_cost_per_tco2e: float | None = Field(
         description="(annualised capex - annual savings) / tCO2e; None when tCO2e <= 0."
     )
-    adoption_probability: float
+    adoption_probability: float | None = Field(
+        description="Chance the factory implements it (learned); None where no outcome data "
+        "exist for the measure (basis 'engineering')."
+    )
     recommendation_probability: float | None = Field(
         description="Chance an auditor would recommend it for this factory (applicability)."
+    )
+    basis: Literal["learned", "engineering"] = Field(
+        default="learned",
+        description="learned: models trained on outcomes; engineering: arithmetic on the "
+        "catalogue's sourced ranges and the factory's production (no outcome data exist).",
+    )
+    basis_note: str = ""
+    process_tco2e_avoided: float = Field(
+        default=0.0,
+        description="Part of tco2e_avoided that is process emissions removed or CO2 captured.",
+    )
+    maturity: str | None = Field(
+        default=None, description="commercial, demonstration or emerging (route measures)."
     )
     portfolio_tco2e_avoided: float = Field(
         description="tCO2e/yr this measure adds when applied after the ones ranked above it."
@@ -133,7 +149,14 @@ class Pathway(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    baseline_tco2e: float
+    baseline_tco2e: float = Field(
+        description="Net location-based footprint: combustion + process + scope 2 - removals."
+    )
+    process_tco2e: float = Field(default=0.0, description="Process emissions in the baseline.")
+    removals_tco2: float = Field(default=0.0, description="Removals deducted in the baseline.")
+    portfolio_process_tco2e_avoided: float = Field(
+        default=0.0, description="Process emissions removed or CO2 captured by the portfolio."
+    )
     portfolio_tco2e_avoided: float
     after_portfolio_tco2e: float
     remaining_electricity_kwh: float

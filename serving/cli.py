@@ -113,8 +113,9 @@ def recommend(
     result = model.bundle.recommend([factory], options)[0]
     fp = result.footprint
     console.print(
-        f"[bold]{result.factory_id}[/bold]: {fp.total_location_tco2e:,.0f} tCO2e/yr "
-        f"(scope 1 {fp.scope1_tco2e:,.0f}, scope 2 {fp.scope2_location_tco2e:,.0f} "
+        f"[bold]{result.factory_id}[/bold]: {fp.net_location_tco2e:,.0f} tCO2e/yr net "
+        f"(scope 1 {fp.scope1_tco2e:,.0f} of which process {fp.process_tco2e:,.0f}, removals "
+        f"{fp.removals_tco2:,.0f}, scope 2 {fp.scope2_location_tco2e:,.0f} "
         f"location / {fp.scope2_market_tco2e:,.0f} market); model {model.uri} v{model.version}"
     )
     table = Table(title=f"Recommended measures ({options.objective})")
@@ -132,7 +133,8 @@ def recommend(
             f"{r.tco2e_low:,.0f}-{r.tco2e_high:,.0f}", f"{r.capex:,.0f}",
             "-" if r.payback_years is None else f"{r.payback_years:.1f}",
             "-" if r.abatement_cost_per_tco2e is None else f"{r.abatement_cost_per_tco2e:,.0f}",
-            f"{r.adoption_probability:.0%}", why,
+            "-" if r.adoption_probability is None else f"{r.adoption_probability:.0%}",
+            why or ("engineering estimate" if r.basis == "engineering" else ""),
         )  # fmt: skip
     console.print(table)
     p = result.pathway

@@ -22,6 +22,8 @@ import numpy as np
 
 from features.enduses.taxonomy import EndUse
 from features.profile import parse_end_use_shares
+from features.routes.definitions import ProductionLine
+from features.routes.emissions import reductant_shares, table_lines
 from features.sectors import Sector
 from features.table import Table, floats, floats0, texts
 from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
@@ -156,6 +158,8 @@ def share_tensor(factories: Table, table: ShareTable | None = None) -> np.ndarra
     elec = floats0(factories, PROFILE_FIELD[Carrier.ELECTRICITY]) + (
         floats0(factories, "onsite_renewable_kwh") if "onsite_renewable_kwh" in factories else 0.0
     )
+    lines = table_lines(factories)
+    energy = energy_gj_matrix(factories) if any(lines) else None
     out = np.empty((len(sectors), len(CARRIERS), len(END_USES)))
     for i, sector in enumerate(sectors):
         if sector == Sector.COMPUTING_INFRASTRUCTURE.value:
@@ -165,8 +169,29 @@ def share_tensor(factories: Table, table: ShareTable | None = None) -> np.ndarra
             out[i] = _data_centre_cached(round(float(p), 9))
         else:
             out[i] = table.blocks[table.block_for(sector, naics[i])]
-        if overrides[i]:
-            out[i] = apply_overrides(out[i], parse_end_use_shares(overrides[i]))
+        given = parse_end_use_shares(overrides[i]) if overrides[i] else {}
+        if lines[i] and energy is not None:
+            given = _with_reductant(given, lines[i], energy[i])
+        if given:
+            out[i] = apply_overrides(out[i], given)
+    return out
+
+
+def _with_reductant(
+    given: dict[tuple[Carrier, EndUse], float],
+    lines: tuple[ProductionLine, ...],
+    energy_gj: np.ndarray,
+) -> dict[tuple[Carrier, EndUse], float]:
+    """The profile's own shares plus the reductant/feedstock share its routes imply, which
+    never overrides a share the profile gives and takes at most what the profile leaves."""
+    out = dict(given)
+    implied = reductant_shares(lines, {c: float(energy_gj[k]) for k, c in enumerate(CARRIERS)})
+    for (carrier, use), share in implied.items():
+        if (carrier, use) in given:
+            continue
+        left = 1.0 - sum(v for (c, _), v in given.items() if c == carrier)
+        if left > 0:
+            out[(carrier, use)] = min(share, left)
     return out
 
 

@@ -25,6 +25,7 @@ class EndUse(StrEnum):
     ONSITE_TRANSPORT = "onsite_transport"
     ONSITE_GENERATION = "onsite_generation"
     OTHER = "other"
+    REDUCTANT_FEEDSTOCK = "reductant_feedstock"
 
 
 #: The MECS 2018 Table 5.4 rows behind each end use ("End Use Not Reported" is redistributed).
@@ -41,6 +42,8 @@ MECS_ROW: dict[EndUse, str] = {
     EndUse.ONSITE_TRANSPORT: "Onsite Transportation",
     EndUse.ONSITE_GENERATION: "Conventional Electricity Generation",
     EndUse.OTHER: "Other Process Use, Other Facility Support, Other Nonprocess Use",
+    EndUse.REDUCTANT_FEEDSTOCK: "(not in Table 5.4, which counts fuel use only: nonfuel use as a "
+    "reductant or chemical feedstock, as MECS Table 2.2 counts it; set by the production route)",
 }
 
 #: Short labels for people.
@@ -57,6 +60,8 @@ LABEL: dict[EndUse, str] = {
     EndUse.ONSITE_TRANSPORT: "on-site vehicles and forklifts",
     EndUse.ONSITE_GENERATION: "on-site conventional or standby generation",
     EndUse.OTHER: "other uses",
+    EndUse.REDUCTANT_FEEDSTOCK: "reductant or chemical feedstock (coke and coal in a blast "
+    "furnace, gas or coal into ammonia synthesis gas): not a fuel, no fuel switch applies",
 }
 
 #: How a measure converts energy between carriers (physics in features.enduses.physics).

@@ -36,12 +36,19 @@ from features.candidates import FactoryEnergy, pairs
 from features.catalogue import Catalogue, Family, Measure
 from features.emission_factors import FactorTable
 from features.enduses.physics import conversion_added
-from features.enduses.shares import data_centre_shares, default_shares, energy_gj_matrix
+from features.enduses.shares import (
+    apply_overrides,
+    data_centre_shares,
+    default_shares,
+    energy_gj_matrix,
+)
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.prices import PRICES_CNY
-from features.profile import PROFILE_COLUMNS, format_end_use_shares
+from features.profile import PROFILE_COLUMNS, format_end_use_shares, format_production
 from features.regions import CHINA_PROVINCES, Country
+from features.routes.definitions import ProductionLine
+from features.routes.emissions import reductant_shares
 from features.sectors import Sector
 from features.sources.schema import (
     SAVED_COLUMN,
@@ -202,6 +209,29 @@ HYDROGEN_RATE = 0.15
 WIND_HYDRO_RATE = 0.2
 
 
+#: Heavy-industry plants that declare a production route (ASSUMPTION: 60%; the rest describe
+#: only their energy, as many profiles will). Route and output follow the plant's energy: output =
+#: energy of the route's main carrier / an intensity drawn inside the route's range
+#: (features/data/process_routes.yaml), so energy, reductant share and process emissions agree.
+ROUTE_DECLARED = 0.6
+#: (sector, main carrier) -> (product, route, GJ of that carrier per t (low, high)); electricity
+#: in GJ. Intensities: crude steel BF-BOF coal 14-20 GJ/t; scrap EAF 1.4-2.2 GJ (400-600 kWh)/t;
+#: primary aluminium 46-52 GJ (12.8-14.5 MWh)/t; cement coal 2.1-2.5 GJ/t cement (3.0-3.6 GJ/t
+#: clinker x 0.70); float glass gas 5.5-9 GJ/t; ammonia gas 28-38, coal 38-50 GJ/t.
+_ROUTES: dict[tuple[Sector, Carrier], tuple[str, str, tuple[float, float]]] = {
+    (Sector.STEEL, Carrier.COAL): ("crude_steel", "bf_bof", (14.0, 20.0)),
+    (Sector.STEEL, Carrier.ELECTRICITY): ("crude_steel", "scrap_eaf", (1.4, 2.2)),
+    (Sector.NON_FERROUS_METALS, Carrier.ELECTRICITY): ("primary_aluminium", "electrolysis",
+                                                       (46.0, 52.0)),
+    (Sector.BUILDING_MATERIALS, Carrier.COAL): ("cement", "dry_kiln", (2.1, 2.5)),
+    (Sector.BUILDING_MATERIALS, Carrier.NATURAL_GAS): ("flat_glass", "float", (5.5, 9.0)),
+    (Sector.PETROCHEMICALS_CHEMICALS, Carrier.COAL): ("ammonia", "coal_gasification",
+                                                      (38.0, 50.0)),
+    (Sector.PETROCHEMICALS_CHEMICALS, Carrier.NATURAL_GAS): ("ammonia", "gas_reforming",
+                                                             (28.0, 38.0)),
+}  # fmt: skip
+
+
 def _stable_seed(name: str) -> int:
     return zlib.crc32(name.encode())
 
@@ -280,6 +310,8 @@ class _Factories:
         self.management = rng.normal(0, 1, n)  # higher = worse managed, more to gain
         self.heavy = heavy
         self._end_uses(rng, n)
+        # Own stream, so adding routes left every other generated number as it was.
+        self._production(np.random.default_rng(int(rng.integers(2**31)) ^ _stable_seed("routes")))
 
     def _end_uses(self, rng: np.random.Generator, n: int) -> None:
         """True end-use split: the sector default (EIA MECS 2018) perturbed per factory; a share
@@ -314,6 +346,34 @@ class _Factories:
             self.electricity * rng.uniform(0.02, 0.2, n),  # Nm3 per kWh: ASSUMPTION
             0.0,
         )
+
+    def _production(self, rng: np.random.Generator) -> None:
+        """Routes and output of heavy plants (``ROUTE_DECLARED``), and the true end-use split
+        with the route's reductant or feedstock carved out of its carrier."""
+        n = len(self.sector)
+        self.production: list[tuple[ProductionLine, ...]] = [() for _ in range(n)]
+        declared = rng.random(n) < ROUTE_DECLARED
+        draw = rng.random(n)
+        for i in np.nonzero(declared & self.heavy)[0]:
+            sector = _SECTORS[self.sector[i]]
+            # The plant's largest carrier among those with a route in its sector.
+            options = [
+                (float(self.energy[c][i]) * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0), c)
+                for (s, c) in _ROUTES
+                if s == sector and self.energy[c][i] > 0
+            ]
+            if not options:
+                continue
+            gj, carrier = max(options)
+            product, route, (low, high) = _ROUTES[(sector, carrier)]
+            output = gj / (low + draw[i] * (high - low))
+            line = ProductionLine(product=product, route=route, output_t=round(output, 0))
+            self.production[i] = (line.validated("production[0]"),)
+            energy = {c: float(self.energy[c][i]) for c in Carrier}
+            energy[Carrier.ELECTRICITY] *= GJ_PER_KWH
+            implied = reductant_shares(self.production[i], energy)
+            if implied:
+                self.shares[i] = apply_overrides(self.shares[i], implied)
 
 
 #: Mean fraction of the targeted end uses' energy each measure saves (before the factory's
@@ -462,7 +522,11 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
     catalogue = Catalogue.default()
     n = config.n_factories
     f = _Factories(n, rng, (config.first_year, config.last_year))
-    measures = [m for m in catalogue.measures.values() if m.reduction_kind == "physical"]
+    # Route measures (heavy-industry packs) are estimated by engineering arithmetic, never
+    # learned, so the generator draws no outcomes for them.
+    measures = [
+        m for m in catalogue.measures.values() if m.reduction_kind == "physical" and m.route is None
+    ]
 
     # Measures already in place.
     in_place = {m.id: rng.random(n) < _IN_PLACE.get(m.id, _DEFAULT_IN_PLACE) for m in measures}
@@ -629,6 +693,8 @@ def _factory_frame(
         "byproduct_hydrogen_nm3": f.hydrogen_nm3.round(0),
         "onsite_wind_hydro_kwh_potential": f.wind_hydro_kwh.round(0),
         "heat_sink_temperature_c": np.nan,
+        "production": [format_production(lines) for lines in f.production],
+        "co2_captured_stored_t": 0.0,
     }
     return pd.DataFrame(data, columns=list(PROFILE_COLUMNS))
 

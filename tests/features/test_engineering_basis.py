@@ -6,6 +6,7 @@ from pathlib import Path
 
 from features.catalogue import Catalogue
 from features.enduses import physics
+from features.routes.basis import heavy_industry_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "engineering-basis.md"
 
@@ -25,3 +26,8 @@ def test_documented_physics_matches_the_code() -> None:
     assert f"{physics.CHP_ELECTRICAL_EFFICIENCY} / {physics.CHP_THERMAL_EFFICIENCY}" in text
     assert f"{physics.CARNOT_FRACTION} x Carnot" in text
     assert f"{physics.PV_KWP_PER_M2} kWp per m2" in text
+
+
+def test_heavy_industry_section_is_generated_from_the_numbers_in_use() -> None:
+    """Rewrite with: python scripts/build_heavy_industry_basis.py"""
+    assert heavy_industry_markdown() in DOC.read_text(encoding="utf-8")
