@@ -127,8 +127,8 @@ SICHUAN_MACHINERY_PLANT: dict[str, Any] = {
     "roof_area_available_m2": 40_000,
 }
 
-#: Integrated steel plant in Hebei (coal-heavy): used here only for electrification's direction
-#: (heavy-industry process routes are out of this module's scope).
+#: Integrated steel plant in Hebei (coal-heavy) without a declared route: used here for
+#: electrification's direction; tests/reference/heavy.py holds the same plant with its route.
 HEBEI_STEEL_PLANT: dict[str, Any] = {
     "factory_id": "ref-hebei-steel",
     "country": "CN",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 from pathlib import Path
@@ -255,3 +256,35 @@ def test_polling_swaps_in_a_new_champion(
                 break
             time.sleep(0.2)
         assert c.get("/readyz").json()["model_version"] == new_version
+
+
+def test_heavy_industry_request_returns_process_emissions_and_engineering_estimates(
+    client: TestClient, repo_root: Path
+) -> None:
+    profile = json.loads((repo_root / "features/data/example_cement_plant.json").read_text())
+    body = {"profile": profile, "options": {"top_k": 60, "explain": "top"}}
+    response = client.post("/v1/recommendations", json=body, headers=READ)
+    assert response.status_code == 200, response.text
+    result = response.json()["result"]
+    fp = result["footprint"]
+    assert fp["process_tco2e"] == pytest.approx(0.52 * 0.70 * 2.2e6)  # IPCC Eq. 2.1 x clinker
+    assert fp["process"][0]["line_id"] == "calcination_co2"
+    assert result["pathway"]["baseline_tco2e"] == pytest.approx(fp["net_location_tco2e"])
+    packs = [r for r in result["recommendations"] if r["basis"] == "engineering"]
+    assert {r["measure_id"] for r in packs} >= {"clinker_substitution", "cement_ccus"}
+    for r in packs:
+        assert r["adoption_probability"] is None
+        assert r["explanation"] is None
+        assert "no outcome data" in r["basis_note"]
+
+
+def test_bad_production_line_is_422_naming_the_field(client: TestClient, repo_root: Path) -> None:
+    profile = json.loads((repo_root / "features/data/example_cement_plant.json").read_text())
+    profile["production"][0]["route"] = "wet_kiln"
+    body = assert_error(
+        client.post("/v1/recommendations", json={"profile": profile}, headers=READ),
+        422, "invalid_request",
+    )  # fmt: skip
+    item = body["detail"][0]
+    assert item["field"] == "profile.production[0].route"
+    assert "dry_kiln" in item["allowed"]
