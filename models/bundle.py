@@ -26,11 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import GroupKFold
 
 from features.applicability import candidate_pairs
 from features.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue import Catalogue
 from features.design import USD_PER, DesignSpec, design_matrix
+from features.domain import DomainSummary
 from features.emission_factors import FactorTable
 from features.enduses.physics import conversion_added
 from features.prices import price_matrix
@@ -38,7 +40,7 @@ from features.profile import FactoryProfile
 from features.regions import Country
 from features.routes.emissions import table_lines
 from features.routes.estimate import estimate
-from features.table import Table, profile_table
+from features.table import Table, profile_table, texts
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
 from features.units import GJ_PER_KWH, Carrier
 from models.decisions import assemble_factory, rank_rows
@@ -69,6 +71,8 @@ class BundleConfig:
     n_jobs: int = 2
 
 
+#: Folds for the out-of-fold cost and savings the adoption model learns from.
+OOF_FOLDS = 3
 #: Outcomes naming a catalogue measure needed before the applicability model is trained.
 MIN_IDENTIFIED_OUTCOMES = 200
 
@@ -77,6 +81,16 @@ COARSE_MODEL_WARNING = (
     "this model was trained on outcomes without measure identity (coarse groups only): it "
     "cannot tell catalogue measures apart, so the ranking and per-measure numbers are not "
     "meaningful; use a model trained on data that names measures"
+)
+
+
+GENERATED_DATA_WARNING = (
+    "this model was trained on generated data (features/sources/synthetic.py), not on outcomes "
+    "of real factories: its numbers show what the method does, not what your plant will see"
+)
+UNKNOWN_SOURCE_WARNING = (
+    "this model's training data source was not recorded (trained outside the training "
+    "pipeline): whether it learned from real outcomes is unknown"
 )
 
 
@@ -148,9 +162,14 @@ class RecommendationBundle:
         y = targets["log_cost"].to_numpy()
         rows = ~np.isnan(y)
         self.cost_ = GBMRegressor(**kwargs).fit(X[rows], y[rows])  # type: ignore[arg-type]
-        adoption_X = self.adoption_inputs(
-            X, targets["log_cost"].to_numpy(), targets["log_cost_savings"].to_numpy()
+        # Adoption as served: the model learns from the cost and savings the other models
+        # predict for factories they did not see (out of fold), which is what it gets at
+        # recommendation time, not from the auditor's own figures.
+        self.currency_ = _currency(outcomes)
+        served_cost, served_savings = self._out_of_fold(
+            X, targets, found, energy, catalogue, kwargs
         )
+        adoption_X = self.adoption_inputs(X, served_cost, served_savings)
         y = targets["implemented"].to_numpy()
         rows = ~np.isnan(y)
         self.adoption_ = GBMClassifier(**kwargs).fit(adoption_X[rows], y[rows])  # type: ignore[arg-type]
@@ -163,12 +182,100 @@ class RecommendationBundle:
         if identified >= MIN_IDENTIFIED_OUTCOMES:
             self.applicability_ = self._fit_applicability(spec, energy, targets, catalogue, kwargs)
         self.spec_ = spec
-        currencies = outcomes["currency"].dropna().astype(str)
-        self.currency_ = currencies.mode().iloc[0] if len(currencies) else "USD"
         self.catalogue_version_ = catalogue.version
         self.factor_table_version_ = table.version
         self.n_training_outcomes_ = len(outcomes)
+        self.domain_ = DomainSummary.from_table(factories)
+        self.evidence_ = _evidence(targets, factories)
+        self.training_source_: str | None = None  # set by the training pipeline
+        self.metrics_: dict[str, float] = {}  # held-out metrics, set by the training pipeline
         return self
+
+    def describe_training(self, source: str, metrics: dict[str, float]) -> None:
+        """Record where the training data came from and the held-out metrics (model card)."""
+        self.training_source_ = source
+        self.metrics_ = dict(metrics)
+
+    def data_warnings(self, options: RecommendOptions) -> list[str]:
+        """Caveats every answer of this model carries (its training data, its metrics)."""
+        out = []
+        source = getattr(self, "training_source_", None)
+        if source == "synthetic":
+            out.append(GENERATED_DATA_WARNING)
+        elif source is None:
+            out.append(UNKNOWN_SOURCE_WARNING)
+        metrics = getattr(self, "metrics_", {})
+        served = metrics.get("adoption_roc_auc")
+        rate = metrics.get("baseline_measure_rate.adoption_roc_auc")
+        if options.objective == "most_adopted_tco2e" and served is not None and rate is not None:
+            if served <= rate:
+                out.append(
+                    f"most_adopted_tco2e weighs by an adoption model that, as served, does not "
+                    f"beat each measure's plain adoption rate on held-out factories (ROC AUC "
+                    f"{served:.3f} vs {rate:.3f}): treat the adoption weighting as uninformative"
+                )
+        return out
+
+    def evidence(self, key: str, sector: str) -> tuple[int, int]:
+        """Training outcomes of measure ``key``: overall and in ``sector``."""
+        counts = getattr(self, "evidence_", {}).get(key)
+        if counts is None:
+            return 0, 0
+        return counts[0], counts[1].get(sector, 0)
+
+    def _out_of_fold(
+        self,
+        X: np.ndarray,
+        targets: pd.DataFrame,
+        found: Pairs,
+        energy: FactoryEnergy,
+        catalogue: Catalogue,
+        kwargs: dict[str, object],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(log capex, log yearly cost savings) of every outcome row as the served models would
+        predict them for a factory outside their training data: folds grouped by factory, the
+        savings, side-effect and cost models refit on the other folds, savings turned into money
+        through the same physics and prices as serving."""
+        groups = targets["factory_row"].to_numpy()
+        log_cost = np.full(len(X), np.nan)
+        log_fraction = np.full(len(X), np.nan)
+        side = np.zeros(len(X))
+        y_sav = targets["log_fraction"].to_numpy()
+        y_side = targets["side_fraction"].to_numpy()
+        y_cost = targets["log_cost"].to_numpy()
+        conversion = np.array([c is not None for c in found.conversions], dtype=bool)
+        n_folds = min(OOF_FOLDS, len(np.unique(groups)))
+        for train, test in GroupKFold(n_splits=n_folds).split(X, groups=groups):
+            for y, out, extra in ((y_sav, log_fraction, None), (y_cost, log_cost, None),
+                                  (y_side, side, conversion)):  # fmt: skip
+                ok = train[~np.isnan(y[train])]
+                if extra is not None:
+                    ok = ok[~extra[ok]]
+                if len(ok) < 20:
+                    continue
+                model = GBMRegressor(**kwargs).fit(X[ok], y[ok])  # type: ignore[arg-type]
+                out[test] = model.predict(X[test])
+        log_fraction = np.where(np.isnan(log_fraction), np.nanmedian(y_sav), log_fraction)
+        saved, _ = _NetSavings(energy, found, catalogue, side).net_units(log_fraction)
+        prices = price_matrix(energy.factories, self.currency_)
+        cost_savings = (saved * prices[found.factory_index]).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_savings = np.where(cost_savings > 0, np.log(cost_savings), np.nan)
+        return log_cost, log_savings
+
+    def adoption_as_served(
+        self, energy: FactoryEnergy, found: Pairs, X: np.ndarray, catalogue: Catalogue
+    ) -> np.ndarray:
+        """P(adoption) of the rows of ``found`` from this bundle's own predicted cost and
+        savings, exactly the inputs the service gives the adoption model."""
+        side = self.side_.predict(X) if self.side_ is not None else np.zeros(len(found))
+        saved, _ = _NetSavings(energy, found, catalogue, side).net_units(self.savings_.predict(X))
+        prices = price_matrix(energy.factories, self.currency_)
+        cost_savings = (saved * prices[found.factory_index]).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_savings = np.where(cost_savings > 0, np.log(cost_savings), np.nan)
+        inputs = self.adoption_inputs(X, self.cost_.predict(X), log_savings)
+        return np.asarray(self.adoption_.predict_proba(inputs))
 
     @staticmethod
     def adoption_inputs(X: np.ndarray, log_cost: np.ndarray, log_savings: np.ndarray) -> np.ndarray:
@@ -230,40 +337,9 @@ class RecommendationBundle:
         self._check_fitted()
         X = design_matrix(self.spec_, energy, found, catalogue)
         low, mid, high = self.savings_.predict_interval(X)
-        _, increased = carrier_masks(found.keys, catalogue)
-        targeted = found.targeted_gj
-        total = targeted.sum(axis=1)
-        is_conversion = np.array([c is not None for c in found.conversions], dtype=bool)
         side = self.side_.predict(X) if self.side_ is not None else np.zeros(len(found))
-        side = np.where(is_conversion, 0.0, side)
-        # Side effects go to the carriers the catalogue says a measure adds, else to the
-        # carriers it acts on (a rebound on the same carrier), in proportion to their use.
-        n_inc = increased.sum(axis=1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            spread = np.where(
-                n_inc > 0,
-                increased / np.maximum(n_inc, 1),
-                np.where(total[:, None] > 0, targeted / total[:, None], 0.0),
-            )
-        side_gj = (side * total)[:, None] * spread
-        reduced, _ = carrier_masks(found.keys, catalogue)
-        chp_elec = np.zeros_like(reduced)
-        chp_elec[:, CARRIERS.index(Carrier.ELECTRICITY)] = [c == "chp" for c in found.conversions]
-        ceiling = np.where(reduced, targeted, np.where(chp_elec, np.inf, 0.0))
-
-        def net_units(log_fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            fraction = np.minimum(np.exp(np.minimum(log_fraction, math.log(MAX_FRACTION))),
-                                  found.cap)  # fmt: skip
-            displaced = targeted * fraction[:, None]
-            by_use = found.by_use_gj * fraction[:, None]
-            added = conversion_added(
-                found.conversions, displaced, by_use, energy.factories, found.factory_index
-            )
-            # Physics bound: no carrier saves more than the measure's end uses hold on it, and
-            # carriers it does not act on can only rise (CHP's generated electricity aside).
-            net = np.minimum(displaced - added + side_gj, ceiling)
-            canonical: np.ndarray = net / _TO_GJ
-            return canonical, fraction
+        physics = _NetSavings(energy, found, catalogue, side)
+        net_units = physics.net_units
 
         factors = kg_per_unit[found.factory_index]
         saved_mid, fraction_mid = net_units(mid)
@@ -282,7 +358,7 @@ class RecommendationBundle:
             "X": X,
             "log_fraction": mid,
             "fraction": fraction_mid,
-            "targeted_gj": total,
+            "targeted_gj": found.targeted_gj.sum(axis=1),
             "saved": saved_mid,
             "tco2e": t_mid,
             "tco2e_low": np.minimum.reduce([t_a, t_b, t_mid]),
@@ -299,6 +375,13 @@ class RecommendationBundle:
         _apply_route_estimates(
             result, energy, found, catalogue, kg_per_unit, prices, self.currency_
         )
+        sectors = texts(energy.factories, "sector")
+        counts = [
+            self.evidence(str(k), sectors[int(f)])
+            for k, f in zip(found.keys.tolist(), found.factory_index.tolist(), strict=True)
+        ]
+        result["evidence"] = np.array([c[0] for c in counts], dtype=float).reshape(-1)
+        result["evidence_sector"] = np.array([c[1] for c in counts], dtype=float).reshape(-1)
         return result
 
     def score_candidates(
@@ -341,8 +424,11 @@ class RecommendationBundle:
         # Factory-major rows: factory i owns rows bounds[i]:bounds[i + 1].
         bounds = np.searchsorted(found.factory_index, np.arange(len(profiles) + 1))
         lifetimes = catalogue.arrays.lifetime[catalogue.arrays.rows(keys)]
+        # Below min_evidence training outcomes a learned measure is listed apart, not ranked
+        # (only for models that tell measures apart; coarse models carry their own warning).
+        min_evidence = options.min_evidence if self.ranks_measures else 0
         chosen = [
-            rank_rows(np.arange(bounds[i], bounds[i + 1]), lifetimes, scores, options)
+            rank_rows(np.arange(bounds[i], bounds[i + 1]), lifetimes, scores, options, min_evidence)
             for i in range(len(profiles))
         ]
         # Explanations for every returned row of the batch in one call per model.
@@ -366,8 +452,12 @@ class RecommendationBundle:
         )
         results = []
         start = 0
+        base_warnings = [] if self.ranks_measures else [COARSE_MODEL_WARNING]
+        base_warnings += self.data_warnings(options)
+        domain = getattr(self, "domain_", None)
         for i, profile in enumerate(profiles):
             end = start + len(chosen[i].rows)
+            inputs = domain.check(profile) if domain is not None else []
             results.append(
                 assemble_factory(
                     profile,
@@ -380,12 +470,78 @@ class RecommendationBundle:
                     catalogue,
                     table,
                     self.currency_,
-                    [] if self.ranks_measures else [COARSE_MODEL_WARNING],
+                    base_warnings + [w.message for w in inputs],
                     int(bounds[i + 1] - bounds[i]),
+                    inputs,
                 )
             )
             start = end
         return results
+
+
+class _NetSavings:
+    """From a predicted log fraction to the net energy change per carrier, as served: the
+    fraction capped by ``found.cap``, conversions adding energy by physics, other measures their
+    learned side effect, and no carrier saving more than the measure's end uses hold on it."""
+
+    def __init__(
+        self, energy: FactoryEnergy, found: Pairs, catalogue: Catalogue, side: np.ndarray
+    ) -> None:
+        self.energy, self.found = energy, found
+        reduced, increased = carrier_masks(found.keys, catalogue)
+        targeted = found.targeted_gj
+        total = targeted.sum(axis=1)
+        is_conversion = np.array([c is not None for c in found.conversions], dtype=bool)
+        side = np.where(is_conversion, 0.0, side)
+        # Side effects go to the carriers the catalogue says a measure adds, else to the
+        # carriers it acts on (a rebound on the same carrier), in proportion to their use.
+        n_inc = increased.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread = np.where(
+                n_inc > 0,
+                increased / np.maximum(n_inc, 1),
+                np.where(total[:, None] > 0, targeted / total[:, None], 0.0),
+            )
+        self.side_gj = (side * total)[:, None] * spread
+        chp_elec = np.zeros_like(reduced)
+        chp_elec[:, CARRIERS.index(Carrier.ELECTRICITY)] = [c == "chp" for c in found.conversions]
+        self.ceiling = np.where(reduced, targeted, np.where(chp_elec, np.inf, 0.0))
+
+    def net_units(self, log_fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(net saving per carrier in canonical units, fraction displaced)."""
+        found = self.found
+        fraction = np.minimum(np.exp(np.minimum(log_fraction, math.log(MAX_FRACTION))), found.cap)
+        displaced = found.targeted_gj * fraction[:, None]
+        by_use = found.by_use_gj * fraction[:, None]
+        added = conversion_added(
+            found.conversions, displaced, by_use, self.energy.factories, found.factory_index
+        )
+        # Physics bound: no carrier saves more than the measure's end uses hold on it, and
+        # carriers it does not act on can only rise (CHP's generated electricity aside).
+        net = np.minimum(displaced - added + self.side_gj, self.ceiling)
+        canonical: np.ndarray = net / _TO_GJ
+        return canonical, fraction
+
+
+def _currency(outcomes: pd.DataFrame) -> str:
+    """The training outcomes' most common currency (money in answers is in it)."""
+    currencies = outcomes["currency"].dropna().astype(str)
+    return str(currencies.mode().iloc[0]) if len(currencies) else "USD"
+
+
+def _evidence(
+    targets: pd.DataFrame, factories: pd.DataFrame
+) -> dict[str, tuple[int, dict[str, int]]]:
+    """Training outcomes per measure key: overall and per sector."""
+    sectors = factories["sector"].astype(str).to_numpy()[targets["factory_row"].to_numpy()]
+    frame = pd.DataFrame({"key": targets["key"].astype(str).to_numpy(), "sector": sectors})
+    out: dict[str, tuple[int, dict[str, int]]] = {}
+    for key, group in frame.groupby("key"):
+        out[str(key)] = (
+            len(group),
+            {str(k): int(v) for k, v in group["sector"].value_counts().items()},
+        )
+    return out
 
 
 def _apply_route_estimates(

@@ -7,13 +7,14 @@ among reductions: they are listed apart with the reason.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from features.accounting import compute_footprint
 from features.candidates import Pairs
 from features.catalogue import Catalogue, Measure
+from features.domain import InputWarning
 from features.emission_factors import FactorTable
 from features.enduses.balance import end_use_balance
 from features.profile import FactoryProfile
@@ -41,16 +42,32 @@ class Chosen:
     rows: np.ndarray
     abatement: np.ndarray
     increases: np.ndarray
+    thin: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.intp)
+    )  # too little evidence
 
 
 def rank_rows(
-    rows: np.ndarray, lifetimes: np.ndarray, s: dict[str, np.ndarray], options: RecommendOptions
+    rows: np.ndarray,
+    lifetimes: np.ndarray,
+    s: dict[str, np.ndarray],
+    options: RecommendOptions,
+    min_evidence: int = 0,
 ) -> Chosen:
-    """Rank one factory's candidate rows: only measures that lower emissions are ranked."""
+    """Rank one factory's candidate rows: only measures that lower emissions are ranked, and
+    learned measures only with at least ``min_evidence`` training outcomes (the others are
+    returned apart as ``thin``, largest effect first)."""
     tco2e_all = s["tco2e"][rows]
     increases = rows[tco2e_all < -MIN_TCO2E]
     increases = increases[np.argsort(s["tco2e"][increases], kind="stable")]
     rows = rows[tco2e_all > MIN_TCO2E]
+    thin = np.zeros(0, dtype=np.intp)
+    if min_evidence > 0 and "evidence" in s:
+        learned = ~s["engineering"][rows] if "engineering" in s else np.ones(len(rows), bool)
+        weak = learned & (s["evidence"][rows] < min_evidence)
+        thin = rows[weak]
+        thin = thin[np.argsort(-s["tco2e"][thin], kind="stable")][: options.top_k]
+        rows = rows[~weak]
     r = options.discount_rate
     crf = r / (1 - (1 + r) ** -lifetimes[rows]) if r > 0 else 1 / lifetimes[rows]
     tco2e = s["tco2e"][rows]
@@ -77,7 +94,7 @@ def rank_rows(
             spent += float(capex[j])
             picked_list.append(int(j))
         picked = np.array(picked_list, dtype=np.intp)
-    return Chosen(rows=rows[picked], abatement=abatement[picked], increases=increases)
+    return Chosen(rows=rows[picked], abatement=abatement[picked], increases=increases, thin=thin)
 
 
 def direction_reason(
@@ -158,6 +175,10 @@ def _recommendation(
         basis_note=ENGINEERING_NOTE if engineering else "",
         process_tco2e_avoided=process,
         maturity=measure.route.maturity if measure.route is not None else None,
+        evidence_outcomes=None if engineering or "evidence" not in s else int(s["evidence"][row]),
+        evidence_outcomes_in_sector=None
+        if engineering or "evidence_sector" not in s
+        else int(s["evidence_sector"][row]),
         portfolio_tco2e_avoided=portfolio_tco2e,
         portfolio_energy_saved={}
         if portfolio_saved is None
@@ -179,6 +200,7 @@ def assemble_factory(
     currency: str,
     warnings: list[str],
     n_candidates: int,
+    input_warnings: list[InputWarning] | None = None,
 ) -> FactoryRecommendations:
     """Everything returned for one factory.
 
@@ -239,6 +261,12 @@ def assemble_factory(
         )
         for row in chosen.increases
     ]
+    thin = [
+        _recommendation(
+            0, catalogue.measures[str(found.keys[row])], int(row), s, kg, math.nan, 0.0, None
+        )
+        for row in chosen.thin
+    ]
     remaining = np.maximum(base - portfolio_saved, 0.0)
     return FactoryRecommendations(
         factory_id=profile.factory_id,
@@ -256,12 +284,29 @@ def assemble_factory(
             }
         ),
         emission_increases=increases,
+        not_enough_evidence=[
+            r.model_copy(update={"evidence_note": _thin_note(r, catalogue.measures[r.measure_id])})
+            for r in thin
+        ],
+        input_warnings=input_warnings or [],
         end_use_balance=end_use_balance(profile),
         candidates_considered=n_candidates,
         factor_table_version=table.version,
         catalogue_version=catalogue.version,
         warnings=warnings,
     )
+
+
+def _thin_note(r: Recommendation, measure: Measure) -> str:
+    """Why a measure is listed apart, with the catalogue's published range where there is one."""
+    note = (
+        f"only {r.evidence_outcomes} training outcomes support this measure "
+        f"({r.evidence_outcomes_in_sector} in this sector): not ranked"
+    )
+    t = measure.typical_saving
+    if t is not None:
+        note += f"; the catalogue's range is {t.low:.3g}-{t.high:.3g} of {t.of} ({t.source[:160]})"
+    return note
 
 
 def pathway(

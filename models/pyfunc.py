@@ -8,6 +8,7 @@ service.
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from mlflow.types.schema import ParamSchema, ParamSpec
 
 from features.profile import PROFILE_COLUMNS, profiles_from_frame
 from models.bundle import RecommendationBundle
+from models.card import ModelCard, model_card
 from models.schemas import RecommendOptions
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
@@ -125,6 +127,7 @@ OPTIONS_PARAMS = ParamSchema(
         ParamSpec("discount_rate", "double", _DEFAULTS.discount_rate),
         ParamSpec("explain", "string", _DEFAULTS.explain),
         ParamSpec("top_features", "long", _DEFAULTS.top_features),
+        ParamSpec("min_evidence", "long", _DEFAULTS.min_evidence),
     ]
 )
 
@@ -161,18 +164,30 @@ class LoadedModel:
     metrics: dict[str, float]
     tags: dict[str, str]
 
+    @functools.cached_property
+    def card(self) -> ModelCard:
+        """The bundle's model card (computed once per load)."""
+        return model_card(self.bundle)
+
 
 def load_bundle(uri: str = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}") -> LoadedModel:
-    """Load a bundle by registry URI (``models:/NAME@alias`` or ``runs:/...``)."""
-    model = mlflow.pyfunc.load_model(uri)
+    """Load a bundle by registry URI (``models:/NAME@alias``, ``models:/NAME/VERSION`` or
+    ``runs:/...``). An alias is resolved once, to a version, and that version is what is loaded
+    and reported, so the label always names the model that computes the answers."""
+    version = None
+    load_uri = uri
+    if uri.startswith("models:/"):
+        name, _, rest = uri.removeprefix("models:/").partition("@")
+        if rest:
+            version = str(mlflow.MlflowClient().get_model_version_by_alias(name, rest).version)
+            load_uri = f"models:/{name}/{version}"
+        else:
+            name, _, number = name.partition("/")
+            version = number or None
+    model = mlflow.pyfunc.load_model(load_uri)
     wrapper = model.unwrap_python_model()
     if not isinstance(wrapper, RecommenderPyfunc):
         raise TypeError(f"{uri} is not a decarb-recommender model")
-    version = None
-    if uri.startswith("models:/") and "@" in uri:
-        name, alias = uri.removeprefix("models:/").split("@", 1)
-        mv = mlflow.MlflowClient().get_model_version_by_alias(name, alias)
-        version = str(mv.version)
     run_id = model.metadata.run_id
     metrics: dict[str, float] = {}
     tags: dict[str, str] = {}

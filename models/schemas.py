@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from features.accounting import Footprint
+from features.domain import InputWarning
 from features.enduses.balance import EndUseEnergy
 from features.enduses.taxonomy import EndUse
 from features.units import Carrier
@@ -39,6 +40,13 @@ class RecommendOptions(BaseModel):
         default="top", description="none, top (top_features per model) or full (all fields)."
     )
     top_features: int = Field(default=5, ge=1, le=40)
+    min_evidence: int = Field(
+        default=30,
+        ge=0,
+        le=100_000,
+        description="Training outcomes a learned measure needs to be ranked; below it the "
+        "measure is listed in not_enough_evidence with its catalogue range (0 = rank all).",
+    )
 
 
 class FeatureContribution(BaseModel):
@@ -120,6 +128,14 @@ class Recommendation(BaseModel):
     maturity: str | None = Field(
         default=None, description="commercial, demonstration or emerging (route measures)."
     )
+    evidence_outcomes: int | None = Field(
+        default=None,
+        description="Training outcomes of this measure (None for engineering estimates).",
+    )
+    evidence_outcomes_in_sector: int | None = Field(
+        default=None, description="Of those, outcomes in the factory's sector."
+    )
+    evidence_note: str = ""
     portfolio_tco2e_avoided: float = Field(
         description="tCO2e/yr this measure adds when applied after the ones ranked above it."
     )
@@ -181,6 +197,15 @@ class FactoryRecommendations(BaseModel):
         default_factory=list,
         description="Candidate measures that would raise this factory's emissions, most harmful "
         "first, with the reason (direction 'increase').",
+    )
+    not_enough_evidence: list[Recommendation] = Field(
+        default_factory=list,
+        description="Learned measures with fewer training outcomes than min_evidence: not "
+        "ranked, shown with their catalogue range (evidence_note).",
+    )
+    input_warnings: list[InputWarning] = Field(
+        default_factory=list,
+        description="Inputs outside the training data: {code, field, value, training_range}.",
     )
     end_use_balance: list[EndUseEnergy] = Field(
         default_factory=list,

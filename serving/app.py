@@ -20,6 +20,7 @@ from features.catalogue import Catalogue
 from features.errors import InvalidValueError
 from features.profile import FactoryProfile, parse_profile
 from models.pyfunc import LoadedModel, resolve_tracking_uri
+from models.schemas import FactoryRecommendations
 from serving.auth import AdminAccess, ReadAccess
 from serving.errors import BatchTooLargeError, install_error_handlers, invalid_value_detail
 from serving.metrics import ServiceMetrics
@@ -61,7 +62,15 @@ Holder = Annotated[ModelHolder, Depends(_holder)]
 
 def _model_info(model: LoadedModel) -> ModelInfo:
     name = model.uri.removeprefix("models:/").split("@")[0].split("/")[0]
-    return ModelInfo(name=name, uri=model.uri, version=model.version, run_id=model.run_id)
+    card = model.card
+    return ModelInfo(
+        name=name,
+        uri=model.uri,
+        version=model.version,
+        run_id=model.run_id,
+        trained_on=card.summary,
+        generated_data=card.trained_on.generated,
+    )
 
 
 def _request_id(request: Request) -> str:
@@ -141,6 +150,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         """Ranked measures for one factory, with footprint, portfolio, pathway and reasons."""
         model = holder.current
         result = model.bundle.recommend([body.profile], body.options)[0]
+        _count_warnings(metrics, [result])
         return _json(
             RecommendationResponse(
                 request_id=_request_id(request), model=_model_info(model), result=result
@@ -169,6 +179,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
                     index=i, factory_id=fid, ok=False, error=[invalid_value_detail(exc)]
                 )
         results = model.bundle.recommend([p for _, p in valid], body.options) if valid else []
+        _count_warnings(metrics, results)
         for (i, profile), result in zip(valid, results, strict=True):
             items[i] = BatchItem(index=i, factory_id=profile.factory_id, ok=True, result=result)
         return _json(
@@ -207,6 +218,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             metrics=model.metrics,
             tags=model.tags,
             last_reload_error=holder.last_error,
+            card=model.card,
         )
 
     @app.post("/v1/admin/reload", response_model=ReloadResponse, tags=["model"])
@@ -279,6 +291,12 @@ class _Observe:
                         }
                     )
                 )
+
+
+def _count_warnings(metrics: ServiceMetrics, results: list[FactoryRecommendations]) -> None:
+    for result in results:
+        for w in result.input_warnings:
+            metrics.input_warnings.labels(w.code, w.field).inc()
 
 
 def _set_version_gauge(metrics: ServiceMetrics, holder: ModelHolder) -> None:

@@ -24,6 +24,10 @@ class ServiceMetrics:
         self.model_version = Gauge(
             "decarb_model_version", "Loaded model version (0 = none)", registry=self.registry
         )
+        self.input_warnings = Counter(
+            "decarb_input_warnings_total", "Inputs outside the training data, per code and field",
+            ["code", "field"], registry=self.registry,
+        )  # fmt: skip
         self.reloads = Counter(
             "decarb_model_reloads_total", "Model reload attempts", ["outcome"],
             registry=self.registry,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from features.accounting import Footprint
 from features.catalogue import Measure
 from features.profile import FactoryProfile
+from models.card import ModelCard
 from models.schemas import FactoryRecommendations, RecommendOptions
 
 _EXAMPLE_PROFILE: dict[str, Any] = {
@@ -62,12 +63,16 @@ class FootprintRequest(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    """Which model answered."""
+    """Which model answered, and what it was trained on."""
 
     name: str
     uri: str
     version: str | None
     run_id: str | None
+    trained_on: str = Field(default="", description="One sentence on the training data.")
+    generated_data: bool | None = Field(
+        default=None, description="True: trained on generated data, not real outcomes."
+    )
 
 
 class RecommendationResponse(BaseModel):
@@ -111,6 +116,7 @@ class LoadedModelResponse(BaseModel):
     metrics: dict[str, float]
     tags: dict[str, Any]
     last_reload_error: str | None
+    card: ModelCard = Field(description="Training data, held-out metrics and caveats.")
 
 
 class ReloadResponse(BaseModel):

@@ -19,6 +19,7 @@ app = typer.Typer(add_completion=False, help=__doc__)
 
 KEY_METRICS = (
     "savings_r2_log", "savings_interval_coverage", "cost_r2_log", "adoption_roc_auc",
+    "adoption_audit_time_roc_auc",
     "baseline_logistic.adoption_roc_auc", "baseline_measure_rate.adoption_roc_auc",
     "model_tco2e.hit_at_5", "model_tco2e.regret_at_5", "baseline_global_popularity.regret_at_5",
     "model_applicability.ndcg_at_10", "baseline_global_popularity.ndcg_at_10",

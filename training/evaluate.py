@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, r2_score, roc_auc_score
 
+from features.candidates import FactoryEnergy, pairs
 from features.catalogue import Catalogue
 from features.design import outcome_design
 from features.emission_factors import FactorTable
@@ -91,15 +92,20 @@ def evaluate(
         base = pd.Series(X_keys[ok]).map(per_key).fillna(train_t["log_cost"].median())
         metrics["baseline_measure_median.cost_r2_log"] = float(r2_score(y[ok], base))
 
-    # Adoption, given the reported cost and savings.
+    # Adoption as served: from the bundle's own predicted cost and savings (what the service
+    # gives it); the audit-time variant, given the auditor's figures, is a second, named metric.
     y = targets["implemented"].to_numpy()
     ok = ~np.isnan(y)
     if ok.sum() > 1 and len(set(y[ok])) == 2:
+        energy = FactoryEnergy.of(test_factories)
+        found = pairs(energy, rows, X_keys, catalogue)
+        p = bundle.adoption_as_served(energy, found, X, catalogue)
+        metrics.update(_binary_metrics("adoption", y[ok], p[ok]))
         ax = bundle.adoption_inputs(
             X, targets["log_cost"].to_numpy(), targets["log_cost_savings"].to_numpy()
         )
-        p = bundle.adoption_.predict_proba(ax[ok])
-        metrics.update(_binary_metrics("adoption", y[ok], p))
+        audit = bundle.adoption_.predict_proba(ax[ok])
+        metrics.update(_binary_metrics("adoption_audit_time", y[ok], audit))
         rate = train_t.groupby("key")["implemented"].mean()
         base = pd.Series(X_keys[ok]).map(rate).fillna(np.nanmean(train_t["implemented"]))
         metrics.update(_binary_metrics("baseline_measure_rate.adoption", y[ok], base.to_numpy()))
@@ -188,8 +194,11 @@ def _ranking(
             scores.setdefault(name, []).append(value)
 
     test_sector = test_factories["sector"].astype(str).to_numpy()
+    # Route measures are engineering estimates, neither learned nor in the generated truth nor
+    # in any outcome data: the ranking metrics compare the learned measures only.
+    learned = ~s["engineering"] if "engineering" in s else np.ones(len(keys), dtype=bool)
     for i, fid in enumerate(ids):
-        rows = np.nonzero(f_idx == i)[0]
+        rows = np.nonzero((f_idx == i) & learned)[0]
         if len(rows) == 0:
             continue
         cand = keys[rows]

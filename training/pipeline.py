@@ -150,6 +150,7 @@ def run_training(
             split.test_outcomes, data.truth,
         )  # fmt: skip
         timings["evaluate_s"] = time.perf_counter() - t0
+        bundle.describe_training(data.report.source, metrics)
         if config.primary_metric not in metrics:
             raise ValueError(
                 f"primary_metric {config.primary_metric!r} not computed; "

@@ -163,8 +163,8 @@ def test_no_applicability_model_from_a_handful_of_identified_outcomes(tiny_data:
     assert coarse.applicability_ is None
     assert not coarse.ranks_measures
     profile = load_profile(None)
-    assert coarse.recommend([profile])[0].warnings == [COARSE_MODEL_WARNING]
+    assert coarse.recommend([profile])[0].warnings[0] == COARSE_MODEL_WARNING
     full = RecommendationBundle(config).fit(tiny_data.factories, tiny_data.outcomes)
     assert full.applicability_ is not None
     assert full.ranks_measures
-    assert full.recommend([profile])[0].warnings == []
+    assert COARSE_MODEL_WARNING not in full.recommend([profile])[0].warnings

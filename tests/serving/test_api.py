@@ -172,6 +172,11 @@ def test_footprint_measures_and_model(client: TestClient, example_profile: dict[
     assert model["model"]["version"] == "1"
     assert model["currency"] == "CNY"
     assert model["training_outcomes"] > 0
+    card = model["card"]
+    assert card["trained_on"]["factories"] > 0
+    assert card["trained_on"]["outcomes"] == model["training_outcomes"]
+    assert card["caveats"]  # the test model's data origin was not recorded: it says so
+    assert model["model"]["trained_on"] == card["summary"]
 
 
 def test_503_without_a_model(model_store: str, example_profile: dict[str, Any]) -> None:
@@ -288,3 +293,20 @@ def test_bad_production_line_is_422_naming_the_field(client: TestClient, repo_ro
     item = body["detail"][0]
     assert item["field"] == "profile.production[0].route"
     assert "dry_kiln" in item["allowed"]
+
+
+def test_out_of_range_inputs_are_warned_about_and_counted(
+    client: TestClient, example_profile: dict[str, Any]
+) -> None:
+    profile = {**copy.deepcopy(example_profile), "employees": 250_000}
+    response = client.post("/v1/recommendations", json={"profile": profile}, headers=READ)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    warnings = data["result"]["input_warnings"]
+    assert {"code", "field", "value", "training_range", "message"} <= set(warnings[0])
+    assert any(w["field"] == "employees" for w in warnings)
+    assert data["model"]["trained_on"]
+    text = client.get("/metrics").text
+    assert (
+        'decarb_input_warnings_total{code="outside_training_range",field="employees"} 1.0' in text
+    )
