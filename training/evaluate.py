@@ -113,6 +113,7 @@ def evaluate(
             _binary_metrics("baseline_logistic.adoption", y[ok], _logistic(train_t, targets[ok]))
         )
 
+    metrics.update(_coverage_all_candidates(bundle, test_factories, truth, catalogue, table))
     metrics.update(
         _ranking(
             bundle,
@@ -126,6 +127,70 @@ def evaluate(
         )
     )
     return metrics
+
+
+#: Size bands for coverage, by employees (small, medium, large).
+SIZE_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("small", 0, 50), ("medium", 50, 250), ("large", 250, float("inf")),
+)  # fmt: skip
+
+
+def _coverage_all_candidates(
+    bundle: RecommendationBundle,
+    test_factories: pd.DataFrame,
+    truth: pd.DataFrame | None,
+    catalogue: Catalogue,
+    table: FactorTable,
+) -> dict[str, float]:
+    """Coverage of the served tCO2e interval on EVERY candidate (factory, measure) pair the
+    service scores, against the generated ground truth: overall, picked (an auditor recommended
+    it) and not picked, per family and per size band. Only generated data have this truth."""
+    if truth is None or "recommended" not in truth:
+        return {}
+    profiles, rejected = profiles_from_frame(test_factories)
+    if rejected:
+        raise ValueError(f"test factory row {rejected[0][0]} is not a valid profile")
+    _, found, s, _ = bundle.score_candidates(test_factories, profiles, table, catalogue)
+    learned = ~s["engineering"] if "engineering" in s else np.ones(len(found), dtype=bool)
+    ids = test_factories["factory_id"].astype(str).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "factory_id": ids[found.factory_index],
+            "measure_id": found.keys.astype(str),
+            "low": s["tco2e_low"],
+            "high": s["tco2e_high"],
+            "learned": learned,
+        }
+    )
+    t = truth.assign(factory_id=truth["factory_id"].astype(str))
+    merged = frame[frame["learned"]].merge(
+        t[["factory_id", "measure_id", "true_tco2e_saved", "recommended"]],
+        on=["factory_id", "measure_id"],
+        how="inner",
+    )
+    if merged.empty:
+        return {}
+    y = merged["true_tco2e_saved"].to_numpy()
+    inside = (y >= merged["low"].to_numpy() - 1e-9) & (y <= merged["high"].to_numpy() + 1e-9)
+    picked = merged["recommended"].to_numpy(dtype=bool)
+    family = np.array([catalogue.measures[m].family.value for m in merged["measure_id"]])
+    employees = test_factories.set_index(test_factories["factory_id"].astype(str))["employees"]
+    size = merged["factory_id"].map(employees).to_numpy(dtype=float)
+    out = {
+        "savings_interval_coverage_all_candidates": float(inside.mean()),
+        "savings_interval_coverage_all_candidates.picked": float(inside[picked].mean()),
+        "savings_interval_coverage_all_candidates.not_picked": float(inside[~picked].mean()),
+        "n_candidate_pairs_with_truth": float(len(inside)),
+    }
+    for name in sorted(set(family)):
+        out[f"savings_interval_coverage_all_candidates.{name}"] = float(
+            inside[family == name].mean()
+        )
+    for band, lo, hi in SIZE_BANDS:
+        sel = (size >= lo) & (size < hi)
+        if sel.any():
+            out[f"savings_interval_coverage_all_candidates.size_{band}"] = float(inside[sel].mean())
+    return out
 
 
 def _binary_metrics(prefix: str, y: np.ndarray, p: np.ndarray) -> dict[str, float]:
