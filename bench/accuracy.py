@@ -80,7 +80,7 @@ def run(factories: int, shared: Path | None, out: Path) -> dict[str, Any]:
                 "iac_time",
                 TrainConfig(source="iac", time_holdout_from_year=IAC_TIME_HOLDOUT_FROM, **paths),
             ),
-            ("iac_plant", TrainConfig(source="iac", **paths)),
+            ("iac_plant", TrainConfig(source="iac", split="random", **paths)),
         ]
     results = {"date": time.strftime("%Y-%m-%d"), "cases": []}
     for name, config in cases:

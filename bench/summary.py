@@ -230,6 +230,12 @@ def profile_section(r: dict[str, Any]) -> list[str]:
 
 # (label, model key, [(baseline label, key)], digits, lower is better)
 GENERATED_ROWS: list[tuple[str, str, list[tuple[str, str]], bool]] = [
+    ("savings: 80% interval coverage on EVERY candidate pair (nominal 0.80)",
+     "savings_interval_coverage_all_candidates", [], False),
+    ("  - on pairs an auditor picked", "savings_interval_coverage_all_candidates.picked", [],
+     False),
+    ("  - on pairs nobody picked", "savings_interval_coverage_all_candidates.not_picked", [],
+     False),
     ("ranking by tCO2e: hit@5 of the truly best measure", "model_tco2e.hit_at_5",
      [("global popularity", "baseline_global_popularity.hit_at_5"),
       ("sector popularity", "baseline_sector_popularity.hit_at_5")], False),
@@ -306,7 +312,9 @@ def accuracy_section(acc: dict[str, Any], doc_dir: Path, results: Path) -> list[
         lines += _metric_rows(generated, GENERATED_ROWS + COMMON_ROWS)
         m = generated[0]["metrics"]
         families = sorted(
-            k.split(".", 1)[1] for k in m if k.startswith("savings_interval_coverage.")
+            k.split(".", 1)[1]
+            for k in m
+            if k.startswith("savings_interval_coverage.") and ".year_" not in k
         )
         if families:
             lines += [
@@ -316,6 +324,20 @@ def accuracy_section(acc: dict[str, Any], doc_dir: Path, results: Path) -> list[
                     f"{f} {m[f'savings_interval_coverage.{f}']:.3f} "
                     f"(R2 {m.get(f'savings_r2_log.{f}', float('nan')):.3f})"
                     for f in families
+                )
+                + ".",
+            ]
+        parts = sorted(
+            k.split(".", 1)[1]
+            for k in m
+            if k.startswith("savings_interval_coverage_all_candidates.")
+        )
+        if parts:
+            lines += [
+                "",
+                "Coverage on every candidate pair, by family and size band: "
+                + ", ".join(
+                    f"{p} {m[f'savings_interval_coverage_all_candidates.{p}']:.3f}" for p in parts
                 )
                 + ".",
             ]
@@ -330,6 +352,17 @@ def accuracy_section(acc: dict[str, Any], doc_dir: Path, results: Path) -> list[
             "",
         ]
         lines += _metric_rows(real, COMMON_ROWS)
+        for c in real:
+            years = sorted(
+                k for k in c["metrics"] if k.startswith("savings_interval_coverage.year_")
+            )
+            if years:
+                lines += [
+                    "",
+                    f"{c['case']}: interval coverage by test year: "
+                    + ", ".join(f"{k.rsplit('_', 1)[1]} {c['metrics'][k]:.3f}" for k in years)
+                    + ".",
+                ]
     lines += [
         "",
         "### Plots",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -67,10 +68,15 @@ class BundleConfig:
     max_depth: int = 5
     min_child_samples: int = 20
     interval_alpha: float = 0.2
+    interval_by_family: bool = True
+    interval_propensity_weights: bool = True
+    interval_calibration: Literal["random", "recent"] = "random"
     random_state: int = 0
     n_jobs: int = 2
 
 
+#: Smallest P(picked | x) used for calibration weights (weights at most 1 / 0.05 = 20).
+PROPENSITY_FLOOR = 0.05
 #: Folds for the out-of-fold cost and savings the adoption model learns from.
 OOF_FOLDS = 3
 #: Outcomes naming a catalogue measure needed before the applicability model is trained.
@@ -145,13 +151,27 @@ class RecommendationBundle:
         X = design_matrix(spec, energy, found, catalogue)
         groups = targets["factory_row"].to_numpy()
 
+        identified = int(targets["key"].isin(list(catalogue.measures)).sum())
+        self.n_identified_outcomes_ = identified
+        self.applicability_: GBMClassifier | None = None
+        # Which measures auditors recommend can only be learned from outcomes that name them; a
+        # handful among coarse groups (3 of 148k in the IAC release here) would teach noise.
+        if identified >= MIN_IDENTIFIED_OUTCOMES:
+            self.applicability_ = self._fit_applicability(spec, energy, targets, catalogue, kwargs)
+
         y = targets["log_fraction"].to_numpy()
         rows = ~np.isnan(y)
         if rows.sum() < 20:
             raise ValueError(f"only {int(rows.sum())} outcomes with energy savings; need >= 20")
+        weights, strata = self._calibration_design(X, found.keys, catalogue)
+        years = pd.to_numeric(factories["reporting_year"], errors="coerce").to_numpy(dtype=float)
+        years = years[targets["factory_row"].to_numpy()]
         self.savings_ = IntervalRegressor(alpha=self.config.interval_alpha, **kwargs).fit(  # type: ignore[arg-type]
-            X[rows], y[rows], groups[rows]
-        )
+            X[rows], y[rows], groups[rows],
+            weights=None if weights is None else weights[rows],
+            strata=None if strata is None else strata[rows],
+            calibration_order=years[rows] if self.config.interval_calibration == "recent" else None,
+        )  # fmt: skip
         # Side effects of measures that are not conversions, from every carrier reported.
         y = targets["side_fraction"].to_numpy()
         conversion = np.array([c is not None for c in found.conversions], dtype=bool)
@@ -173,14 +193,6 @@ class RecommendationBundle:
         y = targets["implemented"].to_numpy()
         rows = ~np.isnan(y)
         self.adoption_ = GBMClassifier(**kwargs).fit(adoption_X[rows], y[rows])  # type: ignore[arg-type]
-
-        identified = int(targets["key"].isin(list(catalogue.measures)).sum())
-        self.n_identified_outcomes_ = identified
-        self.applicability_: GBMClassifier | None = None
-        # Which measures auditors recommend can only be learned from outcomes that name them; a
-        # handful among coarse groups (3 of 148k in the IAC release here) would teach noise.
-        if identified >= MIN_IDENTIFIED_OUTCOMES:
-            self.applicability_ = self._fit_applicability(spec, energy, targets, catalogue, kwargs)
         self.spec_ = spec
         self.catalogue_version_ = catalogue.version
         self.factor_table_version_ = table.version
@@ -190,6 +202,20 @@ class RecommendationBundle:
         self.training_source_: str | None = None  # set by the training pipeline
         self.metrics_: dict[str, float] = {}  # held-out metrics, set by the training pipeline
         return self
+
+    def _calibration_design(
+        self, X: np.ndarray, keys: np.ndarray, catalogue: Catalogue
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Weights and strata for calibrating the savings interval on the pairs the service
+        scores, not only those an auditor picked (docs/evaluation.md): each outcome row is
+        weighted by 1 / P(picked | x) from the applicability model (clipped), and each measure
+        family gets its own margin."""
+        strata = interval_strata(keys, catalogue) if self.config.interval_by_family else None
+        weights = None
+        if self.config.interval_propensity_weights and self.applicability_ is not None:
+            picked = np.clip(self.applicability_.predict_proba(X), PROPENSITY_FLOOR, 1.0)
+            weights = 1.0 / picked
+        return weights, strata
 
     def describe_training(self, source: str, metrics: dict[str, float]) -> None:
         """Record where the training data came from and the held-out metrics (model card)."""
@@ -207,13 +233,13 @@ class RecommendationBundle:
         metrics = getattr(self, "metrics_", {})
         served = metrics.get("adoption_roc_auc")
         rate = metrics.get("baseline_measure_rate.adoption_roc_auc")
-        if options.objective == "most_adopted_tco2e" and served is not None and rate is not None:
-            if served <= rate:
-                out.append(
-                    f"most_adopted_tco2e weighs by an adoption model that, as served, does not "
-                    f"beat each measure's plain adoption rate on held-out factories (ROC AUC "
-                    f"{served:.3f} vs {rate:.3f}): treat the adoption weighting as uninformative"
-                )
+        weighted = options.objective == "most_adopted_tco2e"
+        if weighted and served is not None and rate is not None and served <= rate:
+            out.append(
+                f"most_adopted_tco2e weighs by an adoption model that, as served, does not "
+                f"beat each measure's plain adoption rate on held-out factories (ROC AUC "
+                f"{served:.3f} vs {rate:.3f}): treat the adoption weighting as uninformative"
+            )
         return out
 
     def evidence(self, key: str, sector: str) -> tuple[int, int]:
@@ -336,7 +362,7 @@ class RecommendationBundle:
         """
         self._check_fitted()
         X = design_matrix(self.spec_, energy, found, catalogue)
-        low, mid, high = self.savings_.predict_interval(X)
+        low, mid, high = self.savings_.predict_interval(X, interval_strata(found.keys, catalogue))
         side = self.side_.predict(X) if self.side_ is not None else np.zeros(len(found))
         physics = _NetSavings(energy, found, catalogue, side)
         net_units = physics.net_units
@@ -521,6 +547,15 @@ class _NetSavings:
         net = np.minimum(displaced - added + self.side_gj, self.ceiling)
         canonical: np.ndarray = net / _TO_GJ
         return canonical, fraction
+
+
+def interval_strata(keys: np.ndarray, catalogue: Catalogue) -> np.ndarray:
+    """The calibration stratum of each row: its measure's family ("group" for coarse keys)."""
+    measures = catalogue.measures
+    return np.array(
+        [measures[k].family.value if k in measures else "group" for k in keys.tolist()],
+        dtype=object,
+    )
 
 
 def _currency(outcomes: pd.DataFrame) -> str:

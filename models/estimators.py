@@ -16,6 +16,7 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
@@ -127,6 +128,21 @@ class GBMRegressor(_GBMBase):
         return np.asarray(self.booster_.predict(_check_xy(X)[0], pred_contrib=True))
 
 
+#: Calibration rows a stratum needs for its own conformal margin.
+MIN_STRATUM = 50
+
+
+def _conformal_margin(scores: np.ndarray, weights: np.ndarray, alpha: float) -> float:
+    """The (weighted) split-conformal quantile of the scores at level 1 - alpha with the
+    finite-sample correction (n + 1) / n."""
+    order = np.argsort(scores, kind="stable")
+    s, w = scores[order], np.asarray(weights, dtype=float)[order]
+    n = len(s)
+    level = min(1.0, (1 - alpha) * (n + 1) / n)
+    cumulative = np.cumsum(w) / w.sum()
+    return float(s[min(int(np.searchsorted(cumulative, level - 1e-12)), n - 1)])
+
+
 class IntervalRegressor(_GBMBase):
     """Median regression with a conformalised quantile interval of nominal coverage 1 - alpha.
 
@@ -157,8 +173,23 @@ class IntervalRegressor(_GBMBase):
         self.calibration_fraction = calibration_fraction
 
     def fit(
-        self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        groups: np.ndarray | None = None,
+        weights: np.ndarray | None = None,
+        strata: np.ndarray | None = None,
+        calibration_order: np.ndarray | None = None,
     ) -> IntervalRegressor:
+        """Fit the median and quantile models and calibrate the margin.
+
+        ``weights`` (optional, > 0) reweight the calibration rows towards the population the
+        intervals are for (weighted split conformal, Tibshirani et al., NeurIPS 2019); ``strata``
+        (optional labels) give each stratum its own margin (Mondrian conformal) where it has at
+        least ``MIN_STRATUM`` calibration rows, else the overall margin. ``calibration_order``
+        (optional, e.g. the reporting year) puts the groups with the highest values in the
+        calibration set instead of random ones, so the margin reflects the latest data.
+        """
         X, y_checked = _check_xy(X, y)
         assert y_checked is not None
         if not 0 < self.alpha < 1:
@@ -166,9 +197,14 @@ class IntervalRegressor(_GBMBase):
         rng = np.random.default_rng(self.random_state)
         groups = np.arange(len(X)) if groups is None else np.asarray(groups)
         unique = np.unique(groups)
-        calibration_groups = rng.choice(
-            unique, size=max(1, int(len(unique) * self.calibration_fraction)), replace=False
-        )
+        size = max(1, int(len(unique) * self.calibration_fraction))
+        if calibration_order is None:
+            calibration_groups = rng.choice(unique, size=size, replace=False)
+        else:
+            order = pd.Series(np.asarray(calibration_order, dtype=float)).groupby(groups).max()
+            jitter = rng.random(len(order))  # random among groups of the same year
+            ranked = order.index.to_numpy()[np.lexsort((jitter, -order.fillna(-np.inf).to_numpy()))]
+            calibration_groups = ranked[:size]
         calibration = np.isin(groups, calibration_groups)
         fit_rows = ~calibration
         lo, hi = self.alpha / 2, 1 - self.alpha / 2
@@ -179,9 +215,15 @@ class IntervalRegressor(_GBMBase):
         scores = np.maximum(
             self.lower_.predict(X[calibration]) - yc, yc - self.upper_.predict(X[calibration])
         )
-        n = len(scores)
-        level = min(1.0, np.ceil((n + 1) * (1 - self.alpha)) / n)
-        self.margin_ = float(np.quantile(scores, level, method="higher"))
+        w = np.ones(len(scores)) if weights is None else np.asarray(weights)[calibration]
+        self.margin_ = _conformal_margin(scores, w, self.alpha)
+        self.margins_: dict[str, float] = {}
+        if strata is not None:
+            labels = np.asarray(strata).astype(str)[calibration]
+            for label in np.unique(labels):
+                sel = labels == label
+                if sel.sum() >= MIN_STRATUM:
+                    self.margins_[str(label)] = _conformal_margin(scores[sel], w[sel], self.alpha)
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -189,13 +231,21 @@ class IntervalRegressor(_GBMBase):
         _check_fitted(self, "median_")
         return np.asarray(self.median_.predict(_check_xy(X)[0]))
 
-    def predict_interval(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(lower, median, upper); lower <= median <= upper is enforced."""
+    def predict_interval(
+        self, X: np.ndarray, strata: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lower, median, upper); lower <= median <= upper is enforced. ``strata`` as in
+        ``fit`` select each row's margin."""
         _check_fitted(self, "median_")
         X, _ = _check_xy(X)
         mid = np.asarray(self.median_.predict(X))
-        low = np.asarray(self.lower_.predict(X)) - self.margin_
-        high = np.asarray(self.upper_.predict(X)) + self.margin_
+        margins = getattr(self, "margins_", {})
+        if strata is not None and margins:
+            margin = np.array([margins.get(str(v), self.margin_) for v in strata], dtype=float)
+        else:
+            margin = np.full(len(X), self.margin_)
+        low = np.asarray(self.lower_.predict(X)) - margin
+        high = np.asarray(self.upper_.predict(X)) + margin
         return np.minimum(low, mid), mid, np.maximum(high, mid)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:

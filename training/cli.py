@@ -59,6 +59,10 @@ def main(
     time_holdout_from_year: Annotated[
         int | None, typer.Option(help="Test = factories from this year on.")
     ] = None,
+    split: Annotated[
+        str | None,
+        typer.Option(help="auto (time for iac), random, time, or none (all data, no holdout)."),
+    ] = None,
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
     primary_metric: Annotated[str | None, typer.Option(help="Metric of the champion gate.")] = None,
     search_trials: Annotated[
@@ -77,7 +81,7 @@ def main(
         "n_factories": n_factories, "seed": seed, "n_estimators": n_estimators,
         "learning_rate": learning_rate, "num_leaves": num_leaves, "max_depth": max_depth,
         "time_holdout_from_year": time_holdout_from_year, "tracking_uri": tracking_uri,
-        "primary_metric": primary_metric, "search_trials": search_trials,
+        "primary_metric": primary_metric, "search_trials": search_trials, "split": split,
     }  # fmt: skip
     resolved = load_config(config, overrides)
     if if_no_champion and champion_exists(resolved):

@@ -27,6 +27,15 @@ class TrainConfig(BaseModel):
     time_holdout_from_year: int | None = Field(
         default=None, description="Factories from this year on form the test set (time split)."
     )
+    split: Literal["auto", "random", "time", "none"] = Field(
+        default="auto",
+        description="auto: a time split for real data (iac), random factories otherwise; time: "
+        "test = time_holdout_from_year on, or the latest time_holdout_years years; none: train "
+        "on all the data, no held-out evaluation (the model is registered, never promoted).",
+    )
+    time_holdout_years: int = Field(
+        default=3, ge=1, le=20, description="Latest reporting years held out by a time split."
+    )
     n_estimators: int = Field(default=150, ge=1)
     learning_rate: float = Field(default=0.1, gt=0, le=1)
     num_leaves: int = Field(default=24, ge=2)
@@ -54,6 +63,8 @@ class TrainConfig(BaseModel):
             max_depth=self.max_depth,
             min_child_samples=self.min_child_samples,
             interval_alpha=self.interval_alpha,
+            # Real data drift over the years: calibrate the interval on the most recent ones.
+            interval_calibration="recent" if self.source == "iac" else "random",
             random_state=self.seed,
         )
 

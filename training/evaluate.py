@@ -19,7 +19,7 @@ from features.design import outcome_design
 from features.emission_factors import FactorTable
 from features.profile import profiles_from_frame
 from features.targets import outcome_targets
-from models.bundle import RecommendationBundle
+from models.bundle import RecommendationBundle, interval_strata
 
 
 def ndcg_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
@@ -63,11 +63,18 @@ def evaluate(
     y = targets["log_fraction"].to_numpy()
     ok = ~np.isnan(y)
     if ok.sum() > 1:
-        low, mid, high = bundle.savings_.predict_interval(X[ok])
+        strata = interval_strata(X_keys[ok], catalogue)
+        low, mid, high = bundle.savings_.predict_interval(X[ok], strata)
         metrics["savings_r2_log"] = float(r2_score(y[ok], mid))
         metrics["savings_mdape"] = _mdape(np.exp(mid), np.exp(y[ok]))
         metrics["savings_interval_coverage"] = float(np.mean((y[ok] >= low) & (y[ok] <= high)))
         metrics["savings_interval_width_log"] = float(np.mean(high - low))
+        inside = (y[ok] >= low) & (y[ok] <= high)
+        years = test_factories["reporting_year"].to_numpy()[rows][ok]
+        for year in sorted({int(v) for v in years if pd.notna(v)}):
+            sel = years == year
+            if sel.sum() >= 20:
+                metrics[f"savings_interval_coverage.year_{year}"] = float(inside[sel].mean())
         families = test_outcomes["measure_group"].astype(str).to_numpy()[ok]
         for family in sorted(set(families)):
             sel = families == family

@@ -62,9 +62,24 @@ def load_configured(config: TrainConfig) -> Dataset:
 def split_by_factory(data: Dataset, config: TrainConfig) -> Split:
     """Grouped split by factory; a time holdout (test = factories from a year on) if configured."""
     f = data.factories.reset_index(drop=True)
-    if config.time_holdout_from_year is not None:
-        test = f["reporting_year"].astype(float) >= config.time_holdout_from_year
-        description = f"time holdout: test = reporting_year >= {config.time_holdout_from_year}"
+    if config.split == "none":
+        return Split(
+            train_factories=f,
+            train_outcomes=data.outcomes.reset_index(drop=True),
+            test_factories=f.iloc[:0],
+            test_outcomes=data.outcomes.iloc[:0],
+            description="all data (split none): no held-out evaluation",
+        )
+    years = f["reporting_year"].astype(float)
+    timed = config.time_holdout_from_year is not None or config.split == "time"
+    if config.split == "auto" and config.source == "iac":
+        timed = True  # real outcomes: the later years are what the model will meet
+    if timed:
+        first = config.time_holdout_from_year
+        if first is None:
+            first = int(years.max()) - config.time_holdout_years + 1
+        test = years >= first
+        description = f"time holdout: test = reporting_year >= {first}"
     else:
         rng = np.random.default_rng(config.seed)
         ids = f["factory_id"].astype(str).unique()
@@ -143,15 +158,17 @@ def run_training(
         )
         timings["fit_s"] = time.perf_counter() - t0
 
-        progress("evaluating on held-out factories")
         t0 = time.perf_counter()
-        metrics = evaluate(
-            bundle, split.train_factories, split.train_outcomes, split.test_factories,
-            split.test_outcomes, data.truth,
-        )  # fmt: skip
+        metrics: dict[str, float] = {}
+        if len(split.test_factories):
+            progress("evaluating on held-out factories")
+            metrics = evaluate(
+                bundle, split.train_factories, split.train_outcomes, split.test_factories,
+                split.test_outcomes, data.truth,
+            )  # fmt: skip
         timings["evaluate_s"] = time.perf_counter() - t0
         bundle.describe_training(data.report.source, metrics)
-        if config.primary_metric not in metrics:
+        if len(split.test_factories) and config.primary_metric not in metrics:
             raise ValueError(
                 f"primary_metric {config.primary_metric!r} not computed; "
                 f"available: {sorted(metrics)}"
@@ -203,12 +220,20 @@ def _register_and_gate(
     client = mlflow.MlflowClient()
     version = mlflow.register_model(model_uri, config.model_name).version
     result.model_version = str(version)
-    new_value = result.metrics[config.primary_metric]
+    new_value = result.metrics.get(config.primary_metric, float("nan"))
     try:
         champion = client.get_model_version_by_alias(config.model_name, CHAMPION_ALIAS)
     except MlflowException:
         champion = None
-    if not bundle.ranks_measures:
+    if not len(split.test_factories):
+        promote, reason = (
+            False,
+            (
+                "not promoted: trained on all data (split none), so there is no held-out "
+                "evaluation to gate on; evaluate it with decarb-evaluate on newer data"
+            ),
+        )
+    elif not bundle.ranks_measures:
         # The service ranks catalogue measures; a model that cannot tell them apart must not
         # serve, whatever its metrics.
         promote, reason = False, "not promoted: trained without measure identity (coarse groups)"

@@ -19,7 +19,7 @@ from features.catalogue import Catalogue
 from features.design import outcome_design
 from features.profile import profiles_from_frame
 from features.targets import outcome_targets
-from models.bundle import RecommendationBundle
+from models.bundle import RecommendationBundle, interval_strata
 from models.schemas import RecommendOptions
 
 if TYPE_CHECKING:
@@ -34,14 +34,17 @@ def _save(fig: Figure, path: Path) -> Path:
 
 
 def save_plots(bundle: RecommendationBundle, split: Split, directory: Path) -> list[Path]:
-    """Write the PNG plots into ``directory`` and return their paths."""
+    """Write the PNG plots into ``directory`` and return their paths (only the feature
+    importance when there is no held-out side)."""
     catalogue = Catalogue.default()
+    names = bundle.spec_.names
+    if split.test_factories.empty:
+        return [_importance(bundle, names, directory / "feature_importance.png")]
     targets = outcome_targets(split.test_factories, split.test_outcomes, catalogue)
     X = outcome_design(
         bundle.spec_, split.test_factories, targets["factory_row"].to_numpy(),
         targets["key"].to_numpy(), catalogue,
     )  # fmt: skip
-    names = bundle.spec_.names
     paths = [
         _importance(bundle, names, directory / "feature_importance.png"),
         _shap_summary(bundle, X, names, directory / "shap_summary_savings.png"),
@@ -81,7 +84,9 @@ def _interval_calibration(
     ok = ~np.isnan(y)
     if ok.sum() < 10:
         return None
-    low, mid, high = bundle.savings_.predict_interval(X[ok])
+    keys = targets["key"].to_numpy()  # type: ignore[index]
+    strata = interval_strata(keys[ok], Catalogue.default())
+    low, mid, high = bundle.savings_.predict_interval(X[ok], strata)
     covered = (y[ok] >= low) & (y[ok] <= high)
     fig, ax = plt.subplots(figsize=(6, 6))
     ax.scatter(mid, y[ok], s=4, c=np.where(covered, "tab:blue", "tab:red"), alpha=0.4)
