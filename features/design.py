@@ -20,10 +20,7 @@ from features.enduses.taxonomy import EndUse
 from features.regions import CHINA_PROVINCES, US_STATES
 from features.sectors import Sector
 from features.table import Table, floats, floats0, texts
-from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
-
-#: US dollars per unit of currency (fixed 2023 averages: 7.08 CNY and 0.925 EUR per USD).
-USD_PER: dict[str, float] = {"USD": 1.0, "CNY": 1 / 7.08, "EUR": 1 / 0.925}
+from features.units import GJ_PER_KWH, PROFILE_FIELD, USD_PER, Carrier
 
 REGIONS: tuple[str, ...] = (*CHINA_PROVINCES, *US_STATES)
 SECTORS: tuple[str, ...] = tuple(s.value for s in Sector)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from features.design import USD_PER
 from features.table import Table, floats, floats0, n_rows, texts
-from features.units import PROFILE_FIELD, Carrier
+from features.units import PROFILE_FIELD, USD_PER, Carrier
 
 #: China, CNY: electricity 0.70/kWh; gas 3.5/Nm3 = 90/GJ; coal 1,000/t = 48/GJ; diesel 7.5/L =
 #: 210/GJ; fuel oil 4,500/t = 108/GJ; LPG 6,000/t = 120/GJ; heat 60/GJ; biomass 35/GJ; other 100/GJ.

@@ -25,7 +25,7 @@ from features.enduses.physics import (
     CHP_THERMAL_EFFICIENCY,
 )
 from features.sources.schema import SAVED_COLUMN
-from features.units import GJ_PER_KWH, Carrier
+from features.units import GJ_PER_CANONICAL, Carrier
 
 #: Fractions are clipped to this range before taking logs; an outcome that saved nothing on
 #: the carriers a measure reduces is kept at the lower end.
@@ -33,7 +33,7 @@ MIN_FRACTION, MAX_FRACTION = 1e-5, 1.0
 #: Side effects are clipped to this many times the energy the measure acts on.
 MAX_SIDE = 5.0
 CARRIERS = list(Carrier)
-_TO_GJ = np.array([GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0 for c in CARRIERS])
+_TO_GJ = GJ_PER_CANONICAL
 
 
 def carrier_masks(keys: np.ndarray, catalogue: Catalogue) -> tuple[np.ndarray, np.ndarray]:

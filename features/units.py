@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import numpy as np
+
 from features.errors import InvalidValueError, UnitError
 
 
@@ -64,6 +66,16 @@ GJ_PER_KWH = 0.0036
 GJ_PER_TCE = 29.3076
 #: 1 therm = 0.1 MMBtu.
 MMBTU_PER_THERM = 0.1
+#: GJ per canonical unit of each carrier, in ``Carrier`` order (kWh for electricity, GJ otherwise):
+#: multiply an array of canonical quantities by it to get GJ.
+GJ_PER_CANONICAL: np.ndarray = np.array(
+    [GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0 for c in Carrier]
+)
+
+# --- money ------------------------------------------------------------------------------------
+#: US dollars per unit of currency: fixed 2023 annual averages of 7.08 CNY and 0.925 EUR per USD
+#: (ASSUMPTION: as recalled from the US Federal Reserve H.10 series, not re-read here).
+USD_PER: dict[str, float] = {"USD": 1.0, "CNY": 1 / 7.08, "EUR": 1 / 0.925}
 
 #: LHV/HHV ratios (IEA Energy Statistics Manual, 2005: net is about 5% below gross for coal and
 #: oil, about 10% for natural gas; LPG from propane's 46.35/50.35 MJ/kg).

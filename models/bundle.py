@@ -32,7 +32,7 @@ from sklearn.model_selection import GroupKFold
 from features.applicability import candidate_pairs
 from features.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue import Catalogue
-from features.design import USD_PER, DesignSpec, design_matrix
+from features.design import DesignSpec, design_matrix
 from features.domain import DomainSummary
 from features.emission_factors import FactorTable
 from features.enduses.physics import conversion_added
@@ -43,14 +43,14 @@ from features.routes.emissions import table_lines
 from features.routes.estimate import estimate
 from features.table import Table, profile_table, texts
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
-from features.units import GJ_PER_KWH, Carrier
+from features.units import GJ_PER_CANONICAL, USD_PER, Carrier
 from models.decisions import assemble_factory, rank_rows
 from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor
 from models.explain import explain_rows
 from models.schemas import FactoryRecommendations, RecommendOptions
 
 CARRIERS = list(Carrier)
-_TO_GJ = np.array([GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0 for c in CARRIERS])
+_TO_GJ = GJ_PER_CANONICAL
 
 
 @dataclass(frozen=True)

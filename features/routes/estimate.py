@@ -17,10 +17,10 @@ import numpy as np
 from features.catalogue import Catalogue, RouteEffect, SourcedRange
 from features.routes.definitions import ProductionLine, route_table
 from features.routes.emissions import process_emissions
-from features.units import GJ_PER_KWH, Carrier
+from features.units import GJ_PER_CANONICAL, GJ_PER_KWH, Carrier
 
 CARRIERS = list(Carrier)
-_TO_GJ = np.array([GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0 for c in CARRIERS])
+_TO_GJ = GJ_PER_CANONICAL
 _LEVELS = ("low", "mid", "high")
 #: What a route-measure estimate is, in the words a user reads.
 ENGINEERING_NOTE = (

@@ -57,7 +57,7 @@ from features.sources.schema import (
     fingerprint,
     implemented_from_status,
 )
-from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
+from features.units import GJ_PER_CANONICAL, GJ_PER_KWH, PROFILE_FIELD, USD_PER, Carrier
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ CN_COAL_RATE: dict[Sector, float] = {
 #: Purchased steam/heat (industrial parks): assumption, share of Chinese factories buying it.
 CN_PURCHASED_HEAT_RATE = 0.2
 #: USD -> CNY for sales and prices (2023 average, about 7.08).
-CNY_PER_USD = 7.08
+CNY_PER_USD = 1 / USD_PER["CNY"]
 #: Energy prices: the package defaults for China (features.prices).
 PRICE_CNY = PRICES_CNY
 #: Illustrative provincial weights (relative industrial output: 3 = largest).
@@ -446,7 +446,7 @@ def _true_effects(
     n = len(f.hours)
     out = np.zeros((len(measures), len(Carrier), n))
     index = np.arange(n)
-    to_units = np.array([GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0 for c in Carrier])
+    to_units = GJ_PER_CANONICAL
     hours_rel = f.hours / 5000
     for j, m in enumerate(measures):
         rng = np.random.default_rng([seed, _stable_seed(m.id)])

@@ -14,13 +14,12 @@ import yaml
 
 from features.accounting import compute_footprint
 from features.catalogue import Catalogue, CatalogueError
-from features.design import USD_PER
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.profile import FactoryProfile, parse_profile, profiles_from_frame, profiles_to_frame
 from features.routes.definitions import route_table
 from features.sources.synthetic import SyntheticConfig, generate
-from features.units import Carrier
+from features.units import USD_PER, Carrier
 from models.bundle import RecommendationBundle
 from models.schemas import FactoryRecommendations, Recommendation, RecommendOptions
 from tests.reference.heavy import (
