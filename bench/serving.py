@@ -29,8 +29,8 @@ import httpx
 import mlflow
 import numpy as np
 
-from features.catalogue import Catalogue
-from features.emission_factors import FactorTable
+from features.accounting.factors import FactorTable
+from features.catalogue.measures import Catalogue
 from features.profile import FactoryProfile, profiles_from_frame, profiles_to_frame
 from features.report import example_profile_data, load_profile
 from features.sources.synthetic import SyntheticConfig, generate

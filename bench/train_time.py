@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from features.emission_factors import FactorTable
+from features.accounting.factors import FactorTable
 from features.sources import SyntheticConfig, load_dataset
 from models.bundle import RecommendationBundle
 

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from features.catalogue import Catalogue
-from features.emission_factors import FactorTable, load_eia_state_intensity
+from features.accounting.factors import FactorTable, load_eia_state_intensity
+from features.catalogue.measures import Catalogue
 from features.errors import DecarbError
 from features.report import build_report, load_profile, print_report
 

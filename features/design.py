@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from features.candidates import FactoryEnergy, Pairs, pairs
-from features.catalogue import Catalogue, Family
+from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
+from features.catalogue.measures import Catalogue, Family
 from features.enduses.taxonomy import EndUse
 from features.regions import CHINA_PROVINCES, US_STATES
 from features.sectors import Sector

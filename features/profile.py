@@ -19,7 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from features.catalogue import Catalogue
+from features.catalogue.measures import Catalogue
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.regions import Country, grid_region, normalise_region, parse_country

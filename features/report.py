@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 from rich.table import Table
 
-from features.accounting import Footprint, compute_footprint
-from features.applicability import Applicability, applicability
-from features.catalogue import Catalogue, Family
-from features.emission_factors import FactorTable
+from features.accounting.factors import FactorTable
+from features.accounting.footprint import Footprint, compute_footprint
+from features.catalogue.applicability import Applicability, applicability
+from features.catalogue.measures import Catalogue, Family
 from features.enduses.balance import EndUseEnergy, end_use_balance
 from features.profile import FactoryProfile, parse_profile
 

@@ -1,10 +1,10 @@
 """Training targets derived from the outcomes table (no ground truth involved).
 
 Savings are learned as the fraction of the energy a measure acts on (its end uses, on the
-carriers it reduces; :mod:`features.candidates`) that it saves. Everything else an outcome reports
-is kept: less energy on a reduced carrier, or any change on another carrier, is the measure's side
-effect, learned as a signed fraction of the same energy, so a measure can come out raising
-energy use or emissions. Nothing is dropped because its sign is unexpected.
+carriers it reduces; :mod:`features.catalogue.candidates`) that it saves. Everything else an
+outcome reports is kept: less energy on a reduced carrier, or any change on another carrier, is
+the measure's side effect, learned as a signed fraction of the same energy, so a measure can come
+out raising energy use or emissions. Nothing is dropped because its sign is unexpected.
 
 Conversion measures (CHP, heat pumps, fuel switching, ...) add energy on another carrier by
 physics (:mod:`features.enduses.physics`). For CHP the fuel it burns may be the fuel it displaces
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.candidates import FactoryEnergy, pairs
-from features.catalogue import Catalogue
+from features.catalogue.candidates import FactoryEnergy, pairs
+from features.catalogue.measures import Catalogue
 from features.enduses.physics import (
     BOILER_EFFICIENCY,
     CHP_ELECTRICAL_EFFICIENCY,

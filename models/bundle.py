@@ -29,14 +29,14 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold
 
-from features.applicability import candidate_pairs
-from features.candidates import FactoryEnergy, Pairs, pairs
-from features.catalogue import Catalogue
+from features.accounting.factors import FactorTable
+from features.accounting.prices import price_matrix
+from features.catalogue.applicability import candidate_pairs
+from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
+from features.catalogue.measures import Catalogue
 from features.design import DesignSpec, design_matrix
 from features.domain import DomainSummary
-from features.emission_factors import FactorTable
 from features.enduses.physics import conversion_added
-from features.prices import price_matrix
 from features.profile import FactoryProfile
 from features.regions import Country
 from features.routes.emissions import table_lines

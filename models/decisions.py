@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from features.accounting import compute_footprint
-from features.candidates import Pairs
-from features.catalogue import Catalogue, Measure
+from features.accounting.factors import FactorTable
+from features.accounting.footprint import compute_footprint
+from features.catalogue.candidates import Pairs
+from features.catalogue.measures import Catalogue, Measure
 from features.domain import InputWarning
-from features.emission_factors import FactorTable
 from features.enduses.balance import end_use_balance
 from features.profile import FactoryProfile
 from features.routes.estimate import ENGINEERING_NOTE

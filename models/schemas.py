@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from features.accounting import Footprint
+from features.accounting.footprint import Footprint
 from features.domain import InputWarning
 from features.enduses.balance import EndUseEnergy
 from features.enduses.taxonomy import EndUse

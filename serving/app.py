@@ -15,8 +15,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from features.accounting import compute_footprint
-from features.catalogue import Catalogue
+from features.accounting.footprint import compute_footprint
+from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
 from features.profile import FactoryProfile, parse_profile
 from models.pyfunc import LoadedModel, resolve_tracking_uri

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from features.accounting import Footprint
-from features.catalogue import Measure
+from features.accounting.footprint import Footprint
+from features.catalogue.measures import Measure
 from features.profile import FactoryProfile
 from models.card import ModelCard
 from models.schemas import FactoryRecommendations, RecommendOptions

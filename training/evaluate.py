@@ -13,10 +13,10 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, r2_score, roc_auc_score
 
-from features.candidates import FactoryEnergy, pairs
-from features.catalogue import Catalogue
+from features.accounting.factors import FactorTable
+from features.catalogue.candidates import FactoryEnergy, pairs
+from features.catalogue.measures import Catalogue
 from features.design import outcome_design
-from features.emission_factors import FactorTable
 from features.profile import profiles_from_frame
 from features.targets import outcome_targets
 from models.bundle import RecommendationBundle, interval_strata

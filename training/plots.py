@@ -15,7 +15,7 @@ import numpy as np
 import shap  # plots only; serving never imports training
 from matplotlib.figure import Figure
 
-from features.catalogue import Catalogue
+from features.catalogue.measures import Catalogue
 from features.design import outcome_design
 from features.profile import profiles_from_frame
 from features.targets import outcome_targets

@@ -13,7 +13,7 @@ import numpy as np
 import optuna
 from sklearn.metrics import r2_score
 
-from features.catalogue import Catalogue
+from features.catalogue.measures import Catalogue
 from features.design import outcome_design
 from features.sources.schema import Dataset
 from features.targets import outcome_targets

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.catalogue import Catalogue, RouteEffect, SourcedRange
+from features.catalogue.measures import Catalogue, RouteEffect, SourcedRange
 from features.routes.definitions import ProductionLine, route_table
 from features.routes.emissions import process_emissions
 from features.units import GJ_PER_CANONICAL, GJ_PER_KWH, Carrier

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from features.emission_factors import FactorTable, load_eia_state_intensity
+from features.accounting.factors import FactorTable, load_eia_state_intensity
 from features.errors import InvalidValueError
 from features.sources.files import read_files
 from features.sources.iac import read_iac

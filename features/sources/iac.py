@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.catalogue import Catalogue
-from features.emission_factors import FactorTable
+from features.accounting.factors import FactorTable
+from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
 from features.profile import PROFILE_COLUMNS, profiles_from_frame
 from features.regions import US_STATES

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from features.emission_factors import FactorTable
+from features.accounting.factors import FactorTable
 from features.regions import Country
 from features.units import PROFILE_FIELD, Carrier
 

@@ -31,10 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.applicability import candidate_pairs
-from features.candidates import FactoryEnergy, pairs
-from features.catalogue import Catalogue, Family, Measure
-from features.emission_factors import FactorTable
+from features.accounting.factors import FactorTable
+from features.accounting.prices import PRICES_CNY
+from features.catalogue.applicability import candidate_pairs
+from features.catalogue.candidates import FactoryEnergy, pairs
+from features.catalogue.measures import Catalogue, Family, Measure
 from features.enduses.physics import conversion_added
 from features.enduses.shares import (
     apply_overrides,
@@ -44,7 +45,6 @@ from features.enduses.shares import (
 )
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
-from features.prices import PRICES_CNY
 from features.profile import PROFILE_COLUMNS, format_end_use_shares, format_production
 from features.regions import CHINA_PROVINCES, Country
 from features.routes.definitions import ProductionLine
@@ -111,7 +111,7 @@ CN_COAL_RATE: dict[Sector, float] = {
 CN_PURCHASED_HEAT_RATE = 0.2
 #: USD -> CNY for sales and prices (2023 average, about 7.08).
 CNY_PER_USD = 1 / USD_PER["CNY"]
-#: Energy prices: the package defaults for China (features.prices).
+#: Energy prices: the package defaults for China (features.accounting.prices).
 PRICE_CNY = PRICES_CNY
 #: Illustrative provincial weights (relative industrial output: 3 = largest).
 PROVINCE_WEIGHT: dict[str, float] = {

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from features.accounting import compute_footprint, emission_change
+from features.accounting.footprint import compute_footprint, emission_change
 from features.profile import parse_profile
 from features.units import Carrier
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.applicability import applicability, candidate_pairs
-from features.candidates import FactoryEnergy
-from features.catalogue import Catalogue, Family, normalise_arc
+from features.catalogue.applicability import applicability, candidate_pairs
+from features.catalogue.candidates import FactoryEnergy
+from features.catalogue.measures import Catalogue, Family, normalise_arc
 from features.errors import CatalogueError, InvalidValueError
 from features.profile import parse_profile, profiles_from_frame, profiles_to_frame
 from features.sources.synthetic import SyntheticConfig, generate

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from features.accounting import compute_footprint
+from features.accounting.footprint import compute_footprint
 from features.report import load_profile
 
 

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from features.candidates import FactoryEnergy, pairs
-from features.catalogue import Catalogue, Family
+from features.catalogue.candidates import FactoryEnergy, pairs
+from features.catalogue.measures import Catalogue, Family
 from features.design import DesignSpec, measure_block
 from features.targets import carrier_masks
 from features.units import PROFILE_FIELD, Carrier

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from features.emission_factors import COLUMNS, FactorTable, load_eia_state_intensity
+from features.accounting.factors import COLUMNS, FactorTable, load_eia_state_intensity
 from features.errors import InvalidValueError, MissingFactorError
 from features.regions import Country
 from features.units import Carrier

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from features.catalogue import Catalogue
+from features.catalogue.measures import Catalogue
 from features.enduses import physics
 from features.routes.basis import heavy_industry_markdown
 

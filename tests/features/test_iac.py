@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from features.emission_factors import FactorTable, load_eia_state_intensity
+from features.accounting.factors import FactorTable, load_eia_state_intensity
 from features.errors import InvalidValueError
 from features.sources import load_dataset
 from features.sources.iac import read_iac

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.accounting import emission_change
-from features.applicability import applicable_matrix
-from features.catalogue import Catalogue
+from features.accounting.footprint import emission_change
+from features.accounting.prices import price_matrix
+from features.catalogue.applicability import applicable_matrix
+from features.catalogue.measures import Catalogue
 from features.design import outcome_design
-from features.prices import price_matrix
 from features.profile import FactoryProfile, profiles_from_frame, profiles_to_frame
 from features.report import load_profile
 from features.table import profile_table

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from features.accounting import compute_footprint
-from features.catalogue import Catalogue, CatalogueError
+from features.accounting.footprint import compute_footprint
+from features.catalogue.measures import Catalogue, CatalogueError
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.profile import FactoryProfile, parse_profile, profiles_from_frame, profiles_to_frame

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from features.applicability import applicability
-from features.catalogue import Catalogue
+from features.catalogue.applicability import applicability
+from features.catalogue.measures import Catalogue
 from features.enduses.physics import (
     CHP_ELECTRICAL_EFFICIENCY,
     PV_KWP_PER_M2,

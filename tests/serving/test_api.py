@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from features.accounting import compute_footprint
-from features.catalogue import Catalogue
+from features.accounting.footprint import compute_footprint
+from features.catalogue.measures import Catalogue
 from features.profile import parse_profile
 from serving.app import create_app
 from serving.model_state import ModelHolder

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from features.candidates import FactoryEnergy, Pairs, pairs
-from features.catalogue import Catalogue, Measure
+from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
+from features.catalogue.measures import Catalogue, Measure
 from features.enduses.taxonomy import LABEL
 from features.profile import FactoryProfile
 from features.routes.emissions import table_lines

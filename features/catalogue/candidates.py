@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.catalogue import Catalogue
+from features.catalogue.measures import Catalogue
 from features.enduses.physics import fraction_caps
 from features.enduses.shares import energy_gj_matrix, share_tensor
 from features.table import Table

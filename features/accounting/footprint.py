@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from features.emission_factors import FactorTable, ResolvedFactor
+from features.accounting.factors import FactorTable, ResolvedFactor
 from features.errors import MissingFactorError
 from features.profile import FactoryProfile
 from features.routes.emissions import ProcessEmission, process_emissions

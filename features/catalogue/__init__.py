@@ -1,0 +1,2 @@
+"""The measure catalogue, which measures fit a factory, and the (factory, measure) candidate
+pairs with the energy each acts on."""
