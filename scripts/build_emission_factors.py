@@ -14,7 +14,7 @@ import csv
 import sys
 from pathlib import Path
 
-VERSION = "2026.11.0"
+VERSION = "2026.11.1"
 HEADER = (
     f"# decarb-recommender emission-factor table, version {VERSION}\n"
     "# GWP100 of IPCC AR5 (CH4 28, N2O 265) combine the gases into CO2e.\n"
@@ -32,6 +32,12 @@ CHINA_TYPES = {
     "fossil-fuel electricity only": "fossil_only",
 }
 CHINA_LEVEL = {"national": "national", "regional": "grid", "provincial": "province"}
+#: Regional grids by Chinese name, spelled as features.regions.Grid spells them.
+GRID_BY_CN = {
+    "华北": "North China grid", "东北": "Northeast China grid", "华东": "East China grid",
+    "华中": "Central China grid", "西北": "Northwest China grid",
+    "南方": "South China (China Southern) grid", "西南": "Southwest China grid",
+}  # fmt: skip
 
 # IPCC 2006 Guidelines, Vol. 2 Ch. 2, Table 2.3 (manufacturing industries and construction),
 # default emission factors in kg per TJ on a net calorific value basis.
@@ -62,21 +68,41 @@ def _rows(shared: Path) -> list[dict[str, object]]:
     def add(**kw: object) -> None:
         rows.append({c: kw.get(c, "") for c in COLUMNS})
 
+    # China: the MEE/NBS notices (2023 data: 公告2025年第47号; 2022: 公告2024年第33号) as transcribed
+    # in ../shared/data/china-mee-grid-ef-2022-2023 first; rows it lacks (2021, most 2022
+    # provinces and grids, the 2023 Southwest grid) from the older news transcription.
+    seen: set[str] = set()
+
+    def china(r: dict[str, str], basis_column: str, source: str) -> None:
+        level = CHINA_LEVEL[r["scope"]]
+        region = "" if level == "national" else GRID_BY_CN.get(r["region_cn"], r["region_en"])
+        ftype = CHINA_TYPES[r[basis_column]]
+        factor_id = f"cn-grid-{r['data_year']}-{region or 'national'}-{ftype}".lower()
+        factor_id = factor_id.replace(" ", "_").replace("(", "").replace(")", "")
+        if factor_id in seen:
+            return
+        seen.add(factor_id)
+        add(
+            factor_id=factor_id, category="electricity", country="CN", region_level=level,
+            region=region, year=r["data_year"], carrier="electricity", factor_type=ftype,
+            co2=r["kgco2_per_kwh"], ch4=0, n2o=0, mass_unit="kg", per_unit="kWh",
+            heating_value_basis="n/a", source=source,
+        )  # fmt: skip
+
+    official = shared / "china-mee-grid-ef-2022-2023/china_grid_co2_factors_mee_2022_2023.csv"
+    with official.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            china(
+                r, "basis",
+                f"{r['notice']}, {r['official_table']} ({r['official_url']}); data year "
+                f"{r['data_year']}, CO2 only; transcription cross-checked in two repositories",
+            )  # fmt: skip
     with (shared / "china-grid-ef/china_grid_co2_factors_mee_nbs.csv").open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            level = CHINA_LEVEL[r["scope"]]
-            region = "" if level == "national" else r["region_en"]
-            ftype = CHINA_TYPES[r["factor_type"]]
-            add(
-                factor_id=f"cn-grid-{r['data_year']}-{region or 'national'}-{ftype}"
-                .lower()
-                .replace(" ", "_"),
-                category="electricity", country="CN", region_level=level, region=region,
-                year=r["data_year"], carrier="electricity", factor_type=ftype,
-                co2=r["kgco2_per_kwh"], ch4=0, n2o=0, mass_unit="kg", per_unit="kWh",
-                heating_value_basis="n/a",
-                source=f"MEE/NBS China electricity CO2 factors, data year {r['data_year']} "
-                f"(CO2 only; transcribed from {r['source_page']})",
+            china(
+                r, "factor_type",
+                f"MEE/NBS China electricity CO2 factors, data year {r['data_year']} (CO2 only; "
+                f"not in the official-notice transcription; from {r['source_page']})",
             )  # fmt: skip
 
     egrid = shared / "egrid2022-state-subregion"

@@ -63,7 +63,7 @@ def test_chinese_factory_footprint_matches_hand_calculation() -> None:
     assert fp.total_location_tco2e == pytest.approx(total, rel=1e-6)
     assert fp.intensity_tco2e_per_employee == pytest.approx(total / 100, rel=1e-6)
     assert fp.intensity_tco2e_per_million_revenue == pytest.approx(total / 50, rel=1e-6)
-    assert fp.factor_table_version == "2026.11.0"
+    assert fp.factor_table_version == "2026.11.1"
 
 
 def test_us_factory_footprint_matches_hand_calculation() -> None:

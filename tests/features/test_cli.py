@@ -37,7 +37,7 @@ def test_json_output_and_bad_profile(tmp_path: Path) -> None:
     result = run_report("--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["footprint"]["factor_table_version"] == "2026.11.0"
+    assert report["footprint"]["factor_table_version"] == "2026.11.1"
 
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"factory_id": "b", "country": "CN", "region": "Narnia",

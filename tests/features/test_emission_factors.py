@@ -16,7 +16,7 @@ LB = 0.45359237
 
 def test_bundled_table_is_versioned_and_names_a_source_for_every_factor() -> None:
     table = FactorTable.default()
-    assert table.version == "2026.11.0"
+    assert table.version == "2026.11.1"
     assert (table.frame["source"].str.len() > 20).all()
     fuels = table.frame[table.frame["category"] == "fuel"]
     assert set(fuels["heating_value_basis"]) == {"LHV", "HHV"}
@@ -38,12 +38,17 @@ def test_region_fallbacks_are_reported() -> None:
     table = FactorTable.default()
     hebei = table.resolve(Carrier.ELECTRICITY, Country.CN, "Hebei", 2022)
     assert (hebei.region_level, hebei.kgco2e_per_unit, hebei.note) == ("province", 0.7252, "")
+    # The most specific region first: Jiangsu's own 2023 factor before the 2022 grid factor.
     jiangsu = table.resolve(Carrier.ELECTRICITY, Country.CN, "Jiangsu", 2022)
-    assert jiangsu.kgco2e_per_unit == 0.5617  # East China grid
-    assert "used East China grid" in jiangsu.note
+    assert jiangsu.kgco2e_per_unit == 0.5827
+    assert "no 2022 factor; used 2023" in jiangsu.note
+    # Tibet is not in the official provincial table: its regional grid (Southwest, 2022).
+    tibet = table.resolve(Carrier.ELECTRICITY, Country.CN, "Tibet", 2022)
+    assert tibet.kgco2e_per_unit == 0.2268
+    assert "used Southwest China grid" in tibet.note
     later = table.resolve(Carrier.ELECTRICITY, Country.CN, "Hebei", 2025)
-    assert later.year == 2022
-    assert "no 2025 factor; used 2022" in later.note
+    assert later.year == 2023
+    assert "no 2025 factor; used 2023" in later.note
 
 
 def test_ohio_1995_audit_uses_ohio_1995_factor_from_the_eia_series(shared_data: Path) -> None:
@@ -73,10 +78,22 @@ def test_bundled_grid_factors_match_their_sources(shared_data: Path) -> None:
     assert len(states) == len(egrid) == 52
     for _, row in egrid.iterrows():
         assert states.loc[row["PSTATABB"], "co2"] == pytest.approx(row["STCO2RTA"])
-    china = pd.read_csv(shared_data / "china-grid-ef/china_grid_co2_factors_mee_nbs.csv")
+    # China: every row of the official-notice transcription, cited by notice and table; rows it
+    # lacks from the older transcription, whose overlapping values agree.
     cn = table[table["factor_id"].str.startswith("cn-grid-")]
-    assert len(cn) == len(china)
-    assert sorted(cn["co2"]) == pytest.approx(sorted(china["kgco2_per_kwh"]))
+    official = pd.read_csv(
+        shared_data / "china-mee-grid-ef-2022-2023/china_grid_co2_factors_mee_2022_2023.csv"
+    )
+    cited = cn[cn["source"].str.contains("公告")]
+    assert len(cited) == len(official)
+    assert sorted(cited["co2"]) == pytest.approx(sorted(official["kgco2_per_kwh"]))
+    assert cited["source"].str.contains("表").all()
+    older = pd.read_csv(shared_data / "china-grid-ef/china_grid_co2_factors_mee_nbs.csv")
+    keys = set(zip(cn["year"].astype(int), cn["co2"].round(4), strict=True))
+    for _, row in older.iterrows():
+        assert (int(row["data_year"]), round(row["kgco2_per_kwh"], 4)) in keys
+    provinces_2023 = cn[(cn["year"].astype(int) == 2023) & (cn["region_level"] == "province")]
+    assert len(provinces_2023) == 30
     hub = pd.read_csv(shared_data / "epa-ghg-ef-hub-2025/table1_stationary_combustion.csv")
     gas = hub[hub["fuel_type"] == "Natural Gas"].iloc[0]
     ours = table[table["factor_id"] == "us-epahub2025-natural_gas"].iloc[0]
