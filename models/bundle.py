@@ -450,6 +450,12 @@ class RecommendationBundle:
         # Factory-major rows: factory i owns rows bounds[i]:bounds[i + 1].
         bounds = np.searchsorted(found.factory_index, np.arange(len(profiles) + 1))
         lifetimes = catalogue.arrays.lifetime[catalogue.arrays.rows(keys)]
+        # Money in each factory's own currency (options.currency, else its own).
+        currencies = [answer_currency(p, options) for p in profiles]
+        rate = np.array([USD_PER[self.currency_] / USD_PER[c] for c in currencies])
+        row_rate = rate[found.factory_index]
+        for name in ("capex", "cost_savings", "gross_value"):
+            scores[name] = scores[name] * row_rate
         # Below min_evidence training outcomes a learned measure is listed apart, not ranked
         # (only for models that tell measures apart; coarse models carry their own warning).
         min_evidence = options.min_evidence if self.ranks_measures else 0
@@ -474,7 +480,7 @@ class RecommendationBundle:
             profiles,
             found.factory_index,
             options,
-            self.currency_,
+            currencies,
         )
         results = []
         start = 0
@@ -495,10 +501,13 @@ class RecommendationBundle:
                     explanations[start:end] if explanations else [],
                     catalogue,
                     table,
-                    self.currency_,
+                    currencies[i],
                     base_warnings + [w.message for w in inputs],
                     int(bounds[i + 1] - bounds[i]),
                     inputs,
+                    np.arange(bounds[i], bounds[i + 1]),
+                    options,
+                    lifetimes,
                 )
             )
             start = end
@@ -547,6 +556,16 @@ class _NetSavings:
         net = np.minimum(displaced - added + self.side_gj, self.ceiling)
         canonical: np.ndarray = net / _TO_GJ
         return canonical, fraction
+
+
+def answer_currency(profile: FactoryProfile, options: RecommendOptions) -> str:
+    """The currency an answer is in: the option, else the profile's revenue_currency when it
+    sets one, else its country's (US plants answer in USD, Chinese plants in CNY)."""
+    if options.currency is not None:
+        return options.currency
+    if "revenue_currency" in profile.model_fields_set:
+        return profile.revenue_currency
+    return "USD" if profile.country.value == "US" else "CNY"
 
 
 def interval_strata(keys: np.ndarray, catalogue: Catalogue) -> np.ndarray:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from features.accounting.factors import FactorTable
-from features.accounting.footprint import compute_footprint
+from features.accounting.footprint import Footprint, compute_footprint
 from features.catalogue.candidates import Pairs
 from features.catalogue.measures import Catalogue, Measure
 from features.domain import InputWarning
@@ -201,6 +201,9 @@ def assemble_factory(
     warnings: list[str],
     n_candidates: int,
     input_warnings: list[InputWarning] | None = None,
+    all_rows: np.ndarray | None = None,
+    options: RecommendOptions | None = None,
+    lifetimes: np.ndarray | None = None,
 ) -> FactoryRecommendations:
     """Everything returned for one factory.
 
@@ -208,53 +211,22 @@ def assemble_factory(
     its net effect shrinks in proportion, and the end-use cells it acts on shrink by the share
     it displaces. ``cells_gj`` is the factory's (carriers, end uses) energy in GJ.
     """
-    arrays = catalogue.arrays
-    remaining_cells = cells_gj.copy()
-    base = np.array([profile.energy(c) for c in CARRIERS])
-    portfolio_saved = np.zeros(len(CARRIERS))
     footprint = compute_footprint(profile, table)
-    # Direct emissions that process-side effects (route changes, capture) can still remove.
-    direct_left = footprint.scope1_tco2e
-    scope1 = np.array([c not in (Carrier.ELECTRICITY, Carrier.PURCHASED_HEAT) for c in CARRIERS])
-    portfolio_process = 0.0
-    recs: list[Recommendation] = []
-    for rank, row in enumerate(chosen.rows, start=1):
-        measure = catalogue.measures[str(found.keys[row])]
-        m = arrays.index[measure.id]
-        mask = arrays.reduced[m][:, None] & arrays.end_uses[m][None, :]
-        original_c = (cells_gj * mask).sum(axis=1)
-        left_c = (remaining_cells * mask).sum(axis=1)
-        overall = left_c.sum() / original_c.sum() if original_c.sum() > 0 else 0.0
-        # Per carrier: what is left of the cells it acts on; added energy shrinks with the total.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(original_c > 0, left_c / original_c, overall)
-        in_portfolio = s["saved"][row] * scale
-        # On-site generation and efficiency together cannot save more of a carrier than is left.
-        in_portfolio = np.minimum(in_portfolio, np.maximum(base - portfolio_saved, 0.0))
-        remaining_cells = np.where(
-            mask, remaining_cells * (1 - s["fraction"][row]), remaining_cells
+    stack = stack_rows(chosen.rows, profile, cells_gj, found, s, kg, catalogue, footprint)
+    recs = [
+        _recommendation(
+            rank,
+            catalogue.measures[str(found.keys[row])],
+            int(row),
+            s,
+            kg,
+            float(chosen.abatement[rank - 1]),
+            float(stack.tco2e[rank - 1]),
+            explanations[rank - 1] if explanations else None,
+            stack.saved[rank - 1],
         )
-        portfolio_saved += in_portfolio
-        energy_t = float((in_portfolio * kg).sum() / 1000)
-        direct_left -= float((in_portfolio * kg * scope1).sum() / 1000)
-        process_t = 0.0
-        if "process_tco2e" in s:
-            process_t = min(float(s["process_tco2e"][row]), max(direct_left, 0.0))
-            direct_left -= process_t
-            portfolio_process += process_t
-        recs.append(
-            _recommendation(
-                rank,
-                measure,
-                int(row),
-                s,
-                kg,
-                float(chosen.abatement[rank - 1]),
-                energy_t + process_t,
-                explanations[rank - 1] if explanations else None,
-                in_portfolio,
-            )
-        )
+        for rank, row in enumerate(chosen.rows, start=1)
+    ]
     increases = [
         _recommendation(
             0, catalogue.measures[str(found.keys[row])], int(row), s, kg, math.nan, 0.0, None
@@ -267,21 +239,14 @@ def assemble_factory(
         )
         for row in chosen.thin
     ]
-    remaining = np.maximum(base - portfolio_saved, 0.0)
     return FactoryRecommendations(
         factory_id=profile.factory_id,
         currency=currency,
         footprint=footprint,
         recommendations=recs,
-        market_instruments=market_instruments(profile, remaining, table, catalogue),
-        pathway=pathway(
-            footprint.net_location_tco2e, recs, remaining, kg, found, s, chosen
-        ).model_copy(
-            update={
-                "process_tco2e": footprint.process_tco2e,
-                "removals_tco2": footprint.removals_tco2,
-                "portfolio_process_tco2e_avoided": portfolio_process,
-            }
+        market_instruments=market_instruments(profile, stack.remaining, footprint, catalogue),
+        pathway=pathway_to_zero(
+            profile, cells_gj, found, s, kg, catalogue, footprint, all_rows, options, lifetimes
         ),
         emission_increases=increases,
         not_enough_evidence=[
@@ -309,49 +274,174 @@ def _thin_note(r: Recommendation, measure: Measure) -> str:
     return note
 
 
-def pathway(
-    baseline: float,
-    recs: list[Recommendation],
-    remaining: np.ndarray,
-    kg: np.ndarray,
+@dataclass(frozen=True)
+class Stack:
+    """Measures applied one after another: each one's energy saved per carrier and tCO2e (on
+    the location basis) given the ones before it, and what is left of each carrier."""
+
+    saved: np.ndarray  # (rows, carriers) canonical units
+    tco2e: np.ndarray  # (rows,)
+    process: np.ndarray  # (rows,) process emissions removed or CO2 captured
+    remaining: np.ndarray  # (carriers,) energy left after all rows
+
+
+def stack_rows(
+    rows: np.ndarray,
+    profile: FactoryProfile,
+    cells_gj: np.ndarray,
     found: Pairs,
     s: dict[str, np.ndarray],
-    chosen: Chosen,
+    kg: np.ndarray,
+    catalogue: Catalogue,
+    footprint: Footprint,
+) -> Stack:
+    """Each row acts on what the rows before it left of its end uses: its net effect shrinks in
+    proportion and the cells it acts on shrink by the share it displaces; no carrier saves more
+    than is left of it, and process-side effects (route changes, capture) no more than the
+    direct emissions left. ``cells_gj`` is the factory's (carriers, end uses) energy in GJ."""
+    arrays = catalogue.arrays
+    remaining_cells = cells_gj.copy()
+    base = np.array([profile.energy(c) for c in CARRIERS])
+    total = np.zeros(len(CARRIERS))
+    direct_left = footprint.scope1_tco2e
+    scope1 = np.array([c not in (Carrier.ELECTRICITY, Carrier.PURCHASED_HEAT) for c in CARRIERS])
+    saved = np.zeros((len(rows), len(CARRIERS)))
+    tco2e = np.zeros(len(rows))
+    process = np.zeros(len(rows))
+    for k, row in enumerate(rows):
+        m = arrays.index[str(found.keys[row])]
+        mask = arrays.reduced[m][:, None] & arrays.end_uses[m][None, :]
+        original_c = (cells_gj * mask).sum(axis=1)
+        left_c = (remaining_cells * mask).sum(axis=1)
+        overall = left_c.sum() / original_c.sum() if original_c.sum() > 0 else 0.0
+        # Per carrier: what is left of the cells it acts on; added energy shrinks with the total.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(original_c > 0, left_c / original_c, overall)
+        step = s["saved"][row] * scale
+        # On-site generation and efficiency together cannot save more of a carrier than is left.
+        step = np.minimum(step, np.maximum(base - total, 0.0))
+        remaining_cells = np.where(
+            mask, remaining_cells * (1 - s["fraction"][row]), remaining_cells
+        )
+        total += step
+        direct_left -= float((step * kg * scope1).sum() / 1000)
+        if "process_tco2e" in s:
+            process[k] = min(float(s["process_tco2e"][row]), max(direct_left, 0.0))
+            direct_left -= process[k]
+        saved[k] = step
+        tco2e[k] = float((step * kg).sum() / 1000) + process[k]
+    return Stack(saved, tco2e, process, np.maximum(base - total, 0.0))
+
+
+#: Measures that generate renewable energy on site (their step in the pathway).
+ONSITE_RENEWABLE = ("pv", "wind_hydro", "solar_thermal")
+ONSITE_MEASURES = ("green_microgrid_storage",)
+MARKET_NOTE = (
+    "market-based scope 2 exceeds location-based here: grid electricity not covered by green "
+    "contracts or certificates counts at the national residual mix (the average excluding "
+    "market-traded non-fossil power), which is above this region's average, as in regions with "
+    "much hydro, nuclear, wind or solar power; contracting green power is what lowers the "
+    "market-based figure"
+)
+
+
+def pathway_to_zero(
+    profile: FactoryProfile,
+    cells_gj: np.ndarray,
+    found: Pairs,
+    s: dict[str, np.ndarray],
+    kg: np.ndarray,
+    catalogue: Catalogue,
+    footprint: Footprint,
+    rows: np.ndarray | None,
+    options: RecommendOptions | None,
+    lifetimes: np.ndarray | None = None,
 ) -> Pathway:
-    """From today's location-based footprint through the portfolio and green electricity."""
-    avoided = sum(r.portfolio_tco2e_avoided for r in recs)
+    """From today's net market-based footprint to the gap to a zero-carbon factory, on one
+    stated basis and independent of ``top_k`` and ``objective``: every beneficial physical
+    measure in order of abatement cost (each acting on what the ones before left), then on-site
+    renewables and the microgrid, green-electricity contracts for the grid electricity left
+    (net of contracts and certificates the factory already has), then the residual."""
+    options = options or RecommendOptions()
+    market = footprint.market_based
+    # Electricity on the market basis: the residual-mix factor; other carriers as located.
+    kg_market = kg.copy()
+    kg_market[CARRIERS.index(Carrier.ELECTRICITY)] = market.residual_factor.kgco2e_per_unit
+    candidates = np.arange(0, dtype=np.intp) if rows is None else rows
+    if lifetimes is None:
+        lifetimes = catalogue.arrays.lifetime[catalogue.arrays.rows(found.keys)]
+    full = options.model_copy(
+        update={"objective": "lowest_cost_per_tco2e", "top_k": 10**6, "capex_budget": None}
+    )
+    ordered = rank_rows(candidates, lifetimes, s, full, options.min_evidence).rows
+    conversion = np.array([found.conversions[r] for r in ordered], dtype=object)
+    keys = found.keys[ordered].astype(str)
+    onsite = np.isin(conversion, ONSITE_RENEWABLE) | np.isin(keys, ONSITE_MEASURES)
+    sequence = np.concatenate([ordered[~onsite], ordered[onsite]]).astype(np.intp)
+    stack = stack_rows(sequence, profile, cells_gj, found, s, kg, catalogue, footprint)
+    n_phys = int((~onsite).sum())
+
+    def market_t(saved: np.ndarray) -> float:
+        return float((saved * kg_market).sum() / 1000)
+
+    physical = market_t(stack.saved[:n_phys].sum(axis=0)) + float(stack.process[:n_phys].sum())
+    renewables = market_t(stack.saved[n_phys:].sum(axis=0)) + float(stack.process[n_phys:].sum())
     elec = CARRIERS.index(Carrier.ELECTRICITY)
-    remaining_elec_t = float(remaining[elec] * kg[elec] / 1000)
-    pv = None
-    for row in np.concatenate([chosen.rows, chosen.increases]).astype(np.intp):
-        if found.keys[row] == "rooftop_pv":
-            pv = float(s["saved"][row, elec])
-    after = baseline - avoided
+    grid_left = float(stack.remaining[elec])
+    already = profile.green_electricity_contract_kwh + profile.green_certificates_kwh
+    uncovered = max(grid_left - already, 0.0)
+    green = uncovered * kg_market[elec] / 1000
+    baseline = footprint.net_market_tco2e
+    after_physical = baseline - physical
+    after_renewables = after_physical - renewables
+    residual = after_renewables - green
+    target = None
+    if options.target_reduction is not None:
+        target = baseline * (1 - options.target_reduction)
+    notes = []
+    if footprint.scope2_market_tco2e > footprint.scope2_location_tco2e + 1e-9:
+        notes.append(MARKET_NOTE)
     return Pathway(
+        basis="market-based (scope 2 at the residual mix for grid electricity not covered by "
+        "green contracts or certificates); process emissions and removals included",
         baseline_tco2e=baseline,
-        portfolio_tco2e_avoided=avoided,
-        after_portfolio_tco2e=after,
-        remaining_electricity_kwh=float(remaining[elec]),
-        remaining_electricity_tco2e=remaining_elec_t,
-        onsite_pv_kwh_potential=pv,
-        green_electricity_could_avoid_tco2e=remaining_elec_t,
-        remaining_after_green_electricity_tco2e=after - remaining_elec_t,
+        baseline_location_tco2e=footprint.net_location_tco2e,
+        scope1_tco2e=footprint.scope1_tco2e,
+        scope2_location_tco2e=footprint.scope2_location_tco2e,
+        scope2_market_tco2e=footprint.scope2_market_tco2e,
+        process_tco2e=footprint.process_tco2e,
+        removals_tco2=footprint.removals_tco2,
+        measures_counted=n_phys,
+        physical_measures_tco2e=physical,
+        portfolio_process_tco2e_avoided=float(stack.process.sum()),
+        after_physical_measures_tco2e=after_physical,
+        onsite_renewables_tco2e=renewables,
+        after_onsite_renewables_tco2e=after_renewables,
+        grid_electricity_left_kwh=grid_left,
+        green_electricity_already_covered_kwh=min(already, grid_left),
+        green_electricity_to_contract_kwh=uncovered,
+        green_electricity_tco2e=green,
+        residual_tco2e=residual,
+        gap_to_zero_carbon_tco2e=max(residual, 0.0),
+        target_tco2e=target,
+        gap_to_target_tco2e=None if target is None else max(residual - target, 0.0),
+        notes=notes,
     )
 
 
 def market_instruments(
-    profile: FactoryProfile, remaining: np.ndarray, table: FactorTable, catalogue: Catalogue
+    profile: FactoryProfile, remaining: np.ndarray, footprint: Footprint, catalogue: Catalogue
 ) -> list[MarketInstrument]:
-    """Green electricity and certificates for the grid electricity left after the portfolio."""
+    """Green electricity and certificates for the grid electricity left after the portfolio and
+    not already covered, valued on the market basis they claim (the residual-mix factor the
+    market-based footprint uses)."""
     grid_kwh = max(
         float(remaining[CARRIERS.index(Carrier.ELECTRICITY)])
         - profile.green_electricity_contract_kwh
         - profile.green_certificates_kwh,
         0.0,
     )
-    factor = table.resolve(
-        Carrier.ELECTRICITY, profile.country, profile.region, profile.reporting_year
-    ).kgco2e_per_unit
+    factor = footprint.market_based.residual_factor.kgco2e_per_unit
     out = []
     for m in catalogue.measures.values():
         if m.reduction_kind == "physical" or m.id in profile.measures_in_place:

@@ -27,7 +27,7 @@ def explain_rows(
     profiles: list[FactoryProfile],
     factory_index: np.ndarray,
     options: RecommendOptions,
-    currency: str,
+    currencies: list[str],
 ) -> list[Explanation]:
     """Explanations of the given rows (any factories of the batch), one call per model.
 
@@ -46,6 +46,7 @@ def explain_rows(
     for k, row in enumerate(rows):
         capex = float(s["capex"][row])
         annual = float(s["cost_savings"][row])
+        currency = currencies[int(factory_index[row])]
         extra: dict[str, tuple[object, str]] = {
             "measure": (str(keys[row]), "catalogue id"),
             "end_uses": (

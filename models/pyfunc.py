@@ -127,6 +127,8 @@ OPTIONS_PARAMS = ParamSchema(
         ParamSpec("discount_rate", "double", _DEFAULTS.discount_rate),
         ParamSpec("explain", "string", _DEFAULTS.explain),
         ParamSpec("top_features", "long", _DEFAULTS.top_features),
+        ParamSpec("currency", "string", None),
+        ParamSpec("target_reduction", "double", None),
         ParamSpec("min_evidence", "long", _DEFAULTS.min_evidence),
     ]
 )

@@ -40,6 +40,19 @@ class RecommendOptions(BaseModel):
         default="top", description="none, top (top_features per model) or full (all fields)."
     )
     top_features: int = Field(default=5, ge=1, le=40)
+    currency: Literal["CNY", "USD", "EUR"] | None = Field(
+        default=None,
+        description="Currency of every amount in the answer; default: the profile's "
+        "revenue_currency where it gives one, else the country's (CN: CNY, US: USD). Converted "
+        "at fixed 2023 average rates (features.units.USD_PER).",
+    )
+    target_reduction: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Reduction target as a share of the baseline (1 = net zero) for the "
+        "pathway's gap to target.",
+    )
     min_evidence: int = Field(
         default=30,
         ge=0,
@@ -161,25 +174,50 @@ class MarketInstrument(BaseModel):
 
 
 class Pathway(BaseModel):
-    """From today's footprint towards near zero, tCO2e/yr (location-based)."""
+    """From today's footprint to the gap to a zero-carbon factory, tCO2e/yr, on one stated basis
+    (market-based, as green power counts in the programme), independent of top_k and objective."""
 
     model_config = ConfigDict(frozen=True)
 
+    basis: str
     baseline_tco2e: float = Field(
-        description="Net location-based footprint: combustion + process + scope 2 - removals."
+        description="Net market-based footprint: scope 1 (combustion + process) + market-based "
+        "scope 2 - removals."
     )
-    process_tco2e: float = Field(default=0.0, description="Process emissions in the baseline.")
-    removals_tco2: float = Field(default=0.0, description="Removals deducted in the baseline.")
+    baseline_location_tco2e: float = Field(description="The same on the location basis.")
+    scope1_tco2e: float
+    scope2_location_tco2e: float
+    scope2_market_tco2e: float
+    process_tco2e: float = Field(description="Process emissions in the baseline.")
+    removals_tco2: float = Field(description="Removals deducted in the baseline.")
+    measures_counted: int = Field(description="Beneficial physical measures stacked.")
+    physical_measures_tco2e: float = Field(
+        description="All beneficial physical measures, cheapest abatement first, each acting "
+        "on what the ones before it left (market basis)."
+    )
     portfolio_process_tco2e_avoided: float = Field(
-        default=0.0, description="Process emissions removed or CO2 captured by the portfolio."
+        description="Of the measures' total, process emissions removed or CO2 captured."
     )
-    portfolio_tco2e_avoided: float
-    after_portfolio_tco2e: float
-    remaining_electricity_kwh: float
-    remaining_electricity_tco2e: float
-    onsite_pv_kwh_potential: float | None
-    green_electricity_could_avoid_tco2e: float
-    remaining_after_green_electricity_tco2e: float
+    after_physical_measures_tco2e: float
+    onsite_renewables_tco2e: float = Field(
+        description="On-site PV, wind/hydro, solar heat, microgrid."
+    )
+    after_onsite_renewables_tco2e: float
+    grid_electricity_left_kwh: float
+    green_electricity_already_covered_kwh: float = Field(
+        description="Existing green contracts and certificates, netted (at most what is left)."
+    )
+    green_electricity_to_contract_kwh: float
+    green_electricity_tco2e: float = Field(
+        description="Contracting the rest as green power, at the residual-mix factor."
+    )
+    residual_tco2e: float = Field(description="What is left: the gap to a zero-carbon factory.")
+    gap_to_zero_carbon_tco2e: float
+    target_tco2e: float | None = Field(
+        default=None, description="baseline x (1 - target_reduction), when a target is given."
+    )
+    gap_to_target_tco2e: float | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 class FactoryRecommendations(BaseModel):

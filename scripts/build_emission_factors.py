@@ -68,9 +68,9 @@ def _rows(shared: Path) -> list[dict[str, object]]:
     def add(**kw: object) -> None:
         rows.append({c: kw.get(c, "") for c in COLUMNS})
 
-    # China: the MEE/NBS notices (2023 data: 公告2025年第47号; 2022: 公告2024年第33号) as transcribed
-    # in ../shared/data/china-mee-grid-ef-2022-2023 first; rows it lacks (2021, most 2022
-    # provinces and grids, the 2023 Southwest grid) from the older news transcription.
+    # China: the MEE/NBS notices (2023 data: 公告2025年第47号; 2022: 公告2024年第33号) as
+    # transcribed in ../shared/data/china-mee-grid-ef-2022-2023 first; rows it lacks (2021,
+    # most 2022 provinces and grids, the 2023 Southwest grid) from the older transcription.
     seen: set[str] = set()
 
     def china(r: dict[str, str], basis_column: str, source: str) -> None:

@@ -139,9 +139,11 @@ def recommend(
     console.print(table)
     p = result.pathway
     console.print(
-        f"Pathway: {p.baseline_tco2e:,.0f} -> {p.after_portfolio_tco2e:,.0f} tCO2e/yr after these "
-        f"measures; green electricity could avoid {p.green_electricity_could_avoid_tco2e:,.0f} "
-        f"more, leaving {p.remaining_after_green_electricity_tco2e:,.0f}."
+        f"Pathway ({p.basis.split(' (')[0]}): {p.baseline_tco2e:,.0f} tCO2e/yr -> "
+        f"{p.after_physical_measures_tco2e:,.0f} after all {p.measures_counted} beneficial "
+        f"measures -> {p.after_onsite_renewables_tco2e:,.0f} after on-site renewables -> "
+        f"{p.residual_tco2e:,.0f} after contracting {p.green_electricity_to_contract_kwh:,.0f} kWh "
+        f"of green power: gap to zero-carbon {p.gap_to_zero_carbon_tco2e:,.0f} tCO2e/yr."
     )
     if json_out is not None:
         json_out.write_text(result.model_dump_json(indent=2))

@@ -93,10 +93,13 @@ def test_portfolio_applies_measures_to_what_is_left(tiny_bundle: Any, profiles: 
     assert electricity[0].portfolio_tco2e_avoided == pytest.approx(electricity[0].tco2e_avoided)
     assert electricity[1].portfolio_tco2e_avoided < electricity[1].tco2e_avoided
     path = result.pathway
-    total = sum(r.portfolio_tco2e_avoided for r in result.recommendations)
-    assert path.portfolio_tco2e_avoided == pytest.approx(total)
-    assert path.after_portfolio_tco2e == pytest.approx(path.baseline_tco2e - total)
-    assert path.baseline_tco2e == pytest.approx(result.footprint.total_location_tco2e)
+    assert path.baseline_tco2e == pytest.approx(result.footprint.net_market_tco2e)
+    assert path.after_physical_measures_tco2e == pytest.approx(
+        path.baseline_tco2e - path.physical_measures_tco2e
+    )
+    assert path.residual_tco2e == pytest.approx(
+        path.after_onsite_renewables_tco2e - path.green_electricity_tco2e
+    )
 
 
 def test_capex_budget_is_respected(tiny_bundle: Any, profiles: Any) -> None:

@@ -131,7 +131,8 @@ def test_removals_are_their_own_line_and_lower_the_net_total(
     assert fp.removals_tco2 == 1.0e5
     assert fp.net_location_tco2e == pytest.approx(fp.total_location_tco2e - 1.0e5)
     (result,) = bundle.recommend([profile], RecommendOptions(explain="none"))
-    assert result.pathway.baseline_tco2e == pytest.approx(fp.net_location_tco2e)
+    assert result.pathway.baseline_tco2e == pytest.approx(fp.net_market_tco2e)
+    assert result.pathway.baseline_location_tco2e == pytest.approx(fp.net_location_tco2e)
     assert result.pathway.process_tco2e == pytest.approx(fp.process_tco2e)
     assert result.pathway.removals_tco2 == 1.0e5
 

@@ -61,7 +61,7 @@ def test_single_recommendation(client: TestClient, example_profile: dict[str, An
         total = e["savings_base_value"] + sum(c["contribution"] for c in e["savings"])
         assert total == pytest.approx(e["savings_prediction"], abs=1e-6)
         assert {"field", "value", "unit", "contribution"} <= set(e["savings"][0])
-    assert result["pathway"]["baseline_tco2e"] == pytest.approx(expected.total_location_tco2e)
+    assert result["pathway"]["baseline_tco2e"] == pytest.approx(expected.net_market_tco2e)
     assert {m["measure_id"] for m in result["market_instruments"]} == {
         "green_electricity_purchase", "green_certificates"}  # fmt: skip
 
@@ -274,7 +274,7 @@ def test_heavy_industry_request_returns_process_emissions_and_engineering_estima
     fp = result["footprint"]
     assert fp["process_tco2e"] == pytest.approx(0.52 * 0.70 * 2.2e6)  # IPCC Eq. 2.1 x clinker
     assert fp["process"][0]["line_id"] == "calcination_co2"
-    assert result["pathway"]["baseline_tco2e"] == pytest.approx(fp["net_location_tco2e"])
+    assert result["pathway"]["baseline_tco2e"] == pytest.approx(fp["net_market_tco2e"])
     packs = [r for r in result["recommendations"] if r["basis"] == "engineering"]
     assert {r["measure_id"] for r in packs} >= {"clinker_substitution", "cement_ccus"}
     for r in packs:
