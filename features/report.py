@@ -139,6 +139,10 @@ def print_report(report: FactoryReport, console: Console, catalogue: Catalogue) 
         )
     if fp.intensity_tco2e_per_employee is not None:
         console.print(f"Intensity: {fp.intensity_tco2e_per_employee:,.2f} tCO2e per employee")
+    console.print(
+        f"Comprehensive energy consumption: {fp.comprehensive_energy_tce:,.1f} tce/yr "
+        "(GB/T 2589-2020: electricity 0.1229 kgce/kWh, fuels 29.3076 GJ/tce)"
+    )
     console.print(f"Emission factors: table {fp.factor_table_version}")
 
     balance = Table(title="End-use balance")

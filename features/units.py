@@ -127,17 +127,26 @@ _FUEL_HHV_TO_GJ_HHV: dict[str, float] = {
     "therm": GJ_PER_MMBTU * MMBTU_PER_THERM,
 }
 _PHYSICAL_ALIASES: dict[str, tuple[str, float]] = {"kg": ("t", 0.001), "m3": ("Nm3", 1.0)}
+#: Chinese statistics count in 万 (10^4): 万kWh, 万Nm3, 万t, 万tce. Any unit may carry the prefix.
+WAN = "万"
+_WAN_LISTED = ("kWh", "Nm3", "t", "tce")
+#: Electricity's calorific equivalent (当量值) in GB/T 2589-2020 "General principles for
+#: calculation of the comprehensive energy consumption", Appendix A: 0.1229 kgce per kWh
+#: (= 3.6 MJ / 29.3076 MJ per kgce).
+KGCE_PER_KWH = 0.1229
 
 
 def allowed_units(carrier: Carrier) -> list[str]:
     """Units accepted for ``carrier`` by :func:`to_canonical`."""
     if carrier == Carrier.ELECTRICITY:
-        return list(_ELECTRICITY_TO_KWH)
-    if carrier == Carrier.PURCHASED_HEAT:
-        return list(_HEAT_TO_GJ)
-    physical = [unit for (c, unit) in NCV_GJ_PER_PHYSICAL_UNIT if c == carrier]
-    aliases = [a for a, (target, _) in _PHYSICAL_ALIASES.items() if target in physical]
-    return [*_FUEL_LHV_TO_GJ, *_FUEL_HHV_TO_GJ_HHV, *physical, *aliases]
+        units = list(_ELECTRICITY_TO_KWH)
+    elif carrier == Carrier.PURCHASED_HEAT:
+        units = list(_HEAT_TO_GJ)
+    else:
+        physical = [unit for (c, unit) in NCV_GJ_PER_PHYSICAL_UNIT if c == carrier]
+        aliases = [a for a, (target, _) in _PHYSICAL_ALIASES.items() if target in physical]
+        units = [*_FUEL_LHV_TO_GJ, *_FUEL_HHV_TO_GJ_HHV, *physical, *aliases]
+    return units + [WAN + u for u in units if u in _WAN_LISTED]
 
 
 def to_canonical(carrier: Carrier, value: float, unit: str, field: str = "unit") -> float:
@@ -170,7 +179,14 @@ def to_canonical(carrier: Carrier, value: float, unit: str, field: str = "unit")
     0.9496
     >>> to_canonical(Carrier.ELECTRICITY, 2.0, "MWh")
     2000.0
+    >>> to_canonical(Carrier.ELECTRICITY, 1.5, "万kWh")
+    15000.0
     """
+    if unit.startswith(WAN) and len(unit) > 1:
+        try:
+            return to_canonical(carrier, value * 10_000, unit[1:], field)
+        except UnitError:
+            raise UnitError(field, unit, allowed_units(carrier)) from None
     if carrier == Carrier.ELECTRICITY:
         if unit in _ELECTRICITY_TO_KWH:
             return value * _ELECTRICITY_TO_KWH[unit]

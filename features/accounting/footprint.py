@@ -25,7 +25,13 @@ from features.accounting.factors import FactorTable, ResolvedFactor
 from features.errors import MissingFactorError
 from features.profile import FactoryProfile
 from features.routes.emissions import ProcessEmission, process_emissions
-from features.units import CANONICAL_UNIT, COMBUSTION_CARRIERS, Carrier
+from features.units import (
+    CANONICAL_UNIT,
+    COMBUSTION_CARRIERS,
+    GJ_PER_TCE,
+    KGCE_PER_KWH,
+    Carrier,
+)
 
 SCOPE2_CARRIERS: tuple[Carrier, ...] = (Carrier.ELECTRICITY, Carrier.PURCHASED_HEAT)
 
@@ -107,6 +113,12 @@ class Footprint(BaseModel):
     net_location_tco2e: float = Field(description="total_location_tco2e - removals_tco2.")
     net_market_tco2e: float = Field(description="total_market_tco2e - removals_tco2.")
     production_intensity: list[ProductIntensity] = Field(default_factory=list)
+    comprehensive_energy_tce: float = Field(
+        default=0.0,
+        description="Comprehensive energy consumption (综合能耗), tce/yr: fuels and purchased heat "
+        "by calorific value (29.3076 GJ per tce), electricity at its calorific equivalent "
+        "0.1229 kgce/kWh (GB/T 2589-2020); reductant and feedstock included.",
+    )
     notes: list[str] = Field(
         default_factory=list, description="Caveats about this footprint's numbers."
     )
@@ -239,6 +251,7 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
         net_location_tco2e=total_location - removals,
         net_market_tco2e=scope1 + scope2_market - removals,
         production_intensity=intensity,
+        comprehensive_energy_tce=comprehensive_energy_tce(profile),
         notes=_process_notes(process),
         scope2_location_tco2e=scope2_location,
         scope2_market_tco2e=scope2_market,
@@ -278,6 +291,17 @@ def _process_notes(process: list[ProcessEmission]) -> list[str]:
     if any(p.origin == "default" and p.gas in ("CF4", "C2F6") for p in process):
         notes.append(PFC_TIER1_NOTE)
     return notes
+
+
+def comprehensive_energy_tce(profile: FactoryProfile) -> float:
+    """Comprehensive energy consumption in tce/yr (GB/T 2589-2020, calorific equivalents)."""
+    total = 0.0
+    for carrier, use in profile.energy_by_carrier().items():
+        if carrier == Carrier.ELECTRICITY:
+            total += use * KGCE_PER_KWH / 1000
+        else:
+            total += use / GJ_PER_TCE
+    return total
 
 
 def _per(value: float, tonnes: float) -> float:

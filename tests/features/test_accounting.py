@@ -135,3 +135,21 @@ def test_pure_saving_is_a_reduction_and_zero_change_is_none() -> None:
     profile = parse_profile(cn_factory())
     assert emission_change(profile, {Carrier.ELECTRICITY: -1000.0}).direction == "reduction"
     assert emission_change(profile, {}).direction == "no_change"
+
+
+def test_comprehensive_energy_in_tce_by_hand() -> None:
+    """GB/T 2589-2020: electricity at 0.1229 kgce/kWh, fuels by calorific value (29.3076 GJ/tce):
+    1.0e7 kWh -> 1,229 tce; 29,307.6 GJ of gas -> 1,000 tce; 5,861.52 GJ of coal -> 200 tce."""
+    profile = parse_profile(
+        {
+            "factory_id": "tce",
+            "country": "CN",
+            "region": "Jiangsu",
+            "sector": "machinery",
+            "reporting_year": 2023,
+            "electricity_kwh": 1.0e7,
+            "natural_gas_gj": 29_307.6,
+            "coal_gj": 5_861.52,
+        }
+    )
+    assert compute_footprint(profile).comprehensive_energy_tce == pytest.approx(2_429.0)

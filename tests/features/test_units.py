@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from features.errors import UnitError
+from features.profile import parse_profile
 from features.units import GJ_PER_MMBTU, Carrier, allowed_units, to_canonical
 
 
@@ -59,3 +60,33 @@ def test_impossible_units_name_the_field_and_allowed_units(carrier: Carrier, uni
 def test_mmbtu_constant_is_the_international_table_btu() -> None:
     # 1 Btu (IT) = 1055.05585 J
     assert GJ_PER_MMBTU == pytest.approx(1055.05585e6 / 1e9, rel=1e-6)
+
+
+def test_wan_units_as_chinese_statistics_count() -> None:
+    """万 = 10^4: 万kWh, 万Nm3, 万t and 万tce are accepted wherever the base unit is."""
+    assert to_canonical(Carrier.ELECTRICITY, 2.5, "万kWh") == pytest.approx(25_000)
+    assert to_canonical(Carrier.NATURAL_GAS, 1.0, "万Nm3") == pytest.approx(389.31)
+    assert to_canonical(Carrier.COAL, 3.0, "万t") == pytest.approx(30_000 * 20.908)
+    assert to_canonical(Carrier.COAL, 1.0, "万tce") == pytest.approx(293_076)
+    assert "万kWh" in allowed_units(Carrier.ELECTRICITY)
+    with pytest.raises(UnitError) as err:
+        to_canonical(Carrier.ELECTRICITY, 1.0, "万Nm3")
+    assert err.value.value == "万Nm3"
+
+
+def test_a_profile_in_wan_units() -> None:
+    profile = parse_profile(
+        {
+            "factory_id": "zj",
+            "country": "CN",
+            "region": "浙江",
+            "sector": "textiles",
+            "reporting_year": 2023,
+            "energy_use": [
+                {"carrier": "electricity", "value": 1200, "unit": "万kWh"},
+                {"carrier": "natural_gas", "value": 150, "unit": "万Nm3"},
+            ],
+        }
+    )
+    assert profile.energy(Carrier.ELECTRICITY) == pytest.approx(1.2e7)
+    assert profile.energy(Carrier.NATURAL_GAS) == pytest.approx(150 * 389.31)
