@@ -46,7 +46,7 @@ def _factory_columns() -> list[Column]:
         Column("log_revenue_usd", "annual_revenue", "revenue_currency"),
         Column("operating_hours_per_year", "operating_hours_per_year", "h/yr"),
         Column("reporting_year", "reporting_year", "year"),
-        Column("log_total_energy_gj", "electricity_kwh", "GJ/yr (all carriers)"),
+        Column("log_total_energy_gj", "total_energy", "GJ/yr (all carriers)"),
         Column("electricity_share", "electricity_kwh", "share of energy"),
         Column("log_roof_m2_per_mwh", "roof_area_available_m2", "m2 per MWh"),
         Column("log_roof_area_m2", "roof_area_available_m2", "m2"),

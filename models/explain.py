@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from features.profile import PROFILE_COLUMNS, FactoryProfile
-from features.units import PROFILE_FIELD, Carrier
+from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
 from models.estimators import GBMClassifier, IntervalRegressor
 from models.schemas import Explanation, FeatureContribution, RecommendOptions
 
@@ -51,18 +51,45 @@ def explain_rows(
             "measure": (str(keys[row]), "catalogue id"),
             "end_uses": (
                 float(s["targeted_gj"][row]),
-                "GJ/yr of energy in the end uses the measure acts on",
+                "GJ/yr",
             ),
             "capex": (capex, f"{currency} (predicted)"),
             "cost_savings_per_year": (annual, f"{currency}/yr (predicted)"),
             "payback_years": (capex / annual if annual > 0 else None, "years"),
         }
         factory = profiles[int(factory_index[row])]
+        # The measure's identity and attributes are the base, not a reason.
+        by_source = savings_by_source[k].copy()
+        base = float(savings[k, -1])
+        if MEASURE_SOURCE in sources:
+            j = sources.index(MEASURE_SOURCE)
+            base += float(by_source[j])
+            by_source[j] = 0.0
+        prediction = float(savings[k].sum())
+        # Apportion the tCO2e above (or below) the measure's average in proportion to the log
+        # contributions: tCO2e at the base = tCO2e x exp(base - prediction).
+        t = float(s["tco2e"][row])
+        spread = t - t * math.exp(base - prediction)
+        total = float(by_source.sum())
+        t_per_unit = spread / total if abs(total) > 1e-12 else 0.0
+        reasons = _grouped(by_source, sources, factory, extra, limit, skip=(MEASURE_SOURCE,))
+        reasons = [
+            r.model_copy(
+                update={
+                    "tco2e": r.contribution * t_per_unit,
+                    "effect": "raises the share saved"
+                    if r.contribution > 0
+                    else "lowers the share saved",
+                }
+            )
+            for r in reasons
+        ]
         out.append(
             Explanation(
-                savings_base_value=float(savings[k, -1]),
-                savings_prediction=float(savings[k].sum()),
-                savings=_grouped(savings_by_source[k], sources, factory, extra, limit),
+                savings_base_value=base,
+                savings_prediction=prediction,
+                savings=reasons,
+                summary=_sentence(reasons, str(keys[row])),
                 adoption_base_value=float(adoption[k, -1]),
                 adoption_prediction=float(adoption[k].sum()),
                 adoption=_grouped(adoption_by_source[k], adoption_sources, factory, extra, limit),
@@ -88,22 +115,52 @@ def _by_source(contributions: np.ndarray, columns: list[str]) -> tuple[tuple[str
     return names, np.add.reduceat(contributions[:, order], starts, axis=1)
 
 
+MEASURE_SOURCE = "measure"
+_FIELD_WORDS = {
+    "total_energy": "total energy use",
+    "operating_hours_per_year": "operating hours",
+    "end_uses": "energy in the end uses it acts on",
+    "roof_area_available_m2": "roof area",
+}
+
+
+def _sentence(reasons: list[FeatureContribution], measure_id: str) -> str:
+    """The main reason in words, e.g. "for led lighting, your operating hours (8,400 h/yr) raises
+    the share of that energy saved, worth about 120 tCO2e/yr compared with an average
+    factory"."""
+    r = reasons[0] if reasons else None
+    if r is None or r.tco2e is None:
+        return ""
+    tco2e = r.tco2e
+    name = _FIELD_WORDS.get(r.field, r.field.replace("_", " "))
+    value = f"{r.value:,.0f}" if isinstance(r.value, float | int) else str(r.value)
+    verb = "raises" if r.contribution > 0 else "lowers"
+    return (
+        f"for {measure_id.replace('_', ' ')}, your {name} ({value} {r.unit}".rstrip()
+        + f") {verb} the share of that energy saved, worth about {abs(tco2e):,.1f} tCO2e/yr "
+        "compared with an average factory"
+    )
+
+
 def _grouped(
     totals: np.ndarray,
     sources: tuple[str, ...],
     factory: FactoryProfile,
     extra: dict[str, tuple[object, str]],
     limit: int | None,
+    skip: tuple[str, ...] = (),
 ) -> list[FeatureContribution]:
     """Contributions per profile field (or extra input), largest magnitude first."""
-    order = np.argsort(-np.abs(totals), kind="stable")[:limit]
+    keep = np.array([s not in skip for s in sources], dtype=bool)
+    order = [j for j in np.argsort(-np.abs(totals), kind="stable") if keep[j]][:limit]
     out = []
     for j in order:
         source = sources[j]
         if source in extra:
             value, unit = extra[source]
         else:
-            value, unit = _profile_value(factory, source), PROFILE_COLUMNS.get(source, "")
+            value = _profile_value(factory, source)
+            unit = "GJ/yr" if source == "total_energy" else PROFILE_COLUMNS.get(source, "")
         if isinstance(value, np.generic):
             value = value.item()
         if isinstance(value, float) and math.isnan(value):
@@ -123,6 +180,11 @@ def _profile_value(profile: FactoryProfile, field: str) -> object:
     """The profile's value of a profile column, in canonical units (energy_use folded in)."""
     if field == "grid":
         return profile.grid
+    if field == "total_energy":
+        return sum(
+            v * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0)
+            for c, v in profile.energy_by_carrier().items()
+        )
     if field == "measures_in_place":
         return ";".join(profile.measures_in_place)
     if field in PROFILE_COLUMNS and hasattr(profile, field):

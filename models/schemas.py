@@ -67,10 +67,18 @@ class FeatureContribution(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    field: str = Field(description="Profile field, or 'measure' for the measure's attributes.")
+    field: str = Field(description="Profile field (or a predicted input of the adoption model).")
     value: str | float | int | None = Field(description="The factory's value of the field.")
     unit: str
     contribution: float = Field(description="In the model's output scale (see Explanation).")
+    tco2e: float | None = Field(
+        default=None,
+        description="Savings only: the field's share of the tCO2e/yr saved, against what the "
+        "measure saves at an average factory (log contributions apportioned in proportion).",
+    )
+    effect: str = Field(
+        default="", description="Savings: raises or lowers the share of the energy saved."
+    )
 
 
 class Explanation(BaseModel):
@@ -79,7 +87,11 @@ class Explanation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     savings_scale: str = "log of the fraction of the targeted end uses' energy saved"
-    savings_base_value: float
+    savings_base_value: float = Field(
+        description="What the model predicts for this measure at an average factory: the "
+        "model's base plus the measure's own attributes (the measure is the base, not a reason)."
+    )
+    summary: str = Field(default="", description="The main reason, in one sentence.")
     savings_prediction: float
     savings: list[FeatureContribution]
     adoption_scale: str = "log-odds of adoption"

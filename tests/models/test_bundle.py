@@ -69,7 +69,17 @@ def test_explanations_add_up_and_use_profile_fields(tiny_bundle: Any, profiles: 
         fields = {c.field: c for c in e.savings}
         assert fields["roof_area_available_m2"].value == profile.roof_area_available_m2
         assert fields["roof_area_available_m2"].unit == "m2"
-        assert fields["measure"].value == rec.measure_id
+        # The measure is the base, never a reason; reasons are in tCO2e/yr too, adding up to the
+        # difference from the measure's average, and the main one is a sentence.
+        assert "measure" not in fields
+        t_base = rec.tco2e_avoided * np.exp(e.savings_base_value - e.savings_prediction)
+        assert sum(c.tco2e or 0.0 for c in e.savings) == pytest.approx(
+            rec.tco2e_avoided - t_base, rel=1e-6, abs=1e-6
+        )
+        assert all(c.effect in ("raises the share saved", "lowers the share saved")
+                   for c in e.savings)  # fmt: skip
+        assert "tCO2e/yr compared with an average factory" in e.summary
+        assert "electricity_kwh" not in fields or fields["electricity_kwh"].unit == "kWh/yr"
     top = tiny_bundle.recommend([profile], RecommendOptions(top_k=2, top_features=3))[0]
     assert all(len(r.explanation.savings) == 3 for r in top.recommendations)
     none = tiny_bundle.recommend([profile], RecommendOptions(top_k=2, explain="none"))[0]
