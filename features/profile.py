@@ -29,6 +29,9 @@ from features.units import CANONICAL_UNIT, PROFILE_FIELD, Carrier, to_canonical
 
 Currency = Literal["CNY", "USD", "EUR"]
 HOURS_PER_YEAR_MAX = 8784  # leap year
+#: Largest annual quantity of a carrier in its canonical unit (kWh or GJ) that is accepted:
+#: 1e15 kWh is several times world electricity use, so anything larger is a unit mistake.
+MAX_CANONICAL = 1e15
 #: End-use shares of a carrier may add up to 1 + this (rounded inputs); they are rescaled to 1.
 SHARE_ROUNDING = 1e-3
 _NON_NEGATIVE_FIELDS = (
@@ -217,13 +220,22 @@ class FactoryProfile(BaseModel):
         _range("floor_area_m2", self.floor_area_m2, 0, None)
         _range("annual_revenue", self.annual_revenue, 0, None)
         _range("operating_hours_per_year", self.operating_hours_per_year, 0, HOURS_PER_YEAR_MAX)
-        for name in (*PROFILE_FIELD.values(), *_NON_NEGATIVE_FIELDS):
+        for name in PROFILE_FIELD.values():
+            _range(name, getattr(self, name), 0, MAX_CANONICAL)
+        for name in _NON_NEGATIVE_FIELDS:
             _range(name, getattr(self, name), 0, None)
         for i, q in enumerate(self.energy_use):
             field = f"energy_use[{i}]"
             if not math.isfinite(q.value) or q.value < 0:
                 raise InvalidValueError(f"{field}.value", q.value, "a finite number >= 0")
-            to_canonical(q.carrier, q.value, q.unit, field=f"{field}.unit")
+            converted = to_canonical(q.carrier, q.value, q.unit, field=f"{field}.unit")
+            if not math.isfinite(converted) or converted > MAX_CANONICAL:
+                raise InvalidValueError(
+                    f"{field}.value",
+                    q.value,
+                    f"a quantity below {MAX_CANONICAL:.0e} {CANONICAL_UNIT[q.carrier]} once "
+                    f"converted from {q.unit}",
+                )
             if getattr(self, PROFILE_FIELD[q.carrier]) != 0.0:
                 raise InvalidValueError(
                     f"{field}.carrier",

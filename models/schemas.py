@@ -22,7 +22,7 @@ ExplainLevel = Literal["none", "top", "full"]
 class RecommendOptions(BaseModel):
     """How to rank and what to return."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
     objective: Objective = Field(
         default="most_tco2e",

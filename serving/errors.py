@@ -77,16 +77,31 @@ def _body(request: Request, status: int, error: str, detail: Any) -> JSONRespons
 
 def invalid_value_detail(exc: InvalidValueError) -> dict[str, Any]:
     """A domain validation error as a structured 422 item."""
-    return {"field": exc.field, "value": _jsonable(exc.value), "allowed": exc.allowed,
-            "message": str(exc)}  # fmt: skip
+    return {"field": _jsonable(exc.field), "value": _jsonable(exc.value),
+            "allowed": _utf8(exc.allowed) if isinstance(exc.allowed, str) else exc.allowed,
+            "message": _jsonable(str(exc))}  # fmt: skip
+
+
+#: Longest echo of a bad value in an error body (a 20 MB field must not come back whole).
+MAX_ECHO = 200
+
+
+def _utf8(text: str) -> str:
+    """Valid UTF-8 text (lone surrogates replaced)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | bool):
+    """A bad value as it is safe to echo: finite numbers as they are, everything else as text
+    that is valid UTF-8 (lone surrogates replaced) and at most MAX_ECHO characters."""
+    if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
-    return str(value)
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_ECHO:
+        text = text[:MAX_ECHO] + f"... ({len(text):,} characters)"
+    return _utf8(text)
 
 
 _FIELDS_OF: dict[str, list[str]] = {
@@ -116,10 +131,10 @@ def validation_items(errors: list[Any]) -> list[dict[str, Any]]:
             allowed = "fields: " + ", ".join(owner)
         items.append(
             {
-                "field": ".".join(loc) or "body",
+                "field": _jsonable(".".join(loc) or "body"),
                 "value": _jsonable(err.get("input")),
-                "allowed": allowed,
-                "message": err.get("msg", ""),
+                "allowed": _utf8(allowed),
+                "message": _jsonable(err.get("msg", "")),
             }
         )
     return items

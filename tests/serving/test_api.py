@@ -310,3 +310,59 @@ def test_out_of_range_inputs_are_warned_about_and_counted(
     assert (
         'decarb_input_warnings_total{code="outside_training_range",field="employees"} 1.0' in text
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"energy_use": [{"carrier": "coal", "value": 1e308, "unit": "tce"}]},
+         "profile.energy_use[0].value"),
+        ({"coal_gj": 1e300}, "profile.coal_gj"),
+    ],
+)  # fmt: skip
+def test_absurd_energy_is_a_422_not_a_500(
+    client: TestClient, example_profile: dict[str, Any], change: dict[str, Any], field: str
+) -> None:
+    profile = {**copy.deepcopy(example_profile), **change}
+    body = assert_error(
+        client.post("/v1/recommendations", json={"profile": profile}, headers=READ),
+        422, "invalid_request",
+    )  # fmt: skip
+    assert body["detail"][0]["field"] == field
+
+
+def test_absurd_energy_in_a_batch_fails_only_its_item(
+    client: TestClient, example_profile: dict[str, Any]
+) -> None:
+    bad = {**copy.deepcopy(example_profile), "factory_id": "bad",
+           "energy_use": [{"carrier": "coal", "value": 1e308, "unit": "tce"}]}  # fmt: skip
+    response = client.post(
+        "/v1/recommendations/batch", json={"factories": [example_profile, bad]}, headers=READ
+    )
+    assert response.status_code == 200, response.text
+    items = response.json()["results"]
+    assert [i["ok"] for i in items] == [True, False]
+
+
+def test_a_lone_surrogate_and_a_huge_value_get_a_short_valid_422(
+    client: TestClient, example_profile: dict[str, Any]
+) -> None:
+    raw = json.dumps({"profile": {**example_profile, "sector": "x"}}).replace(
+        '"sector": "x"', '"sector": "\\ud800' + "y" * 5000 + '"'
+    )
+    response = client.post(
+        "/v1/recommendations", content=raw,
+        headers={**READ, "content-type": "application/json"},
+    )  # fmt: skip
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert len(response.content) < 3000
+    assert "5,001 characters" in body["detail"][0]["value"]
+
+
+def test_options_are_strictly_typed(client: TestClient, example_profile: dict[str, Any]) -> None:
+    body = {"profile": example_profile, "options": {"discount_rate": False}}
+    detail = assert_error(
+        client.post("/v1/recommendations", json=body, headers=READ), 422, "invalid_request"
+    )["detail"]
+    assert detail[0]["field"] == "options.discount_rate"
