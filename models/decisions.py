@@ -14,7 +14,7 @@ import numpy as np
 from features.accounting.factors import FactorTable
 from features.accounting.footprint import Footprint, compute_footprint
 from features.catalogue.candidates import Pairs
-from features.catalogue.measures import Catalogue, Measure
+from features.catalogue.measures import Catalogue, Measure, measure_name
 from features.domain import InputWarning
 from features.enduses.balance import end_use_balance
 from features.profile import FactoryProfile
@@ -239,6 +239,13 @@ def assemble_factory(
         )
         for row in chosen.thin
     ]
+    lang = options.lang if options is not None else "en"
+    if lang != "en":
+        recs, increases, thin = (
+            [r.model_copy(update={"name": measure_name(catalogue.measures[r.measure_id], lang)})
+             for r in group]
+            for group in (recs, increases, thin)
+        )  # fmt: skip
     return FactoryRecommendations(
         factory_id=profile.factory_id,
         currency=currency,

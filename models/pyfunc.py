@@ -128,6 +128,7 @@ OPTIONS_PARAMS = ParamSchema(
         ParamSpec("explain", "string", _DEFAULTS.explain),
         ParamSpec("top_features", "long", _DEFAULTS.top_features),
         ParamSpec("currency", "string", None),
+        ParamSpec("lang", "string", _DEFAULTS.lang),
         ParamSpec("target_reduction", "double", None),
         ParamSpec("min_evidence", "long", _DEFAULTS.min_evidence),
     ]

@@ -46,6 +46,9 @@ class RecommendOptions(BaseModel):
         "revenue_currency where it gives one, else the country's (CN: CNY, US: USD). Converted "
         "at fixed 2023 average rates (features.units.USD_PER).",
     )
+    lang: Literal["en", "zh"] = Field(
+        default="en", description="Language of measure names: en or zh (中文)."
+    )
     target_reduction: float | None = Field(
         default=None,
         ge=0,

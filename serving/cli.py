@@ -93,14 +93,18 @@ def recommend(
     ),
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow store.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
+    lang: Annotated[str, typer.Option(help="Measure names: en or zh.")] = "en",
 ) -> None:
     """Print the ranked measures of a factory (same scoring as the service)."""
     console = Console(width=160)
     try:
         factory = load_profile(profile)
-        options = RecommendOptions(
-            objective=_objective(objective), top_k=top_k, capex_budget=capex_budget
-        )
+        if lang not in ("en", "zh"):
+            raise ValueError(f"lang: invalid value {lang!r}; allowed: en, zh")
+        options = RecommendOptions.model_validate(
+            {"objective": _objective(objective), "top_k": top_k, "capex_budget": capex_budget,
+             "lang": lang}
+        )  # fmt: skip
     except (DecarbError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=2) from None
@@ -129,7 +133,8 @@ def recommend(
             top = r.explanation.savings[0]
             why = f"{top.field}={top.value} {top.unit}".strip()
         table.add_row(
-            str(r.rank), r.measure_id, f"{r.tco2e_avoided:,.1f}",
+            str(r.rank), r.name if options.lang == "zh" else r.measure_id,
+            f"{r.tco2e_avoided:,.1f}",
             f"{r.tco2e_low:,.0f}-{r.tco2e_high:,.0f}", f"{r.capex:,.0f}",
             "-" if r.payback_years is None else f"{r.payback_years:.1f}",
             "-" if r.abatement_cost_per_tco2e is None else f"{r.abatement_cost_per_tco2e:,.0f}",

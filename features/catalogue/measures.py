@@ -413,6 +413,21 @@ class Catalogue:
 
 
 @functools.cache
+def chinese_names() -> dict[str, str]:
+    """Chinese names of the measures (``features/data/measures_zh.yaml``)."""
+    text = resources.files("features").joinpath("data/measures_zh.yaml").read_text("utf-8")
+    names = yaml.safe_load(text)
+    return {str(k): str(v) for k, v in names.items()}
+
+
+def measure_name(measure: Measure, lang: str) -> str:
+    """The measure's name in ``lang`` (``en`` or ``zh``; English where no translation exists)."""
+    if lang == "zh":
+        return chinese_names().get(measure.id, measure.name)
+    return measure.name
+
+
+@functools.cache
 def _bundled_catalogue() -> Catalogue:
     text = resources.files("features").joinpath("data/measures.yaml").read_text("utf-8")
     return Catalogue.from_yaml(text)

@@ -10,7 +10,13 @@ import pytest
 
 from features.catalogue.applicability import applicability, candidate_pairs
 from features.catalogue.candidates import FactoryEnergy
-from features.catalogue.measures import Catalogue, Family, normalise_arc
+from features.catalogue.measures import (
+    Catalogue,
+    Family,
+    chinese_names,
+    measure_name,
+    normalise_arc,
+)
 from features.errors import CatalogueError, InvalidValueError
 from features.profile import parse_profile, profiles_from_frame, profiles_to_frame
 from features.sources.synthetic import SyntheticConfig, generate
@@ -171,3 +177,13 @@ def test_vectorised_applicability_agrees_with_the_per_profile_rules() -> None:
     expected = [[applicability(p, m).applicable for m in measures] for p in profiles]
     assert matrix.tolist() == expected
     assert 0 < matrix.sum() < matrix.size
+
+
+def test_every_measure_has_a_chinese_name() -> None:
+    names = chinese_names()
+    catalogue = Catalogue.default()
+    assert set(names) == set(catalogue.measures)
+    for measure_id, name in names.items():
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in name), measure_id
+        assert measure_name(catalogue[measure_id], "zh") == name
+        assert measure_name(catalogue[measure_id], "en") == catalogue[measure_id].name

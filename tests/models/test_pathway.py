@@ -126,3 +126,14 @@ def test_a_us_plant_answers_in_usd_at_the_stated_rate(tiny_bundle: Recommendatio
     assert stated.currency == "EUR"
     (hebei,) = tiny_bundle.recommend([parse_profile(HEBEI)], options)
     assert hebei.currency == "CNY"
+
+
+def test_answers_in_chinese_name_the_measures_in_chinese(
+    tiny_bundle: RecommendationBundle,
+) -> None:
+    profile = parse_profile(HEBEI)
+    (zh,) = tiny_bundle.recommend([profile], RecommendOptions(explain="none", lang="zh"))
+    (en,) = tiny_bundle.recommend([profile], RecommendOptions(explain="none"))
+    assert [r.measure_id for r in zh.recommendations] == [r.measure_id for r in en.recommendations]
+    for r in zh.recommendations:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in r.name)
