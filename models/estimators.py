@@ -128,7 +128,8 @@ class GBMRegressor(_GBMBase):
         return np.asarray(self.booster_.predict(_check_xy(X)[0], pred_contrib=True))
 
 
-#: Calibration rows a stratum needs for its own conformal margin.
+#: Calibration rows a stratum needs for its own conformal margin (ASSUMPTION: enough for an 80%
+#: quantile to move by less than a few rows' worth).
 MIN_STRATUM = 50
 
 

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.reference.factories import HEBEI_STEEL_PLANT
+
 #: Integrated BF-BOF plant in Hebei, 5 Mt/yr crude steel. Coal 18 GJ/t crude steel (coking coal,
 #: PCI and boiler coal; BF-BOF final energy 17-23 GJ/t), purchased electricity 500 kWh/t
 #: (ASSUMPTION: part of the ~600-700 kWh/t used, the rest from waste-gas power), gas 0.4 GJ/t.
 HEBEI_BF_BOF: dict[str, Any] = {
+    **HEBEI_STEEL_PLANT,
     "factory_id": "ref-hebei-bf-bof",
-    "country": "CN",
-    "region": "Hebei",
-    "sector": "steel",
     "naics_code": "331110",
-    "reporting_year": 2023,
-    "employees": 12000,
-    "operating_hours_per_year": 8760,
-    "electricity_kwh": 2.5e9,
-    "coal_gj": 9.0e7,
-    "natural_gas_gj": 2.0e6,
     "production": [{"product": "crude_steel", "route": "bf_bof", "output_t": 5.0e6}],
 }
 
