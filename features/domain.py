@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from features.i18n import text
 from features.profile import FactoryProfile
 from features.table import Table, floats, n_rows, texts
 from features.units import PROFILE_FIELD, Carrier
@@ -122,8 +123,7 @@ class DomainSummary:
                         field=name,
                         value=value,
                         training_range=span,
-                        message=f"reporting year {value:.0f} is outside the training years "
-                        f"({span}); the model treats it like the nearest year it saw",
+                        message=text("year_beyond_training", value=f"{value:.0f}", span=span),
                     )
                 )
                 continue
@@ -134,8 +134,13 @@ class DomainSummary:
                     field=name,
                     value=value,
                     training_range=span,
-                    message=f"{name} {_fmt(value)} is {side} the range of the training factories "
-                    f"({span}, 0.5-99.5th percentile): predictions there are extrapolations",
+                    message=text(
+                        "outside_training_range",
+                        field=name,
+                        value=_fmt(value),
+                        side=side,
+                        span=span,
+                    ),
                 )
             )
         for name, seen in self.categories.items():
@@ -148,8 +153,12 @@ class DomainSummary:
                         field=name,
                         value=category,
                         training_range=", ".join(known[:40]) + (" ..." if len(known) > 40 else ""),
-                        message=f"{name} {category!r} appears {seen.get(category, 0)} times in the "
-                        "training data: the model learned nothing specific to it",
+                        message=text(
+                            "unseen_category",
+                            field=name,
+                            value=repr(category),
+                            count=seen.get(category, 0),
+                        ),
                     )
                 )
         return out

@@ -44,6 +44,7 @@ _NON_NEGATIVE_FIELDS = (
     "byproduct_hydrogen_nm3",
     "onsite_wind_hydro_kwh_potential",
     "co2_captured_stored_t",
+    "offsets_tco2e",
 )
 
 
@@ -179,6 +180,11 @@ class FactoryProfile(BaseModel):
         default=0.0,
         description="CO2 captured on site and permanently stored, t/yr: reported as its own "
         "removals line and deducted for the net total.",
+    )
+    offsets_tco2e: float = Field(
+        default=0.0,
+        description="Carbon credits retired for this year (e.g. CCER), tCO2e/yr: shown as the "
+        "pathway's offsets step after every reduction, never deducted from the footprint.",
     )
 
     @model_validator(mode="before")
@@ -418,6 +424,7 @@ PROFILE_COLUMNS: dict[str, str] = {
     "heat_sink_temperature_c": "deg C",
     "production": "JSON list of production lines (product, route, output_t, options)",
     "co2_captured_stored_t": "t CO2/yr",
+    "offsets_tco2e": "tCO2e/yr",
 }
 
 

@@ -33,10 +33,11 @@ from features.accounting.factors import FactorTable
 from features.accounting.prices import price_matrix
 from features.catalogue.applicability import candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
-from features.catalogue.measures import Catalogue
+from features.catalogue.measures import Catalogue, measure_name
 from features.design import DesignSpec, design_matrix
 from features.domain import DomainSummary
 from features.enduses.physics import conversion_added
+from features.i18n import text
 from features.profile import FactoryProfile
 from features.regions import Country
 from features.routes.emissions import table_lines
@@ -83,21 +84,9 @@ OOF_FOLDS = 3
 MIN_IDENTIFIED_OUTCOMES = 200
 
 
-COARSE_MODEL_WARNING = (
-    "this model was trained on outcomes without measure identity (coarse groups only): it "
-    "cannot tell catalogue measures apart, so the ranking and per-measure numbers are not "
-    "meaningful; use a model trained on data that names measures"
-)
-
-
-GENERATED_DATA_WARNING = (
-    "this model was trained on generated data (features/sources/synthetic.py), not on outcomes "
-    "of real factories: its numbers show what the method does, not what your plant will see"
-)
-UNKNOWN_SOURCE_WARNING = (
-    "this model's training data source was not recorded (trained outside the training "
-    "pipeline): whether it learned from real outcomes is unknown"
-)
+COARSE_MODEL_WARNING = text("coarse_model")
+GENERATED_DATA_WARNING = text("generated_data")
+UNKNOWN_SOURCE_WARNING = text("unknown_source")
 
 
 class NotFittedError(RuntimeError):
@@ -481,6 +470,7 @@ class RecommendationBundle:
             found.factory_index,
             options,
             currencies,
+            {m.id: measure_name(m, options.lang) for m in catalogue.measures.values()},
         )
         results = []
         start = 0

@@ -14,11 +14,11 @@ import numpy as np
 from features.accounting.factors import FactorTable
 from features.accounting.footprint import Footprint, compute_footprint
 from features.catalogue.candidates import Pairs
-from features.catalogue.measures import Catalogue, Measure, measure_name
+from features.catalogue.measures import Catalogue, Measure, measure_mechanism, measure_name
 from features.domain import InputWarning
 from features.enduses.balance import end_use_balance
+from features.i18n import Lang, human, text, translate
 from features.profile import FactoryProfile
-from features.routes.estimate import ENGINEERING_NOTE
 from features.units import CANONICAL_UNIT, Carrier
 from models.schemas import (
     Explanation,
@@ -98,35 +98,40 @@ def rank_rows(
 
 
 def direction_reason(
-    saved: np.ndarray, kg: np.ndarray, tco2e: float, process: float = 0.0
+    saved: np.ndarray, kg: np.ndarray, tco2e: float, process: float = 0.0, lang: Lang = "en"
 ) -> tuple[str, str]:
     """("decrease" | "increase", a plain sentence naming the carriers that change and the
-    process emissions removed or CO2 captured)."""
+    process emissions removed or CO2 captured), in ``lang``."""
     parts_less: list[str] = []
     parts_more: list[str] = []
+    grid_more = False
     for c, value in zip(CARRIERS, saved, strict=True):
         if abs(value) < 1e-9:
             continue
-        unit = CANONICAL_UNIT[c]
         t = value * kg[CARRIERS.index(c)] / 1000
-        text = f"{c.value.replace('_', ' ')} {abs(value):,.0f} {unit}/yr ({abs(t):,.1f} tCO2e)"
-        (parts_less if value > 0 else parts_more).append(text)
+        part = text(
+            "carrier_change", lang, carrier=c.value.replace("_", " "), amount=human(abs(value)),
+            unit=CANONICAL_UNIT[c], t=human(abs(t)),
+        )  # fmt: skip
+        (parts_less if value > 0 else parts_more).append(part)
+        grid_more = grid_more or (value < 0 and c == Carrier.ELECTRICITY)
     if process > 1e-9:
-        parts_less.append(f"process emissions or captured CO2 {process:,.1f} tCO2e")
+        parts_less.append(text("process_removed", lang, t=human(process)))
     elif process < -1e-9:
-        parts_more.append(f"process emissions {-process:,.1f} tCO2e")
-    less = "; ".join(parts_less) or "nothing"
-    more = "; ".join(parts_more)
+        parts_more.append(text("process_added", lang, t=human(-process)))
+    comma, semicolon = ("，", "；") if lang == "zh" else (", ", "; ")
+    less = semicolon.join(parts_less) or text("nothing", lang)
+    more = semicolon.join(parts_more)
     if tco2e < 0:
-        return "increase", (
-            f"raises this factory's emissions by {-tco2e:,.1f} tCO2e/yr: it adds {more}, "
-            f"which emits more here than the {less} it saves"
-            + (" (the local grid is carbon-intensive)" if "electricity" in more else "")
-        )
-    sentence = f"saves {less}"
+        sentence = text("raises_emissions", lang, t=human(-tco2e), more=more, less=less)
+        if grid_more:
+            note = text("dirty_grid", lang)
+            sentence += f"（{note}）" if lang == "zh" else f" ({note})"
+        return "increase", sentence
+    sentence = text("saves", lang, parts=less)
     if more:
-        sentence += f", adds {more}"
-    return "decrease", sentence + f"; net {tco2e:,.1f} tCO2e/yr less"
+        sentence += comma + text("adds", lang, parts=more)
+    return "decrease", sentence + semicolon + text("net_less", lang, t=human(tco2e))
 
 
 def _recommendation(
@@ -139,11 +144,12 @@ def _recommendation(
     portfolio_tco2e: float,
     explanation: Explanation | None,
     portfolio_saved: np.ndarray | None = None,
+    lang: Lang = "en",
 ) -> Recommendation:
     standalone = s["saved"][row]
     tco2e = float(s["tco2e"][row])
     process = float(s["process_tco2e"][row]) if "process_tco2e" in s else 0.0
-    direction, reason = direction_reason(standalone, kg, tco2e, process)
+    direction, reason = direction_reason(standalone, kg, tco2e, process, lang)
     capex = float(s["capex"][row])
     savings = float(s["cost_savings"][row])
     app = s.get("applicability")
@@ -152,7 +158,8 @@ def _recommendation(
     return Recommendation(
         rank=rank,
         measure_id=measure.id,
-        name=measure.name,
+        name=measure_name(measure, lang),
+        mechanism=measure_mechanism(measure, lang),
         family=measure.family.value,
         direction=direction,
         direction_reason=reason,
@@ -172,7 +179,7 @@ def _recommendation(
         if app is None or math.isnan(float(app[row]))
         else float(app[row]),
         basis="engineering" if engineering else "learned",
-        basis_note=ENGINEERING_NOTE if engineering else "",
+        basis_note=text("engineering_note", lang) if engineering else "",
         process_tco2e_avoided=process,
         maturity=measure.route.maturity if measure.route is not None else None,
         evidence_outcomes=None if engineering or "evidence" not in s else int(s["evidence"][row]),
@@ -211,6 +218,7 @@ def assemble_factory(
     its net effect shrinks in proportion, and the end-use cells it acts on shrink by the share
     it displaces. ``cells_gj`` is the factory's (carriers, end uses) energy in GJ.
     """
+    lang: Lang = options.lang if options is not None else "en"
     footprint = compute_footprint(profile, table)
     stack = stack_rows(chosen.rows, profile, cells_gj, found, s, kg, catalogue, footprint)
     recs = [
@@ -224,60 +232,83 @@ def assemble_factory(
             float(stack.tco2e[rank - 1]),
             explanations[rank - 1] if explanations else None,
             stack.saved[rank - 1],
+            lang,
         )
         for rank, row in enumerate(chosen.rows, start=1)
     ]
-    increases = [
-        _recommendation(
-            0, catalogue.measures[str(found.keys[row])], int(row), s, kg, math.nan, 0.0, None
-        )
-        for row in chosen.increases
-    ]
-    thin = [
-        _recommendation(
-            0, catalogue.measures[str(found.keys[row])], int(row), s, kg, math.nan, 0.0, None
-        )
-        for row in chosen.thin
-    ]
-    lang = options.lang if options is not None else "en"
-    if lang != "en":
-        recs, increases, thin = (
-            [r.model_copy(update={"name": measure_name(catalogue.measures[r.measure_id], lang)})
-             for r in group]
-            for group in (recs, increases, thin)
-        )  # fmt: skip
+    apart = [
+        [
+            _recommendation(
+                0, catalogue.measures[str(found.keys[row])], int(row), s, kg, math.nan, 0.0,
+                None, None, lang,
+            )
+            for row in group
+        ]
+        for group in (chosen.increases, chosen.thin)
+    ]  # fmt: skip
     return FactoryRecommendations(
         factory_id=profile.factory_id,
         currency=currency,
-        footprint=footprint,
+        lang=lang,
+        footprint=localised_footprint(footprint, lang),
         recommendations=recs,
-        market_instruments=market_instruments(profile, stack.remaining, footprint, catalogue),
+        market_instruments=market_instruments(profile, stack.remaining, footprint, catalogue, lang),
         pathway=pathway_to_zero(
             profile, cells_gj, found, s, kg, catalogue, footprint, all_rows, options, lifetimes
         ),
-        emission_increases=increases,
+        emission_increases=apart[0],
         not_enough_evidence=[
-            r.model_copy(update={"evidence_note": _thin_note(r, catalogue.measures[r.measure_id])})
-            for r in thin
+            r.model_copy(
+                update={"evidence_note": _thin_note(r, catalogue.measures[r.measure_id], lang)}
+            )
+            for r in apart[1]
         ],
-        input_warnings=input_warnings or [],
+        input_warnings=[
+            w.model_copy(update={"message": translate(w.message, lang)})
+            for w in input_warnings or []
+        ],
         end_use_balance=end_use_balance(profile),
         candidates_considered=n_candidates,
         factor_table_version=table.version,
         catalogue_version=catalogue.version,
-        warnings=warnings,
+        warnings=[translate(w, lang) for w in warnings],
     )
 
 
-def _thin_note(r: Recommendation, measure: Measure) -> str:
+def localised_footprint(footprint: Footprint, lang: Lang) -> Footprint:
+    """The footprint with its notes in ``lang`` (numbers, ids and cited sources unchanged)."""
+    if lang == "en":
+        return footprint
+    market = footprint.market_based
+    residual = market.residual_factor
+    return footprint.model_copy(
+        update={
+            "notes": [translate(n, lang) for n in footprint.notes],
+            "by_carrier": [
+                e.model_copy(
+                    update={"factor": e.factor.model_copy(
+                        update={"note": translate(e.factor.note, lang)})}
+                )
+                for e in footprint.by_carrier
+            ],
+            "market_based": market.model_copy(
+                update={"residual_factor": residual.model_copy(
+                    update={"note": translate(residual.note, lang)})}
+            ),
+        }
+    )  # fmt: skip
+
+
+def _thin_note(r: Recommendation, measure: Measure, lang: Lang = "en") -> str:
     """Why a measure is listed apart, with the catalogue's published range where there is one."""
-    note = (
-        f"only {r.evidence_outcomes} training outcomes support this measure "
-        f"({r.evidence_outcomes_in_sector} in this sector): not ranked"
-    )
+    note = text("thin_note", lang, n=r.evidence_outcomes, n_sector=r.evidence_outcomes_in_sector)
     t = measure.typical_saving
     if t is not None:
-        note += f"; the catalogue's range is {t.low:.3g}-{t.high:.3g} of {t.of} ({t.source[:160]})"
+        rng = text(
+            "thin_range", lang, low=f"{t.low:.3g}", high=f"{t.high:.3g}", of=t.of,
+            source=t.source[:160],
+        )  # fmt: skip
+        note += ("；" if lang == "zh" else "; ") + rng
     return note
 
 
@@ -343,13 +374,7 @@ def stack_rows(
 #: Measures that generate renewable energy on site (their step in the pathway).
 ONSITE_RENEWABLE = ("pv", "wind_hydro", "solar_thermal")
 ONSITE_MEASURES = ("green_microgrid_storage",)
-MARKET_NOTE = (
-    "market-based scope 2 exceeds location-based here: grid electricity not covered by green "
-    "contracts or certificates counts at the national residual mix (the average excluding "
-    "market-traded non-fossil power), which is above this region's average, as in regions with "
-    "much hydro, nuclear, wind or solar power; contracting green power is what lowers the "
-    "market-based figure"
-)
+MARKET_NOTE = text("market_note")
 
 
 def pathway_to_zero(
@@ -368,7 +393,8 @@ def pathway_to_zero(
     stated basis and independent of ``top_k`` and ``objective``: every beneficial physical
     measure in order of abatement cost (each acting on what the ones before left), then on-site
     renewables and the microgrid, green-electricity contracts for the grid electricity left
-    (net of contracts and certificates the factory already has), then the residual."""
+    (net of contracts and certificates the factory already has), CO2 capture and storage on the
+    direct emissions left, the offsets the factory retires, then the residual."""
     options = options or RecommendOptions()
     market = footprint.market_based
     # Electricity on the market basis: the residual-mix factor; other carriers as located.
@@ -384,15 +410,22 @@ def pathway_to_zero(
     conversion = np.array([found.conversions[r] for r in ordered], dtype=object)
     keys = found.keys[ordered].astype(str)
     onsite = np.isin(conversion, ONSITE_RENEWABLE) | np.isin(keys, ONSITE_MEASURES)
-    sequence = np.concatenate([ordered[~onsite], ordered[onsite]]).astype(np.intp)
+    capture = np.array([_captures(catalogue.measures[k]) for k in keys], dtype=bool)
+    capture &= ~onsite
+    physical_rows = ~onsite & ~capture
+    # Reductions first, then on-site supply, then capture on what is left (CCUS).
+    sequence = np.concatenate([ordered[physical_rows], ordered[onsite], ordered[capture]]).astype(
+        np.intp
+    )
     stack = stack_rows(sequence, profile, cells_gj, found, s, kg, catalogue, footprint)
-    n_phys = int((~onsite).sum())
+    n_phys, n_onsite = int(physical_rows.sum()), int(onsite.sum())
+    steps = (slice(0, n_phys), slice(n_phys, n_phys + n_onsite), slice(n_phys + n_onsite, None))
 
-    def market_t(saved: np.ndarray) -> float:
-        return float((saved * kg_market).sum() / 1000)
+    def market_t(part: slice) -> float:
+        saved = stack.saved[part].sum(axis=0)
+        return float((saved * kg_market).sum() / 1000) + float(stack.process[part].sum())
 
-    physical = market_t(stack.saved[:n_phys].sum(axis=0)) + float(stack.process[:n_phys].sum())
-    renewables = market_t(stack.saved[n_phys:].sum(axis=0)) + float(stack.process[n_phys:].sum())
+    physical, renewables, ccus = (market_t(part) for part in steps)
     elec = CARRIERS.index(Carrier.ELECTRICITY)
     grid_left = float(stack.remaining[elec])
     already = profile.green_electricity_contract_kwh + profile.green_certificates_kwh
@@ -401,16 +434,20 @@ def pathway_to_zero(
     baseline = footprint.net_market_tco2e
     after_physical = baseline - physical
     after_renewables = after_physical - renewables
-    residual = after_renewables - green
+    after_green = after_renewables - green
+    after_ccus = after_green - ccus
+    offsets = min(profile.offsets_tco2e, max(after_ccus, 0.0))
+    residual = after_ccus - offsets
     target = None
     if options.target_reduction is not None:
         target = baseline * (1 - options.target_reduction)
     notes = []
     if footprint.scope2_market_tco2e > footprint.scope2_location_tco2e + 1e-9:
-        notes.append(MARKET_NOTE)
+        notes.append(text("market_note", options.lang))
+    if profile.offsets_tco2e > 0:
+        notes.append(text("offsets_note", options.lang))
     return Pathway(
-        basis="market-based (scope 2 at the residual mix for grid electricity not covered by "
-        "green contracts or certificates); process emissions and removals included",
+        basis=text("pathway_basis", options.lang),
         baseline_tco2e=baseline,
         baseline_location_tco2e=footprint.net_location_tco2e,
         scope1_tco2e=footprint.scope1_tco2e,
@@ -418,7 +455,7 @@ def pathway_to_zero(
         scope2_market_tco2e=footprint.scope2_market_tco2e,
         process_tco2e=footprint.process_tco2e,
         removals_tco2=footprint.removals_tco2,
-        measures_counted=n_phys,
+        measures_counted=len(sequence),
         physical_measures_tco2e=physical,
         portfolio_process_tco2e_avoided=float(stack.process.sum()),
         after_physical_measures_tco2e=after_physical,
@@ -428,6 +465,11 @@ def pathway_to_zero(
         green_electricity_already_covered_kwh=min(already, grid_left),
         green_electricity_to_contract_kwh=uncovered,
         green_electricity_tco2e=green,
+        after_green_electricity_tco2e=after_green,
+        ccus_measures=len(sequence) - n_phys - n_onsite,
+        ccus_tco2=ccus,
+        after_ccus_tco2e=after_ccus,
+        offsets_tco2e=offsets,
         residual_tco2e=residual,
         gap_to_zero_carbon_tco2e=max(residual, 0.0),
         target_tco2e=target,
@@ -436,8 +478,17 @@ def pathway_to_zero(
     )
 
 
+def _captures(measure: Measure) -> bool:
+    """Whether the measure captures CO2 for storage (CCUS): a removals step of the pathway."""
+    return measure.route is not None and measure.route.capture is not None
+
+
 def market_instruments(
-    profile: FactoryProfile, remaining: np.ndarray, footprint: Footprint, catalogue: Catalogue
+    profile: FactoryProfile,
+    remaining: np.ndarray,
+    footprint: Footprint,
+    catalogue: Catalogue,
+    lang: Lang = "en",
 ) -> list[MarketInstrument]:
     """Green electricity and certificates for the grid electricity left after the portfolio and
     not already covered, valued on the market basis they claim (the residual-mix factor the
@@ -456,13 +507,14 @@ def market_instruments(
         out.append(
             MarketInstrument(
                 measure_id=m.id,
-                name=m.name,
+                name=measure_name(m, lang),
                 reduction_kind=m.reduction_kind,
                 covers_electricity_kwh=grid_kwh,
                 market_based_tco2e_avoided=grid_kwh * factor / 1000,
-                note="market-based scope 2 only; no physical reduction"
-                if m.reduction_kind == "certificate"
-                else "market-based scope 2; adds renewable supply but not on-site",
+                note=text(
+                    "certificate_note" if m.reduction_kind == "certificate" else "contract_note",
+                    lang,
+                ),
             )
         )
     return out

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from features.i18n import Lang, field_words, human, text
 from features.profile import PROFILE_COLUMNS, FactoryProfile
 from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
 from models.estimators import GBMClassifier, IntervalRegressor
@@ -28,10 +29,12 @@ def explain_rows(
     factory_index: np.ndarray,
     options: RecommendOptions,
     currencies: list[str],
+    names: dict[str, str],
 ) -> list[Explanation]:
     """Explanations of the given rows (any factories of the batch), one call per model.
 
-    ``X`` and ``adoption_X`` hold only the rows to explain; ``rows`` index the score arrays.
+    ``X`` and ``adoption_X`` hold only the rows to explain; ``rows`` index the score arrays;
+    ``names`` are the measures' names in ``options.lang``.
     """
     if options.explain == "none" or len(rows) == 0:
         return []
@@ -77,9 +80,9 @@ def explain_rows(
             r.model_copy(
                 update={
                     "tco2e": r.contribution * t_per_unit,
-                    "effect": "raises the share saved"
-                    if r.contribution > 0
-                    else "lowers the share saved",
+                    "effect": text(
+                        "raises_share" if r.contribution > 0 else "lowers_share", options.lang
+                    ),
                 }
             )
             for r in reasons
@@ -89,7 +92,7 @@ def explain_rows(
                 savings_base_value=base,
                 savings_prediction=prediction,
                 savings=reasons,
-                summary=_sentence(reasons, str(keys[row])),
+                summary=_sentence(reasons, names.get(str(keys[row]), str(keys[row])), options.lang),
                 adoption_base_value=float(adoption[k, -1]),
                 adoption_prediction=float(adoption[k].sum()),
                 adoption=_grouped(adoption_by_source[k], adoption_sources, factory, extra, limit),
@@ -116,30 +119,21 @@ def _by_source(contributions: np.ndarray, columns: list[str]) -> tuple[tuple[str
 
 
 MEASURE_SOURCE = "measure"
-_FIELD_WORDS = {
-    "total_energy": "total energy use",
-    "operating_hours_per_year": "operating hours",
-    "end_uses": "energy in the end uses it acts on",
-    "roof_area_available_m2": "roof area",
-}
 
 
-def _sentence(reasons: list[FeatureContribution], measure_id: str) -> str:
-    """The main reason in words, e.g. "for led lighting, your operating hours (8,400 h/yr) raises
-    the share of that energy saved, worth about 120 tCO2e/yr compared with an average
-    factory"."""
+def _sentence(reasons: list[FeatureContribution], measure: str, lang: Lang) -> str:
+    """The main reason in words, e.g. "for LED lighting retrofit, your operating hours (8,400
+    h/yr) raises the share of that energy saved, worth about 120 tCO2e/yr compared with an
+    average factory"."""
     r = reasons[0] if reasons else None
     if r is None or r.tco2e is None:
         return ""
-    tco2e = r.tco2e
-    name = _FIELD_WORDS.get(r.field, r.field.replace("_", " "))
-    value = f"{r.value:,.0f}" if isinstance(r.value, float | int) else str(r.value)
-    verb = "raises" if r.contribution > 0 else "lowers"
-    return (
-        f"for {measure_id.replace('_', ' ')}, your {name} ({value} {r.unit}".rstrip()
-        + f") {verb} the share of that energy saved, worth about {abs(tco2e):,.1f} tCO2e/yr "
-        "compared with an average factory"
-    )
+    value = human(float(r.value)) if isinstance(r.value, float | int) else str(r.value)
+    verb = text("raises" if r.contribution > 0 else "lowers", lang)
+    return text(
+        "summary", lang, measure=measure, field=field_words(r.field, lang),
+        value=f"{value} {r.unit}".strip(), verb=verb, t=human(abs(r.tco2e)),
+    )  # fmt: skip
 
 
 def _grouped(

@@ -47,7 +47,10 @@ class RecommendOptions(BaseModel):
         "at fixed 2023 average rates (features.units.USD_PER).",
     )
     lang: Literal["en", "zh"] = Field(
-        default="en", description="Language of measure names: en or zh (中文)."
+        default="en",
+        description="Language of every sentence in the answer (measure names and mechanisms, "
+        "reasons, notes, warnings): en or zh (中文). Field names, ids, units and cited sources "
+        "stay as they are.",
     )
     target_reduction: float | None = Field(
         default=None,
@@ -111,6 +114,7 @@ class Recommendation(BaseModel):
     rank: int
     measure_id: str
     name: str
+    mechanism: str = Field(default="", description="How the measure saves, in words.")
     family: str
     direction: Direction = Field(
         description="decrease: the measure lowers this factory's emissions; increase: it raises "
@@ -205,10 +209,12 @@ class Pathway(BaseModel):
     scope2_market_tco2e: float
     process_tco2e: float = Field(description="Process emissions in the baseline.")
     removals_tco2: float = Field(description="Removals deducted in the baseline.")
-    measures_counted: int = Field(description="Beneficial physical measures stacked.")
+    measures_counted: int = Field(
+        description="Beneficial measures stacked: physical, on-site renewables and CCUS."
+    )
     physical_measures_tco2e: float = Field(
-        description="All beneficial physical measures, cheapest abatement first, each acting "
-        "on what the ones before it left (market basis)."
+        description="All beneficial physical measures except on-site renewables and CCUS, "
+        "cheapest abatement first, each acting on what the ones before it left (market basis)."
     )
     portfolio_process_tco2e_avoided: float = Field(
         description="Of the measures' total, process emissions removed or CO2 captured."
@@ -226,6 +232,19 @@ class Pathway(BaseModel):
     green_electricity_tco2e: float = Field(
         description="Contracting the rest as green power, at the residual-mix factor."
     )
+    after_green_electricity_tco2e: float
+    ccus_measures: int = Field(default=0, description="CO2 capture measures stacked last.")
+    ccus_tco2: float = Field(
+        default=0.0,
+        description="CO2 captured and stored by the CCUS measures that apply, acting on the "
+        "direct emissions left after every other step (energy they need included).",
+    )
+    after_ccus_tco2e: float
+    offsets_tco2e: float = Field(
+        default=0.0,
+        description="Credits the factory retires (offsets_tco2e, e.g. CCER), at most what is "
+        "left: counted last, never a reduction of its own emissions.",
+    )
     residual_tco2e: float = Field(description="What is left: the gap to a zero-carbon factory.")
     gap_to_zero_carbon_tco2e: float
     target_tco2e: float | None = Field(
@@ -242,6 +261,7 @@ class FactoryRecommendations(BaseModel):
 
     factory_id: str
     currency: str
+    lang: Literal["en", "zh"] = "en"
     footprint: Footprint
     recommendations: list[Recommendation]
     market_instruments: list[MarketInstrument]

@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.table import Table
 
 from features.errors import DecarbError
+from features.i18n import field_words, human, text
 from features.report import load_profile
 from models.pyfunc import load_bundle, resolve_tracking_uri
-from models.schemas import Objective, RecommendOptions
+from models.schemas import FactoryRecommendations, Objective, RecommendOptions
 from serving.app import create_app
 from serving.settings import Settings, hash_key
 
@@ -93,7 +94,13 @@ def recommend(
     ),
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow store.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
-    lang: Annotated[str, typer.Option(help="Measure names: en or zh.")] = "en",
+    lang: Annotated[str, typer.Option(help="Language of the answer: en or zh (中文).")] = "en",
+    target_reduction: Annotated[
+        float | None, typer.Option(help="Reduction target, share of the baseline (1 = net zero).")
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="Currency of the amounts (default: the factory's own).")
+    ] = None,
 ) -> None:
     """Print the ranked measures of a factory (same scoring as the service)."""
     console = Console(width=160)
@@ -103,7 +110,7 @@ def recommend(
             raise ValueError(f"lang: invalid value {lang!r}; allowed: en, zh")
         options = RecommendOptions.model_validate(
             {"objective": _objective(objective), "top_k": top_k, "capex_budget": capex_budget,
-             "lang": lang}
+             "lang": lang, "target_reduction": target_reduction, "currency": currency}
         )  # fmt: skip
     except (DecarbError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -115,44 +122,68 @@ def recommend(
         console.print(f"[red]error:[/red] cannot load {model_uri}: {exc}")
         raise typer.Exit(code=3) from None
     result = model.bundle.recommend([factory], options)[0]
-    fp = result.footprint
+    print_recommendations(result, options, console, model.uri, str(model.version))
+    if json_out is not None:
+        json_out.write_text(result.model_dump_json(indent=2))
+        console.print(f"wrote {json_out}")
+
+
+def print_recommendations(
+    result: FactoryRecommendations,
+    options: RecommendOptions,
+    console: Console,
+    model_uri: str,
+    model_version: str,
+) -> None:
+    """The answer for people: numbers to three significant figures, sentences in the answer's
+    language (the JSON keeps full values)."""
+    lang, fp, h = result.lang, result.footprint, human
     console.print(
-        f"[bold]{result.factory_id}[/bold]: {fp.net_location_tco2e:,.0f} tCO2e/yr net "
-        f"(scope 1 {fp.scope1_tco2e:,.0f} of which process {fp.process_tco2e:,.0f}, removals "
-        f"{fp.removals_tco2:,.0f}, scope 2 {fp.scope2_location_tco2e:,.0f} "
-        f"location / {fp.scope2_market_tco2e:,.0f} market); model {model.uri} v{model.version}"
-    )
-    table = Table(title=f"Recommended measures ({options.objective})")
-    columns = ["#", "measure", "tCO2e/yr", "80% interval", f"capex {result.currency}",
-               "payback y", f"{result.currency}/tCO2e", "adoption", "why (top factor)"]  # fmt: skip
-    for col in columns:
-        table.add_column(col, justify="left" if col in ("measure", "why (top factor)") else "right")
+        text(
+            "cli_footprint", lang, factory=f"[bold]{result.factory_id}[/bold]",
+            net=h(fp.net_location_tco2e), scope1=h(fp.scope1_tco2e), process=h(fp.process_tco2e),
+            removals=h(fp.removals_tco2), loc=h(fp.scope2_location_tco2e),
+            market=h(fp.scope2_market_tco2e), tce=h(fp.comprehensive_energy_tce),
+        )
+        + ("；" if lang == "zh" else "; ")
+        + text("cli_model", lang, uri=model_uri, version=model_version)
+    )  # fmt: skip
+    for warning in result.warnings:
+        console.print(f"[yellow]! {warning}[/yellow]")
+    table = Table(title=text("cli_title", lang, objective=options.objective))
+    columns = text("cli_columns", lang, cur=result.currency).split("|")
+    for j, col in enumerate(columns):
+        table.add_column(col, justify="left" if j in (1, 8) else "right")
     for r in result.recommendations:
         why = ""
         if r.explanation and r.explanation.savings:
             top = r.explanation.savings[0]
-            why = f"{top.field}={top.value} {top.unit}".strip()
+            value = h(float(top.value)) if isinstance(top.value, int | float) else top.value
+            why = f"{field_words(top.field, lang)} {value} {top.unit}".strip()
         table.add_row(
-            str(r.rank), r.name if options.lang == "zh" else r.measure_id,
-            f"{r.tco2e_avoided:,.1f}",
-            f"{r.tco2e_low:,.0f}-{r.tco2e_high:,.0f}", f"{r.capex:,.0f}",
-            "-" if r.payback_years is None else f"{r.payback_years:.1f}",
-            "-" if r.abatement_cost_per_tco2e is None else f"{r.abatement_cost_per_tco2e:,.0f}",
+            str(r.rank), r.name, h(r.tco2e_avoided), f"{h(r.tco2e_low)}-{h(r.tco2e_high)}",
+            h(r.capex), h(r.payback_years, 2), h(r.abatement_cost_per_tco2e),
             "-" if r.adoption_probability is None else f"{r.adoption_probability:.0%}",
-            why or ("engineering estimate" if r.basis == "engineering" else ""),
+            why or (text("cli_engineering", lang) if r.basis == "engineering" else ""),
         )  # fmt: skip
     console.print(table)
     p = result.pathway
     console.print(
-        f"Pathway ({p.basis.split(' (')[0]}): {p.baseline_tco2e:,.0f} tCO2e/yr -> "
-        f"{p.after_physical_measures_tco2e:,.0f} after all {p.measures_counted} beneficial "
-        f"measures -> {p.after_onsite_renewables_tco2e:,.0f} after on-site renewables -> "
-        f"{p.residual_tco2e:,.0f} after contracting {p.green_electricity_to_contract_kwh:,.0f} kWh "
-        f"of green power: gap to zero-carbon {p.gap_to_zero_carbon_tco2e:,.0f} tCO2e/yr."
-    )
-    if json_out is not None:
-        json_out.write_text(result.model_dump_json(indent=2))
-        console.print(f"wrote {json_out}")
+        text(
+            "cli_pathway", lang, basis=text("market_based", lang), baseline=h(p.baseline_tco2e),
+            physical=h(p.after_physical_measures_tco2e), n=p.measures_counted,
+            onsite=h(p.after_onsite_renewables_tco2e), green=h(p.after_green_electricity_tco2e),
+            kwh=h(p.green_electricity_to_contract_kwh), ccus=h(p.after_ccus_tco2e),
+            offsets=h(p.offsets_tco2e), residual=h(p.residual_tco2e),
+            gap=h(p.gap_to_zero_carbon_tco2e),
+        )
+    )  # fmt: skip
+    if p.target_tco2e is not None:
+        console.print(
+            text("cli_target", lang, target=h(p.target_tco2e), gap=h(p.gap_to_target_tco2e))
+        )
+    for note in p.notes:
+        console.print(f"- {note}")
 
 
 def _objective(value: str) -> Objective:

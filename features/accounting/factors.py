@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from features.errors import InvalidValueError, MissingFactorError
+from features.i18n import text
 from features.regions import US_STATES, Country, grid_region, normalise_region
 from features.units import GJ_PER_MMBTU, LHV_PER_HHV, Carrier
 
@@ -287,9 +288,10 @@ class FactorTable:
         notes = []
         if carrier == Carrier.ELECTRICITY and chosen_level != _LEVELS[country][0]:
             label = names[chosen_level] or "national"
-            notes.append(f"no {_LEVELS[country][0]} factor for {region}; used {label}")
+            notes.append(text("no_level_factor", level=_LEVELS[country][0], region=region,
+                              label=label))  # fmt: skip
         if not pd.isna(row["year"]) and int(row["year"]) != year:
-            notes.append(f"no {year} factor; used {int(row['year'])}")
+            notes.append(text("no_year_factor", year=year, used=int(row["year"])))
         return self._to_resolved(row, carrier, "; ".join(notes))
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.accounting.factors import FactorTable, ResolvedFactor
 from features.errors import MissingFactorError
+from features.i18n import text
 from features.profile import FactoryProfile
 from features.routes.emissions import ProcessEmission, process_emissions
 from features.units import (
@@ -271,17 +272,8 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
 
 
 #: Said in the answer when IPCC 2006 Tier 1 PFC defaults are used.
-PFC_TIER1_NOTE = (
-    "PFC emissions use IPCC 2006 Tier 1 defaults (Vol. 3 Table 4.15), meant for smelters with "
-    "no anode-effect data; modern point-fed prebake cells usually emit far less (the industry "
-    "cut PFCs per t by 80% from 1990 to 2006, IAI). Give measured values "
-    "(production[].pfc_tco2e) where you have them: about 1.0756 tCO2e per t Al per anode-effect "
-    "minute per cell-day (Welch et al., JOM 2008, AR4 GWPs)."
-)
-PROCESS_DEFAULT_NOTE = (
-    "process emissions use default factors per tonne (sources in each line); measured values "
-    "(production[].process_co2_t) replace them"
-)
+PFC_TIER1_NOTE = text("pfc_tier1")
+PROCESS_DEFAULT_NOTE = text("process_default")
 
 
 def _process_notes(process: list[ProcessEmission]) -> list[str]:

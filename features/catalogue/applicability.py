@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue.measures import Catalogue, Measure
 from features.enduses.taxonomy import LABEL
+from features.i18n import text
 from features.profile import FactoryProfile
 from features.routes.emissions import table_lines
 from features.routes.estimate import matching_lines
@@ -47,35 +48,35 @@ class Applicability(BaseModel):
 def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
     """Check the catalogue's rules for one factory and one measure, with the reason."""
     if measure.id in profile.measures_in_place:
-        return Applicability(measure_id=measure.id, applicable=False, reason="already in place")
+        return Applicability(
+            measure_id=measure.id, applicable=False, reason=text("already_in_place")
+        )
     if profile.sector not in measure.applicable_sectors:
         return Applicability(
             measure_id=measure.id,
             applicable=False,
-            reason=f"not for sector {profile.sector.value}",
+            reason=text("not_for_sector", sector=profile.sector.value),
         )
     if measure.requires_roof_area and profile.roof_area_available_m2 <= 0:
-        return Applicability(measure_id=measure.id, applicable=False, reason="no roof area")
+        return Applicability(measure_id=measure.id, applicable=False, reason=text("no_roof"))
     if measure.requires_hydrogen and profile.byproduct_hydrogen_nm3 <= 0:
         return Applicability(
             measure_id=measure.id,
             applicable=False,
-            reason="no by-product hydrogen declared (byproduct_hydrogen_nm3)",
+            reason=text("no_hydrogen"),
         )
     needed = measure.requires_any_carrier
     if needed and not any(profile.energy(c) > 0 for c in needed):
         names = ", ".join(c.value for c in needed)
         return Applicability(
-            measure_id=measure.id, applicable=False, reason=f"uses none of: {names}"
+            measure_id=measure.id, applicable=False, reason=text("uses_none", carriers=names)
         )
     if measure.route is not None:
         if not matching_lines(measure.route, tuple(profile.production_lines())):
             return Applicability(
                 measure_id=measure.id,
                 applicable=False,
-                reason="no production line of "
-                + " or ".join(measure.route.applies_to)
-                + " declared (production)",
+                reason=text("no_line", products=" or ".join(measure.route.applies_to)),
             )
         return Applicability(measure_id=measure.id, applicable=True)
     if measure.reduction_kind == "physical":
@@ -88,30 +89,30 @@ def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
             catalogue,
         )
         if found.targeted_gj.sum() <= 0:
-            uses = ", ".join(LABEL[u] for u in measure.end_uses)
+            uses = " / ".join(LABEL[u] for u in measure.end_uses)
             carriers = ", ".join(c.value for c in measure.carriers_reduced)
             return Applicability(
                 measure_id=measure.id,
                 applicable=False,
-                reason=f"nothing to act on: no {carriers} used for {uses}",
+                reason=text("nothing_to_act_on", carriers=carriers, uses=uses),
             )
         if found.cap[0] <= 0:
             return Applicability(
                 measure_id=measure.id,
                 applicable=False,
-                reason=_NO_POTENTIAL.get(measure.conversion or "", "nothing to displace here"),
+                reason=text(_NO_POTENTIAL.get(measure.conversion or "", "nothing_to_displace")),
             )
     return Applicability(measure_id=measure.id, applicable=True)
 
 
 #: Why a conversion has nothing to displace at a site (its physical cap is zero).
 _NO_POTENTIAL: dict[str, str] = {
-    "pv": "no roof area or solar yield for PV",
-    "solar_thermal": "no roof area for collectors",
-    "fuel_cell": "no by-product hydrogen declared (byproduct_hydrogen_nm3)",
-    "wind_hydro": "no on-site wind or water resource declared (onsite_wind_hydro_kwh_potential)",
-    "chp": "no grid electricity for CHP to displace",
-    "heat_pump": "heat demand above the temperature heat pumps supply",
+    "pv": "no_pv",
+    "solar_thermal": "no_collectors",
+    "fuel_cell": "no_hydrogen",
+    "wind_hydro": "no_wind_hydro",
+    "chp": "no_chp_grid",
+    "heat_pump": "hot_for_heat_pump",
 }
 
 

@@ -413,18 +413,31 @@ class Catalogue:
 
 
 @functools.cache
-def chinese_names() -> dict[str, str]:
-    """Chinese names of the measures (``features/data/measures_zh.yaml``)."""
+def chinese_text() -> dict[str, tuple[str, str]]:
+    """Chinese (name, mechanism) of every measure (``features/data/measures_zh.yaml``)."""
     text = resources.files("features").joinpath("data/measures_zh.yaml").read_text("utf-8")
-    names = yaml.safe_load(text)
-    return {str(k): str(v) for k, v in names.items()}
+    entries = yaml.safe_load(text)
+    out = {}
+    for key, entry in entries.items():
+        if isinstance(entry, str):
+            out[str(key)] = (entry, "")
+        else:
+            out[str(key)] = (str(entry["name"]), str(entry.get("mechanism", "")))
+    return out
 
 
 def measure_name(measure: Measure, lang: str) -> str:
     """The measure's name in ``lang`` (``en`` or ``zh``; English where no translation exists)."""
-    if lang == "zh":
-        return chinese_names().get(measure.id, measure.name)
+    if lang == "zh" and measure.id in chinese_text():
+        return chinese_text()[measure.id][0]
     return measure.name
+
+
+def measure_mechanism(measure: Measure, lang: str) -> str:
+    """How the measure saves, in ``lang`` (English where no translation exists)."""
+    if lang == "zh" and chinese_text().get(measure.id, ("", ""))[1]:
+        return chinese_text()[measure.id][1]
+    return measure.mechanism
 
 
 @functools.cache

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.catalogue.measures import Catalogue, RouteEffect, SourcedRange
+from features.i18n import text
 from features.routes.definitions import ProductionLine, route_table
 from features.routes.emissions import process_emissions
 from features.units import GJ_PER_CANONICAL, GJ_PER_KWH, Carrier
@@ -23,10 +24,7 @@ CARRIERS = list(Carrier)
 _TO_GJ = GJ_PER_CANONICAL
 _LEVELS = ("low", "mid", "high")
 #: What a route-measure estimate is, in the words a user reads.
-ENGINEERING_NOTE = (
-    "engineering estimate from the catalogue's sourced ranges and this factory's production; "
-    "no outcome data exist for this measure, so no adoption probability and no SHAP explanation"
-)
+ENGINEERING_NOTE = text("engineering_note")
 
 
 def _at(r: SourcedRange, level: str) -> float:

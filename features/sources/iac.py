@@ -328,6 +328,7 @@ def _factories(
     frame["onsite_wind_hydro_kwh_potential"] = 0.0
     frame["production"] = ""  # the IAC release names no product route
     frame["co2_captured_stored_t"] = 0.0
+    frame["offsets_tco2e"] = 0.0
     frame = frame[list(PROFILE_COLUMNS)]
     frame["x_center"] = a.get("center")
     frame["x_sic"] = sic.str.removesuffix(".0")

@@ -695,6 +695,7 @@ def _factory_frame(
         "heat_sink_temperature_c": np.nan,
         "production": [format_production(lines) for lines in f.production],
         "co2_captured_stored_t": 0.0,
+        "offsets_tco2e": 0.0,
     }
     return pd.DataFrame(data, columns=list(PROFILE_COLUMNS))
 

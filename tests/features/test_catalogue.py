@@ -13,11 +13,13 @@ from features.catalogue.candidates import FactoryEnergy
 from features.catalogue.measures import (
     Catalogue,
     Family,
-    chinese_names,
+    chinese_text,
+    measure_mechanism,
     measure_name,
     normalise_arc,
 )
 from features.errors import CatalogueError, InvalidValueError
+from features.i18n import has_chinese
 from features.profile import parse_profile, profiles_from_frame, profiles_to_frame
 from features.sources.synthetic import SyntheticConfig, generate
 from features.units import Carrier
@@ -179,11 +181,15 @@ def test_vectorised_applicability_agrees_with_the_per_profile_rules() -> None:
     assert 0 < matrix.sum() < matrix.size
 
 
-def test_every_measure_has_a_chinese_name() -> None:
-    names = chinese_names()
+def test_every_measure_has_a_chinese_name_and_mechanism() -> None:
+    zh = chinese_text()
     catalogue = Catalogue.default()
-    assert set(names) == set(catalogue.measures)
-    for measure_id, name in names.items():
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in name), measure_id
-        assert measure_name(catalogue[measure_id], "zh") == name
-        assert measure_name(catalogue[measure_id], "en") == catalogue[measure_id].name
+    assert set(zh) == set(catalogue.measures)
+    for measure_id, (name, mechanism) in zh.items():
+        measure = catalogue[measure_id]
+        assert has_chinese(name), measure_id
+        assert has_chinese(mechanism), measure_id
+        assert measure_name(measure, "zh") == name
+        assert measure_mechanism(measure, "zh") == mechanism
+        assert measure_name(measure, "en") == measure.name
+        assert measure_mechanism(measure, "en") == measure.mechanism

@@ -41,14 +41,14 @@ def test_region_fallbacks_are_reported() -> None:
     # The most specific region first: Jiangsu's own 2023 factor before the 2022 grid factor.
     jiangsu = table.resolve(Carrier.ELECTRICITY, Country.CN, "Jiangsu", 2022)
     assert jiangsu.kgco2e_per_unit == 0.5827
-    assert "no 2022 factor; used 2023" in jiangsu.note
+    assert "no 2022 factor, used 2023" in jiangsu.note
     # Tibet is not in the official provincial table: its regional grid (Southwest, 2022).
     tibet = table.resolve(Carrier.ELECTRICITY, Country.CN, "Tibet", 2022)
     assert tibet.kgco2e_per_unit == 0.2268
     assert "used Southwest China grid" in tibet.note
     later = table.resolve(Carrier.ELECTRICITY, Country.CN, "Hebei", 2025)
     assert later.year == 2023
-    assert "no 2025 factor; used 2023" in later.note
+    assert "no 2025 factor, used 2023" in later.note
 
 
 def test_ohio_1995_audit_uses_ohio_1995_factor_from_the_eia_series(shared_data: Path) -> None:
@@ -68,7 +68,7 @@ def test_ohio_1995_audit_uses_ohio_1995_factor_from_the_eia_series(shared_data: 
     )
     # Without the EIA series, 1995 falls back to eGRID2022 and the note says so.
     fallback = FactorTable.default().resolve(Carrier.ELECTRICITY, Country.US, "OH", 1995)
-    assert "no 1995 factor; used 2022" in fallback.note
+    assert "no 1995 factor, used 2022" in fallback.note
 
 
 def test_bundled_grid_factors_match_their_sources(shared_data: Path) -> None:

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from features.accounting.footprint import compute_footprint
+from features.i18n import has_chinese
 from features.profile import parse_profile
 from models.bundle import RecommendationBundle
 from models.decisions import MARKET_NOTE
-from models.schemas import RecommendOptions
+from models.schemas import FactoryRecommendations, RecommendOptions
 
 HEBEI: dict[str, Any] = {
     "factory_id": "hebei-parts", "country": "CN", "region": "Hebei", "sector": "machinery",
@@ -46,6 +47,11 @@ def test_pathway_steps_add_up_on_the_market_basis(tiny_bundle: RecommendationBun
     assert p.after_onsite_renewables_tco2e == pytest.approx(
         p.after_physical_measures_tco2e - p.onsite_renewables_tco2e
     )
+    assert p.after_green_electricity_tco2e == pytest.approx(
+        p.after_onsite_renewables_tco2e - p.green_electricity_tco2e
+    )
+    assert p.after_ccus_tco2e == pytest.approx(p.after_green_electricity_tco2e - p.ccus_tco2)
+    assert p.residual_tco2e == pytest.approx(p.after_ccus_tco2e - p.offsets_tco2e)
     residual_factor = fp.market_based.residual_factor.kgco2e_per_unit
     assert p.green_electricity_tco2e == pytest.approx(
         p.green_electricity_to_contract_kwh * residual_factor / 1000
@@ -128,12 +134,53 @@ def test_a_us_plant_answers_in_usd_at_the_stated_rate(tiny_bundle: Recommendatio
     assert hebei.currency == "CNY"
 
 
-def test_answers_in_chinese_name_the_measures_in_chinese(
+def test_offsets_come_last_and_never_below_zero(tiny_bundle: RecommendationBundle) -> None:
+    options = RecommendOptions(explain="none")
+    plain = tiny_bundle.recommend([parse_profile(HEBEI)], options)[0].pathway
+    assert plain.offsets_tco2e == 0
+    some = tiny_bundle.recommend([parse_profile({**HEBEI, "offsets_tco2e": 100.0})], options)
+    p = some[0].pathway
+    assert p.offsets_tco2e == pytest.approx(100.0)
+    assert p.residual_tco2e == pytest.approx(plain.residual_tco2e - 100.0)
+    assert p.baseline_tco2e == pytest.approx(plain.baseline_tco2e)  # not in the footprint
+    assert any("CCER" in n for n in p.notes)
+    huge = tiny_bundle.recommend([parse_profile({**HEBEI, "offsets_tco2e": 1e9})], options)
+    assert huge[0].pathway.offsets_tco2e == pytest.approx(plain.residual_tco2e)
+    assert huge[0].pathway.gap_to_zero_carbon_tco2e == pytest.approx(0.0, abs=1e-6)
+
+
+def _sentences(answer: FactoryRecommendations) -> list[str]:
+    """Every sentence of an answer meant for people."""
+    out = [*answer.warnings, *answer.footprint.notes, answer.pathway.basis, *answer.pathway.notes]
+    out += [w.message for w in answer.input_warnings]
+    out += [e.factor.note for e in answer.footprint.by_carrier if e.factor.note]
+    out += [i.name for i in answer.market_instruments] + [i.note for i in answer.market_instruments]
+    for r in [*answer.recommendations, *answer.emission_increases, *answer.not_enough_evidence]:
+        out += [r.name, r.mechanism, r.direction_reason]
+        out += [t for t in (r.basis_note, r.evidence_note) if t]
+        if r.explanation is not None:
+            out += [r.explanation.summary] + [c.effect for c in r.explanation.savings]
+    return out
+
+
+def test_an_answer_in_chinese_says_everything_in_chinese(
     tiny_bundle: RecommendationBundle,
 ) -> None:
-    profile = parse_profile(HEBEI)
-    (zh,) = tiny_bundle.recommend([profile], RecommendOptions(explain="none", lang="zh"))
-    (en,) = tiny_bundle.recommend([profile], RecommendOptions(explain="none"))
+    # Yunnan in 2030 with an oversized plant: input warnings, factor notes, market note.
+    data = {**HEBEI, "region": "Yunnan", "reporting_year": 2030, "employees": 10**6,
+            "offsets_tco2e": 10.0}  # fmt: skip
+    profile = parse_profile(data)
+    options = RecommendOptions(lang="zh", min_evidence=10**5, top_k=60)
+    (zh,) = tiny_bundle.recommend([profile], options)
+    (en,) = tiny_bundle.recommend([profile], options.model_copy(update={"lang": "en"}))
+    assert zh.lang == "zh"
     assert [r.measure_id for r in zh.recommendations] == [r.measure_id for r in en.recommendations]
-    for r in zh.recommendations:
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in r.name)
+    assert zh.input_warnings
+    assert zh.not_enough_evidence or zh.recommendations
+    sentences = _sentences(zh)
+    assert len(sentences) > 20
+    untranslated = [t for t in sentences if not has_chinese(t)]
+    assert untranslated == []
+    # The same answer in English has no Chinese, and the numbers do not depend on the language.
+    assert not any(has_chinese(t) for t in _sentences(en))
+    assert zh.pathway.residual_tco2e == en.pathway.residual_tco2e

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from features.i18n import has_chinese, human
 from serving.settings import hash_key
 from tests.serving.conftest import READ_KEY
 
@@ -85,5 +86,22 @@ def test_recommend_cli_prints_the_ranked_table(
     assert result.returncode == 0, result.stdout + result.stderr
     saved = json.loads(out.read_text())
     assert len(saved["recommendations"]) == 4
-    assert saved["recommendations"][0]["measure_id"] in result.stdout
+    top = saved["recommendations"][0]
+    # People read three significant figures; the JSON keeps the full value.
+    assert human(top["tco2e_avoided"]) in result.stdout
+    assert f"{top['tco2e_avoided']:.6f}" not in result.stdout
     assert "Pathway" in result.stdout
+    assert "gap to zero-carbon" in result.stdout
+    zh = subprocess.run(
+        [exe, str(profile), "--tracking-uri", model_store, "--top-k", "4", "--lang", "zh",
+         "--target-reduction", "0.5", "--json", str(out)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "COLUMNS": "200"},
+    )  # fmt: skip
+    assert zh.returncode == 0, zh.stdout + zh.stderr
+    assert "零碳路径" in zh.stdout
+    assert "目标" in zh.stdout
+    saved_zh = json.loads(out.read_text())
+    assert saved_zh["lang"] == "zh"
+    assert has_chinese(saved_zh["recommendations"][0]["name"])
+    assert saved_zh["recommendations"][0]["tco2e_avoided"] == top["tco2e_avoided"]

@@ -1,0 +1,403 @@
+"""The answer's words in English and Chinese, and numbers rounded for people.
+
+Every sentence the tool says to a factory (warnings, notes, reasons, verdicts) is a template
+here with its English and Chinese text. Code that writes a sentence renders it with
+:func:`text`; :func:`translate` turns an English sentence rendered from one of these templates
+(or several joined by "; ") into Chinese, so results computed once can be shown in either
+language. Field names, ids, units and cited sources stay as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import string
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+LANGS: tuple[Lang, ...] = ("en", "zh")
+
+#: Chinese words for the values that appear inside sentences (carriers, end uses, families,
+#: sectors, grid levels and a few adjectives).
+WORDS_ZH: dict[str, str] = {
+    # carriers
+    "electricity": "电力", "natural gas": "天然气", "natural_gas": "天然气", "coal": "煤炭",
+    "diesel": "柴油", "fuel oil": "燃料油", "fuel_oil": "燃料油", "lpg": "液化石油气",
+    "purchased heat": "外购热力", "purchased_heat": "外购热力", "biomass": "生物质",
+    "other fuel": "其他燃料", "other_fuel": "其他燃料",
+    # end uses
+    "process heating": "工艺加热", "process_heating": "工艺加热", "steam": "蒸汽",
+    "boilers and steam": "锅炉与蒸汽", "chp": "热电联产", "machine drive": "电机驱动",
+    "machine_drive": "电机驱动", "process cooling": "工艺制冷", "process_cooling": "工艺制冷",
+    "electrochemical": "电化学", "facility hvac": "厂房暖通空调", "facility_hvac": "厂房暖通空调",
+    "lighting": "照明", "it load": "IT负载", "it_load": "IT负载",
+    "onsite transport": "厂内运输", "onsite_transport": "厂内运输",
+    "onsite generation": "自备发电", "onsite_generation": "自备发电", "other": "其他",
+    "reductant feedstock": "还原剂与原料", "reductant_feedstock": "还原剂与原料",
+    # end uses as the taxonomy labels them (features/enduses/taxonomy.py LABEL)
+    "process heating (furnaces, ovens, kilns, dryers)": "工艺加热（工业炉、烘箱、窑炉、干燥机）",
+    "boilers and steam/hot-water systems": "锅炉与蒸汽/热水系统",
+    "fuel into existing CHP": "现有热电联产的燃料",
+    "motors, pumps, fans and compressed air": "电机、泵、风机和压缩空气",
+    "process cooling and refrigeration": "工艺冷却与制冷",
+    "electrolysis and other electro-chemical processes": "电解及其他电化学工艺",
+    "facility heating, ventilation and air-conditioning": "厂房供暖、通风与空调",
+    "IT equipment (servers, storage, network)": "IT设备（服务器、存储、网络）",
+    "on-site vehicles and forklifts": "厂内车辆与叉车",
+    "on-site conventional or standby generation": "厂内常规或备用发电",
+    "other uses": "其他用途",
+    # sectors
+    "automotive": "汽车", "lithium_batteries": "锂电池", "photovoltaics": "光伏",
+    "electronics_appliances": "电子电器", "light_industry": "轻工", "machinery": "机械",
+    "computing_infrastructure": "算力基础设施（数据中心）", "steel": "钢铁",
+    "non_ferrous_metals": "有色金属", "petrochemicals_chemicals": "石化化工",
+    "building_materials": "建材", "textiles": "纺织",
+    # products
+    "crude_steel": "粗钢", "primary_aluminium": "原铝", "cement": "水泥", "flat_glass": "平板玻璃",
+    "container_glass": "日用玻璃", "ammonia": "合成氨",
+    # families
+    "technology_upgrade": "技术升级", "structural_change": "结构调整",
+    "management_optimisation": "管理优化",
+    # grid levels, sides
+    "province": "省级", "grid": "区域电网", "national": "全国", "state": "州",
+    "above": "高于", "below": "低于",
+    # objectives
+    "most_tco2e": "减排量最大优先", "lowest_cost_per_tco2e": "单位减排成本最低优先",
+    "most_adopted_tco2e": "按采纳概率加权的减排量优先",
+    # pathway steps
+    "physical measures": "节能降碳措施", "on-site renewables": "厂内可再生能源",
+}  # fmt: skip
+
+#: Profile fields in words, for sentences and tables.
+FIELD_WORDS: dict[str, tuple[str, str]] = {
+    "total_energy": ("total energy use", "总能耗"),
+    "operating_hours_per_year": ("operating hours", "年运行小时数"),
+    "end_uses": ("energy in the end uses it acts on", "该措施所作用终端用途的能耗"),
+    "roof_area_available_m2": ("roof area", "可用屋顶面积"),
+    "electricity_kwh": ("electricity use", "用电量"),
+    "natural_gas_gj": ("natural gas use", "天然气用量"),
+    "coal_gj": ("coal use", "煤炭用量"),
+    "diesel_gj": ("diesel use", "柴油用量"),
+    "fuel_oil_gj": ("fuel oil use", "燃料油用量"),
+    "lpg_gj": ("LPG use", "液化石油气用量"),
+    "purchased_heat_gj": ("purchased heat", "外购热力"),
+    "biomass_gj": ("biomass use", "生物质用量"),
+    "employees": ("employees", "员工人数"),
+    "annual_revenue": ("annual revenue", "年营业收入"),
+    "sector": ("sector", "行业"),
+    "region": ("region", "地区"),
+    "country": ("country", "国家"),
+    "grid": ("grid", "电网"),
+    "reporting_year": ("reporting year", "报告年份"),
+    "floor_area_m2": ("floor area", "建筑面积"),
+    "measures_in_place": ("measures already in place", "已实施的措施"),
+    "electricity_cost_per_year": ("electricity bill", "年电费"),
+    "fuel_cost_per_year": ("fuel bill", "年燃料费"),
+    "capex": ("capital cost", "投资"),
+    "cost_savings_per_year": ("annual cost saving", "年节约费用"),
+    "payback_years": ("payback", "投资回收期"),
+}
+
+#: Every templated sentence: key -> (English, Chinese). Placeholders are plain ``{name}``
+#: (values are formatted before rendering) so a rendered English sentence can be read back.
+TEXTS: dict[str, tuple[str, str]] = {
+    # model warnings
+    "generated_data": (
+        "this model was trained on generated data (features/sources/synthetic.py), not on "
+        "outcomes of real factories: its numbers show what the method does, not what your "
+        "plant will see",
+        "本模型基于生成数据（features/sources/synthetic.py）训练，而非真实工厂的实施结果："
+        "其数值展示的是方法本身，并非贵厂实际可得的效果",
+    ),
+    "unknown_source": (
+        "this model's training data source was not recorded (trained outside the training "
+        "pipeline): whether it learned from real outcomes is unknown",
+        "本模型未记录训练数据来源（在训练流程之外训练）：无法确定其是否学习自真实结果",
+    ),
+    "coarse_model": (
+        "this model was trained on outcomes without measure identity (coarse groups only): it "
+        "cannot tell catalogue measures apart, so the ranking and per-measure numbers are not "
+        "meaningful; use a model trained on data that names measures",
+        "本模型训练所用的结果数据不含具体措施（仅有粗分类）：无法区分目录中的各项措施，"
+        "排序及单项措施数值没有意义；请使用以标明措施的数据训练的模型",
+    ),
+    # input warnings
+    "year_beyond_training": (
+        "reporting year {value} is outside the training years ({span}); the model treats it "
+        "like the nearest year it saw",
+        "报告年份{value}超出训练数据年份（{span}）；模型按其见过的最接近年份处理",
+    ),
+    "outside_training_range": (
+        "{field} {value} is {side} the range of the training factories ({span}, 0.5-99.5th "
+        "percentile): predictions there are extrapolations",
+        "{field} {value}{side}训练工厂的范围（{span}，第0.5-99.5百分位）：此处的预测为外推",
+    ),
+    "unseen_category": (
+        "{field} {value} appears {count} times in the training data: the model learned nothing "
+        "specific to it",
+        "{field} {value}在训练数据中仅出现{count}次：模型未学到针对它的规律",
+    ),
+    # footprint and factors
+    "pfc_tier1": (
+        "PFC emissions use IPCC 2006 Tier 1 defaults (Vol. 3 Table 4.15), meant for smelters "
+        "with no anode-effect data; modern point-fed prebake cells usually emit far less (the "
+        "industry cut PFCs per t by 80% from 1990 to 2006, IAI). Give measured values "
+        "(production[].pfc_tco2e) where you have them: about 1.0756 tCO2e per t Al per "
+        "anode-effect minute per cell-day (Welch et al., JOM 2008, AR4 GWPs).",
+        "全氟化碳（PFC）排放采用IPCC 2006 Tier 1缺省值（第3卷表4.15），适用于没有阳极效应数据"
+        "的电解铝厂；现代点式下料预焙槽的排放通常低得多（据IAI，1990-2006年行业吨铝PFC排放下降"
+        "80%）。如有实测值请填写（production[].pfc_tco2e）：每吨铝每槽日每分钟阳极效应约1.0756 "
+        "tCO2e（Welch等，JOM 2008，AR4 GWP）。",
+    ),
+    "process_default": (
+        "process emissions use default factors per tonne (sources in each line); measured "
+        "values (production[].process_co2_t) replace them",
+        "过程排放采用吨产品缺省排放因子（来源见各行）；如有实测值（production[].process_co2_t）"
+        "则以实测值替代",
+    ),
+    "no_level_factor": (
+        "no {level} factor for {region}, used {label}",
+        "无{region}的{level}排放因子，采用{label}",
+    ),
+    "no_year_factor": ("no {year} factor, used {used}", "无{year}年排放因子，采用{used}年"),
+    # recommendations
+    "engineering_note": (
+        "engineering estimate from the catalogue's sourced ranges and this factory's "
+        "production; no outcome data exist for this measure, so no adoption probability and no "
+        "SHAP explanation",
+        "工程估算：依据目录中有来源的取值范围和本厂产量计算；该措施没有实施结果数据，"
+        "因此没有采纳概率和SHAP解释",
+    ),
+    "thin_note": (
+        "only {n} training outcomes support this measure ({n_sector} in this sector): not ranked",
+        "仅有{n}条训练结果支持该措施（本行业{n_sector}条）：不参与排序",
+    ),
+    "thin_range": (
+        "the catalogue's range is {low}-{high} of {of} ({source})",
+        "目录给出的范围为{of}的{low}-{high}（{source}）",
+    ),
+    "saves": ("saves {parts}", "节约{parts}"),
+    "adds": ("adds {parts}", "增加{parts}"),
+    "net_less": ("net {t} tCO2e/yr less", "净减排{t} tCO2e/年"),
+    "raises_emissions": (
+        "raises this factory's emissions by {t} tCO2e/yr: it adds {more}, which emits more "
+        "here than the {less} it saves",
+        "使本厂排放增加{t} tCO2e/年：它增加{more}，在本地的排放高于其节约的{less}",
+    ),
+    "dirty_grid": ("the local grid is carbon-intensive", "当地电网碳排放强度高"),
+    "carrier_change": (
+        "{carrier} {amount} {unit}/yr ({t} tCO2e)",
+        "{carrier}{amount} {unit}/年（{t} tCO2e）",
+    ),
+    "process_removed": (
+        "process emissions or captured CO2 {t} tCO2e",
+        "过程排放或捕集的CO2 {t} tCO2e",
+    ),
+    "process_added": ("process emissions {t} tCO2e", "过程排放{t} tCO2e"),
+    "nothing": ("nothing", "无"),
+    "raises_share": ("raises the share saved", "提高节能比例"),
+    "lowers_share": ("lowers the share saved", "降低节能比例"),
+    "summary": (
+        "for {measure}, your {field} ({value}) {verb} the share of that energy saved, worth "
+        "about {t} tCO2e/yr compared with an average factory",
+        "对于{measure}，贵厂的{field}（{value}）{verb}该部分能耗的节约比例，与平均水平的工厂相比"
+        "约合{t} tCO2e/年",
+    ),
+    "raises": ("raises", "提高"),
+    "lowers": ("lowers", "降低"),
+    # pathway and market instruments
+    "pathway_basis": (
+        "market-based (scope 2 at the residual mix for grid electricity not covered by green "
+        "contracts or certificates); process emissions and removals included",
+        "基于市场法（未被绿电合同或绿证覆盖的电网电量按剩余电力排放因子计算范围二）；"
+        "包含过程排放和碳移除",
+    ),
+    "market_note": (
+        "market-based scope 2 exceeds location-based here: grid electricity not covered by "
+        "green contracts or certificates counts at the national residual mix (the average "
+        "excluding market-traded non-fossil power), which is above this region's average, as "
+        "in regions with much hydro, nuclear, wind or solar power; contracting green power is "
+        "what lowers the market-based figure",
+        "此处市场法范围二排放高于基于位置的排放：未被绿电合同或绿证覆盖的电网电量按全国剩余电力"
+        "排放因子（扣除市场化交易非化石电力后的平均值）计算，该因子高于本地区电网平均值，水电、"
+        "核电、风电或光伏比重高的地区即是如此；购买绿电才能降低市场法数值",
+    ),
+    "offsets_note": (
+        "offsets (e.g. CCER) are counted after every reduction, as the programme asks for "
+        "reductions first; they do not lower the factory's own emissions",
+        "抵消（如CCER）在所有减排之后计入，零碳工厂要求先减排；抵消并不降低工厂自身的排放",
+    ),
+    "certificate_note": (
+        "market-based scope 2 only; no physical reduction",
+        "仅降低市场法范围二排放；没有实际减排",
+    ),
+    "contract_note": (
+        "market-based scope 2; adds renewable supply but not on-site",
+        "降低市场法范围二排放；增加可再生能源供应，但不在厂内",
+    ),
+    # terminal output
+    "cli_footprint": (
+        "{factory}: {net} tCO2e/yr net (scope 1 {scope1} of which process {process}, removals "
+        "{removals}, scope 2 {loc} location / {market} market); comprehensive energy {tce} tce/yr",
+        "{factory}：净排放{net} tCO2e/年（范围一{scope1}，其中过程排放{process}；碳移除{removals}；"
+        "范围二基于位置{loc}/基于市场{market}）；综合能耗{tce}吨标准煤/年",
+    ),
+    "cli_model": ("model {uri} v{version}", "模型{uri} 版本{version}"),
+    "cli_title": ("Recommended measures ({objective})", "推荐措施（{objective}）"),
+    "cli_columns": (
+        "#|measure|tCO2e/yr|80% interval|capex {cur}|payback y|{cur}/tCO2e|adoption|"
+        "why (top factor)",
+        "#|措施|tCO2e/年|80%区间|投资 {cur}|回收期（年）|{cur}/tCO2e|采纳概率|主要原因",
+    ),
+    "cli_engineering": ("engineering estimate", "工程估算"),
+    "cli_pathway": (
+        "Pathway ({basis}): {baseline} tCO2e/yr -> {physical} after all {n} beneficial measures "
+        "-> {onsite} after on-site renewables -> {green} after contracting {kwh} kWh of green "
+        "power -> {ccus} after CO2 capture -> {residual} after {offsets} tCO2e of offsets: gap "
+        "to zero-carbon {gap} tCO2e/yr.",
+        "零碳路径（{basis}）：{baseline} tCO2e/年 -> 实施全部{n}项有效措施后{physical} -> "
+        "厂内可再生能源后{onsite} -> 购买{kwh} kWh绿电后{green} -> 碳捕集后{ccus} -> "
+        "抵消{offsets} tCO2e后{residual}：距零碳工厂还差{gap} tCO2e/年。",
+    ),
+    "cli_target": (
+        "Target {target} tCO2e/yr: gap {gap} tCO2e/yr.",
+        "目标{target} tCO2e/年：差距{gap} tCO2e/年。",
+    ),
+    "market_based": ("market-based", "市场法"),
+    # applicability verdicts
+    "already_in_place": ("already in place", "已实施"),
+    "not_for_sector": ("not for sector {sector}", "不适用于{sector}行业"),
+    "no_roof": ("no roof area", "无可用屋顶面积"),
+    "no_hydrogen": (
+        "no by-product hydrogen declared (byproduct_hydrogen_nm3)",
+        "未申报副产氢（byproduct_hydrogen_nm3）",
+    ),
+    "uses_none": ("uses none of: {carriers}", "未使用以下任一能源：{carriers}"),
+    "no_line": (
+        "no production line of {products} declared (production)",
+        "未申报{products}生产线（production）",
+    ),
+    "nothing_to_act_on": (
+        "nothing to act on: no {carriers} used for {uses}",
+        "无作用对象：{uses}未使用{carriers}",
+    ),
+    "nothing_to_displace": ("nothing to displace here", "此处无可替代的能源"),
+    "no_pv": ("no roof area or solar yield for PV", "无屋顶面积或光照资源，无法安装光伏"),
+    "no_collectors": ("no roof area for collectors", "无屋顶面积安装集热器"),
+    "no_wind_hydro": (
+        "no on-site wind or water resource declared (onsite_wind_hydro_kwh_potential)",
+        "未申报厂内风能或水能资源（onsite_wind_hydro_kwh_potential）",
+    ),
+    "no_chp_grid": ("no grid electricity for CHP to displace", "无电网购电可由热电联产替代"),
+    "hot_for_heat_pump": (
+        "heat demand above the temperature heat pumps supply",
+        "热需求温度高于热泵可供温度",
+    ),
+}
+
+#: Placeholders whose values are words to translate (the rest are numbers, ids or sources).
+_WORD_SLOTS = frozenset(
+    {
+        "level",
+        "label",
+        "side",
+        "carrier",
+        "carriers",
+        "uses",
+        "verb",
+        "products",
+        "sector",
+        "objective",
+    }
+)
+
+
+def text(key: str, lang: Lang = "en", **values: object) -> str:
+    """The sentence ``key`` in ``lang`` with its placeholders filled."""
+    en, zh = TEXTS[key]
+    if lang == "zh":
+        values = {k: _word(k, v) for k, v in values.items()}
+        return zh.format(**values)
+    return en.format(**values)
+
+
+def field_words(field: str, lang: Lang = "en") -> str:
+    """A profile field in words (the field name with spaces where none is registered)."""
+    words = FIELD_WORDS.get(field)
+    if words is None:
+        return field.replace("_", " ")
+    return words[1] if lang == "zh" else words[0]
+
+
+def word(value: str, lang: Lang = "en") -> str:
+    """A carrier, end use, family or grid level in ``lang``."""
+    return WORDS_ZH.get(value, value) if lang == "zh" else value
+
+
+def _word(slot: str, value: object) -> object:
+    if slot == "field" and isinstance(value, str) and value in FIELD_WORDS:
+        return FIELD_WORDS[value][1]
+    if slot not in _WORD_SLOTS or not isinstance(value, str):
+        return value
+    if value in WORDS_ZH:
+        return WORDS_ZH[value]
+    separator = next((sep for sep in (" / ", " or ", ", ") if sep in value), ", ")
+    parts = value.split(separator)
+    return "、".join(WORDS_ZH.get(p.strip(), p.strip()) for p in parts)
+
+
+@functools.cache
+def _patterns() -> list[tuple[re.Pattern[str], str]]:
+    """(regex reading back an English rendering, key), longest templates first."""
+    out = []
+    for key, (en, _) in sorted(TEXTS.items(), key=lambda kv: -len(kv[1][0])):
+        regex, seen = "", set()
+        for literal, name, _spec, _conv in string.Formatter().parse(en):
+            regex += re.escape(literal)
+            if name is not None:
+                regex += f"(?P={name})" if name in seen else f"(?P<{name}>[^;]+?)"
+                seen.add(name)
+        out.append((re.compile(f"^{regex}$", re.DOTALL), key))
+    return out
+
+
+def translate(message: str, lang: Lang) -> str:
+    """An English sentence rendered from :data:`TEXTS` (or several joined by "; ") in ``lang``;
+    a sentence from no template comes back unchanged."""
+    if lang == "en" or not message:
+        return message
+    found = _translate_one(message)
+    if found is not None:
+        return found
+    parts = message.split("; ")
+    if len(parts) > 1:
+        return "；".join(_translate_one(p) or p for p in parts)
+    return message
+
+
+def _translate_one(message: str) -> str | None:
+    for pattern, key in _patterns():
+        match = pattern.match(message)
+        if match is not None:
+            return text(key, "zh", **match.groupdict())
+    return None
+
+
+def has_chinese(value: str) -> bool:
+    """Whether ``value`` holds CJK ideographs."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in value)
+
+
+def human(value: float | None, sig: int = 3) -> str:
+    """A number rounded for people: ``sig`` significant figures, thousands separated, no
+    trailing noise (12345.678 -> "12,300"; 0.012345 -> "0.0123"); "-" for None or NaN."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    if value == 0:
+        return "0"
+    digits = sig - 1 - math.floor(math.log10(abs(value)))
+    rounded = round(value, digits)
+    if digits <= 0:
+        return f"{rounded:,.0f}"
+    return f"{rounded:,.{digits}f}".rstrip("0").rstrip(".")
