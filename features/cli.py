@@ -10,7 +10,8 @@ from rich.console import Console
 
 from features.accounting.factors import FactorTable, load_eia_state_intensity
 from features.catalogue.measures import Catalogue
-from features.errors import DecarbError
+from features.errors import DecarbError, InvalidValueError
+from features.i18n import LANGS
 from features.report import build_report, load_profile, print_report
 
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -32,10 +33,13 @@ def report(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the report as JSON instead of tables.")
     ] = False,
+    lang: Annotated[str, typer.Option(help="Language of the tables: en or zh (中文).")] = "en",
 ) -> None:
     """Print the footprint (by scope and carrier) and the applicable measures of a factory."""
     console = Console(width=140)
     try:
+        if lang not in LANGS:
+            raise InvalidValueError("lang", lang, list(LANGS))
         factory = load_profile(profile)
         table = FactorTable.default()
         if eia_state_factors is not None:
@@ -48,4 +52,4 @@ def report(
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:
-        print_report(result, console, catalogue)
+        print_report(result, console, catalogue, "zh" if lang == "zh" else "en")

@@ -265,6 +265,68 @@ TEXTS: dict[str, tuple[str, str]] = {
         "目标{target} tCO2e/年：差距{gap} tCO2e/年。",
     ),
     "market_based": ("market-based", "市场法"),
+    # the footprint report (decarb-report)
+    "rpt_header": (
+        "{factory}  {sector}, {region} ({country}), reporting year {year}",
+        "{factory}  {sector}，{region}（{country}），报告年份{year}",
+    ),
+    "rpt_footprint": ("Footprint, tCO2e/yr", "碳排放，tCO2e/年"),
+    "rpt_location": ("location-based", "基于位置"),
+    "rpt_market": ("market-based", "基于市场"),
+    "rpt_scope1_combustion": ("Scope 1 combustion", "范围一 燃烧"),
+    "rpt_scope1_process": ("Scope 1 process", "范围一 过程"),
+    "rpt_scope2": ("Scope 2", "范围二"),
+    "rpt_total": ("Total", "合计"),
+    "rpt_removals": ("Removals (CO2 stored)", "碳移除（封存的CO2）"),
+    "rpt_net": ("Net", "净排放"),
+    "rpt_process": ("Process emissions (scope 1)", "过程排放（范围一）"),
+    "rpt_process_columns": (
+        "product/route|line|gas|basis t|t gas/t|tCO2e/yr|source",
+        "产品/工艺路线|排放源|气体|基准量 t|t气体/t|tCO2e/年|来源",
+    ),
+    "rpt_intensity_line": (
+        "{product} ({route}): {output} t/yr, process {process} tCO2e/t{all}",
+        "{product}（{route}）：{output} t/年，过程排放{process} tCO2e/t{all}",
+    ),
+    "rpt_all_scopes": (", all scopes {value} tCO2e/t", "，全部范围{value} tCO2e/t"),
+    "rpt_by_carrier": ("By carrier (location-based)", "分能源品种（基于位置）"),
+    "rpt_carrier_columns": (
+        "carrier|scope|use/yr|unit|tCO2e/yr|factor (kg/unit)|factor",
+        "能源品种|范围|年用量|单位|tCO2e/年|排放因子（kg/单位）|因子",
+    ),
+    "rpt_market_line": (
+        "Market-based electricity: {bought} kWh bought, {green} kWh green contracts, {certs} kWh "
+        "certificates (claim {claim} tCO2e, not a physical reduction), {residual} kWh at "
+        "{factor} kg/kWh ({factor_id})",
+        "市场法电力：购电{bought} kWh，绿电合同{green} kWh，绿证{certs} kWh（声明减排{claim} "
+        "tCO2e，非实际减排），{residual} kWh按{factor} kg/kWh计（{factor_id}）",
+    ),
+    "rpt_biogenic": ("Biogenic CO2 outside the scopes: {t} t", "生物质CO2（不计入范围）：{t} t"),
+    "rpt_intensity_revenue": (
+        "Intensity: {value} tCO2e per million {currency}",
+        "强度：每百万{currency} {value} tCO2e",
+    ),
+    "rpt_intensity_employee": ("Intensity: {value} tCO2e per employee", "强度：人均{value} tCO2e"),
+    "rpt_tce": (
+        "Comprehensive energy consumption: {tce} tce/yr (GB/T 2589-2020: electricity 0.1229 "
+        "kgce/kWh, fuels 29.3076 GJ/tce)",
+        "综合能耗：{tce}吨标准煤/年（GB/T 2589-2020：电力0.1229 kgce/kWh，燃料29.3076 GJ/tce）",
+    ),
+    "rpt_factors": ("Emission factors: table {version}", "排放因子：因子表版本{version}"),
+    "rpt_balance": ("End-use balance", "终端用能平衡"),
+    "rpt_balance_columns": (
+        "carrier|end use|use/yr|unit|share|source",
+        "能源品种|终端用途|年用量|单位|占比|来源",
+    ),
+    "rpt_measures": (
+        "Applicable measures (catalogue {version})",
+        "适用措施（措施目录版本{version}）",
+    ),
+    "rpt_measure_columns": (
+        "family|id|measure|carriers changed here",
+        "类别|编号|措施|本厂变化的能源品种",
+    ),
+    "rpt_not_applicable": ("Not applicable ({n}):", "不适用（{n}项）："),
     # applicability verdicts
     "already_in_place": ("already in place", "已实施"),
     "not_for_sector": ("not for sector {sector}", "不适用于{sector}行业"),

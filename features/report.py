@@ -14,8 +14,9 @@ from rich.table import Table
 from features.accounting.factors import FactorTable
 from features.accounting.footprint import Footprint, compute_footprint
 from features.catalogue.applicability import Applicability, applicability
-from features.catalogue.measures import Catalogue, Family
+from features.catalogue.measures import Catalogue, Family, measure_name
 from features.enduses.balance import EndUseEnergy, end_use_balance
+from features.i18n import Lang, human, text, translate, word
 from features.profile import FactoryProfile, parse_profile
 
 
@@ -60,123 +61,121 @@ def build_report(
     )
 
 
-def print_report(report: FactoryReport, console: Console, catalogue: Catalogue) -> None:
-    """Render a report as tables."""
-    p, fp = report.profile, report.footprint
+def print_report(
+    report: FactoryReport, console: Console, catalogue: Catalogue, lang: Lang = "en"
+) -> None:
+    """Render a report as tables, in ``lang``, numbers to three significant figures."""
+    p, fp, h = report.profile, report.footprint, human
+
+    def say(key: str, **values: object) -> str:
+        return text(key, lang, **values)
+
+    def columns(key: str) -> list[str]:
+        return say(key).split("|")
+
     console.print(
-        f"[bold]{p.factory_id}[/bold]  {p.sector.value}, {p.region} ({p.country.value}), "
-        f"reporting year {p.reporting_year}"
-    )
-    scopes = Table(title="Footprint, tCO2e/yr")
+        say("rpt_header", factory=f"[bold]{p.factory_id}[/bold]", sector=word(p.sector.value, lang),
+            region=p.region, country=p.country.value, year=p.reporting_year)
+    )  # fmt: skip
+    scopes = Table(title=say("rpt_footprint"))
     scopes.add_column("")
-    scopes.add_column("location-based", justify="right")
-    scopes.add_column("market-based", justify="right")
-    c1 = f"{fp.scope1_combustion_tco2e:,.1f}"
-    scopes.add_row("Scope 1 combustion", c1, c1)
-    scopes.add_row("Scope 1 process", f"{fp.process_tco2e:,.1f}", f"{fp.process_tco2e:,.1f}")
-    scopes.add_row("Scope 2", f"{fp.scope2_location_tco2e:,.1f}", f"{fp.scope2_market_tco2e:,.1f}")
+    scopes.add_column(say("rpt_location"), justify="right")
+    scopes.add_column(say("rpt_market"), justify="right")
+    scopes.add_row(say("rpt_scope1_combustion"), h(fp.scope1_combustion_tco2e),
+                   h(fp.scope1_combustion_tco2e))  # fmt: skip
+    scopes.add_row(say("rpt_scope1_process"), h(fp.process_tco2e), h(fp.process_tco2e))
+    scopes.add_row(say("rpt_scope2"), h(fp.scope2_location_tco2e), h(fp.scope2_market_tco2e))
     scopes.add_row(
-        "[bold]Total[/bold]", f"{fp.total_location_tco2e:,.1f}", f"{fp.total_market_tco2e:,.1f}"
+        f"[bold]{say('rpt_total')}[/bold]", h(fp.total_location_tco2e), h(fp.total_market_tco2e)
     )
-    removals = f"{-fp.removals_tco2:,.1f}" if fp.removals_tco2 else "0.0"
-    scopes.add_row("Removals (CO2 stored)", removals, removals)
-    scopes.add_row(
-        "[bold]Net[/bold]", f"{fp.net_location_tco2e:,.1f}", f"{fp.net_market_tco2e:,.1f}"
-    )
+    removals = h(-fp.removals_tco2)
+    scopes.add_row(say("rpt_removals"), removals, removals)
+    scopes.add_row(f"[bold]{say('rpt_net')}[/bold]", h(fp.net_location_tco2e),
+                   h(fp.net_market_tco2e))  # fmt: skip
     console.print(scopes)
     if fp.process:
-        process = Table(title="Process emissions (scope 1)")
-        for col in ("product/route", "line", "gas", "basis t", "t gas/t", "tCO2e/yr", "source"):
-            process.add_column(col, justify="right" if col[0] in "bt" else "left")
+        process = Table(title=say("rpt_process"))
+        for j, col in enumerate(columns("rpt_process_columns")):
+            process.add_column(col, justify="right" if j in (3, 4, 5) else "left")
         for line in fp.process:
             process.add_row(
-                f"{line.product}/{line.route}", line.name, line.gas,
-                "-" if line.basis_t is None else f"{line.basis_t:,.0f} {line.basis}",
-                "-" if line.factor_t_per_t is None else f"{line.factor_t_per_t:.5g}",
-                f"{line.tco2e:,.1f}", line.source,
+                f"{word(line.product, lang)}/{line.route}", line.name, line.gas,
+                "-" if line.basis_t is None else f"{h(line.basis_t)} {line.basis}",
+                h(line.factor_t_per_t, 4), h(line.tco2e), line.source,
             )  # fmt: skip
         console.print(process)
     for pi in fp.production_intensity:
         per_t = (
             ""
             if pi.total_location_tco2e_per_t is None
-            else f", all scopes {pi.total_location_tco2e_per_t:.3f} tCO2e/t"
+            else say("rpt_all_scopes", value=h(pi.total_location_tco2e_per_t))
         )
         console.print(
-            f"{pi.product} ({pi.route}): {pi.output_t:,.0f} t/yr, process "
-            f"{pi.process_tco2e_per_t:.3f} tCO2e/t{per_t}"
-        )
+            say("rpt_intensity_line", product=word(pi.product, lang), route=pi.route,
+                output=h(pi.output_t), process=h(pi.process_tco2e_per_t), all=per_t)
+        )  # fmt: skip
 
-    carriers = Table(title="By carrier (location-based)")
-    for col in ("carrier", "scope", "use/yr", "unit", "tCO2e/yr", "factor (kg/unit)", "factor"):
-        carriers.add_column(
-            col, justify="left" if col in ("carrier", "unit", "factor") else "right"
-        )
+    carriers = Table(title=say("rpt_by_carrier"))
+    for j, col in enumerate(columns("rpt_carrier_columns")):
+        carriers.add_column(col, justify="left" if j in (0, 3, 6) else "right")
     for e in fp.by_carrier:
-        factor_text = e.factor.factor_id + (f" ({e.factor.note})" if e.factor.note else "")
+        note = translate(e.factor.note, lang)
+        factor_text = e.factor.factor_id + (f" ({note})" if note else "")
         carriers.add_row(
-            e.carrier.value, str(e.scope), f"{e.energy:,.0f}", e.unit, f"{e.tco2e:,.1f}",
-            f"{e.factor.kgco2e_per_unit:.4g}", factor_text,
+            word(e.carrier.value, lang), str(e.scope), h(e.energy), e.unit, h(e.tco2e),
+            h(e.factor.kgco2e_per_unit, 4), factor_text,
         )  # fmt: skip
     console.print(carriers)
 
     mb = fp.market_based
+    residual_note = translate(mb.residual_factor.note, lang)
     console.print(
-        f"Market-based electricity: {mb.grid_electricity_kwh:,.0f} kWh bought, "
-        f"{mb.green_contract_kwh:,.0f} kWh green contracts, {mb.certificates_kwh:,.0f} kWh "
-        f"certificates (claim {mb.certificates_avoided_tco2e:,.1f} tCO2e, not a physical "
-        f"reduction), {mb.residual_kwh:,.0f} kWh at {mb.residual_factor.kgco2e_per_unit:.4f} "
-        f"kg/kWh ({mb.residual_factor.factor_id}"
-        + (f"; {mb.residual_factor.note}" if mb.residual_factor.note else "")
-        + ")."
-    )
+        say("rpt_market_line", bought=h(mb.grid_electricity_kwh), green=h(mb.green_contract_kwh),
+            certs=h(mb.certificates_kwh), claim=h(mb.certificates_avoided_tco2e),
+            residual=h(mb.residual_kwh), factor=h(mb.residual_factor.kgco2e_per_unit, 4),
+            factor_id=mb.residual_factor.factor_id + (f"; {residual_note}" if residual_note
+                                                      else ""))
+        + ("。" if lang == "zh" else ".")
+    )  # fmt: skip
     if fp.biogenic_co2_t:
-        console.print(f"Biogenic CO2 outside the scopes: {fp.biogenic_co2_t:,.1f} t")
+        console.print(say("rpt_biogenic", t=h(fp.biogenic_co2_t)))
     if fp.intensity_tco2e_per_million_revenue is not None:
-        console.print(
-            f"Intensity: {fp.intensity_tco2e_per_million_revenue:,.2f} tCO2e per million "
-            f"{fp.revenue_currency}"
-        )
+        console.print(say("rpt_intensity_revenue", value=h(fp.intensity_tco2e_per_million_revenue),
+                          currency=fp.revenue_currency))  # fmt: skip
     if fp.intensity_tco2e_per_employee is not None:
-        console.print(f"Intensity: {fp.intensity_tco2e_per_employee:,.2f} tCO2e per employee")
-    console.print(
-        f"Comprehensive energy consumption: {fp.comprehensive_energy_tce:,.1f} tce/yr "
-        "(GB/T 2589-2020: electricity 0.1229 kgce/kWh, fuels 29.3076 GJ/tce)"
-    )
-    console.print(f"Emission factors: table {fp.factor_table_version}")
+        console.print(say("rpt_intensity_employee", value=h(fp.intensity_tco2e_per_employee)))
+    console.print(say("rpt_tce", tce=h(fp.comprehensive_energy_tce)))
+    for note in fp.notes:
+        console.print(f"- {translate(note, lang)}")
+    console.print(say("rpt_factors", version=fp.factor_table_version))
 
-    balance = Table(title="End-use balance")
-    for col in ("carrier", "end use", "use/yr", "unit", "share", "source"):
-        balance.add_column(col, justify="right" if col in ("use/yr", "share") else "left")
+    balance = Table(title=say("rpt_balance"))
+    for j, col in enumerate(columns("rpt_balance_columns")):
+        balance.add_column(col, justify="right" if j in (2, 4) else "left")
     for cell in report.end_use_balance:
         balance.add_row(
-            cell.carrier.value,
-            cell.end_use.value,
-            f"{cell.energy:,.0f}",
-            cell.unit,
-            f"{cell.share:.1%}",
-            cell.source,
-        )
+            word(cell.carrier.value, lang), word(cell.end_use.value, lang), h(cell.energy),
+            cell.unit, f"{cell.share:.1%}", cell.source,
+        )  # fmt: skip
     console.print(balance)
 
     verdicts = {a.measure_id: a for a in report.measures}
-    measures = Table(title=f"Applicable measures (catalogue {report.catalogue_version})")
-    measures.add_column("family")
-    measures.add_column("id")
-    measures.add_column("measure")
-    measures.add_column("carriers changed here")
+    measures = Table(title=say("rpt_measures", version=report.catalogue_version))
+    for col in columns("rpt_measure_columns"):
+        measures.add_column(col)
     for family in Family:
         for m in catalogue.by_family(family):
             if verdicts[m.id].applicable:
                 kind = "" if m.reduction_kind == "physical" else f" [{m.reduction_kind}]"
                 # Only the carriers this factory uses (or would start using) are shown.
-                changes = [f"-{c.value}" for c in m.carriers_reduced if p.energy(c) > 0] + [
-                    f"+{c.value}" for c in m.carriers_increased
-                ]
-                measures.add_row(family.value, m.id, m.name + kind, " ".join(changes))
+                changes = [f"-{word(c.value, lang)}" for c in m.carriers_reduced
+                           if p.energy(c) > 0]  # fmt: skip
+                changes += [f"+{word(c.value, lang)}" for c in m.carriers_increased]
+                measures.add_row(word(family.value, lang), m.id, measure_name(m, lang) + kind,
+                                 " ".join(changes))  # fmt: skip
     console.print(measures)
     skipped = [a for a in report.measures if not a.applicable]
     if skipped:
-        console.print(f"Not applicable ({len(skipped)}):")
+        console.print(say("rpt_not_applicable", n=len(skipped)))
         for a in skipped:
-            console.print(f"  {a.measure_id}: {a.reason}")
+            console.print(f"  {a.measure_id}: {translate(a.reason, lang)}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from features.accounting.footprint import compute_footprint
+from features.i18n import human
 from features.report import load_profile
 
 
@@ -25,12 +26,38 @@ def test_main_job_prints_footprint_by_scope_and_carrier_and_measures() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     expected = compute_footprint(load_profile(None))
-    assert f"{expected.total_location_tco2e:,.1f}" in out
-    assert f"{expected.scope1_tco2e:,.1f}" in out
+    # Three significant figures for people (the JSON keeps full values).
+    assert human(expected.total_location_tco2e) in out
+    assert human(expected.scope1_tco2e) in out
+    assert f"{expected.total_location_tco2e:,.1f}" not in out
+    assert human(expected.comprehensive_energy_tce) in out
     for heading in ("Scope 1", "Scope 2", "natural_gas", "electricity", "purchased_heat"):
         assert heading in out
     assert "rooftop_pv" in out  # applicable: the example has roof area
     assert "led_lighting: already in place" in out
+
+
+def test_the_report_in_chinese() -> None:
+    result = run_report("--lang", "zh")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    expected = compute_footprint(load_profile(None))
+    for words in (
+        "范围一",
+        "范围二",
+        "天然气",
+        "综合能耗",
+        "吨标准煤",
+        "适用措施",
+        "压缩空气泄漏检测与修复",
+    ):
+        assert words in out
+    assert human(expected.comprehensive_energy_tce) in out
+    assert "led_lighting: 已实施" in out
+    bad = run_report("--lang", "fr")
+    assert bad.returncode == 2
+    assert "lang" in bad.stdout
+    assert "zh" in bad.stdout
 
 
 def test_json_output_and_bad_profile(tmp_path: Path) -> None:
