@@ -264,7 +264,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Target {target} tCO2e/yr: gap {gap} tCO2e/yr.",
         "目标{target} tCO2e/年：差距{gap} tCO2e/年。",
     ),
-    "market_based": ("market-based", "市场法"),
     # the footprint report (decarb-report)
     "rpt_header": (
         "{factory}  {sector}, {region} ({country}), reporting year {year}",

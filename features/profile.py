@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -25,9 +25,18 @@ from features.errors import InvalidValueError
 from features.regions import Country, grid_region, normalise_region, parse_country
 from features.routes.definitions import ProductionLine, route_table
 from features.sectors import Sector, parse_sector, sector_from_naics
-from features.units import CANONICAL_UNIT, PROFILE_FIELD, Carrier, to_canonical
+from features.units import (
+    CANONICAL_UNIT,
+    CURRENCIES,
+    PROFILE_FIELD,
+    Carrier,
+    parse_money,
+    to_canonical,
+)
 
-Currency = Literal["CNY", "USD", "EUR"]
+#: Fields holding money in ``revenue_currency``; each also takes "1200 万元"-style amounts.
+MONEY_FIELDS = ("annual_revenue", "electricity_cost_per_year", "fuel_cost_per_year",
+                "electricity_price")  # fmt: skip
 HOURS_PER_YEAR_MAX = 8784  # leap year
 #: Largest annual quantity of a carrier in its canonical unit (kWh or GJ) that is accepted:
 #: 1e15 kWh is several times world electricity use, so anything larger is a unit mistake.
@@ -101,9 +110,16 @@ class FactoryProfile(BaseModel):
     employees: int | None = Field(default=None, description="Number of employees, >= 0.")
     floor_area_m2: float | None = Field(default=None, description="Floor area, m2.")
     annual_revenue: float | None = Field(
-        default=None, description="Annual revenue in `revenue_currency` (full units, not millions)."
+        default=None,
+        description="Annual revenue in `revenue_currency` (full units, not millions); money "
+        'fields also take an amount with its unit, e.g. "1200 万元" or {"value": 3.5, "unit": '
+        '"万USD"}.',
     )
-    revenue_currency: Currency = Field(default="CNY", description="Currency of annual_revenue.")
+    revenue_currency: str = Field(
+        default="CNY",
+        description="Currency of every money field (CNY, EUR, USD; features/data/"
+        "exchange_rates.csv); set from the unit of a money amount when not given.",
+    )
     operating_hours_per_year: float | None = Field(
         default=None, description="Operating hours per year, 0-8784."
     )
@@ -121,6 +137,16 @@ class FactoryProfile(BaseModel):
     )
     fuel_cost_per_year: float | None = Field(
         default=None, description="Fuel and purchased heat bills, revenue_currency/yr."
+    )
+    electricity_price: float | None = Field(
+        default=None,
+        description="Electricity tariff incl. demand charges and surcharges, revenue_currency "
+        "per kWh; beats electricity_cost_per_year and the regional default.",
+    )
+    fuel_prices: dict[Carrier, float] = Field(
+        default_factory=dict,
+        description="Price of each fuel or heat carrier, revenue_currency per GJ (LHV; GJ of "
+        "heat); beats fuel_cost_per_year and the regional defaults.",
     )
     energy_use: list[EnergyQuantity] = Field(
         default_factory=list,
@@ -214,6 +240,26 @@ class FactoryProfile(BaseModel):
             data["sector"] = sector_from_naics(data["naics_code"])
         elif isinstance(sector, str):
             data["sector"] = parse_sector(sector)
+        currencies = {}
+        for name in MONEY_FIELDS:
+            if data.get(name) is not None and not _is_missing(data[name]):
+                data[name], currency = parse_money(name, data[name])
+                if currency is not None:
+                    currencies[name] = currency
+        stated = data.get("revenue_currency")
+        if stated is not None and stated not in CURRENCIES:
+            raise InvalidValueError("revenue_currency", stated, list(CURRENCIES))
+        if stated is None and currencies:
+            stated = data["revenue_currency"] = next(iter(currencies.values()))
+        if stated is None and isinstance(country, Country):
+            # A plant's money is in its country's currency unless it says otherwise.
+            data["revenue_currency"] = "USD" if country == Country.US else "CNY"
+        for name, currency in currencies.items():
+            if currency != stated:
+                raise InvalidValueError(
+                    name, currency, f"an amount in {stated} (revenue_currency: one currency "
+                    "for every money field)",
+                )  # fmt: skip
         for name, value in data.items():
             if isinstance(value, float) and not math.isfinite(value):
                 raise InvalidValueError(name, value, "a finite number")
@@ -225,6 +271,14 @@ class FactoryProfile(BaseModel):
         _range("employees", self.employees, 0, None)
         _range("floor_area_m2", self.floor_area_m2, 0, None)
         _range("annual_revenue", self.annual_revenue, 0, None)
+        _range("electricity_price", self.electricity_price, 0, None)
+        for carrier, price in self.fuel_prices.items():
+            if carrier == Carrier.ELECTRICITY:
+                raise InvalidValueError(
+                    "fuel_prices.electricity", price, "fuel or heat carriers (electricity: "
+                    "electricity_price)",
+                )  # fmt: skip
+            _range(f"fuel_prices.{carrier.value}", price, 0, None)
         _range("operating_hours_per_year", self.operating_hours_per_year, 0, HOURS_PER_YEAR_MAX)
         for name in PROFILE_FIELD.values():
             _range(name, getattr(self, name), 0, MAX_CANONICAL)
@@ -411,6 +465,8 @@ PROFILE_COLUMNS: dict[str, str] = {
     },
     "electricity_cost_per_year": "currency units/yr",
     "fuel_cost_per_year": "currency units/yr",
+    "electricity_price": "currency units/kWh",
+    "fuel_prices": "carrier=price per GJ entries separated by ';'",
     "onsite_renewable_kwh": "kWh/yr",
     "green_electricity_contract_kwh": "kWh/yr",
     "green_certificates_kwh": "kWh/yr",
@@ -436,6 +492,7 @@ def profiles_to_frame(profiles: Iterable[FactoryProfile]) -> pd.DataFrame:
         row = c.model_dump(exclude={"energy_use", "end_uses", "production"})
         row["end_use_shares"] = format_end_use_shares(c.end_use_shares())
         row["production"] = format_production(c.production)
+        row["fuel_prices"] = format_fuel_prices(c.fuel_prices)
         row["country"] = c.country.value
         row["sector"] = c.sector.value
         row["grid"] = c.grid
@@ -471,13 +528,36 @@ def profiles_from_frame(
         values["measures_in_place"] = tuple(m for m in str(measures or "").split(";") if m)
         shares = values.pop("end_use_shares", None)
         production = values.pop("production", None)
+        prices = values.pop("fuel_prices", None)
         try:
+            values["fuel_prices"] = parse_fuel_prices(str(prices or ""))
             values["end_uses"] = _end_use_entries(str(shares or ""))
             values["production"] = parse_production(str(production or ""))
             profiles.append(parse_profile(values))
         except InvalidValueError as exc:
             rejected.append((i, exc))
     return profiles, rejected
+
+
+def format_fuel_prices(prices: dict[Carrier, float]) -> str:
+    """Fuel prices as table text: ``carrier=price`` entries separated by ';'."""
+    return ";".join(f"{c.value}={v:.10g}" for c, v in prices.items())
+
+
+def parse_fuel_prices(text: str) -> dict[str, float]:
+    """Table text (``carrier=price`` entries separated by ';') back into prices."""
+    out: dict[str, float] = {}
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        carrier, _, value = item.partition("=")
+        try:
+            out[carrier.strip()] = float(value)
+        except ValueError:
+            raise InvalidValueError(
+                "fuel_prices", item, "entries 'carrier=price' separated by ';'"
+            ) from None
+    return out
 
 
 def format_end_use_shares(shares: dict[tuple[Carrier, EndUse], float]) -> str:

@@ -18,6 +18,7 @@ from features.profile import (
     PROFILE_COLUMNS,
     FactoryProfile,
     format_end_use_shares,
+    format_fuel_prices,
     format_production,
 )
 
@@ -72,6 +73,8 @@ def profile_table(profiles: Sequence[FactoryProfile]) -> dict[str, list[object]]
                 value = ";".join(canonical.measures_in_place)
             elif name == "production":
                 value = format_production(canonical.production)
+            elif name == "fuel_prices":
+                value = format_fuel_prices(canonical.fuel_prices)
             elif name == "end_use_shares":
                 value = (
                     format_end_use_shares(canonical.end_use_shares()) if profile.end_uses else ""

@@ -14,11 +14,18 @@ Sources of the constants are named next to them.
 
 from __future__ import annotations
 
+import csv
+import math
+import re
 from enum import StrEnum
+from importlib import resources
 
 import numpy as np
 
 from features.errors import InvalidValueError, UnitError
+
+#: The Chinese 万 (10^4) prefix of statistical units (万kWh, 万tce, 万元).
+WAN_PREFIX = "万"
 
 
 class Carrier(StrEnum):
@@ -72,10 +79,57 @@ GJ_PER_CANONICAL: np.ndarray = np.array(
     [GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0 for c in Carrier]
 )
 
+
 # --- money ------------------------------------------------------------------------------------
-#: US dollars per unit of currency: fixed 2023 annual averages of 7.08 CNY and 0.925 EUR per USD
-#: (ASSUMPTION: as recalled from the US Federal Reserve H.10 series, not re-read here).
-USD_PER: dict[str, float] = {"USD": 1.0, "CNY": 1 / 7.08, "EUR": 1 / 0.925}
+def _exchange_rates() -> tuple[dict[str, float], dict[str, str]]:
+    """US dollars per unit of each currency and the period and source of each rate, from
+    ``features/data/exchange_rates.csv`` (annual averages; see the file for sources)."""
+    text = resources.files("features").joinpath("data/exchange_rates.csv").read_text("utf-8")
+    rates, sources = {"USD": 1.0}, {"USD": ""}
+    for row in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
+        rates[row["currency"]] = 1.0 / float(row["units_per_usd"])
+        sources[row["currency"]] = f"{row['period']}: {row['source']}"
+    return rates, sources
+
+
+#: US dollars per unit of currency (dated annual averages with their source).
+USD_PER, RATE_SOURCE = _exchange_rates()
+CURRENCIES: tuple[str, ...] = tuple(sorted(USD_PER))
+#: Money units a profile may give amounts in: unit -> (currency, multiplier). Chinese statistics
+#: and bills count in 元, 万元 (10^4) and 亿元 (10^8); any currency code may carry 万.
+MONEY_UNITS: dict[str, tuple[str, float]] = {
+    "元": ("CNY", 1.0), "万元": ("CNY", 1e4), "亿元": ("CNY", 1e8),
+    **{code: (code, 1.0) for code in CURRENCIES},
+    **{WAN_PREFIX + code: (code, 1e4) for code in CURRENCIES},
+}  # fmt: skip
+_MONEY = re.compile(r"^\s*([-+0-9.eE,]+)\s*(\S+)\s*$")
+
+
+def parse_money(field: str, value: object) -> tuple[float, str | None]:
+    """An amount given as a number, "1200 万元", "3.5e6 USD" or {"value": 1200, "unit": "万元"}:
+    (amount in whole currency units, the currency named or None for a bare number)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value), None
+    number: object = None
+    unit: object = None
+    if isinstance(value, dict):
+        number, unit = value.get("value"), value.get("unit")
+    elif isinstance(value, str):
+        match = _MONEY.match(value)
+        if match is not None:
+            number, unit = match.group(1).replace(",", ""), match.group(2)
+    if isinstance(unit, str) and unit in MONEY_UNITS:
+        try:
+            amount = float(number)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            amount = math.nan
+        if math.isfinite(amount):
+            currency, multiplier = MONEY_UNITS[unit]
+            return amount * multiplier, currency
+    raise InvalidValueError(
+        field, value, f"a number, or an amount with one of the units {list(MONEY_UNITS)}"
+    )
+
 
 #: LHV/HHV ratios (IEA Energy Statistics Manual, 2005: net is about 5% below gross for coal and
 #: oil, about 10% for natural gas; LPG from propane's 46.35/50.35 MJ/kg).
@@ -128,7 +182,7 @@ _FUEL_HHV_TO_GJ_HHV: dict[str, float] = {
 }
 _PHYSICAL_ALIASES: dict[str, tuple[str, float]] = {"kg": ("t", 0.001), "m3": ("Nm3", 1.0)}
 #: Chinese statistics count in 万 (10^4): 万kWh, 万Nm3, 万t, 万tce. Any unit may carry the prefix.
-WAN = "万"
+WAN = WAN_PREFIX
 _WAN_LISTED = ("kWh", "Nm3", "t", "tce")
 #: Electricity's calorific equivalent (当量值) in GB/T 2589-2020 "General principles for
 #: calculation of the comprehensive energy consumption", Appendix A: 0.1229 kgce per kWh

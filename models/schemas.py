@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from features.accounting.footprint import Footprint
 from features.domain import InputWarning
 from features.enduses.balance import EndUseEnergy
 from features.enduses.taxonomy import EndUse
-from features.units import Carrier
+from features.units import CURRENCIES, Carrier
 
 Direction = Literal["decrease", "increase"]
 
@@ -40,11 +40,11 @@ class RecommendOptions(BaseModel):
         default="top", description="none, top (top_features per model) or full (all fields)."
     )
     top_features: int = Field(default=5, ge=1, le=40)
-    currency: Literal["CNY", "USD", "EUR"] | None = Field(
+    currency: str | None = Field(
         default=None,
-        description="Currency of every amount in the answer; default: the profile's "
-        "revenue_currency where it gives one, else the country's (CN: CNY, US: USD). Converted "
-        "at fixed 2023 average rates (features.units.USD_PER).",
+        description="Currency of every amount in the answer (one of features/data/"
+        "exchange_rates.csv); default: the profile's revenue_currency where it gives one, else "
+        "the country's (CN: CNY, US: USD). Converted at the table's dated annual averages.",
     )
     lang: Literal["en", "zh"] = Field(
         default="en",
@@ -66,6 +66,14 @@ class RecommendOptions(BaseModel):
         description="Training outcomes a learned measure needs to be ranked; below it the "
         "measure is listed in not_enough_evidence with its catalogue range (0 = rank all).",
     )
+
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str | None) -> str | None:
+        if value is not None and value not in CURRENCIES:
+            raise ValueError(f"currency: invalid value {value!r}; allowed: {list(CURRENCIES)}")
+        return value
 
 
 class FeatureContribution(BaseModel):

@@ -170,7 +170,7 @@ def print_recommendations(
     p = result.pathway
     console.print(
         text(
-            "cli_pathway", lang, basis=text("market_based", lang), baseline=h(p.baseline_tco2e),
+            "cli_pathway", lang, basis=text("rpt_market", lang), baseline=h(p.baseline_tco2e),
             physical=h(p.after_physical_measures_tco2e), n=p.measures_counted,
             onsite=h(p.after_onsite_renewables_tco2e), green=h(p.after_green_electricity_tco2e),
             kwh=h(p.green_electricity_to_contract_kwh), ccus=h(p.after_ccus_tco2e),

@@ -329,6 +329,8 @@ def _factories(
     frame["production"] = ""  # the IAC release names no product route
     frame["co2_captured_stored_t"] = 0.0
     frame["offsets_tco2e"] = 0.0
+    frame["electricity_price"] = np.nan
+    frame["fuel_prices"] = ""
     frame = frame[list(PROFILE_COLUMNS)]
     frame["x_center"] = a.get("center")
     frame["x_sic"] = sic.str.removesuffix(".0")

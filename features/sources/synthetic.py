@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from features.accounting.factors import FactorTable
-from features.accounting.prices import PRICES_CNY
+from features.accounting.prices import default_price
 from features.catalogue.applicability import candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, pairs
 from features.catalogue.measures import Catalogue, Family, Measure
@@ -111,8 +111,8 @@ CN_COAL_RATE: dict[Sector, float] = {
 CN_PURCHASED_HEAT_RATE = 0.2
 #: USD -> CNY for sales and prices (2023 average, about 7.08).
 CNY_PER_USD = 1 / USD_PER["CNY"]
-#: Energy prices: the package defaults for China (features.accounting.prices).
-PRICE_CNY = PRICES_CNY
+#: Energy prices: the package's national defaults for China (features/data/energy_prices.csv).
+PRICE_CNY: dict[Carrier, float] = {c: default_price("CN", "", c).price for c in Carrier}
 #: Illustrative provincial weights (relative industrial output: 3 = largest).
 PROVINCE_WEIGHT: dict[str, float] = {
     **{p: 1.0 for p in CHINA_PROVINCES},
@@ -696,6 +696,8 @@ def _factory_frame(
         "production": [format_production(lines) for lines in f.production],
         "co2_captured_stored_t": 0.0,
         "offsets_tco2e": 0.0,
+        "electricity_price": np.nan,
+        "fuel_prices": "",
     }
     return pd.DataFrame(data, columns=list(PROFILE_COLUMNS))
 

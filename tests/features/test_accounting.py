@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from features.accounting.footprint import compute_footprint, emission_change
+from features.accounting.prices import default_price, default_prices, price_matrix
 from features.profile import parse_profile
-from features.units import Carrier
+from features.table import profile_table
+from features.units import USD_PER, Carrier
 
 LB = 0.45359237  # kg per lb
 
@@ -153,3 +155,37 @@ def test_comprehensive_energy_in_tce_by_hand() -> None:
         }
     )
     assert compute_footprint(profile).comprehensive_energy_tce == pytest.approx(2_429.0)
+
+
+def test_prices_come_from_the_factory_first_then_bills_then_region_then_country() -> None:
+    base = {"factory_id": "p", "country": "CN", "region": "Jiangsu", "sector": "machinery",
+            "reporting_year": 2023, "electricity_kwh": 1e6, "natural_gas_gj": 1e4,
+            "coal_gj": 1e4}  # fmt: skip
+    plain, bills, own = (
+        parse_profile({**base, **extra})
+        for extra in (
+            {},
+            {"electricity_cost_per_year": 8e5, "fuel_cost_per_year": 1.6e6},
+            {"electricity_cost_per_year": 8e5, "fuel_cost_per_year": 1.6e6,
+             "electricity_price": "0.65 元", "fuel_prices": {"coal": 50.0}},
+        )
+    )  # fmt: skip
+    prices = price_matrix(profile_table([plain, bills, own]), "CNY")
+    carriers = list(Carrier)
+    elec, gas, coal = (carriers.index(c) for c in (Carrier.ELECTRICITY, Carrier.NATURAL_GAS,
+                                                    Carrier.COAL))  # fmt: skip
+    expected = default_price("CN", "Jiangsu", Carrier.ELECTRICITY)
+    assert prices[0, elec] == pytest.approx(expected.price * USD_PER[expected.currency]
+                                            / USD_PER["CNY"])  # fmt: skip
+    assert prices[1, elec] == pytest.approx(0.8)  # 8e5 CNY / 1e6 kWh
+    assert prices[1, gas] == pytest.approx(80.0)  # 1.6e6 CNY / 2e4 GJ, blended
+    assert prices[2, elec] == pytest.approx(0.65)
+    assert prices[2, coal] == pytest.approx(50.0)
+    assert prices[2, gas] == pytest.approx(80.0)  # no own gas price: the bill's
+    # In another currency the same prices convert at the table's rate.
+    usd = price_matrix(profile_table([own]), "USD")
+    assert usd[0, elec] == pytest.approx(0.65 * USD_PER["CNY"])
+    # Every default names its year and source.
+    for row in default_prices().values():
+        assert row.source
+        assert 2015 <= row.year <= 2026

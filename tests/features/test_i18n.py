@@ -29,6 +29,11 @@ def test_an_english_sentence_reads_back_into_chinese(key: str) -> None:
     assert translate(english, "en") == english
 
 
+def test_no_two_sentences_share_their_english() -> None:
+    english = [en for en, _ in TEXTS.values()]
+    assert len(english) == len(set(english))
+
+
 def test_words_inside_sentences_are_translated() -> None:
     note = "; ".join(
         [

@@ -110,6 +110,9 @@ def test_frame_round_trip_keeps_every_value() -> None:
             roof_area_available_m2=3000,
             measures_in_place=["led_lighting", "rooftop_pv"],
             energy_use=[{"carrier": "diesel", "value": 10, "unit": "t"}],
+            electricity_price=0.65,
+            fuel_prices={"natural_gas": 95.0, "coal": 50.0},
+            offsets_tco2e=12.0,
         )
     )
     frame = profiles_to_frame([p])
@@ -135,3 +138,41 @@ def test_frame_with_unknown_column_is_one_clear_error() -> None:
     frame = profiles_to_frame([parse_profile(base())]).assign(power_kw=1.0)
     with pytest.raises(InvalidValueError, match="power_kw"):
         profiles_from_frame(frame)
+
+
+def test_money_in_wan_yuan_and_other_units() -> None:
+    p = parse_profile(base(annual_revenue="1,200 万元", electricity_cost_per_year="65 万元",
+                           fuel_cost_per_year={"value": 0.5, "unit": "亿元"}))  # fmt: skip
+    assert p.annual_revenue == pytest.approx(1.2e7)
+    assert p.electricity_cost_per_year == pytest.approx(6.5e5)
+    assert p.fuel_cost_per_year == pytest.approx(5e7)
+    assert p.revenue_currency == "CNY"
+    usd = parse_profile(base(annual_revenue={"value": 3.5, "unit": "万USD"}))
+    assert usd.annual_revenue == pytest.approx(35_000.0)
+    assert usd.revenue_currency == "USD"  # taken from the amount's unit
+    # A US plant's money is in USD unless it says otherwise; a Chinese plant's in CNY.
+    ohio = parse_profile(base(country="US", region="OH", electricity_cost_per_year=1e6))
+    assert ohio.revenue_currency == "USD"
+    assert parse_profile(base()).revenue_currency == "CNY"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "allowed"),
+    [
+        ({"annual_revenue": "12 dollars"}, "annual_revenue", "万元"),
+        ({"annual_revenue": "1200 万元", "revenue_currency": "USD"}, "annual_revenue",
+         "an amount in USD"),
+        ({"revenue_currency": "XYZ"}, "revenue_currency", "CNY"),
+        ({"electricity_price": -0.1}, "electricity_price", ">= 0"),
+        ({"fuel_prices": {"electricity": 0.7}}, "fuel_prices.electricity", "electricity_price"),
+        ({"fuel_prices": {"coal": -1}}, "fuel_prices.coal", ">= 0"),
+        ({"fuel_prices": {"uranium": 1}}, "fuel_prices", "natural_gas"),
+    ],
+)  # fmt: skip
+def test_bad_money_names_the_field_and_what_is_allowed(
+    overrides: dict[str, Any], field: str, allowed: str
+) -> None:
+    with pytest.raises(InvalidValueError) as exc:
+        parse_profile(base(**overrides))
+    assert exc.value.field.startswith(field)
+    assert allowed in str(exc.value)

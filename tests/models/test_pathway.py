@@ -10,6 +10,7 @@ import pytest
 from features.accounting.footprint import compute_footprint
 from features.i18n import has_chinese
 from features.profile import parse_profile
+from features.units import USD_PER
 from models.bundle import RecommendationBundle
 from models.decisions import MARKET_NOTE
 from models.schemas import FactoryRecommendations, RecommendOptions
@@ -124,8 +125,8 @@ def test_a_us_plant_answers_in_usd_at_the_stated_rate(tiny_bundle: Recommendatio
     assert cny.currency == "CNY"
     for a, b in zip(usd.recommendations, cny.recommendations, strict=True):
         assert a.measure_id == b.measure_id
-        assert a.capex == pytest.approx(b.capex / 7.08)
-        assert a.cost_savings_per_year == pytest.approx(b.cost_savings_per_year / 7.08)
+        assert a.capex == pytest.approx(b.capex * USD_PER["CNY"])
+        assert a.cost_savings_per_year == pytest.approx(b.cost_savings_per_year * USD_PER["CNY"])
         assert a.tco2e_avoided == pytest.approx(b.tco2e_avoided)
     # A profile that states its currency answers in it; a Chinese plant defaults to CNY.
     (stated,) = tiny_bundle.recommend([parse_profile({**OHIO, "revenue_currency": "EUR"})], options)
