@@ -13,18 +13,21 @@ import numpy as np
 
 from features.accounting.factors import FactorTable
 from features.accounting.footprint import Footprint, compute_footprint
+from features.accounting.prices import price_matrix, price_sources
 from features.catalogue.candidates import Pairs
 from features.catalogue.measures import Catalogue, Measure, measure_mechanism, measure_name
 from features.domain import InputWarning
 from features.enduses.balance import end_use_balance
 from features.i18n import Lang, human, text, translate
 from features.profile import FactoryProfile
+from features.table import profile_table
 from features.units import CANONICAL_UNIT, Carrier
 from models.schemas import (
     Explanation,
     FactoryRecommendations,
     MarketInstrument,
     Pathway,
+    PriceUsed,
     Recommendation,
     RecommendOptions,
 )
@@ -268,11 +271,24 @@ def assemble_factory(
             for w in input_warnings or []
         ],
         end_use_balance=end_use_balance(profile),
+        prices=prices_used(profile, currency),
         candidates_considered=n_candidates,
         factor_table_version=table.version,
         catalogue_version=catalogue.version,
         warnings=[translate(w, lang) for w in warnings],
     )
+
+
+def prices_used(profile: FactoryProfile, currency: str) -> list[PriceUsed]:
+    """The price of every carrier the factory uses, in ``currency``, with its source."""
+    row = price_matrix(profile_table([profile]), currency)[0]
+    sources = price_sources(profile)
+    return [
+        PriceUsed(carrier=c, price=float(row[j]), unit=f"{currency}/{CANONICAL_UNIT[c]}",
+                  source=sources[c])
+        for j, c in enumerate(CARRIERS)
+        if profile.energy(c) > 0
+    ]  # fmt: skip
 
 
 def localised_footprint(footprint: Footprint, lang: Lang) -> Footprint:

@@ -67,7 +67,6 @@ class RecommendOptions(BaseModel):
         "measure is listed in not_enough_evidence with its catalogue range (0 = rank all).",
     )
 
-
     @field_validator("currency")
     @classmethod
     def _known_currency(cls, value: str | None) -> str | None:
@@ -262,6 +261,17 @@ class Pathway(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
+class PriceUsed(BaseModel):
+    """The price a carrier's savings are valued at for this factory, and where it comes from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    carrier: Carrier
+    price: float = Field(description="In the answer's currency per unit.")
+    unit: str
+    source: str = Field(description="The profile's own price or bills, or the default's source.")
+
+
 class FactoryRecommendations(BaseModel):
     """Everything returned for one factory."""
 
@@ -287,6 +297,10 @@ class FactoryRecommendations(BaseModel):
     input_warnings: list[InputWarning] = Field(
         default_factory=list,
         description="Inputs outside the training data: {code, field, value, training_range}.",
+    )
+    prices: list[PriceUsed] = Field(
+        default_factory=list,
+        description="Energy prices the savings are valued at (carriers the factory uses).",
     )
     end_use_balance: list[EndUseEnergy] = Field(
         default_factory=list,

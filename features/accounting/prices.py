@@ -16,6 +16,7 @@ from importlib import resources
 
 import numpy as np
 
+from features.profile import FactoryProfile
 from features.table import Table, floats, floats0, n_rows, texts
 from features.units import PROFILE_FIELD, USD_PER, Carrier
 
@@ -93,4 +94,26 @@ def price_matrix(factories: Table, currency: str) -> np.ndarray:
             for item in filter(None, text.split(";")):
                 carrier, _, value = item.partition("=")
                 out[i, CARRIERS.index(Carrier(carrier))] = float(value) * own[i]
+    return out
+
+
+def price_sources(profile: FactoryProfile) -> dict[Carrier, str]:
+    """Where each carrier's price for ``profile`` comes from, in the order of
+    :func:`price_matrix`: its own price, its bills, or the default with year and source."""
+    out: dict[Carrier, str] = {}
+    country, region = profile.country.value, profile.region
+    fuel_gj = sum(profile.energy(c) for c in CARRIERS[1:])
+    for c in CARRIERS:
+        if c == Carrier.ELECTRICITY and profile.electricity_price:
+            out[c] = "profile: electricity_price"
+        elif c in profile.fuel_prices:
+            out[c] = f"profile: fuel_prices.{c.value}"
+        elif c == Carrier.ELECTRICITY and profile.electricity_cost_per_year and profile.energy(c):
+            out[c] = "profile: electricity_cost_per_year / electricity use"
+        elif c != Carrier.ELECTRICITY and profile.fuel_cost_per_year and fuel_gj > 0:
+            out[c] = "profile: fuel_cost_per_year / fuel use (one blended price)"
+        else:
+            d = default_price(country, region, c)
+            where = region if (country, region, c) in default_prices() else country
+            out[c] = f"default for {where} ({d.year}, {d.price:g} {d.currency}): {d.source}"
     return out

@@ -10,7 +10,7 @@ import pytest
 from features.accounting.footprint import compute_footprint
 from features.i18n import has_chinese
 from features.profile import parse_profile
-from features.units import USD_PER
+from features.units import USD_PER, Carrier
 from models.bundle import RecommendationBundle
 from models.decisions import MARKET_NOTE
 from models.schemas import FactoryRecommendations, RecommendOptions
@@ -185,3 +185,29 @@ def test_an_answer_in_chinese_says_everything_in_chinese(
     # The same answer in English has no Chinese, and the numbers do not depend on the language.
     assert not any(has_chinese(t) for t in _sentences(en))
     assert zh.pathway.residual_tco2e == en.pathway.residual_tco2e
+
+
+def test_savings_are_valued_at_the_factorys_prices_with_their_source(
+    tiny_bundle: RecommendationBundle,
+) -> None:
+    options = RecommendOptions(explain="none", top_k=5)
+    (ohio,) = tiny_bundle.recommend([parse_profile(OHIO)], options)
+    prices = {p.carrier: p for p in ohio.prices}
+    elec = prices[Carrier.ELECTRICITY]
+    assert elec.unit == "USD/kWh"
+    assert elec.price == pytest.approx(0.0703)  # EIA-861 2023, Ohio industrial
+    assert "OH" in elec.source
+    assert "EIA" in elec.source
+    assert "EIA" in prices[Carrier.NATURAL_GAS].source
+    # The factory's own tariff wins, and the savings follow it.
+    dearer = parse_profile({**OHIO, "electricity_price": 0.1406})
+    (own,) = tiny_bundle.recommend([dearer], options)
+    assert {p.carrier: p for p in own.prices}[Carrier.ELECTRICITY].source.startswith("profile")
+    by_id = {r.measure_id: r for r in own.recommendations}
+    electric = [r for r in ohio.recommendations
+                if set(r.energy_saved) == {Carrier.ELECTRICITY} and r.measure_id in by_id]  # fmt: skip
+    assert electric
+    for r in electric:
+        assert by_id[r.measure_id].cost_savings_per_year == pytest.approx(
+            2 * r.cost_savings_per_year, rel=1e-6
+        )
