@@ -204,8 +204,11 @@ def test_savings_are_valued_at_the_factorys_prices_with_their_source(
     (own,) = tiny_bundle.recommend([dearer], options)
     assert {p.carrier: p for p in own.prices}[Carrier.ELECTRICITY].source.startswith("profile")
     by_id = {r.measure_id: r for r in own.recommendations}
-    electric = [r for r in ohio.recommendations
-                if set(r.energy_saved) == {Carrier.ELECTRICITY} and r.measure_id in by_id]  # fmt: skip
+    electric = [
+        r
+        for r in ohio.recommendations
+        if set(r.energy_saved) == {Carrier.ELECTRICITY} and r.measure_id in by_id
+    ]
     assert electric
     for r in electric:
         assert by_id[r.measure_id].cost_savings_per_year == pytest.approx(
