@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,7 +23,14 @@ from features.profile import FactoryProfile, parse_profile
 from models.pyfunc import LoadedModel, resolve_tracking_uri
 from models.schemas import FactoryRecommendations
 from serving.auth import AdminAccess, ReadAccess
-from serving.errors import BatchTooLargeError, install_error_handlers, invalid_value_detail
+from serving.errors import (
+    ERROR_RESPONSES,
+    BatchTooLargeError,
+    error_responses,
+    install_error_handlers,
+    invalid_value_detail,
+)
+from serving.guard import Guard
 from serving.metrics import ServiceMetrics
 from serving.model_state import ModelHolder
 from serving.schemas import (
@@ -112,13 +120,22 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
     app.dependency_overrides[get_settings] = _settings
     install_error_handlers(app)
 
+    # Innermost first: limits, then request ids, metrics and logs (so refusals are counted),
+    # then CORS outermost (a browser's preflight never needs a key).
+    app.add_middleware(Guard, settings=settings)
     app.add_middleware(_Observe, metrics=metrics)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Content-Type", "X-Request-Id"],
+            expose_headers=["X-Request-Id", "Retry-After"], max_age=600,
+        )  # fmt: skip
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     def healthz() -> Health:
         return Health(status="alive")
 
-    @app.get("/readyz", response_model=Health, tags=["health"])
+    @app.get("/readyz", response_model=Health, tags=["health"], responses=error_responses(503))
     def readyz(holder: Holder) -> Health:
         model = holder.current  # raises 503 when none is loaded
         return Health(status="ready", model_version=model.version)
@@ -131,6 +148,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         "/v1/recommendations",
         response_model=RecommendationResponse,
         tags=["recommendations"],
+        responses=ERROR_RESPONSES,
         openapi_extra={
             "requestBody": {
                 "content": {
@@ -157,7 +175,16 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             )
         )
 
-    @app.post("/v1/recommendations/batch", response_model=BatchResponse, tags=["recommendations"])
+    @app.post(
+        "/v1/recommendations/batch",
+        response_model=BatchResponse,
+        tags=["recommendations"],
+        responses=ERROR_RESPONSES,
+        openapi_extra={"requestBody": {"content": {"application/json": {"example": {
+            "factories": [EXAMPLE_PROFILE, {**EXAMPLE_PROFILE, "factory_id": "plant-8",
+                                            "region": "Yunnan"}],
+            "options": {"top_k": 3, "explain": "none", "lang": "zh"}}}}}},
+    )  # fmt: skip
     def recommend_batch(
         body: BatchRequest, request: Request, holder: Holder, _: ReadAccess
     ) -> Response:
@@ -190,21 +217,38 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             )
         )
 
-    @app.post("/v1/footprint", response_model=FootprintResponse, tags=["accounting"])
+    @app.post(
+        "/v1/footprint",
+        response_model=FootprintResponse,
+        tags=["accounting"],
+        responses=ERROR_RESPONSES,
+        openapi_extra={"requestBody": {"content": {"application/json": {"example": {
+            "profile": EXAMPLE_PROFILE}}}}},
+    )  # fmt: skip
     def footprint(body: FootprintRequest, request: Request, _: ReadAccess) -> FootprintResponse:
         """Carbon accounting only: scope 1, scope 2 location- and market-based, by carrier."""
         return FootprintResponse(
             request_id=_request_id(request), footprint=compute_footprint(body.profile)
         )
 
-    @app.get("/v1/measures", response_model=MeasuresResponse, tags=["catalogue"])
+    @app.get(
+        "/v1/measures",
+        response_model=MeasuresResponse,
+        tags=["catalogue"],
+        responses=error_responses(401, 429),
+    )
     def measures(_: ReadAccess) -> MeasuresResponse:
         catalogue = Catalogue.default()
         return MeasuresResponse(
             catalogue_version=catalogue.version, measures=list(catalogue.measures.values())
         )
 
-    @app.get("/v1/model", response_model=LoadedModelResponse, tags=["model"])
+    @app.get(
+        "/v1/model",
+        response_model=LoadedModelResponse,
+        tags=["model"],
+        responses=error_responses(401, 429, 503),
+    )
     def loaded_model(holder: Holder, _: ReadAccess) -> LoadedModelResponse:
         model = holder.current
         bundle = model.bundle
@@ -221,7 +265,12 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             card=model.card,
         )
 
-    @app.post("/v1/admin/reload", response_model=ReloadResponse, tags=["model"])
+    @app.post(
+        "/v1/admin/reload",
+        response_model=ReloadResponse,
+        tags=["model"],
+        responses=error_responses(401, 403, 429),
+    )
     def reload(request: Request, holder: Holder, _: AdminAccess) -> ReloadResponse:
         """Load the model the configured URI points at now; on failure the old one keeps
         serving and the reason is returned."""
@@ -242,6 +291,9 @@ def _json(body: BaseModel) -> Response:
     return Response(body.model_dump_json().encode(), media_type="application/json")
 
 
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+
+
 class _Observe:
     """ASGI middleware: request id (from ``x-request-id`` or new), Prometheus counters and
     latency per route, one JSON log line per request."""
@@ -255,7 +307,10 @@ class _Observe:
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == b"x-request-id"), None)
-        request_id = given.decode("latin-1") if given else uuid.uuid4().hex
+        # A caller's id is kept only if it is short and plain; anything else gets a new one.
+        request_id = (
+            given.decode("ascii") if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
@@ -280,17 +335,14 @@ class _Observe:
             if status >= 400:
                 self.metrics.errors.labels(path, str(status)).inc()
             if logger.isEnabledFor(logging.INFO):
+                holder = getattr(scope["app"].state, "holder", None)
+                version = holder.current.version if holder is not None and holder.ready else None
                 logger.info(
-                    json.dumps(
-                        {
-                            "request_id": request_id,
-                            "method": scope["method"],
-                            "path": path,
-                            "status": status,
-                            "ms": round(elapsed * 1000, 2),
-                        }
-                    )
-                )
+                    "request",
+                    extra={"request_id": request_id, "method": scope["method"], "path": path,
+                           "status": status, "ms": round(elapsed * 1000, 2),
+                           "model_version": version},
+                )  # fmt: skip
 
 
 def _count_warnings(metrics: ServiceMetrics, results: list[FactoryRecommendations]) -> None:

@@ -9,12 +9,17 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Literal
 
-from fastapi import Depends, Header
+from fastapi import Depends, Security
+from fastapi.security import APIKeyHeader
 
 from serving.errors import ForbiddenError, UnauthorizedError
 from serving.settings import Settings, get_settings, hash_key
 
 Role = Literal["read", "admin"]
+#: The key header, declared as the OpenAPI security scheme of every /v1 endpoint.
+API_KEY = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key with the read or admin role."
+)
 
 
 def role_of(key: str | None, settings: Settings) -> Role | None:
@@ -36,7 +41,7 @@ def _require(needed: Role):  # type: ignore[no-untyped-def]  # returns a FastAPI
     # it to the threadpool (a thread hop per dependency per request).
     async def check(
         settings: Annotated[Settings, Depends(get_settings)],
-        x_api_key: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Security(API_KEY)] = None,
     ) -> Role | None:
         if not settings.auth_enabled:
             return None

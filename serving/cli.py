@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +11,7 @@ import mlflow
 import typer
 import uvicorn
 from mlflow.exceptions import MlflowException
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -22,14 +21,11 @@ from features.report import load_profile
 from models.pyfunc import load_bundle, resolve_tracking_uri
 from models.schemas import FactoryRecommendations, Objective, RecommendOptions
 from serving.app import create_app
+from serving.logs import configure_logging
 from serving.settings import Settings, hash_key
 
 serve_app = typer.Typer(add_completion=False, help="Run the recommendation service over HTTP.")
 recommend_app = typer.Typer(add_completion=False, help="Rank measures for a factory JSON file.")
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(stream=sys.stdout, level=level, format="%(message)s")
 
 
 @serve_app.command()
@@ -57,8 +53,14 @@ def serve(
     }
     if no_auth:
         overrides["auth_enabled"] = False
-    settings = Settings(**overrides)  # type: ignore[arg-type]  # validated by pydantic
-    _configure_logging(settings.log_level)
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]  # validated by pydantic
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"])
+            typer.echo(f"error: {where + ': ' if where else ''}{err['msg']}", err=True)
+        raise typer.Exit(code=2) from None
+    configure_logging(settings.log_level)
     tracking_uri = resolve_tracking_uri(settings.tracking_uri)
     settings = settings.model_copy(update={"tracking_uri": tracking_uri})
     url = f"http://{settings.host}:{settings.port}"
@@ -70,11 +72,25 @@ def serve(
         + " -H 'Content-Type: application/json' -d '" + example + "'"
     )  # fmt: skip
     if settings.workers > 1:
-        os.environ["DECARB_TRACKING_URI"] = tracking_uri
+        # Workers are new processes that build their app from DECARB_* variables: every
+        # setting, flags included, goes to them through the environment.
+        os.environ.update(settings_environment(settings))
         uvicorn.run("serving.main:app", host=settings.host, port=settings.port,
-                    workers=settings.workers, log_config=None)  # fmt: skip
+                    workers=settings.workers, log_config=None, access_log=False)  # fmt: skip
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                    log_config=None, access_log=False)  # fmt: skip
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """Every setting as the DECARB_* variable :class:`Settings` reads it back from."""
+    out = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        text = json.dumps(value) if isinstance(value, list | bool) else str(value)
+        out[f"DECARB_{name.upper()}"] = text
+    return out
 
 
 def _example_path() -> str:

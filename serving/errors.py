@@ -60,18 +60,42 @@ class ForbiddenError(ServiceError):
     error = "forbidden"
 
 
+_DESCRIPTIONS = {
+    400: "Malformed request (e.g. a body that is not JSON)",
+    401: "Missing or unknown API key",
+    403: "The key's role does not allow this endpoint",
+    404: "No such path",
+    405: "Method not allowed (the Allow header lists the right ones)",
+    413: "Body over DECARB_MAX_BODY_BYTES, or a batch over DECARB_BATCH_MAX_FACTORIES",
+    422: "Invalid value: detail lists {field, value, allowed, message}",
+    429: "Over the key's rate limit; see Retry-After",
+    503: "No model loaded, or too many requests in flight; see Retry-After",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of the error statuses a route returns, all with :class:`ErrorBody`."""
+    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+#: What every /v1 route can return (auth and limits apply before the route runs).
+ERROR_RESPONSES = error_responses(400, 401, 404, 405, 413, 422, 429, 503)
+
+
 def request_id_of(request: Request) -> str:
     return str(getattr(request.state, "request_id", ""))
 
 
-def _body(request: Request, status: int, error: str, detail: Any) -> JSONResponse:
+def _body(
+    request: Request, status: int, error: str, detail: Any, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body = ErrorBody(error=error, detail=detail, request_id=request_id_of(request))
     # The header is set here too: a 500 leaves through Starlette's outermost handler, past the
     # middleware that adds it to every other response.
     return JSONResponse(
         status_code=status,
         content=body.model_dump(mode="json"),
-        headers={"x-request-id": body.request_id},
+        headers={**(headers or {}), "x-request-id": body.request_id},
     )
 
 
@@ -161,8 +185,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        name = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _body(request, exc.status_code, name, exc.detail)
+        name = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
+        return _body(request, exc.status_code, name, exc.detail, dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

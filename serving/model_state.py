@@ -42,9 +42,10 @@ class ModelHolder:
     def current(self) -> LoadedModel:
         model = self._current
         if model is None:
+            # The reason stays in the log: store errors can carry paths and SQL.
             raise ModelNotLoadedError(
                 f"no model loaded from {self.uri}"
-                + (f": {self.last_error}" if self.last_error else "")
+                + ("; the last load failed (see the service log)" if self.last_error else "")
             )
         return model
 
@@ -60,11 +61,15 @@ class ModelHolder:
                 model = load_bundle(self.uri)
             except Exception as exc:  # any load failure keeps the old model
                 self.last_error = f"{type(exc).__name__}: {exc}"
-                logger.error("model load failed", extra={"error": self.last_error})
+                logger.error("model load failed", extra={
+                    "model_uri": self.uri, "tracking_uri": self.tracking_uri,
+                    "error_class": type(exc).__name__, "error": str(exc)[:2000]})  # fmt: skip
                 version = self._current.version if self._current else None
                 return ReloadOutcome(
-                    False, version, f"load failed, kept current: {self.last_error}"
-                )
+                    False, version,
+                    f"loading {self.uri} from {self.tracking_uri} failed, kept version "
+                    f"{version}: {self.last_error}",
+                )  # fmt: skip
             previous = self._current.version if self._current else None
             self._current = model
             self.last_error = None

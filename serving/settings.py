@@ -38,6 +38,24 @@ class Settings(BaseSettings):
         default=None, gt=0, description="Poll the model alias and swap in a new version."
     )
     log_level: str = "INFO"
+    max_body_bytes: int = Field(
+        default=10_000_000, ge=1_000, description="Largest request body; 413 before parsing."
+    )
+    max_in_flight: int = Field(
+        default=64,
+        ge=1,
+        le=100_000,
+        description="Scoring requests in flight per worker; more get a fast 503 + Retry-After.",
+    )
+    rate_limit_per_minute: float | None = Field(
+        default=None,
+        gt=0,
+        description="Requests per minute per API key (bursts up to a minute's worth); 429 + "
+        "Retry-After above it. None: no limit.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins a browser portal may call from (none)."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

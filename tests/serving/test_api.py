@@ -241,7 +241,8 @@ def test_reload_swaps_without_failing_requests_in_flight(
         c.app.state.holder.uri = "models:/decarb-recommender@missing"  # type: ignore[attr-defined]
         failed = c.post("/v1/admin/reload", headers=ADMIN).json()
         assert failed["ok"] is False
-        assert "kept current" in failed["message"]
+        assert f"kept version {new_version}" in failed["message"]
+        assert "models:/decarb-recommender@missing" in failed["message"]  # names what failed
         assert c.get("/readyz").json()["model_version"] == new_version
         model = c.get("/v1/model", headers=READ).json()
         assert model["last_reload_error"]

@@ -17,7 +17,7 @@ import pytest
 
 from features.i18n import has_chinese, human
 from serving.settings import hash_key
-from tests.serving.conftest import READ_KEY
+from tests.serving.conftest import READ_KEY, register
 
 
 def free_port() -> int:
@@ -105,3 +105,81 @@ def test_recommend_cli_prints_the_ranked_table(
     assert saved_zh["lang"] == "zh"
     assert has_chinese(saved_zh["recommendations"][0]["name"])
     assert saved_zh["recommendations"][0]["tco2e_avoided"] == top["tco2e_avoided"]
+
+
+def _start(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    exe = shutil.which("decarb-serve", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    with log_path.open("w") as log:
+        return subprocess.Popen([exe, *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.3)
+        if process.poll() is not None:
+            pytest.fail(f"server exited: {log_path.read_text()}")
+    process.terminate()
+    pytest.fail(f"server not ready in 90 s: {log_path.read_text()}")
+
+
+def test_two_workers_honour_every_flag(
+    model_store: str, tmp_path: Path, example_profile: dict[str, Any], tiny_bundle: Any,
+    tiny_data: Any,
+) -> None:  # fmt: skip
+    # The champion moves to a new version; the flags ask for version 1 without keys.
+    champion = register(model_store, tiny_bundle, tiny_data.factories, tmp_path)
+    assert champion != "1"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECARB_")}
+    env.update({"DECARB_TRACKING_URI": model_store, "MLFLOW_DISABLE_TELEMETRY": "true",
+                "DECARB_READ_KEY_HASHES": json.dumps([hash_key(READ_KEY)])})  # fmt: skip
+    log_path = tmp_path / "workers.log"
+    process = _start(["--workers", "2", "--no-auth", "--port", str(port), "--model-uri",
+                      "models:/decarb-recommender/1"], env, log_path)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process, log_path)
+        versions = set()
+        body = {"profile": example_profile, "options": {"top_k": 2}}
+        with httpx.Client(timeout=30) as client:
+            for _ in range(12):
+                r = client.post(f"{url}/v1/recommendations", json=body)
+                assert r.status_code == 200, r.text  # no key needed: --no-auth reached workers
+                versions.add(r.json()["model"]["version"])
+            # A key put in the query string must not reach the logs.
+            client.get(f"{url}/healthz?api_key=secret-in-query", headers={"X-API-Key": "k"})
+        assert versions == {"1"}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    # Every log line is JSON with the request's fields, and no key or body is logged.
+    lines = [json.loads(line) for line in log_path.read_text().splitlines()
+             if line.startswith("{")]  # fmt: skip
+    requests = [line for line in lines if line.get("message") == "request"]
+    assert len(requests) >= 12
+    assert {"request_id", "path", "status", "ms", "model_version"} <= set(requests[0])
+    assert {line["model_version"] for line in requests if line["path"] != "unmatched"} == {"1"}
+    logged = json.dumps(lines)
+    assert example_profile["factory_id"] not in logged  # no request body in the logs
+    assert "secret-in-query" not in log_path.read_text()
+
+
+def test_bad_settings_stop_start_up_with_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECARB_")}
+    env["DECARB_AUTH_ENABLED"] = "true"
+    exe = shutil.which("decarb-serve", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    result = subprocess.run([exe, "--port", str(free_port())], env=env, capture_output=True,
+                            text=True, timeout=60, check=False)  # fmt: skip
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:")
+    assert "DECARB_READ_KEY_HASHES" in lines[0]
+    assert "Traceback" not in result.stdout + result.stderr

@@ -1,0 +1,194 @@
+"""Limits applied before any work: the API key before the body is read, the body size, a
+per-key rate limit and a cap on requests in flight. Each refusal is the service's one error
+body, sent at once, with ``Retry-After`` where waiting helps."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from serving.auth import role_of
+from serving.settings import Settings
+
+#: Routes that score models: the ones the in-flight cap protects.
+SCORING_PATHS = ("/v1/recommendations", "/v1/recommendations/batch", "/v1/footprint")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request refused before its body is read."""
+
+    status: int
+    error: str
+    detail: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _BodyTooLargeError(Exception):
+    """The body grew past the limit while it was being read."""
+
+
+@dataclass
+class _Bucket:
+    """Token bucket of one key: ``rate`` tokens per second, at most ``burst`` saved."""
+
+    tokens: float
+    stamp: float
+
+
+@dataclass
+class RateLimiter:
+    """Per-key token buckets (requests per minute, bursts up to one minute's worth)."""
+
+    per_minute: float
+    buckets: dict[str, _Bucket] = field(default_factory=dict)
+
+    def wait_seconds(self, key: str, now: float) -> float:
+        """0 when the request may go now (and takes a token), else seconds until it may."""
+        rate = self.per_minute / 60.0
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = _Bucket(self.per_minute, now)
+        bucket.tokens = min(self.per_minute, bucket.tokens + (now - bucket.stamp) * rate)
+        bucket.stamp = now
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return 0.0
+        return (1.0 - bucket.tokens) / rate
+
+
+def error_response(status: int, error: str, detail: str, request_id: str,
+                   headers: dict[str, str] | None = None) -> tuple[Message, Message]:  # fmt: skip
+    """The start and body messages of an error response in the service's error body."""
+    body = json.dumps({"error": error, "detail": detail, "request_id": request_id}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    return (
+        {"type": "http.response.start", "status": status, "headers": raw},
+        {"type": "http.response.body", "body": body},
+    )
+
+
+class Guard:
+    """ASGI middleware enforcing :class:`Settings` limits before the app sees a request."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.in_flight = 0
+        limit = settings.rate_limit_per_minute
+        self.limiter = RateLimiter(limit) if limit else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        request_id = str(scope.get("state", {}).get("request_id", ""))
+        headers = dict(scope["headers"])
+        path: str = scope["path"]
+        refusal = self._refuse(path, headers)
+        if refusal is not None:
+            await _send(send, *error_response(refusal.status, refusal.error, refusal.detail,
+                                              request_id, refusal.headers))  # fmt: skip
+            return
+        scoring = scope["method"] == "POST" and path in SCORING_PATHS
+        if scoring:
+            if self.in_flight >= self.settings.max_in_flight:
+                await _send(send, *error_response(
+                    503, "overloaded",
+                    f"{self.in_flight} requests in flight, at most {self.settings.max_in_flight} "
+                    "(DECARB_MAX_IN_FLIGHT); retry shortly",
+                    request_id, {"Retry-After": "1"},
+                ))  # fmt: skip
+                return
+            self.in_flight += 1
+        state = {"started": False, "overflow": False}
+
+        async def tracked_send(message: Message) -> None:
+            # A body that grew past the limit while being read ends as a 413, whatever the
+            # app made of the cut-off read (FastAPI turns it into a 400).
+            if state["overflow"]:
+                if message["type"] == "http.response.start" and not state["started"]:
+                    state["started"] = True
+                    await _send(send, *self._too_large(request_id))
+                return
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, self._limited(receive, state), tracked_send)
+        except _BodyTooLargeError:
+            if not state["started"]:
+                state["started"] = True
+                await _send(send, *self._too_large(request_id))
+        finally:
+            if scoring:
+                self.in_flight -= 1
+
+    def _refuse(self, path: str, headers: dict[bytes, bytes]) -> Refusal | None:
+        """Why the request is refused before its body is read, or None."""
+        s = self.settings
+        key_bytes = headers.get(b"x-api-key")
+        key = key_bytes.decode("latin-1") if key_bytes is not None else None
+        if s.auth_enabled and path.startswith("/v1/"):
+            role = role_of(key, s)
+            if role is None:
+                return Refusal(401, "unauthorized", "missing or unknown API key (header "
+                               "X-API-Key)", {"WWW-Authenticate": "APIKey"})  # fmt: skip
+            if path.startswith("/v1/admin/") and role != "admin":
+                return Refusal(403, "forbidden", "this endpoint needs an admin key")
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                size = int(length)
+            except ValueError:
+                return Refusal(400, "bad_request", "Content-Length is not a number")
+            if size > s.max_body_bytes:
+                return Refusal(413, "body_too_large", self._too_large_text(size))
+        if self.limiter is not None and path.startswith("/v1/"):
+            who = key if key is not None else "anonymous"
+            wait = self.limiter.wait_seconds(who, time.monotonic())
+            if wait > 0:
+                return Refusal(
+                    429, "rate_limited",
+                    f"more than {s.rate_limit_per_minute:g} requests per minute for this key "
+                    f"(DECARB_RATE_LIMIT_PER_MINUTE); retry in {math.ceil(wait)} s",
+                    {"Retry-After": str(math.ceil(wait))},
+                )  # fmt: skip
+        return None
+
+    def _limited(self, receive: Receive, state: dict[str, bool]) -> Receive:
+        limit = self.settings.max_body_bytes
+        seen = 0
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    state["overflow"] = True
+                    raise _BodyTooLargeError
+            return message
+
+        return counting
+
+    def _too_large_text(self, size: int | None = None) -> str:
+        got = f"{size:,} bytes" if size is not None else "the body"
+        return (
+            f"{got} is over the limit of {self.settings.max_body_bytes:,} bytes "
+            "(DECARB_MAX_BODY_BYTES)"
+        )
+
+    def _too_large(self, request_id: str) -> tuple[Message, Message]:
+        return error_response(413, "body_too_large", self._too_large_text(), request_id)
+
+
+async def _send(send: Send, start: Message, body: Message) -> None:
+    await send(start)
+    await send(body)

@@ -1,0 +1,192 @@
+"""Limits before work (key before body, body size, rate, requests in flight), request ids,
+CORS, the OpenAPI contract and what /readyz may say."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from serving.app import create_app
+from serving.model_state import ModelHolder
+from tests.serving.conftest import ADMIN_KEY, READ_KEY, settings_for
+
+READ = {"X-API-Key": READ_KEY}
+
+
+def _client(store: str, **overrides: Any) -> TestClient:
+    return TestClient(create_app(settings_for(store, **overrides)))
+
+
+def test_the_key_is_checked_before_the_body_is_read(model_store: str) -> None:
+    seen: list[int] = []
+
+    with _client(model_store, max_body_bytes=10_000) as client:
+        app = client.app
+
+        def body() -> Iterator[bytes]:
+            for _ in range(50):
+                seen.append(1)
+                yield b"x" * 1_000
+
+        r = client.post("/v1/recommendations", content=body(),
+                        headers={"Content-Type": "application/json"})  # fmt: skip
+        assert r.status_code == 401
+        assert r.json()["error"] == "unauthorized"
+        assert r.headers["www-authenticate"] == "APIKey"
+        assert app is client.app
+    # The body (50 kB of garbage over a 10 kB limit) was never read: no chunk was pulled.
+    assert seen == []
+
+
+def test_a_body_over_the_limit_is_refused_before_parsing(model_store: str) -> None:
+    with _client(model_store, max_body_bytes=10_000) as client:
+        big = b'{"profile": "' + b"x" * 20_000 + b'"}'
+        r = client.post("/v1/recommendations", content=big,
+                        headers={**READ, "Content-Type": "application/json"})  # fmt: skip
+        assert r.status_code == 413
+        body = r.json()
+        assert body["error"] == "body_too_large"
+        assert "DECARB_MAX_BODY_BYTES" in body["detail"]
+        assert len(r.content) < 500  # nothing of the body is echoed
+
+        # Without a Content-Length (chunked), the limit holds while reading.
+        def chunks() -> Iterator[bytes]:
+            yield big[:8_000]
+            yield big[8_000:]
+
+        r = client.post("/v1/recommendations", content=chunks(),
+                        headers={**READ, "Content-Type": "application/json"})  # fmt: skip
+        assert r.status_code == 413
+        assert r.json()["error"] == "body_too_large"
+
+
+def test_a_key_over_its_rate_gets_429_with_retry_after(model_store: str) -> None:
+    with _client(model_store, rate_limit_per_minute=3) as client:
+        codes = [client.get("/v1/measures", headers=READ).status_code for _ in range(5)]
+        assert codes[:3] == [200, 200, 200]
+        assert codes[3:] == [429, 429]
+        r = client.get("/v1/measures", headers=READ)
+        assert r.json()["error"] == "rate_limited"
+        assert 1 <= int(r.headers["retry-after"]) <= 20
+        # Another key has its own budget; health checks have none.
+        assert client.get("/v1/measures", headers={"X-API-Key": ADMIN_KEY}).status_code == 200
+        assert client.get("/healthz").status_code == 200
+
+
+def test_requests_over_the_in_flight_cap_get_a_fast_503(
+    model_store: str, example_profile: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _client(model_store, max_in_flight=2) as client:
+        holder: ModelHolder = client.app.state.holder  # type: ignore[attr-defined]
+        bundle = holder.current.bundle
+        original = bundle.recommend
+        release = threading.Event()
+        both_inside = threading.Semaphore(0)
+
+        def slow(*args: Any, **kwargs: Any) -> Any:
+            both_inside.release()
+            release.wait(20)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(bundle, "recommend", slow)
+        results: list[int] = []
+
+        def call() -> None:
+            r = client.post("/v1/recommendations", json={"profile": example_profile},
+                            headers=READ)  # fmt: skip
+            results.append(r.status_code)
+
+        busy = [threading.Thread(target=call) for _ in range(2)]
+        for t in busy:
+            t.start()
+        for _ in busy:
+            assert both_inside.acquire(timeout=20)
+        r = client.post("/v1/recommendations", json={"profile": example_profile}, headers=READ)
+        assert results == []  # refused while the two are still in flight, not queued behind them
+        assert r.status_code == 503
+        assert r.json()["error"] == "overloaded"
+        assert r.headers["retry-after"] == "1"
+        release.set()
+        for t in busy:
+            t.join(30)
+        assert results == [200, 200]
+        # Once they are done, requests are admitted again.
+        ok = client.post("/v1/recommendations", json={"profile": example_profile}, headers=READ)
+        assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("abc-123.x:y", True), ("x" * 65, False), ("bad id\u00e9", False), ("a;b", False)],
+)
+def test_request_ids_are_kept_only_when_short_and_plain(
+    client: TestClient, given: str, kept: bool
+) -> None:
+    r = client.get("/healthz", headers={"X-Request-Id": given.encode("utf-8")})
+    echoed = r.headers["x-request-id"]
+    assert (echoed == given) is kept
+    assert len(echoed) <= 64
+
+
+def test_cors_preflight_for_configured_origins_only(model_store: str) -> None:
+    preflight = {"Origin": "https://portal.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "x-api-key,content-type"}  # fmt: skip
+    with _client(model_store, cors_origins=["https://portal.example"]) as client:
+        r = client.options("/v1/recommendations", headers=preflight)
+        assert r.status_code == 200
+        assert r.headers["access-control-allow-origin"] == "https://portal.example"
+        other = client.options("/v1/recommendations",
+                               headers={**preflight, "Origin": "https://evil.example"})  # fmt: skip
+        assert other.headers.get("access-control-allow-origin") is None
+    with _client(model_store) as client:
+        r = client.options("/v1/recommendations", headers=preflight)
+        assert r.headers.get("access-control-allow-origin") is None
+
+
+def test_405_names_the_allowed_methods(client: TestClient) -> None:
+    r = client.get("/v1/recommendations", headers=READ)
+    assert r.status_code == 405
+    assert r.json()["error"] == "method_not_allowed"
+    assert r.headers["allow"] == "POST"
+
+
+def test_openapi_declares_the_key_scheme_and_the_real_error_body(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["APIKeyHeader"] == {
+        "type": "apiKey", "in": "header", "name": "X-API-Key",
+        "description": "An API key with the read or admin role.",
+    }  # fmt: skip
+    error_ref = "#/components/schemas/ErrorBody"
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if not path.startswith("/v1/"):
+                continue
+            assert op["security"] == [{"APIKeyHeader": []}], (path, method)
+            responses = op["responses"]
+            assert "401" in responses, (path, method)
+            assert "429" in responses, (path, method)
+            for code, response in responses.items():
+                if code.startswith(("4", "5")):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": error_ref}, (path, method, code)
+            if "requestBody" in op:
+                body = op["requestBody"]["content"]["application/json"]
+                assert "example" in body, (path, method)
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_readyz_gives_reasons_without_internals(model_store: str, tmp_path: Any) -> None:
+    broken = f"sqlite:///{tmp_path / 'nowhere' / 'secret-path' / 'mlflow.db'}"
+    with TestClient(create_app(settings_for(broken))) as client:
+        r = client.get("/readyz")
+        assert r.status_code == 503
+        body = r.json()
+        assert body["error"] == "model_not_loaded"
+        assert "secret-path" not in r.text
+        assert "SELECT" not in r.text
+        assert "see the service log" in body["detail"]
