@@ -43,8 +43,8 @@ def test_every_operation_keeps_its_contract(model_store: str) -> None:
             deadline=None,
             suppress_health_check=list(HealthCheck),
         )
-        def run(case: Any, label: str = operation.label) -> None:
-            cases[label] = cases.get(label, 0) + 1
+        def run(case: Any) -> None:
+            cases[case.operation.label] = cases.get(case.operation.label, 0) + 1
             case.call_and_validate(headers={"X-API-Key": ADMIN_KEY}, checks=CHECKS)
 
         run()
