@@ -9,12 +9,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import mlflow
 import pytest
 from fastapi.testclient import TestClient
 
 from features.accounting.footprint import compute_footprint
 from features.catalogue.measures import Catalogue
 from features.profile import parse_profile
+from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME
 from serving.app import create_app
 from serving.model_state import ModelHolder
 from tests.serving.conftest import ADMIN_KEY, READ_KEY, register, settings_for
@@ -367,3 +369,47 @@ def test_options_are_strictly_typed(client: TestClient, example_profile: dict[st
         client.post("/v1/recommendations", json=body, headers=READ), 422, "invalid_request"
     )["detail"]
     assert detail[0]["field"] == "options.discount_rate"
+
+
+def test_every_answer_names_the_version_that_computed_it_while_the_alias_flips(
+    model_store: str, tiny_bundle: Any, tiny_data: Any, tmp_path: Path,
+    example_profile: dict[str, Any],
+) -> None:  # fmt: skip
+    """16 clients while the champion alias moves and the service reloads every 0.1 s: no
+    failed response, and each answer's version is the registry version of the run it names."""
+    versions = [register(model_store, tiny_bundle, tiny_data.factories, tmp_path)
+                for _ in range(2)]  # fmt: skip
+    registry = mlflow.MlflowClient(tracking_uri=model_store)
+    run_of = {v: registry.get_model_version(MODEL_NAME, v).run_id for v in versions}
+    with TestClient(create_app(settings_for(model_store))) as c:
+        seen: list[tuple[int, str | None, str | None]] = []
+        stop = threading.Event()
+
+        def client() -> None:
+            body = {"profile": example_profile, "options": {"explain": "none", "top_k": 1}}
+            while not stop.is_set():
+                r = c.post("/v1/recommendations", json=body, headers=READ)
+                model = r.json().get("model", {}) if r.status_code == 200 else {}
+                seen.append((r.status_code, model.get("version"), model.get("run_id")))
+
+        threads = [threading.Thread(target=client) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for flip in range(20):
+            registry.set_registered_model_alias(MODEL_NAME, CHAMPION_ALIAS, versions[flip % 2])
+            assert c.post("/v1/admin/reload", headers=ADMIN).json()["ok"] is True
+            time.sleep(0.1)
+        stop.set()
+        for t in threads:
+            t.join()
+        assert len(seen) > 50
+        assert {status for status, _, _ in seen} == {200}
+        for version in {v for _, v, _ in seen if v not in run_of}:
+            assert version is not None
+            run_of[version] = registry.get_model_version(MODEL_NAME, version).run_id
+        for _, version, run_id in seen:
+            assert run_id == run_of[str(version)], version
+        assert {v for _, v, _ in seen} >= set(versions)  # both served during the flips
+        # After the flips the service serves what the alias names.
+        assert c.get("/readyz").json()["model_version"] == versions[1]
+        assert run_of[versions[0]] != run_of[versions[1]]
