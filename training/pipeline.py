@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import tempfile
 import time
 from collections.abc import Callable
@@ -134,6 +136,8 @@ def run_training(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     use_store(config.resolved_tracking_uri(), config.experiment)
+    for run_id in reap_dead_runs(config.experiment):
+        progress(f"run {run_id} was left RUNNING by a process that is gone: marked FAILED")
 
     progress("loading data")
     data = load_configured(config)
@@ -141,6 +145,8 @@ def run_training(
     split = split_by_factory(data, config)
 
     with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
+        # Who runs it, so a later start can tell a run whose process was killed.
+        mlflow.set_tags({"host": socket.gethostname(), "pid": str(os.getpid())})
         workdir = Path(tmp)
         if config.search_trials:
             progress(f"searching hyperparameters ({config.search_trials} trials)")
@@ -209,6 +215,36 @@ def run_training(
     return result
 
 
+def reap_dead_runs(experiment: str) -> list[str]:
+    """Mark FAILED the runs of ``experiment`` left RUNNING by a process on this host that no
+    longer exists (a training killed with SIGKILL cannot close its own run)."""
+    client = mlflow.MlflowClient()
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        return []
+    host = socket.gethostname()
+    reaped = []
+    for run in client.search_runs([found.experiment_id], "attributes.status = 'RUNNING'"):
+        tags = run.data.tags
+        pid = tags.get("pid", "")
+        if tags.get("host") != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        client.set_tag(run.info.run_id, "ended", "process gone; marked FAILED at the next start")
+        client.set_terminated(run.info.run_id, "FAILED")
+        reaped.append(run.info.run_id)
+    return reaped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _register_and_gate(
     config: TrainConfig,
     model_uri: str,
@@ -217,14 +253,16 @@ def _register_and_gate(
     data: Dataset,
     result: TrainResult,
 ) -> TrainResult:
+    """Decide, then register: the version is created with its role and gate tags in one call,
+    so a run killed midway leaves either no version or a tagged one (never an untagged one);
+    the alias moves last."""
     client = mlflow.MlflowClient()
-    version = mlflow.register_model(model_uri, config.model_name).version
-    result.model_version = str(version)
     new_value = result.metrics.get(config.primary_metric, float("nan"))
     try:
         champion = client.get_model_version_by_alias(config.model_name, CHAMPION_ALIAS)
     except MlflowException:
         champion = None
+    insane = insane_metrics(result.metrics, config.primary_metric)
     if not len(split.test_factories):
         promote, reason = (
             False,
@@ -237,6 +275,11 @@ def _register_and_gate(
         # The service ranks catalogue measures; a model that cannot tell them apart must not
         # serve, whatever its metrics.
         promote, reason = False, "not promoted: trained without measure identity (coarse groups)"
+    elif insane:
+        promote, reason = (
+            False,
+            "not promoted: evaluation fails sanity checks: " + "; ".join(insane),
+        )
     elif champion is None:
         promote, reason = True, "no champion yet"
     else:
@@ -252,13 +295,34 @@ def _register_and_gate(
             f"{config.primary_metric} {new_value:.4f} {verdict} champion v{champion.version} "
             f"({old_value:.4f}) on the same held-out data"
         )
+    # Registered as challenger with the gate's reason; only a promoted version then takes the
+    # alias and the champion role.
+    version = mlflow.register_model(
+        model_uri, config.model_name, tags={"role": "challenger", "gate": reason}
+    ).version
+    result.model_version = str(version)
     if promote:
         client.set_registered_model_alias(config.model_name, CHAMPION_ALIAS, version)
         client.set_model_version_tag(config.model_name, version, "role", "champion")
-    else:
-        client.set_model_version_tag(config.model_name, version, "role", "challenger")
-    client.set_model_version_tag(config.model_name, version, "gate", reason)
     mlflow.set_tag("gate", reason)
     result.promoted, result.reason = promote, reason
     mlflow.log_text(json.dumps({"promoted": promote, "reason": reason}), "gate.json")
     return result
+
+
+def insane_metrics(metrics: dict[str, float], primary: str) -> list[str]:
+    """Why an evaluation cannot be trusted to gate on (empty when it can): a non-finite primary
+    metric, coverage or AUC; a share (coverage, AUC, NDCG, recall, hit rate) outside [0, 1];
+    an 80% interval that covers less than half of the held-out outcomes."""
+    out = []
+    for name in (primary, "savings_interval_coverage", "adoption_roc_auc"):
+        if name in metrics and not np.isfinite(metrics[name]):
+            out.append(f"{name} is {metrics[name]}")
+    for name, value in metrics.items():
+        share = any(word in name for word in ("coverage", "auc", "ndcg", "recall", "hit_at"))
+        if share and np.isfinite(value) and not 0.0 <= value <= 1.0:
+            out.append(f"{name} {value:.4g} outside [0, 1]")
+    coverage = metrics.get("savings_interval_coverage")
+    if coverage is not None and np.isfinite(coverage) and coverage < 0.5:
+        out.append(f"savings_interval_coverage {coverage:.3f} below 0.5 for an 80% interval")
+    return out

@@ -69,7 +69,8 @@ def _shap_summary(
 ) -> Path:
     sample = X[:2000]
     values = bundle.savings_.contributions(sample)[:, :-1]
-    shap.summary_plot(values, sample, feature_names=names, show=False, max_display=15)
+    shap.summary_plot(values, sample, feature_names=names, show=False, max_display=15,
+                      rng=np.random.default_rng(0))  # fmt: skip
     plt.title("SHAP values of the savings model (log fraction saved)")
     plt.tight_layout()
     plt.savefig(path, dpi=90)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +16,11 @@ from features.report import example_profile_data
 from features.sources import Dataset, SyntheticConfig, generate
 from features.sources.cli import write_dataset
 from models.bundle import COARSE_MODEL_WARNING
-from models.pyfunc import OPTIONS_PARAMS, load_bundle, pyfunc_input
+from models.pyfunc import OPTIONS_PARAMS, load_bundle, pyfunc_input, use_store
 from models.schemas import RecommendOptions
 from training.config import TrainConfig, load_config
 from training.evaluate import ndcg_at, recall_at
-from training.pipeline import run_training, split_by_factory
+from training.pipeline import insane_metrics, run_training, split_by_factory
 
 
 def test_ndcg_and_recall_by_hand() -> None:
@@ -153,3 +156,44 @@ def test_a_model_without_measure_identity_is_registered_but_never_champion(
     bundle = load_bundle("models:/decarb-recommender/1").bundle
     result_for_factory = bundle.recommend([parse_profile(example_profile_data())])[0]
     assert result_for_factory.warnings[0] == COARSE_MODEL_WARNING
+
+
+def test_a_run_killed_midway_is_marked_failed_at_the_next_start(store: str) -> None:
+    """A training killed with SIGKILL leaves its run RUNNING; the next training marks it
+    FAILED, and every registered version carries its role and gate tags."""
+    use_store(store, "decarb-recommender")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name("decarb-recommender")
+    assert experiment is not None
+    host = socket.gethostname()
+    ghost = client.create_run(experiment.experiment_id, tags={"host": host, "pid": str(dead.pid)})
+    mine = {"host": host, "pid": str(os.getpid())}
+    alive = client.create_run(experiment.experiment_id, tags=mine)
+    config = TrainConfig(n_factories=300, seed=3, tracking_uri=store, n_estimators=20,
+                         num_leaves=7, min_child_samples=10)  # fmt: skip
+    result = run_training(config)
+    assert client.get_run(ghost.info.run_id).info.status == "FAILED"
+    assert "process gone" in client.get_run(ghost.info.run_id).data.tags["ended"]
+    assert client.get_run(alive.info.run_id).info.status == "RUNNING"  # its process lives
+    client.set_terminated(alive.info.run_id, "KILLED")
+    run = client.get_run(result.run_id)
+    assert run.data.tags["pid"] == str(os.getpid())
+    for version in client.search_model_versions("name='decarb-recommender'"):
+        assert version.tags.get("role") in ("champion", "challenger")
+        assert version.tags.get("gate")
+
+
+def test_the_gate_refuses_an_evaluation_that_fails_sanity_checks() -> None:
+    good = {"model_tco2e.ndcg_at_10": 0.7, "savings_interval_coverage": 0.8,
+            "adoption_roc_auc": 0.75}  # fmt: skip
+    assert insane_metrics(good, "model_tco2e.ndcg_at_10") == []
+    broken = {**good, "model_tco2e.ndcg_at_10": float("nan")}
+    assert insane_metrics(broken, "model_tco2e.ndcg_at_10") == ["model_tco2e.ndcg_at_10 is nan"]
+    assert insane_metrics({**good, "savings_interval_coverage": 0.2}, "x") == [
+        "savings_interval_coverage 0.200 below 0.5 for an 80% interval"
+    ]
+    assert insane_metrics({**good, "adoption_roc_auc": 1.7}, "x") == [
+        "adoption_roc_auc 1.7 outside [0, 1]"
+    ]
