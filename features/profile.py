@@ -28,6 +28,7 @@ from features.sectors import Sector, parse_sector, sector_from_naics
 from features.units import (
     CANONICAL_UNIT,
     CURRENCIES,
+    PLAUSIBLE_MAX,
     PROFILE_FIELD,
     Carrier,
     parse_money,
@@ -38,9 +39,6 @@ from features.units import (
 MONEY_FIELDS = ("annual_revenue", "electricity_cost_per_year", "fuel_cost_per_year",
                 "electricity_price")  # fmt: skip
 HOURS_PER_YEAR_MAX = 8784  # leap year
-#: Largest annual quantity of a carrier in its canonical unit (kWh or GJ) that is accepted:
-#: 1e15 kWh is several times world electricity use, so anything larger is a unit mistake.
-MAX_CANONICAL = 1e15
 #: End-use shares of a carrier may add up to 1 + this (rounded inputs); they are rescaled to 1.
 SHARE_ROUNDING = 1e-3
 _NON_NEGATIVE_FIELDS = (
@@ -280,8 +278,8 @@ class FactoryProfile(BaseModel):
                 )  # fmt: skip
             _range(f"fuel_prices.{carrier.value}", price, 0, None)
         _range("operating_hours_per_year", self.operating_hours_per_year, 0, HOURS_PER_YEAR_MAX)
-        for name in PROFILE_FIELD.values():
-            _range(name, getattr(self, name), 0, MAX_CANONICAL)
+        for carrier, name in PROFILE_FIELD.items():
+            _plausible(name, carrier, getattr(self, name))
         for name in _NON_NEGATIVE_FIELDS:
             _range(name, getattr(self, name), 0, None)
         for i, q in enumerate(self.energy_use):
@@ -289,12 +287,12 @@ class FactoryProfile(BaseModel):
             if not math.isfinite(q.value) or q.value < 0:
                 raise InvalidValueError(f"{field}.value", q.value, "a finite number >= 0")
             converted = to_canonical(q.carrier, q.value, q.unit, field=f"{field}.unit")
-            if not math.isfinite(converted) or converted > MAX_CANONICAL:
+            if not math.isfinite(converted) or converted > PLAUSIBLE_MAX[q.carrier]:
                 raise InvalidValueError(
                     f"{field}.value",
                     q.value,
-                    f"a quantity below {MAX_CANONICAL:.0e} {CANONICAL_UNIT[q.carrier]} once "
-                    f"converted from {q.unit}",
+                    f"at most {PLAUSIBLE_MAX[q.carrier]:.0e} {CANONICAL_UNIT[q.carrier]}/yr once "
+                    f"converted from {q.unit} (plausibility limit for one site)",
                 )
             if getattr(self, PROFILE_FIELD[q.carrier]) != 0.0:
                 raise InvalidValueError(
@@ -613,6 +611,16 @@ def _end_use_entries(text: str) -> list[dict[str, Any]]:
         {"carrier": c.value, "end_use": u.value, "share": share}
         for (c, u), share in parse_end_use_shares(text).items()
     ]
+
+
+def _plausible(field: str, carrier: Carrier, value: float) -> None:
+    """A carrier's annual use: finite, >= 0 and within the plausibility limit of one site."""
+    limit = PLAUSIBLE_MAX[carrier]
+    if not (math.isfinite(value) and 0 <= value <= limit):
+        raise InvalidValueError(
+            field, value, f"0 to {limit:.0e} {CANONICAL_UNIT[carrier]}/yr (plausibility limit "
+            "for one site; a larger value is a unit mistake)",
+        )  # fmt: skip
 
 
 def _is_missing(value: object) -> bool:

@@ -131,6 +131,14 @@ def parse_money(field: str, value: object) -> tuple[float, str | None]:
     )
 
 
+#: Plausibility limits of one site's annual use, canonical unit (kWh; GJ), above which a value
+#: is taken for a unit mistake. ASSUMPTION, set with a wide margin over the largest sites: a
+#: 1 Mt/yr aluminium smelter at about 14 MWh/t uses 1.4e10 kWh (limit 1e11 kWh); a 10 Mt/yr
+#: integrated steel works at about 20 GJ/t uses 2e8 GJ (limit 1e9 GJ per carrier).
+PLAUSIBLE_MAX: dict[Carrier, float] = {
+    c: 1e11 if c == Carrier.ELECTRICITY else 1e9 for c in Carrier
+}
+
 #: LHV/HHV ratios (IEA Energy Statistics Manual, 2005: net is about 5% below gross for coal and
 #: oil, about 10% for natural gas; LPG from propane's 46.35/50.35 MJ/kg).
 LHV_PER_HHV: dict[Carrier, float] = {

@@ -7,6 +7,7 @@ nothing is dropped silently. Outcomes of rejected or unknown factories are rejec
 
 from __future__ import annotations
 
+import gzip
 import math
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from features.sources.schema import (
     outcome_tco2e,
     rejection_frame,
 )
+from features.units import CANONICAL_UNIT, PLAUSIBLE_MAX
 
 FACTORY_REQUIRED = ("factory_id", "country", "region", "reporting_year")
 OUTCOME_REQUIRED = ("outcome_id", "factory_id", "year", "implementation_status")
@@ -45,14 +47,46 @@ def _read(directory: Path, name: str, required: bool) -> pd.DataFrame | None:
     for suffix in (".parquet", ".csv", ".csv.gz"):
         path = directory / f"{name}{suffix}"
         if path.exists():
-            if suffix == ".parquet":
-                return pd.read_parquet(path)
-            return pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False)
+            return read_table(path)
     if required:
         raise InvalidValueError(
             "path", str(directory / name), f"{name}.parquet, {name}.csv or {name}.csv.gz"
         )
     return None
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV (UTF-8) or Parquet table; an unreadable one is an error naming the file and,
+    where the reader knows it, the line."""
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False,
+                           encoding="utf-8")  # fmt: skip
+    except UnicodeDecodeError:
+        raw = path.read_bytes()
+        if path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+        try:
+            raw.decode("utf-8")
+            start = 0
+        except UnicodeDecodeError as exc:  # the reader's offset is within its chunk: redo it
+            start = exc.start
+        line = raw[:start].count(b"\n") + 1
+        raise InvalidValueError(
+            "file", f"{path}, line {line}", f"UTF-8 text (byte {raw[start:start + 1]!r} at "
+            f"offset {start} is not)",
+        ) from None  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raise InvalidValueError(
+            "file", str(path), "a table with a header row (it is empty)"
+        ) from None
+    except (pd.errors.ParserError, OSError, ValueError) as exc:
+        kind = "Parquet" if path.suffix == ".parquet" else "CSV"
+        raise InvalidValueError(
+            "file", str(path), f"a readable {kind} file ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else ''})",
+        ) from None  # fmt: skip
 
 
 def _check_columns(
@@ -184,4 +218,21 @@ def _outcome_problem(
     cost = record["implementation_cost"]
     if not _missing(cost) and float(cost) < 0:  # type: ignore[arg-type]
         return "implementation_cost", f"{cost!r} is negative; allowed >= 0"
+    for carrier, column in SAVED_COLUMN.items():
+        value = record.get(column)
+        if not _missing(value) and abs(float(value)) > PLAUSIBLE_MAX[carrier]:  # type: ignore[arg-type]
+            return column, (
+                f"{value!r} is beyond the plausibility limit of one site "
+                f"({PLAUSIBLE_MAX[carrier]:.0e} {CANONICAL_UNIT[carrier]}/yr): a unit mistake"
+            )
+    for column, limit in _PLAUSIBLE_OUTCOME.items():
+        value = record.get(column)
+        if not _missing(value) and abs(float(value)) > limit:  # type: ignore[arg-type]
+            return column, f"{value!r} is beyond the plausibility limit {limit:.0e} of one site"
     return None
+
+
+#: ASSUMPTION: one site's measure cannot save more than 1e8 tCO2e/yr (the largest single
+#: plants emit tens of Mt) nor cost or save more than 1e12 in any currency.
+_PLAUSIBLE_OUTCOME = {"tco2e_saved": 1e8, "cost_savings_per_year": 1e12,
+                      "implementation_cost": 1e12}  # fmt: skip

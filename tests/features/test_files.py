@@ -46,7 +46,14 @@ def test_bad_rows_are_rejected_with_row_column_and_reason(tables: Path, tmp_path
     outcomes.loc[1, "measure_id"] = "perpetual_motion"
     outcomes.loc[2, "year"] = 1066
     outcomes.loc[3, "outcome_id"] = outcomes.loc[5, "outcome_id"]
+    outcomes.loc[6, "electricity_kwh_saved"] = 1e30  # absurd: a unit mistake
+    outcomes.loc[7, "tco2e_saved"] = 1e12
     outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
+    factories.loc[8, "electricity_kwh"] = 1e30
+    factories.to_csv(tmp_path / "factories.csv", index=False)
+    n_victim += int((outcomes["factory_id"] == factories.loc[8, "factory_id"]).sum())
+    n_victim -= int(outcomes.loc[[6, 7], "factory_id"].isin(
+        [factories.loc[4, "factory_id"], factories.loc[8, "factory_id"]]).sum())  # fmt: skip
 
     report = load_dataset("files", tmp_path).report
     report.check_balance()
@@ -56,7 +63,34 @@ def test_bad_rows_are_rejected_with_row_column_and_reason(tables: Path, tmp_path
     assert rej.loc[("outcomes", 1), "column"] == "measure_id"
     assert rej.loc[("outcomes", 2), "column"] == "year"
     assert "duplicate" in rej.loc[("outcomes", 5), "reason"]
-    assert report.rows_rejected("outcomes") == 4 + n_victim
+    assert rej.loc[("factories", 8), "column"] == "electricity_kwh"
+    assert "plausibility limit" in rej.loc[("factories", 8), "reason"]
+    assert rej.loc[("outcomes", 6), "column"] == "electricity_kwh_saved"
+    assert "plausibility limit" in rej.loc[("outcomes", 6), "reason"]
+    assert rej.loc[("outcomes", 7), "column"] == "tco2e_saved"
+    assert report.rows_rejected("outcomes") == 6 + n_victim
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "it is empty"),
+        (b"factory_id,country\nf1,CN\nf2,\xff\xfeCN\n", "line 3"),
+        (b"PAR1 this is not parquet", "Parquet"),
+    ],
+)
+def test_unreadable_files_name_the_file_and_the_line(
+    tables: Path, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    shutil.copytree(tables, tmp_path, dirs_exist_ok=True)
+    name = "factories.parquet" if content.startswith(b"PAR1") else "factories.csv"
+    (tmp_path / "factories.csv").unlink()
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(InvalidValueError) as exc:
+        load_dataset("files", tmp_path)
+    message = str(exc.value)
+    assert name in message
+    assert expected in message
 
 
 def test_wrong_column_is_one_clear_error(tables: Path, tmp_path: Path) -> None:

@@ -321,6 +321,10 @@ def test_out_of_range_inputs_are_warned_about_and_counted(
         ({"energy_use": [{"carrier": "coal", "value": 1e308, "unit": "tce"}]},
          "profile.energy_use[0].value"),
         ({"coal_gj": 1e300}, "profile.coal_gj"),
+        ({"electricity_kwh": 1e30}, "profile.electricity_kwh"),
+        ({"electricity_kwh": 2e11}, "profile.electricity_kwh"),  # over the one-site limit
+        ({"energy_use": [{"carrier": "electricity", "value": 2e7, "unit": "万kWh"}]},
+         "profile.energy_use[0].value"),
     ],
 )  # fmt: skip
 def test_absurd_energy_is_a_422_not_a_500(
