@@ -392,6 +392,55 @@ def accuracy_section(acc: dict[str, Any], doc_dir: Path, results: Path) -> list[
     return lines
 
 
+def load_section(r: dict[str, Any]) -> list[str]:
+    """Load, reload under load and kill -9 of training (bench/load.py)."""
+    out = [
+        "## Load and faults (`bench/load.py`)",
+        "",
+        f"One server (1 worker, `DECARB_MAX_IN_FLIGHT=16`) on loopback, {r['cores']} cores shared "
+        f"with the clients; {r['seconds_per_level']:g} s per level; top 5 with explanations.",
+        "",
+        "| clients | requests | admitted p50 ms | admitted p99 ms | refused (503/429) | "
+        "refused p99 ms | admitted/s | statuses |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in [*r.get("load", []), r.get("rate_limited_load")]:
+        if not row:
+            continue
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(row["statuses"].items()))
+        out.append(
+            f"| {row['clients']} | {row['requests']} | {row['admitted_p50_ms']} | "
+            f"{row['admitted_p99_ms']} | {_fmt(row['refused_share'])} | {row['refused_p99_ms']} "
+            f"| {row['throughput_per_s']} | {statuses} |"
+        )
+    out.append("")
+    out.append("The last row is 32 clients with `DECARB_RATE_LIMIT_PER_MINUTE=120` on one key.")
+    reload = r.get("reload_under_load")
+    if reload:
+        out += [
+            "",
+            f"Reload under load: {reload['clients']} clients, {reload['reloads']} alias flips and "
+            f"reloads (every 0.5 s), {reload['responses']} responses: {reload['failed']} failed, "
+            f"{reload['mislabelled_versions']} labelled with a version that did not compute "
+            f"them; versions served {', '.join(reload['versions_served'])}.",
+        ]
+    kill = r.get("kill_training")
+    if kill:
+        out += [
+            "",
+            "kill -9 of a training: "
+            + (
+                kill["error"]
+                if "error" in kill
+                else f"its run was {kill['killed_run_status_after_kill']} after the kill and "
+                f"{kill['killed_run_status_after_next_start']} after the next training started "
+                f"(exit {kill['next_training_exit_code']}); registered versions without role "
+                f"or gate tags: {len(kill['untagged_versions'])}."
+            ),
+        ]
+    return out
+
+
 def write(results: Path, doc: Path) -> str:
     info = machine()
     parts = [
@@ -414,6 +463,9 @@ def write(results: Path, doc: Path) -> str:
         parts += [*training_section(json.loads(train.read_text())), ""]
     if accuracy.exists():
         parts += [*accuracy_section(json.loads(accuracy.read_text()), doc.parent, results), ""]
+    load = results / "load.json"
+    if load.exists():
+        parts += [*load_section(json.loads(load.read_text())), ""]
     text = "\n".join(parts)
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text)

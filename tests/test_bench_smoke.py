@@ -38,11 +38,18 @@ def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     assert [c["case"] for c in accuracy["cases"]] == ["generated"]
     assert "model_tco2e.hit_at_5" in accuracy["cases"][0]["metrics"]
 
+    _run("bench/load.py", "--seconds", "1", "--factories", "300", "--kill-factories", "800",
+         "--out", str(results))  # fmt: skip
+    load = json.loads((results / "load.json").read_text())
+    assert [row["clients"] for row in load["load"]] == [8, 32, 128]
+    assert load["kill_training"]["killed_run_status_after_next_start"] == "FAILED"
+
     doc = tmp_path / "docs" / "benchmarks.md"
     _run("bench/summary.py", "--results", str(results), "--doc", str(doc))
     text = doc.read_text()
     for heading in ("## Serving speed", "### Against the targets", "### Where the time goes",
-                    "## Training time", "## Accuracy on held-out factories"):  # fmt: skip
+                    "## Training time", "## Accuracy on held-out factories",
+                    "## Load and faults"):  # fmt: skip
         assert heading in text
     assert "mlflow models serve" in text
     images = list((doc.parent / "img" / "benchmarks" / "generated").glob("*.png"))

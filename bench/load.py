@@ -1,0 +1,236 @@
+"""Load and faults, bounded, on loopback: the real service under 8/32/128 concurrent clients
+(latency of admitted requests, share refused with 503/429), reload under load (16 clients, the
+alias flipping and the service reloading every 0.5 s: failed responses and answers labelled with
+a version that did not compute them), and kill -9 of a training (what the next start finds).
+
+Usage: python bench/load.py [--seconds 8] [--out bench/results]
+Writes load.json into --out (bench/summary.py turns it into docs). Numbers only; nothing here
+is a test assertion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import mlflow
+import numpy as np
+
+from features.report import example_profile_data
+from features.sources.synthetic import SyntheticConfig, generate
+from models.bundle import BundleConfig, RecommendationBundle
+from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, use_store
+
+KEY = "bench-key"
+#: The service stores SHA-256 hex digests of keys (serving.settings.hash_key; bench/serving.py
+#: shadows the serving package for scripts run from bench/).
+KEY_HASH = hashlib.sha256(KEY.encode("utf-8")).hexdigest()
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _register(store: str, bundle: RecommendationBundle, factories: Any, workdir: Path) -> str:
+    use_store(store, "bench-load")
+    with mlflow.start_run():
+        info = log_bundle(bundle, factories, workdir)
+    version = str(mlflow.register_model(info.model_uri, MODEL_NAME).version)
+    mlflow.MlflowClient().set_registered_model_alias(MODEL_NAME, CHAMPION_ALIAS, version)
+    return version
+
+
+def _serve(
+    store: str, workdir: Path, extra_env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECARB_")}
+    env.update({"DECARB_TRACKING_URI": store, "DECARB_PORT": str(port), "DECARB_LOG_LEVEL":
+                "WARNING", "DECARB_READ_KEY_HASHES": json.dumps([KEY_HASH]),
+                "DECARB_ADMIN_KEY_HASHES": json.dumps([KEY_HASH]),
+                "MLFLOW_DISABLE_TELEMETRY": "true", **extra_env})  # fmt: skip
+    log = (workdir / f"server-{port}.log").open("w")
+    process = subprocess.Popen([str(BIN / "decarb-serve")], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"server did not start: {(workdir / f'server-{port}.log').read_text()}")
+
+
+def _load(url: str, clients: int, seconds: float, body: dict[str, Any]) -> dict[str, Any]:
+    """``clients`` threads posting for ``seconds``: latency of admitted requests and the
+    statuses of all."""
+    admitted: list[float] = []
+    refused: list[float] = []
+    statuses: dict[str, int] = {}
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client() -> None:
+        with httpx.Client(timeout=60, headers={"X-API-Key": KEY}) as c:
+            while time.monotonic() < stop:
+                t = time.perf_counter()
+                try:
+                    r = c.post(f"{url}/v1/recommendations", json=body)
+                    status = str(r.status_code)
+                except httpx.TransportError as exc:
+                    status = type(exc).__name__
+                ms = (time.perf_counter() - t) * 1000
+                with lock:
+                    statuses[status] = statuses.get(status, 0) + 1
+                    (admitted if status == "200" else refused).append(ms)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    q = np.percentile(admitted, [50, 99]) if admitted else [float("nan")] * 2
+    r = np.percentile(refused, [50, 99]) if refused else [float("nan")] * 2
+    total = sum(statuses.values())
+    return {
+        "clients": clients, "requests": total, "statuses": statuses,
+        "admitted_p50_ms": round(float(q[0]), 1), "admitted_p99_ms": round(float(q[1]), 1),
+        "refused_share": round(len(refused) / total, 3) if total else None,
+        "refused_p50_ms": round(float(r[0]), 1), "refused_p99_ms": round(float(r[1]), 1),
+        "throughput_per_s": round(len(admitted) / seconds, 1),
+    }  # fmt: skip
+
+
+def _reload_under_load(url: str, store: str, versions: list[str], seconds: float,
+                       body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    registry = mlflow.MlflowClient(tracking_uri=store)
+    run_of = {v: registry.get_model_version(MODEL_NAME, v).run_id for v in versions}
+    seen: list[tuple[str, str | None, str | None]] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        with httpx.Client(timeout=60, headers={"X-API-Key": KEY}) as c:
+            while not stop.is_set():
+                try:
+                    r = c.post(f"{url}/v1/recommendations", json=body)
+                except httpx.TransportError as exc:
+                    seen.append((type(exc).__name__, None, None))
+                    continue
+                model = r.json().get("model", {}) if r.status_code == 200 else {}
+                seen.append((str(r.status_code), model.get("version"), model.get("run_id")))
+
+    threads = [threading.Thread(target=client) for _ in range(16)]
+    for th in threads:
+        th.start()
+    reloads = 0
+    end = time.monotonic() + seconds
+    with httpx.Client(timeout=60, headers={"X-API-Key": KEY}) as admin:
+        while time.monotonic() < end:
+            registry.set_registered_model_alias(MODEL_NAME, CHAMPION_ALIAS,
+                                                versions[reloads % len(versions)])  # fmt: skip
+            admin.post(f"{url}/v1/admin/reload")
+            reloads += 1
+            time.sleep(0.5)
+    stop.set()
+    for th in threads:
+        th.join()
+    failed = sum(1 for status, _, _ in seen if status != "200")
+    mislabelled = sum(1 for status, v, run in seen
+                      if status == "200" and run_of.get(str(v)) != run)  # fmt: skip
+    return {"clients": 16, "reloads": reloads, "responses": len(seen), "failed": failed,
+            "mislabelled_versions": mislabelled,
+            "versions_served": sorted({str(v) for s, v, _ in seen if s == "200"})}  # fmt: skip
+
+
+def _kill_training(store: str, n_factories: int) -> dict[str, Any]:
+    """Start a training, SIGKILL it once its run exists, then start another: what is left."""
+    env = {**os.environ, "MLFLOW_TRACKING_URI": store, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    args = [str(BIN / "decarb-train"), "--n-factories", str(n_factories), "--tracking-uri", store]
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    use_store(store, "decarb-recommender")
+    client = mlflow.MlflowClient()
+    ghost = None
+    deadline = time.monotonic() + 120
+    while ghost is None and time.monotonic() < deadline and process.poll() is None:
+        exp = client.get_experiment_by_name("decarb-recommender")
+        if exp is not None:
+            runs = client.search_runs([exp.experiment_id], "attributes.status = 'RUNNING'")
+            ghost = runs[0].info.run_id if runs else None
+        time.sleep(0.2)
+    if ghost is None:
+        process.kill()
+        return {"error": "no RUNNING run appeared before the training ended"}
+    time.sleep(1.0)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    before = client.get_run(ghost).info.status
+    versions_before = len(client.search_model_versions(f"name='{MODEL_NAME}'"))
+    again = subprocess.run([*args[:1], "--n-factories", "300", "--tracking-uri", store], env=env,
+                           capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    untagged = [v.version for v in client.search_model_versions(f"name='{MODEL_NAME}'")
+                if not v.tags.get("role") or not v.tags.get("gate")]  # fmt: skip
+    return {"killed_run_status_after_kill": before,
+            "killed_run_status_after_next_start": client.get_run(ghost).info.status,
+            "next_training_exit_code": again.returncode,
+            "versions_before_next_start": versions_before,
+            "untagged_versions": untagged}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--factories", type=int, default=1500, help="Training set of the model.")
+    parser.add_argument("--kill-factories", type=int, default=2000,
+                        help="Size of the training that is killed.")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    body = {"profile": example_profile_data(), "options": {"top_k": 5}}
+    out: dict[str, Any] = {"seconds_per_level": args.seconds, "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        store = f"sqlite:///{workdir / 'mlflow.db'}"
+        data = generate(SyntheticConfig(n_factories=args.factories, seed=7))
+        bundle = RecommendationBundle(BundleConfig(n_estimators=150))
+        bundle.fit(data.factories, data.outcomes)
+        versions = [_register(store, bundle, data.factories, workdir) for _ in range(2)]
+        process, url = _serve(store, workdir, {"DECARB_MAX_IN_FLIGHT": "16"})
+        try:
+            out["load"] = [_load(url, n, args.seconds, body) for n in (8, 32, 128)]
+            out["reload_under_load"] = _reload_under_load(url, store, versions, args.seconds, body)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        limited, url = _serve(store, workdir, {"DECARB_RATE_LIMIT_PER_MINUTE": "120"})
+        try:
+            out["rate_limited_load"] = _load(url, 32, args.seconds, body)
+        finally:
+            limited.terminate()
+            limited.wait(timeout=30)
+        out["kill_training"] = _kill_training(f"sqlite:///{workdir / 'train.db'}",
+                                              args.kill_factories)  # fmt: skip
+    (args.out / "load.json").write_text(json.dumps(out, indent=2))
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
