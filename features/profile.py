@@ -618,8 +618,8 @@ def _plausible(field: str, carrier: Carrier, value: float) -> None:
     limit = PLAUSIBLE_MAX[carrier]
     if not (math.isfinite(value) and 0 <= value <= limit):
         raise InvalidValueError(
-            field, value, f"0 to {limit:.0e} {CANONICAL_UNIT[carrier]}/yr (plausibility limit "
-            "for one site; a larger value is a unit mistake)",
+            field, value, f">= 0 and <= {limit:.0e} {CANONICAL_UNIT[carrier]}/yr (plausibility "
+            "limit for one site; a larger value is a unit mistake)",
         )  # fmt: skip
 
 

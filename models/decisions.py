@@ -446,11 +446,16 @@ def pathway_to_zero(
     grid_left = float(stack.remaining[elec])
     already = profile.green_electricity_contract_kwh + profile.green_certificates_kwh
     uncovered = max(grid_left - already, 0.0)
-    green = uncovered * kg_market[elec] / 1000
+    # The rest of the grid electricity: green contracts for the share the options name,
+    # unbundled certificates for the remainder, both at the residual-mix factor they displace.
+    contract_kwh = uncovered * options.green_contract_share
+    certificate_kwh = uncovered - contract_kwh
+    green = contract_kwh * kg_market[elec] / 1000
+    certificates = certificate_kwh * kg_market[elec] / 1000
     baseline = footprint.net_market_tco2e
     after_physical = baseline - physical
     after_renewables = after_physical - renewables
-    after_green = after_renewables - green
+    after_green = after_renewables - green - certificates
     after_ccus = after_green - ccus
     offsets = min(profile.offsets_tco2e, max(after_ccus, 0.0))
     residual = after_ccus - offsets
@@ -479,8 +484,10 @@ def pathway_to_zero(
         after_onsite_renewables_tco2e=after_renewables,
         grid_electricity_left_kwh=grid_left,
         green_electricity_already_covered_kwh=min(already, grid_left),
-        green_electricity_to_contract_kwh=uncovered,
+        green_electricity_to_contract_kwh=contract_kwh,
         green_electricity_tco2e=green,
+        certificates_kwh=certificate_kwh,
+        certificates_tco2e=certificates,
         after_green_electricity_tco2e=after_green,
         ccus_measures=len(sequence) - n_phys - n_onsite,
         ccus_tco2=ccus,

@@ -129,6 +129,7 @@ OPTIONS_PARAMS = ParamSchema(
         ParamSpec("top_features", "long", _DEFAULTS.top_features),
         ParamSpec("currency", "string", None),
         ParamSpec("lang", "string", _DEFAULTS.lang),
+        ParamSpec("green_contract_share", "double", _DEFAULTS.green_contract_share),
         ParamSpec("target_reduction", "double", None),
         ParamSpec("min_evidence", "long", _DEFAULTS.min_evidence),
     ]

@@ -52,6 +52,13 @@ class RecommendOptions(BaseModel):
         "reasons, notes, warnings): en or zh (中文). Field names, ids, units and cited sources "
         "stay as they are.",
     )
+    green_contract_share: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="Pathway: share of the grid electricity left that is contracted as green "
+        "power (PPA, green-power trading); the rest is covered by certificates.",
+    )
     target_reduction: float | None = Field(
         default=None,
         ge=0,
@@ -237,9 +244,18 @@ class Pathway(BaseModel):
     )
     green_electricity_to_contract_kwh: float
     green_electricity_tco2e: float = Field(
-        description="Contracting the rest as green power, at the residual-mix factor."
+        description="Contracting options.green_contract_share of the rest as green power, at "
+        "the residual-mix factor."
     )
-    after_green_electricity_tco2e: float
+    certificates_kwh: float = Field(
+        default=0.0, description="The remainder covered by unbundled certificates (GEC, REC)."
+    )
+    certificates_tco2e: float = Field(
+        default=0.0, description="Their market-based claim, at the residual-mix factor."
+    )
+    after_green_electricity_tco2e: float = Field(
+        description="After green contracts and certificates."
+    )
     ccus_measures: int = Field(default=0, description="CO2 capture measures stacked last.")
     ccus_tco2: float = Field(
         default=0.0,

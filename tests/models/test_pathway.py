@@ -49,7 +49,7 @@ def test_pathway_steps_add_up_on_the_market_basis(tiny_bundle: RecommendationBun
         p.after_physical_measures_tco2e - p.onsite_renewables_tco2e
     )
     assert p.after_green_electricity_tco2e == pytest.approx(
-        p.after_onsite_renewables_tco2e - p.green_electricity_tco2e
+        p.after_onsite_renewables_tco2e - p.green_electricity_tco2e - p.certificates_tco2e
     )
     assert p.after_ccus_tco2e == pytest.approx(p.after_green_electricity_tco2e - p.ccus_tco2)
     assert p.residual_tco2e == pytest.approx(p.after_ccus_tco2e - p.offsets_tco2e)
@@ -214,3 +214,20 @@ def test_savings_are_valued_at_the_factorys_prices_with_their_source(
         assert by_id[r.measure_id].cost_savings_per_year == pytest.approx(
             2 * r.cost_savings_per_year, rel=1e-6
         )
+
+
+def test_certificates_cover_what_contracts_do_not(tiny_bundle: RecommendationBundle) -> None:
+    profile = parse_profile(HEBEI)
+    full = tiny_bundle.recommend([profile], RecommendOptions(explain="none"))[0].pathway
+    assert full.certificates_kwh == 0
+    half = tiny_bundle.recommend(
+        [profile], RecommendOptions(explain="none", green_contract_share=0.25)
+    )[0].pathway
+    left = full.green_electricity_to_contract_kwh
+    assert half.green_electricity_to_contract_kwh == pytest.approx(0.25 * left)
+    assert half.certificates_kwh == pytest.approx(0.75 * left)
+    # Both instruments claim the same residual-mix tCO2e per kWh: the gap does not change.
+    assert half.green_electricity_tco2e + half.certificates_tco2e == pytest.approx(
+        full.green_electricity_tco2e
+    )
+    assert half.residual_tco2e == pytest.approx(full.residual_tco2e)
