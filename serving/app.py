@@ -97,9 +97,10 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         own = holder or ModelHolder(settings.model_uri, tracking_uri)
         app.state.holder = own
         if not own.ready:
-            outcome = own.load()
-            metrics.reloads.labels("ok" if outcome.ok else "failed").inc()
-            logger.info("model load at start-up", extra={"outcome": outcome.message})
+            outcome = own.load_at_start(settings.store_timeout_seconds)
+            if outcome is not None:
+                metrics.reloads.labels("ok" if outcome.ok else "failed").inc()
+                logger.info("model load at start-up", extra={"outcome": outcome.message})
         _set_version_gauge(metrics, own)
         if settings.reload_poll_seconds:
             own.start_polling(settings.reload_poll_seconds)

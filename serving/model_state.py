@@ -37,14 +37,17 @@ class ModelHolder:
         self.loaded_at: float | None = None
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
+        self._loading: threading.Thread | None = None
 
     @property
     def current(self) -> LoadedModel:
         model = self._current
         if model is None:
             # The reason stays in the log: store errors can carry paths and SQL.
+            loading = self._loading is not None and self._loading.is_alive()
             raise ModelNotLoadedError(
                 f"no model loaded from {self.uri}"
+                + ("; still loading" if loading else "")
                 + ("; the last load failed (see the service log)" if self.last_error else "")
             )
         return model
@@ -52,6 +55,24 @@ class ModelHolder:
     @property
     def ready(self) -> bool:
         return self._current is not None
+
+    def load_at_start(self, timeout: float) -> ReloadOutcome | None:
+        """Load in a background thread and wait at most ``timeout`` seconds: a slow or
+        unreachable store must not keep the port closed. Until the model is in, requests get
+        503 ("still loading"); the load's outcome is logged when it ends."""
+        done: list[ReloadOutcome] = []
+
+        def run() -> None:
+            done.append(self.load())
+
+        self._loading = threading.Thread(target=run, name="model-load", daemon=True)
+        self._loading.start()
+        self._loading.join(timeout)
+        if done:
+            return done[0]
+        logger.warning("model still loading after the start-up timeout; serving 503 until it "
+                       "is in", extra={"model_uri": self.uri, "timeout_s": timeout})  # fmt: skip
+        return None
 
     def load(self) -> ReloadOutcome:
         """Load the model at ``uri``; on failure keep the current one and report why."""

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         description="Requests per minute per API key (bursts up to a minute's worth); 429 + "
         "Retry-After above it. None: no limit.",
     )
+    store_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Start serving after this long even if the model store has not answered "
+        "(503 until the model is in).",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins a browser portal may call from (none)."
     )

@@ -190,3 +190,15 @@ def test_readyz_gives_reasons_without_internals(model_store: str, tmp_path: Any)
         assert "secret-path" not in r.text
         assert "SELECT" not in r.text
         assert "see the service log" in body["detail"]
+
+
+def test_an_unreachable_store_does_not_keep_the_port_closed() -> None:
+    # Nothing listens on port 9: MLflow retries for a long time before it gives up.
+    config = settings_for("http://127.0.0.1:9", store_timeout_seconds=0.5)
+    with TestClient(create_app(config)) as client:
+        r = client.get("/readyz")
+        assert r.status_code == 503
+        assert "still loading" in r.json()["detail"]
+        assert client.get("/healthz").status_code == 200
+        refused = client.post("/v1/footprint", json={}, headers=READ)
+        assert refused.status_code == 422  # the service answers what needs no model
