@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -25,7 +28,6 @@ from models.pyfunc import LoadedModel, resolve_tracking_uri
 from models.schemas import FactoryRecommendations
 from serving.auth import AdminAccess, ReadAccess
 from serving.errors import (
-    ERROR_RESPONSES,
     BatchTooLargeError,
     error_responses,
     install_error_handlers,
@@ -59,6 +61,23 @@ EXAMPLE_PROFILE: dict[str, Any] = {
     "energy_use": [{"carrier": "natural_gas", "value": 4.0e5, "unit": "Nm3"}],
     "roof_area_available_m2": 12000,
 }  # fmt: skip
+
+
+@functools.cache
+def response_examples() -> dict[str, Any]:
+    """One recorded response per endpoint (``scripts/build_api_examples.py``). ``Any``: JSON."""
+    text = resources.files("serving").joinpath("data/response_examples.json").read_text("utf-8")
+    examples: dict[str, Any] = json.loads(text)
+    return examples
+
+
+def _documented(operation: str, *errors: int) -> dict[int | str, dict[str, Any]]:
+    """The responses of ``operation`` for OpenAPI: its recorded 200 example and its errors."""
+    ok = {"content": {"application/json": {"example": response_examples()[operation]}}}
+    return {200: ok, **error_responses(*errors)}
+
+
+READ_ERRORS = (400, 401, 404, 405, 413, 422, 429, 503)
 
 
 async def _holder(request: Request) -> ModelHolder:
@@ -133,11 +152,13 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             expose_headers=["X-Request-Id", "Retry-After"], max_age=600,
         )  # fmt: skip
 
-    @app.get("/healthz", response_model=Health, tags=["health"])
+    @app.get("/healthz", response_model=Health, tags=["health"],
+             responses=_documented("GET /healthz"))  # fmt: skip
     def healthz() -> Health:
         return Health(status="alive")
 
-    @app.get("/readyz", response_model=Health, tags=["health"], responses=error_responses(503))
+    @app.get("/readyz", response_model=Health, tags=["health"],
+             responses=_documented("GET /readyz", 503))  # fmt: skip
     def readyz(holder: Holder) -> Health:
         model = holder.current  # raises 503 when none is loaded
         return Health(status="ready", model_version=model.version)
@@ -151,7 +172,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         "/v1/recommendations",
         response_model=RecommendationResponse,
         tags=["recommendations"],
-        responses=ERROR_RESPONSES,
+        responses=_documented("POST /v1/recommendations", *READ_ERRORS),
         openapi_extra={
             "requestBody": {
                 "content": {
@@ -182,7 +203,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         "/v1/recommendations/batch",
         response_model=BatchResponse,
         tags=["recommendations"],
-        responses=ERROR_RESPONSES,
+        responses=_documented("POST /v1/recommendations/batch", *READ_ERRORS),
         openapi_extra={"requestBody": {"content": {"application/json": {"example": {
             "factories": [EXAMPLE_PROFILE, {**EXAMPLE_PROFILE, "factory_id": "plant-8",
                                             "region": "Yunnan"}],
@@ -224,7 +245,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         "/v1/footprint",
         response_model=FootprintResponse,
         tags=["accounting"],
-        responses=ERROR_RESPONSES,
+        responses=_documented("POST /v1/footprint", *READ_ERRORS),
         openapi_extra={"requestBody": {"content": {"application/json": {"example": {
             "profile": EXAMPLE_PROFILE}}}}},
     )  # fmt: skip
@@ -238,7 +259,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         "/v1/measures",
         response_model=MeasuresResponse,
         tags=["catalogue"],
-        responses=error_responses(401, 429),
+        responses=_documented("GET /v1/measures", 401, 429),
     )
     def measures(_: ReadAccess) -> MeasuresResponse:
         catalogue = Catalogue.default()
@@ -250,7 +271,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         "/v1/model",
         response_model=LoadedModelResponse,
         tags=["model"],
-        responses=error_responses(401, 429, 503),
+        responses=_documented("GET /v1/model", 401, 429, 503),
     )
     def loaded_model(holder: Holder, _: ReadAccess) -> LoadedModelResponse:
         model = holder.current
@@ -272,7 +293,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         "/v1/admin/reload",
         response_model=ReloadResponse,
         tags=["model"],
-        responses=error_responses(401, 403, 429),
+        responses=_documented("POST /v1/admin/reload", 401, 403, 429),
     )
     def reload(request: Request, holder: Holder, _: AdminAccess) -> ReloadResponse:
         """Load the model the configured URI points at now; on failure the old one keeps

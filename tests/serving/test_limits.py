@@ -3,6 +3,9 @@ CORS, the OpenAPI contract and what /readyz may say."""
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -10,8 +13,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from serving.app import create_app
+from serving.app import create_app, response_examples
+from serving.logs import JsonFormatter
 from serving.model_state import ModelHolder
+from serving.schemas import (
+    BatchResponse,
+    FootprintResponse,
+    Health,
+    LoadedModelResponse,
+    MeasuresResponse,
+    RecommendationResponse,
+    ReloadResponse,
+)
 from tests.serving.conftest import ADMIN_KEY, READ_KEY, settings_for
 
 READ = {"X-API-Key": READ_KEY}
@@ -202,3 +215,57 @@ def test_an_unreachable_store_does_not_keep_the_port_closed() -> None:
         assert client.get("/healthz").status_code == 200
         refused = client.post("/v1/footprint", json={}, headers=READ)
         assert refused.status_code == 422  # the service answers what needs no model
+
+
+def test_every_endpoint_documents_a_recorded_response_that_still_validates(
+    client: TestClient,
+) -> None:
+    """The examples come from a real service (scripts/build_api_examples.py); a schema change
+    without rebuilding them fails here."""
+    models = {
+        "GET /healthz": Health, "GET /readyz": Health,
+        "POST /v1/recommendations": RecommendationResponse,
+        "POST /v1/recommendations/batch": BatchResponse,
+        "POST /v1/footprint": FootprintResponse, "GET /v1/measures": MeasuresResponse,
+        "GET /v1/model": LoadedModelResponse, "POST /v1/admin/reload": ReloadResponse,
+    }  # fmt: skip
+    examples = response_examples()
+    assert set(examples) == set(models)
+    for operation, model in models.items():
+        model.model_validate(examples[operation])
+    spec = client.get("/openapi.json").json()
+    for operation in models:
+        method, path = operation.split(" ")
+        ok = spec["paths"][path][method.lower()]["responses"]["200"]["content"]
+        # FastAPI writes the OpenAPI without nulls, examples included.
+        assert ok["application/json"]["example"] == _without_none(examples[operation]), operation
+    answer = examples["POST /v1/recommendations"]["result"]
+    assert answer["recommendations"][0]["direction_reason"]
+
+
+def test_log_lines_keep_every_field_and_the_error_class() -> None:
+    record = logging.LogRecord("decarb.serving", logging.ERROR, __file__, 1, "model load failed",
+                               None, None)  # fmt: skip
+    record.__dict__.update({"model_uri": "models:/x@champion", "error_class": "OSError"})
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "model load failed"
+    assert line["model_uri"] == "models:/x@champion"
+    assert line["error_class"] == "OSError"
+    assert line["level"] == "ERROR"
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("decarb.serving", logging.ERROR, __file__, 1, "unexpected error",
+                                   None, sys.exc_info())  # fmt: skip
+    record.__dict__["request_id"] = "abc"
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["request_id"], line["error_class"]) == ("abc", "ValueError")
+    assert "boom" in line["traceback"]
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
