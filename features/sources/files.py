@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -133,7 +134,8 @@ def read_files(
         factories[column] = factories[column].astype(str)
     factories["grid"] = [p.grid for p in profiles]
 
-    outcomes = _validate_outcomes(outcomes_in, factories, catalogue, rejected)
+    notes: list[str] = []
+    outcomes = _validate_outcomes(outcomes_in, factories, catalogue, rejected, notes)
     if "tco2e_saved" not in outcomes_in.columns:
         outcomes["tco2e_saved"] = outcome_tco2e(outcomes, factories, table)
     report = DataReport(
@@ -142,11 +144,84 @@ def read_files(
         rows_in={"factories": len(factories_in), "outcomes": len(outcomes_in)},
         rows_used={"factories": len(factories), "outcomes": len(outcomes)},
         rejected=rejection_frame(rejected),
-        notes=[] if truth is None else [f"truth table: {len(truth):,} rows"],
+        notes=notes + ([] if truth is None else [f"truth table: {len(truth):,} rows"]),
     )
     report.check_balance()
     report.fingerprint = fingerprint(factories, outcomes, truth)
     return Dataset(factories=factories, outcomes=outcomes, truth=truth, report=report)
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def _number(value: object) -> float | None:
+    """A cell as a number: NaN when blank, None when it is not a number. Thousands separators
+    ("1,234.5") are accepted; anything else that is not a number is not guessed at."""
+    if _missing(value):
+        return math.nan
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.number):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        return math.nan
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _typed_numbers(frame: pd.DataFrame) -> dict[int, tuple[str, object]]:
+    """Numeric outcome columns as floats, cell by cell; the first bad cell of each row."""
+    bad: dict[int, tuple[str, object]] = {}
+    for column in _NUMERIC_OUTCOME:
+        if column not in frame:
+            continue
+        parsed = []
+        for row, value in enumerate(frame[column].tolist()):
+            number = _number(value)
+            if number is None:
+                bad.setdefault(row, (column, value))
+                number = math.nan
+            parsed.append(number)
+        frame[column] = np.array(parsed, dtype=float)
+    return bad
+
+
+def _savings_streams(frame: pd.DataFrame, present: list[str], notes: list[str]) -> None:
+    """Savings columns as the format defines them: a carrier column that is absent means
+    nothing of that carrier saved (when any savings column is given); a blank cell means 0 when
+    the row reports another stream and its streams are complete; rows with no stream, or with
+    incomplete streams, are kept for adoption and cost and left out of the savings model."""
+    columns = list(SAVED_COLUMN.values())
+    if not present:
+        notes.append("no savings columns: outcomes teach adoption and cost only, not savings")
+        return
+    reported = ~np.isnan(frame[present].to_numpy(dtype=float)).all(axis=1)
+    for column in columns:
+        if column not in present:
+            frame[column] = 0.0
+    values = frame[columns].to_numpy(dtype=float)
+    flags = frame["streams_complete"].map(lambda v: str(v).strip().lower() not in ("false", "0"))
+    complete = flags.to_numpy(dtype=bool)
+    fill = reported & complete & np.isnan(values).any(axis=1)
+    values[fill] = np.nan_to_num(values[fill], nan=0.0)
+    frame[columns] = values
+    if fill.any():
+        notes.append(f"{int(fill.sum()):,} outcomes with blank savings streams read as 0 "
+                     "(the row reports other streams and its streams are complete)")  # fmt: skip
+    none = ~reported
+    if none.any():
+        notes.append(f"{int(none.sum()):,} outcomes without any savings stream: used for "
+                     "adoption and cost, not for the savings model")  # fmt: skip
+    partial = reported & ~complete & np.isnan(values).any(axis=1)
+    if partial.any():
+        notes.append(f"{int(partial.sum()):,} outcomes with incomplete savings streams "
+                     "(streams_complete false and blanks): used for adoption and cost, not for "
+                     "the savings model")  # fmt: skip
 
 
 def _validate_outcomes(
@@ -154,8 +229,11 @@ def _validate_outcomes(
     factories: pd.DataFrame,
     catalogue: Catalogue,
     rejected: list[tuple[str, int, str, str, str]],
+    notes: list[str],
 ) -> pd.DataFrame:
     frame = outcomes.copy()
+    present = [c for c in SAVED_COLUMN.values() if c in frame.columns]
+    bad_cells = _typed_numbers(frame)
     for column in OUTCOME_COLUMNS:
         if column not in frame:
             default: object = {"currency": "USD", "streams_complete": True}.get(column, np.nan)
@@ -167,18 +245,28 @@ def _validate_outcomes(
     for row, record in enumerate(records):
         oid = "" if _missing(record["outcome_id"]) else str(record["outcome_id"])
         problem = _outcome_problem(record, oid, seen, known_factories, catalogue)
+        if problem is None and row in bad_cells:
+            column, value = bad_cells[row]
+            problem = column, (f"{_shown(value)} is not a number (column {column}); allowed: "
+                               "numbers such as 1234.5 or 1,234.5, or blank")  # fmt: skip
         if problem is not None:
             rejected.append(("outcomes", row, oid, problem[0], problem[1]))
             keep[row] = False
         else:
             seen.add(oid)
     frame = frame[keep].reset_index(drop=True)
+    _savings_streams(frame, present, notes)
     frame["implemented"] = implemented_from_status(frame["implementation_status"])
     group = frame["measure_group"].astype(object)
     family = frame["measure_id"].map(lambda m: None if _missing(m) else catalogue[m].family.value)
     frame["measure_group"] = group.where(group.notna(), family)
     extra = [str(c) for c in frame.columns if str(c).startswith("x_")]
     return frame[[*OUTCOME_COLUMNS, *extra]]
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "..."
 
 
 def _missing(value: object) -> bool:

@@ -5,13 +5,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
 from features.sources import load_dataset
 from features.sources.cli import write_dataset
 from features.sources.synthetic import SyntheticConfig, generate
+from features.targets import outcome_targets
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +130,48 @@ def test_decarb_data_command(tmp_path: Path) -> None:
     bad = subprocess.run([exe, "--source", "iac"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2
     assert "path" in bad.stderr
+
+
+def test_one_bad_cell_rejects_its_row_only_naming_column_and_value(
+    tables: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(tables, tmp_path, dirs_exist_ok=True)
+    outcomes = pd.read_csv(tmp_path / "outcomes.csv", dtype=str, keep_default_na=False)
+    outcomes.loc[3, "electricity_kwh_saved"] = "abc"
+    outcomes.loc[4, "implementation_cost"] = "12,500.5"  # thousands separator: accepted
+    outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
+    data = load_dataset("files", tmp_path)
+    rej = data.report.rejected
+    assert rej["table"].tolist() == ["outcomes"]
+    assert rej["row"].tolist() == [3]
+    assert rej["column"].tolist() == ["electricity_kwh_saved"]
+    assert "'abc' is not a number" in rej["reason"].iloc[0]
+    assert data.report.rows_used["outcomes"] == len(outcomes) - 1
+    kept = data.outcomes.set_index("outcome_id")
+    assert kept.loc[outcomes.loc[4, "outcome_id"], "implementation_cost"] == 12500.5
+
+
+def test_savings_columns_are_optional_and_blanks_are_stated(tables: Path, tmp_path: Path) -> None:
+    shutil.copytree(tables, tmp_path, dirs_exist_ok=True)
+    outcomes = pd.read_csv(tmp_path / "outcomes.csv")
+    # A site table that never mentions the carriers it does not use.
+    outcomes = outcomes.drop(columns=["coal_gj_saved", "lpg_gj_saved", "tco2e_saved"])
+    outcomes.loc[0, "natural_gas_gj_saved"] = None  # a blank beside a reported stream
+    outcomes.loc[1, [c for c in outcomes.columns if c.endswith("_saved")]] = None  # none at all
+    outcomes.loc[2, "streams_complete"] = False
+    outcomes.loc[2, "electricity_kwh_saved"] = None
+    outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
+    data = load_dataset("files", tmp_path)
+    assert data.report.rows_rejected("outcomes") == 0
+    out = data.outcomes
+    assert (out["coal_gj_saved"] == 0).all()
+    assert out.loc[0, "natural_gas_gj_saved"] == 0
+    assert np.isnan(out.loc[1, "electricity_kwh_saved"])
+    assert np.isnan(out.loc[2, "electricity_kwh_saved"])
+    notes = " | ".join(data.report.notes)
+    assert "outcomes with blank savings streams read as 0" in notes
+    assert "1 outcomes without any savings stream" in notes
+    assert "1 outcomes with incomplete savings streams" in notes
+    # Training still finds the savings it needs.
+    targets = outcome_targets(data.factories, data.outcomes, Catalogue.default())
+    assert int(np.isfinite(targets["log_fraction"]).sum()) > 0.9 * len(out)
