@@ -65,6 +65,10 @@ def main(
     ] = None,
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
     primary_metric: Annotated[str | None, typer.Option(help="Metric of the champion gate.")] = None,
+    guard_tolerance: Annotated[
+        float | None,
+        typer.Option(help="Gate: how much a guard metric (adoption AUC, cost R2) may drop."),
+    ] = None,
     search_trials: Annotated[
         int | None, typer.Option(help="Optuna trials (nested runs) before the final fit.")
     ] = None,
@@ -73,7 +77,8 @@ def main(
     ] = False,
 ) -> None:
     """Train on a source and register the model; it becomes champion only if it beats the
-    current champion on the primary metric on the same held-out data."""
+    current champion on the primary metric on the same held-out data without losing more than
+    the tolerance on the guard metrics, with its interval's coverage in the band."""
     overrides: dict[str, object] = {
         "source": source, "path": str(path) if path else None,
         "assess_path": str(assess) if assess else None,
@@ -82,6 +87,7 @@ def main(
         "learning_rate": learning_rate, "num_leaves": num_leaves, "max_depth": max_depth,
         "time_holdout_from_year": time_holdout_from_year, "tracking_uri": tracking_uri,
         "primary_metric": primary_metric, "search_trials": search_trials, "split": split,
+        "guard_tolerance": guard_tolerance,
     }  # fmt: skip
     resolved = load_config(config, overrides)
     if if_no_champion and champion_exists(resolved):

@@ -48,6 +48,16 @@ class TrainConfig(BaseModel):
     search_timeout_s: float = Field(default=600, gt=0, description="Bound on the search time.")
     primary_metric: str = "savings_r2_log"
     primary_metric_higher_is_better: bool = True
+    guard_metrics: list[str] = Field(
+        default_factory=lambda: ["adoption_roc_auc", "cost_r2_log"],
+        description="Gate: metrics (higher is better) a challenger may not lose by more than "
+        "guard_tolerance against the champion, on the same held-out data.",
+    )
+    guard_tolerance: float = Field(default=0.02, ge=0, le=1)
+    coverage_band: tuple[float, float] = Field(
+        default=(0.7, 0.9),
+        description="Gate: the 80% interval's held-out coverage a challenger must reach.",
+    )
     tracking_uri: str | None = Field(
         default=None, description="MLflow store; MLFLOW_TRACKING_URI, else sqlite:///mlflow.db."
     )

@@ -289,17 +289,25 @@ def _register_and_gate(
             split.test_outcomes, data.truth,
         )  # fmt: skip
         old_value = result.champion_metrics.get(config.primary_metric, float("nan"))
-        promote = _better(new_value, old_value, config.primary_metric_higher_is_better)
-        verdict = "beats" if promote else "does not beat"
+        better = _better(new_value, old_value, config.primary_metric_higher_is_better)
+        verdict = "beats" if better else "does not beat"
         reason = (
             f"{config.primary_metric} {new_value:.4f} {verdict} champion v{champion.version} "
             f"({old_value:.4f}) on the same held-out data"
         )
+        failed = guard_failures(result.metrics, result.champion_metrics, config)
+        promote = better and not failed
+        if better and failed:
+            reason += "; not promoted: " + "; ".join(failed)
+        elif failed:
+            reason += "; also " + "; ".join(failed)
     # Registered as challenger with the gate's reason; only a promoted version then takes the
     # alias and the champion role.
     version = mlflow.register_model(
         model_uri, config.model_name, tags={"role": "challenger", "gate": reason}
     ).version
+    # The full reason also as the version's description: the registry shows it whole.
+    client.update_model_version(config.model_name, version, description=f"Gate: {reason}")
     result.model_version = str(version)
     if promote:
         client.set_registered_model_alias(config.model_name, CHAMPION_ALIAS, version)
@@ -308,6 +316,22 @@ def _register_and_gate(
     result.promoted, result.reason = promote, reason
     mlflow.log_text(json.dumps({"promoted": promote, "reason": reason}), "gate.json")
     return result
+
+
+def guard_failures(new: dict[str, float], old: dict[str, float], config: TrainConfig) -> list[str]:
+    """Guard metrics the challenger loses by more than the tolerance, and a held-out interval
+    coverage outside the band; empty when the challenger may take over."""
+    out = []
+    for name in config.guard_metrics:
+        a, b = new.get(name, float("nan")), old.get(name, float("nan"))
+        if np.isfinite(a) and np.isfinite(b) and a < b - config.guard_tolerance:
+            out.append(f"guard {name} {a:.4f} is below the champion's {b:.4f} by more than "
+                       f"{config.guard_tolerance:g}")  # fmt: skip
+    low, high = config.coverage_band
+    coverage = new.get("savings_interval_coverage", float("nan"))
+    if np.isfinite(coverage) and not low <= coverage <= high:
+        out.append(f"guard savings_interval_coverage {coverage:.3f} outside {low:g}-{high:g}")
+    return out
 
 
 def insane_metrics(metrics: dict[str, float], primary: str) -> list[str]:

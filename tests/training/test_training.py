@@ -20,7 +20,7 @@ from models.pyfunc import OPTIONS_PARAMS, load_bundle, pyfunc_input, use_store
 from models.schemas import RecommendOptions
 from training.config import TrainConfig, load_config
 from training.evaluate import ndcg_at, recall_at
-from training.pipeline import insane_metrics, run_training, split_by_factory
+from training.pipeline import guard_failures, insane_metrics, run_training, split_by_factory
 
 
 def test_ndcg_and_recall_by_hand() -> None:
@@ -99,6 +99,7 @@ def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Pa
     assert str(champion.version) == "1"
     challenger = client.get_model_version("decarb-recommender", "2")
     assert challenger.tags["role"] == "challenger"
+    assert challenger.description == f"Gate: {worse.reason}"  # the whole reason, readable
     run = client.get_run(first.run_id)
     assert run.data.tags["data.fingerprint"]
     artifacts = {a.path for a in client.list_artifacts(first.run_id)}
@@ -196,4 +197,19 @@ def test_the_gate_refuses_an_evaluation_that_fails_sanity_checks() -> None:
     ]
     assert insane_metrics({**good, "adoption_roc_auc": 1.7}, "x") == [
         "adoption_roc_auc 1.7 outside [0, 1]"
+    ]
+
+
+def test_guards_stop_a_challenger_that_regresses_elsewhere() -> None:
+    config = TrainConfig(guard_tolerance=0.02, coverage_band=(0.7, 0.9))
+    champion = {"adoption_roc_auc": 0.80, "cost_r2_log": 0.50, "savings_interval_coverage": 0.80}
+    fine = {"adoption_roc_auc": 0.79, "cost_r2_log": 0.55, "savings_interval_coverage": 0.82}
+    assert guard_failures(fine, champion, config) == []
+    worse = {**fine, "adoption_roc_auc": 0.70}
+    assert guard_failures(worse, champion, config) == [
+        "guard adoption_roc_auc 0.7000 is below the champion's 0.8000 by more than 0.02"
+    ]
+    narrow = {**fine, "savings_interval_coverage": 0.62}
+    assert guard_failures(narrow, champion, config) == [
+        "guard savings_interval_coverage 0.620 outside 0.7-0.9"
     ]
