@@ -7,6 +7,7 @@ import os
 import socket
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +145,11 @@ def run_training(
     timings["data_s"] = time.perf_counter() - started
     split = split_by_factory(data, config)
 
-    with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
+    name, description = run_label(config, data, split)
+    with (
+        mlflow.start_run(run_name=name, description=description) as run,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         # Who runs it, so a later start can tell a run whose process was killed.
         mlflow.set_tags({"host": socket.gethostname(), "pid": str(os.getpid())})
         workdir = Path(tmp)
@@ -185,8 +190,20 @@ def run_training(
                 "data.fingerprint": data.report.fingerprint,
                 "data.source": data.report.source,
                 "split": split.description,
+                "catalogue.version": bundle.catalogue_version_,
+                "factor_table.version": bundle.factor_table_version_,
             }
         )
+        # The training data as an MLflow dataset: its digest and where it came from.
+        with warnings.catch_warnings():
+            # MLflow's dataset digest calls a pandas API slated to change in pandas 4.
+            warnings.simplefilter("ignore", category=FutureWarning)
+            warnings.simplefilter("ignore", category=pd.errors.Pandas4Warning)
+            dataset = mlflow.data.from_pandas(  # type: ignore[attr-defined]
+                split.train_outcomes, name=f"{data.report.source}-outcomes"
+            )
+        mlflow.set_tag("data.detail", data.report.detail[:5000])
+        mlflow.log_input(dataset, context="training")
         mlflow.log_text(data.report.summary(), "data_report.txt")
         mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in metrics.items()})
         mlflow.log_dict(metrics, "evaluation.json")
@@ -243,6 +260,23 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def run_label(config: TrainConfig, data: Dataset, split: Split) -> tuple[str, str]:
+    """A run's name (source, size, seed, key settings) and its description."""
+    n = len(data.factories)
+    name = (
+        f"{config.source}-{n}f-seed{config.seed}-{config.n_estimators}trees-"
+        f"lr{config.learning_rate:g}-{config.split}"
+    )
+    description = (
+        f"Training on {data.report.source} data ({n:,} factories, {len(data.outcomes):,} "
+        f"outcomes; fingerprint {data.report.fingerprint[:12]}); split: {split.description}; "
+        f"{config.n_estimators} trees, learning rate {config.learning_rate:g}, "
+        f"{config.num_leaves} leaves; gate on {config.primary_metric} with guards "
+        f"{', '.join(config.guard_metrics)} (tolerance {config.guard_tolerance:g})."
+    )
+    return name, description
 
 
 def _register_and_gate(

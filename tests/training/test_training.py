@@ -102,6 +102,15 @@ def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Pa
     assert challenger.description == f"Gate: {worse.reason}"  # the whole reason, readable
     run = client.get_run(first.run_id)
     assert run.data.tags["data.fingerprint"]
+    # Runs explain themselves: a name from source, size and settings, a description, the
+    # training data as a dataset with its digest, and the versions it was built with.
+    assert run.info.run_name == "synthetic-500f-seed5-60trees-lr0.1-auto"
+    assert "500 factories" in run.data.tags["mlflow.note.content"]
+    assert run.data.tags["catalogue.version"]
+    assert run.data.tags["factor_table.version"]
+    (dataset,) = run.inputs.dataset_inputs
+    assert dataset.dataset.name == "synthetic-outcomes"
+    assert dataset.dataset.digest
     artifacts = {a.path for a in client.list_artifacts(first.run_id)}
     assert {"data_report.txt", "evaluation.md", "evaluation.json", "plots"} <= artifacts
     plots = {a.path for a in client.list_artifacts(first.run_id, "plots")}
