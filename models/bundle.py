@@ -22,6 +22,7 @@ rows returned.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -119,9 +120,12 @@ class RecommendationBundle:
         outcomes: pd.DataFrame,
         catalogue: Catalogue | None = None,
         table: FactorTable | None = None,
+        progress: Callable[[str], None] = lambda _stage: None,
     ) -> RecommendationBundle:
-        """Train every component on ``outcomes`` of ``factories`` (no ground truth used)."""
+        """Train every component on ``outcomes`` of ``factories`` (no ground truth used);
+        ``progress`` hears each stage as it starts."""
         catalogue = catalogue or Catalogue.default()
+        progress("targets: outcomes to fractions of end-use energy")
         table = table or FactorTable.default()
         factories = factories.reset_index(drop=True)
         energy = FactoryEnergy.of(factories)
@@ -146,12 +150,14 @@ class RecommendationBundle:
         # Which measures auditors recommend can only be learned from outcomes that name them; a
         # handful among coarse groups (3 of 148k in the IAC release here) would teach noise.
         if identified >= MIN_IDENTIFIED_OUTCOMES:
+            progress("applicability model")
             self.applicability_ = self._fit_applicability(spec, energy, targets, catalogue, kwargs)
 
         y = targets["log_fraction"].to_numpy()
         rows = ~np.isnan(y)
         if rows.sum() < 20:
             raise ValueError(f"only {int(rows.sum())} outcomes with energy savings; need >= 20")
+        progress(f"savings model with its interval ({int(rows.sum()):,} outcomes)")
         weights, strata = self._calibration_design(X, found.keys, catalogue)
         years = pd.to_numeric(factories["reporting_year"], errors="coerce").to_numpy(dtype=float)
         years = years[targets["factory_row"].to_numpy()]
@@ -168,6 +174,7 @@ class RecommendationBundle:
         self.side_: GBMRegressor | None = (
             GBMRegressor(**kwargs).fit(X[rows], y[rows]) if rows.sum() >= 20 else None  # type: ignore[arg-type]
         )
+        progress("cost model")
         y = targets["log_cost"].to_numpy()
         rows = ~np.isnan(y)
         self.cost_ = GBMRegressor(**kwargs).fit(X[rows], y[rows])  # type: ignore[arg-type]
@@ -175,6 +182,7 @@ class RecommendationBundle:
         # predict for factories they did not see (out of fold), which is what it gets at
         # recommendation time, not from the auditor's own figures.
         self.currency_ = _currency(outcomes)
+        progress(f"adoption model on out-of-fold cost and savings ({OOF_FOLDS} folds)")
         served_cost, served_savings = self._out_of_fold(
             X, targets, found, energy, catalogue, kwargs
         )

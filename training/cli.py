@@ -3,6 +3,7 @@ champion."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import mlflow
 import typer
 from mlflow.exceptions import MlflowException
 from rich.console import Console
+from rich.table import Table
 
 from models.pyfunc import CHAMPION_ALIAS
 from training.config import TrainConfig, load_config
@@ -26,14 +28,57 @@ KEY_METRICS = (
 )  # fmt: skip
 
 
+#: Model metric -> the baselines it is compared with, and whether higher is better.
+COMPARISONS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "savings_r2_log": (("baseline_measure_median.savings_r2_log",), True),
+    "cost_r2_log": (("baseline_measure_median.cost_r2_log",), True),
+    "adoption_roc_auc": (("baseline_measure_rate.adoption_roc_auc",
+                          "baseline_logistic.adoption_roc_auc"), True),
+    "model_tco2e.hit_at_5": (("baseline_global_popularity.hit_at_5",
+                              "baseline_sector_popularity.hit_at_5"), True),
+    "model_tco2e.regret_at_5": (("baseline_global_popularity.regret_at_5",
+                                 "baseline_sector_popularity.regret_at_5"), False),
+    "model_applicability.ndcg_at_10": (("baseline_global_popularity.ndcg_at_10",
+                                        "baseline_sector_popularity.ndcg_at_10"), True),
+}  # fmt: skip
+
+
+def comparison_rows(metrics: dict[str, float]) -> list[tuple[str, str, str, str]]:
+    """(metric, model value, baseline and its value, better/worse) for each comparison."""
+    rows = []
+    for name, (baselines, higher) in COMPARISONS.items():
+        if name not in metrics:
+            continue
+        for baseline in baselines:
+            if baseline not in metrics:
+                continue
+            mine, theirs = metrics[name], metrics[baseline]
+            wins = mine > theirs if higher else mine < theirs
+            mark = "better" if wins else ("same" if mine == theirs else "worse")
+            rows.append((name, f"{mine:.4f}", f"{baseline.split('.')[0]} {theirs:.4f}", mark))
+    return rows
+
+
 def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
-    """Run training with console progress; returns the result (used by the CLI and scripts)."""
+    """Run training, printing each stage with the time since the start; then the metrics,
+    each against its baselines (better / worse), and the gate's verdict."""
     console = console or Console()
-    with console.status("training") as status:
-        result = run_training(config, progress=status.update)
+    started = time.perf_counter()
+
+    def stage(message: str) -> None:
+        console.print(f"[dim]{time.perf_counter() - started:7.1f} s[/dim]  {message}")
+
+    result = run_training(config, progress=stage)
     console.print(f"run {result.run_id}  model version {result.model_version}")
+    table = Table(title="Held-out metrics against the baselines")
+    for column in ("metric", "model", "baseline", "model is"):
+        table.add_column(column)
+    for name, mine, baseline, mark in comparison_rows(result.metrics):
+        colour = {"better": "green", "worse": "red"}.get(mark, "white")
+        table.add_row(name, mine, baseline, f"[{colour}]{mark}[/{colour}]")
+    console.print(table)
     for name in KEY_METRICS:
-        if name in result.metrics:
+        if name in result.metrics and name not in COMPARISONS:
             console.print(f"  {name:45s} {result.metrics[name]:.4f}")
     verdict = "[green]champion[/green]" if result.promoted else "[yellow]challenger[/yellow]"
     console.print(f"{verdict}: {result.reason}")

@@ -165,7 +165,7 @@ def run_training(
         progress(f"training on {len(split.train_outcomes):,} outcomes")
         t0 = time.perf_counter()
         bundle = RecommendationBundle(config.bundle_config()).fit(
-            split.train_factories, split.train_outcomes
+            split.train_factories, split.train_outcomes, progress=progress
         )
         timings["fit_s"] = time.perf_counter() - t0
 

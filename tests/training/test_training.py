@@ -10,6 +10,7 @@ from typing import Any
 import mlflow
 import pytest
 from mlflow.exceptions import MlflowException
+from rich.console import Console
 
 from features.profile import parse_profile, profiles_to_frame
 from features.report import example_profile_data
@@ -18,6 +19,7 @@ from features.sources.cli import write_dataset
 from models.bundle import COARSE_MODEL_WARNING
 from models.pyfunc import OPTIONS_PARAMS, load_bundle, pyfunc_input, use_store
 from models.schemas import RecommendOptions
+from training.cli import comparison_rows, train
 from training.config import TrainConfig, load_config
 from training.evaluate import ndcg_at, recall_at
 from training.pipeline import guard_failures, insane_metrics, run_training, split_by_factory
@@ -222,3 +224,31 @@ def test_guards_stop_a_challenger_that_regresses_elsewhere() -> None:
     assert guard_failures(narrow, champion, config) == [
         "guard savings_interval_coverage 0.620 outside 0.7-0.9"
     ]
+
+
+def test_training_prints_its_stages_and_marks_the_model_against_baselines(store: str) -> None:
+    console = Console(record=True, width=200)
+    config = TrainConfig(n_factories=300, seed=4, tracking_uri=store, n_estimators=20,
+                         num_leaves=7, min_child_samples=10)  # fmt: skip
+    train(config, console)
+    text = console.export_text()
+    for stage in ("loading data", "targets", "savings model", "cost model", "adoption model",
+                  "evaluating", "logging the model", "registering"):  # fmt: skip
+        assert stage in text, stage
+    assert "Held-out metrics against the baselines" in text
+    assert "baseline_measure_rate" in text
+    assert ("better" in text) or ("worse" in text)
+    assert "CloudPickle" not in text
+
+
+def test_comparisons_say_which_side_wins() -> None:
+    metrics = {
+        "model_tco2e.regret_at_5": 0.1,
+        "baseline_global_popularity.regret_at_5": 0.3,
+        "adoption_roc_auc": 0.80,
+        "baseline_measure_rate.adoption_roc_auc": 0.81,
+    }
+    rows = comparison_rows(metrics)
+    assert ("adoption_roc_auc", "0.8000", "baseline_measure_rate 0.8100", "worse") in rows
+    assert ("model_tco2e.regret_at_5", "0.1000", "baseline_global_popularity 0.3000",
+            "better") in rows  # fmt: skip
