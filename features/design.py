@@ -17,6 +17,7 @@ import numpy as np
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue.measures import Catalogue, Family
 from features.enduses.taxonomy import EndUse
+from features.i18n import field_words
 from features.regions import CHINA_PROVINCES, US_STATES
 from features.sectors import Sector
 from features.table import Table, floats, floats0, texts
@@ -103,6 +104,18 @@ class DesignSpec:
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def labels(self) -> list[str]:
+        """Columns as people read them: the profile field in words, then the model's form of
+        it and its unit, e.g. "roof area (log roof m2 per mwh, ...)"."""
+        out = []
+        for c in self.columns:
+            field = "measure" if c.source == "measure" else field_words(c.source)
+            form = c.name.replace("_", " ")
+            detail = f"{form}, {c.unit}" if c.unit else form
+            out.append(field if form == field else f"{field} ({detail})")
+        return out
 
     @property
     def categorical_indices(self) -> list[int]:

@@ -23,3 +23,6 @@ def test_notebook_is_stored_without_outputs_and_runs(path: Path, tmp_path: Path)
     client.execute()
     outputs = [o for c in code for o in c.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
+    # The plots render inline: the SHAP summary and the cost curve come out as images.
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 2, [o.get("output_type") for o in outputs]

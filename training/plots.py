@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from features.catalogue.measures import Catalogue
 from features.design import outcome_design
-from features.profile import profiles_from_frame
+from features.report import load_profile
 from features.targets import outcome_targets
 from models.bundle import RecommendationBundle, interval_strata
 from models.schemas import RecommendOptions
@@ -37,7 +37,7 @@ def save_plots(bundle: RecommendationBundle, split: Split, directory: Path) -> l
     """Write the PNG plots into ``directory`` and return their paths (only the feature
     importance when there is no held-out side)."""
     catalogue = Catalogue.default()
-    names = bundle.spec_.names
+    names = bundle.spec_.labels
     if split.test_factories.empty:
         return [_importance(bundle, names, directory / "feature_importance.png")]
     targets = outcome_targets(split.test_factories, split.test_outcomes, catalogue)
@@ -124,32 +124,38 @@ def _adoption_calibration(
 
 
 def _abatement_curve(bundle: RecommendationBundle, split: Split, path: Path) -> Path | None:
+    """The cost curve of a named reference factory (the bundled example plant), bars numbered
+    and named in a legend beside the plot so labels never overlap."""
     if not bundle.ranks_measures:
         # Trained on coarse groups only (no measure identity, e.g. the IAC release here): the
         # models cannot tell catalogue measures apart, so a per-measure curve would mislead.
         return None
-    profiles, _ = profiles_from_frame(split.test_factories.head(50))
-    if not profiles:
-        return None
-    options = RecommendOptions(objective="lowest_cost_per_tco2e", top_k=15, explain="none")
-    results = bundle.recommend(profiles, options)
-    best = max(results, key=lambda r: len(r.recommendations))
+    del split  # the curve is for a named factory, not a random held-out one
+    profile = load_profile(None)
+    options = RecommendOptions(objective="lowest_cost_per_tco2e", top_k=12, explain="none")
+    (best,) = bundle.recommend([profile], options)
     recs = [r for r in best.recommendations if r.abatement_cost_per_tco2e is not None]
+    recs = [r for r in recs if r.portfolio_tco2e_avoided > 0]
     if not recs:
         return None
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, (ax, key) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [2.2, 1]})
+    key.axis("off")
     x = 0.0
-    for r in recs:
-        width = max(r.portfolio_tco2e_avoided, 0.0)  # in sequence: no double counting
+    legend = []
+    for number, r in enumerate(recs, start=1):
+        width = r.portfolio_tco2e_avoided  # in sequence: no double counting
         cost = r.abatement_cost_per_tco2e or 0.0
         ax.bar(x, cost, width=width, align="edge", edgecolor="k",
                color="tab:green" if cost < 0 else "tab:orange")  # fmt: skip
-        if width > 0.04 * sum(max(q.portfolio_tco2e_avoided, 0) for q in recs):
-            ax.text(x + width / 2, cost, r.measure_id, rotation=90, fontsize=7,
-                    ha="center", va="bottom" if cost >= 0 else "top")  # fmt: skip
+        ax.text(x + width / 2, cost, str(number), fontsize=8, ha="center",
+                va="bottom" if cost >= 0 else "top")  # fmt: skip
+        name = r.name if len(r.name) <= 42 else r.name[:41] + "…"
+        legend.append(f"{number:>2}. {name}\n    {width:,.0f} t/yr at {cost:,.0f}/t")
         x += width
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel("tCO2e/yr avoided (cumulative)")
+    ax.set_xlabel("tCO2e/yr avoided, each measure after the ones to its left")
     ax.set_ylabel(f"abatement cost, {best.currency}/tCO2e")
-    ax.set_title(f"Marginal abatement cost curve: {best.factory_id}")
+    ax.set_title(f"Marginal abatement cost curve: {best.factory_id} (bundled example plant)")
+    key.text(0.0, 1.0, "\n".join(legend), fontsize=7.5, va="top", family="monospace",
+             transform=key.transAxes)  # fmt: skip
     return _save(fig, path)
