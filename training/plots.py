@@ -58,8 +58,9 @@ def save_plots(bundle: RecommendationBundle, split: Split, directory: Path) -> l
 def _importance(bundle: RecommendationBundle, names: list[str], path: Path) -> Path:
     gain = bundle.savings_.median_.feature_importance(importance_type="gain")
     order = np.argsort(gain)[-20:]
-    fig, ax = plt.subplots(figsize=(7, 6))
-    ax.barh(np.array(names)[order], gain[order])
+    fig, ax = plt.subplots(figsize=(11, 6))
+    short = [n if len(n) <= 60 else n[:59] + "…" for n in names]
+    ax.barh(np.array(short)[order], gain[order])
     ax.set_title("Savings model: feature importance (gain)")
     return _save(fig, path)
 
@@ -69,8 +70,9 @@ def _shap_summary(
 ) -> Path:
     sample = X[:2000]
     values = bundle.savings_.contributions(sample)[:, :-1]
-    shap.summary_plot(values, sample, feature_names=names, show=False, max_display=15,
-                      rng=np.random.default_rng(0))  # fmt: skip
+    short = [n if len(n) <= 50 else n[:49] + "…" for n in names]
+    shap.summary_plot(values, sample, feature_names=short, show=False, max_display=15,
+                      plot_size=(12, 7), rng=np.random.default_rng(0))  # fmt: skip
     plt.title("SHAP values of the savings model (log fraction saved)")
     plt.tight_layout()
     plt.savefig(path, dpi=90)
