@@ -102,6 +102,13 @@ def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Pa
     challenger = client.get_model_version("decarb-recommender", "2")
     assert challenger.tags["role"] == "challenger"
     assert challenger.description == f"Gate: {worse.reason}"  # the whole reason, readable
+    # The guards are part of the gate's decision and of its recorded reason.
+    banded = run_training(TrainConfig(n_estimators=60, coverage_band=(0.99, 1.0), **base))  # type: ignore[arg-type]
+    assert not banded.promoted
+    assert "guard savings_interval_coverage" in banded.reason
+    assert "outside 0.99-1" in banded.reason
+    version = client.get_model_version("decarb-recommender", str(banded.model_version))
+    assert "guard savings_interval_coverage" in version.description
     run = client.get_run(first.run_id)
     assert run.data.tags["data.fingerprint"]
     # Runs explain themselves: a name from source, size and settings, a description, the
