@@ -19,8 +19,9 @@ from typing import Any
 from models.bundle import RecommendationBundle
 from training.config import TrainConfig
 from training.evaluate import evaluate
-from training.pipeline import load_configured, split_by_factory
+from training.pipeline import load_configured
 from training.plots import save_plots
+from training.split import split_by_factory
 
 IAC_TIME_HOLDOUT_FROM = 2016
 

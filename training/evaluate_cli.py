@@ -20,7 +20,8 @@ from rich.console import Console
 from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, load_bundle, use_store
 from training.config import load_config
 from training.evaluate import evaluate
-from training.pipeline import load_configured, split_by_factory
+from training.pipeline import load_configured
+from training.split import split_by_factory
 
 app = typer.Typer(add_completion=False, help=__doc__)
 

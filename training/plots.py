@@ -4,7 +4,6 @@ calibration, and an example factory's marginal abatement cost curve."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -21,9 +20,7 @@ from features.report import load_profile
 from features.targets import outcome_targets
 from models.bundle import RecommendationBundle, interval_strata
 from models.schemas import RecommendOptions
-
-if TYPE_CHECKING:
-    from training.pipeline import Split
+from training.split import Split
 
 
 def _save(fig: Figure, path: Path) -> Path:

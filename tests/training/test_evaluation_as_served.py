@@ -17,7 +17,8 @@ from models.estimators import IntervalRegressor
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.evaluate_cli import app as evaluate_app
-from training.pipeline import run_training, split_by_factory
+from training.pipeline import run_training
+from training.split import split_by_factory
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from models.schemas import RecommendOptions
 from training.cli import comparison_rows, train
 from training.config import TrainConfig, load_config
 from training.evaluate import ndcg_at, recall_at
-from training.pipeline import guard_failures, insane_metrics, run_training, split_by_factory
+from training.pipeline import guard_failures, insane_metrics, run_training
+from training.split import split_by_factory
 
 
 def test_ndcg_and_recall_by_hand() -> None:
