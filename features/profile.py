@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -518,7 +519,7 @@ def profiles_from_frame(
     records: Sequence[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     for i, record in enumerate(records):
         values = {
-            k: v
+            k: _plain_number(v)
             for k, v in record.items()
             if k != "grid" and not k.startswith("x_") and not _is_missing(v)
         }
@@ -621,6 +622,16 @@ def _plausible(field: str, carrier: Carrier, value: float) -> None:
             field, value, f">= 0 and <= {limit:.0e} {CANONICAL_UNIT[carrier]}/yr (plausibility "
             "limit for one site; a larger value is a unit mistake)",
         )  # fmt: skip
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def _plain_number(value: object) -> object:
+    """A table cell with thousands separators ("1,200") as the number text "1200"."""
+    if isinstance(value, str) and _THOUSANDS.match(value.strip()):
+        return value.strip().replace(",", "")
+    return value
 
 
 def _is_missing(value: object) -> bool:

@@ -18,7 +18,7 @@ import pandas as pd
 from features.accounting.factors import FactorTable
 from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
-from features.profile import PROFILE_COLUMNS, profiles_from_frame
+from features.profile import PROFILE_COLUMNS, profiles_from_frame, profiles_to_frame
 from features.sources.schema import (
     IMPLEMENTATION_STATUSES,
     OUTCOME_COLUMNS,
@@ -127,12 +127,12 @@ def read_files(
         fid = str(factories_in.iloc[row].get("factory_id", ""))
         rejected.append(("factories", row, fid, exc.field, str(exc)))
     good = [i for i in range(len(factories_in)) if i not in bad_rows]
-    factories = factories_in.iloc[good].reset_index(drop=True)
-    # Store the validated, canonical values (energy_use folded in, names normalised).
-    for column in ("country", "region", "sector"):
-        factories[column] = [getattr(p, column) for p in profiles]
-        factories[column] = factories[column].astype(str)
-    factories["grid"] = [p.grid for p in profiles]
+    # Store the validated, canonical values (typed, energy_use folded in, names normalised),
+    # with the source's own x_* columns beside them.
+    factories = profiles_to_frame(profiles)
+    extra = [c for c in factories_in.columns if str(c).startswith("x_")]
+    for column in extra:
+        factories[column] = factories_in[column].iloc[good].to_numpy()
 
     notes: list[str] = []
     outcomes = _validate_outcomes(outcomes_in, factories, catalogue, rejected, notes)

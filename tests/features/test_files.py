@@ -175,3 +175,19 @@ def test_savings_columns_are_optional_and_blanks_are_stated(tables: Path, tmp_pa
     # Training still finds the savings it needs.
     targets = outcome_targets(data.factories, data.outcomes, Catalogue.default())
     assert int(np.isfinite(targets["log_fraction"]).sum()) > 0.9 * len(out)
+
+
+def test_factory_cells_are_checked_one_by_one_too(tables: Path, tmp_path: Path) -> None:
+    shutil.copytree(tables, tmp_path, dirs_exist_ok=True)
+    factories = pd.read_csv(tmp_path / "factories.csv", dtype=str, keep_default_na=False)
+    factories.loc[3, "electricity_kwh"] = "abc"
+    factories.loc[4, "employees"] = "1,200"  # thousands separator: accepted
+    factories.to_csv(tmp_path / "factories.csv", index=False)
+    data = load_dataset("files", tmp_path)
+    rej = data.report.rejected
+    bad = rej[rej["table"] == "factories"]
+    assert bad["row"].tolist() == [3]
+    assert bad["column"].tolist() == ["electricity_kwh"]
+    assert "'abc'" in bad["reason"].iloc[0]
+    kept = data.factories.set_index("factory_id")
+    assert int(kept.loc[factories.loc[4, "factory_id"], "employees"]) == 1200
