@@ -220,6 +220,12 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=30)
+        workers, url = _serve(store, workdir, {"DECARB_WORKERS": "2"})
+        try:
+            out["two_workers"] = [_load(url, n, args.seconds, body) for n in (1, 8)]
+        finally:
+            workers.terminate()
+            workers.wait(timeout=30)
         limited, url = _serve(store, workdir, {"DECARB_RATE_LIMIT_PER_MINUTE": "120"})
         try:
             out["rate_limited_load"] = _load(url, 32, args.seconds, body)

@@ -415,6 +415,12 @@ def load_section(r: dict[str, Any]) -> list[str]:
         )
     out.append("")
     out.append("The last row is 32 clients with `DECARB_RATE_LIMIT_PER_MINUTE=120` on one key.")
+    for row in r.get("two_workers", []):
+        out.append(
+            f"With 2 workers (`DECARB_WORKERS=2`), {row['clients']} client(s): admitted p50 "
+            f"{row['admitted_p50_ms']} ms, p99 {row['admitted_p99_ms']} ms, "
+            f"{row['throughput_per_s']} answers/s."
+        )
     reload = r.get("reload_under_load")
     if reload:
         out += [
