@@ -519,7 +519,7 @@ def profiles_from_frame(
     records: Sequence[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     for i, record in enumerate(records):
         values = {
-            k: _plain_number(v)
+            k: plain_number(v)
             for k, v in record.items()
             if k != "grid" and not k.startswith("x_") and not _is_missing(v)
         }
@@ -627,7 +627,7 @@ def _plausible(field: str, carrier: Carrier, value: float) -> None:
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
-def _plain_number(value: object) -> object:
+def plain_number(value: object) -> object:
     """A table cell with thousands separators ("1,200") as the number text "1200"."""
     if isinstance(value, str) and _THOUSANDS.match(value.strip()):
         return value.strip().replace(",", "")

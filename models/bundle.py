@@ -427,7 +427,9 @@ class RecommendationBundle:
         found = candidate_pairs(energy, measures, catalogue)
         kg = factor_matrix(profiles, table)
         prices = price_matrix(factories, self.currency_)
-        return energy, found, self.score_pairs(energy, found, catalogue, kg, prices), kg
+        scores = self.score_pairs(energy, found, catalogue, kg, prices)
+        scores["factory_prices"] = prices  # (factories, carriers), per factory, not per pair
+        return energy, found, scores, kg
 
     def recommend(
         self,
@@ -506,6 +508,7 @@ class RecommendationBundle:
                     np.arange(bounds[i], bounds[i + 1]),
                     options,
                     lifetimes,
+                    scores["factory_prices"][i] * rate[i],
                 )
             )
             start = end

@@ -13,14 +13,13 @@ import numpy as np
 
 from features.accounting.factors import FactorTable
 from features.accounting.footprint import Footprint, compute_footprint
-from features.accounting.prices import price_matrix, price_sources
+from features.accounting.prices import price_sources
 from features.catalogue.candidates import Pairs
 from features.catalogue.measures import Catalogue, Measure, measure_mechanism, measure_name
 from features.domain import InputWarning
 from features.enduses.balance import end_use_balance
 from features.i18n import Lang, human, text, translate
 from features.profile import FactoryProfile
-from features.table import profile_table
 from features.units import CANONICAL_UNIT, Carrier
 from models.schemas import (
     Explanation,
@@ -214,8 +213,10 @@ def assemble_factory(
     all_rows: np.ndarray | None = None,
     options: RecommendOptions | None = None,
     lifetimes: np.ndarray | None = None,
+    prices: np.ndarray | None = None,
 ) -> FactoryRecommendations:
-    """Everything returned for one factory.
+    """Everything returned for one factory (``prices``: its carriers' prices in ``currency``
+    per canonical unit, as the savings were valued).
 
     Portfolio: each ranked measure acts on what the measures above it left of its end uses;
     its net effect shrinks in proportion, and the end-use cells it acts on shrink by the share
@@ -271,7 +272,7 @@ def assemble_factory(
             for w in input_warnings or []
         ],
         end_use_balance=end_use_balance(profile),
-        prices=prices_used(profile, currency),
+        prices=[] if prices is None else prices_used(profile, prices, currency),
         candidates_considered=n_candidates,
         factor_table_version=table.version,
         catalogue_version=catalogue.version,
@@ -279,9 +280,9 @@ def assemble_factory(
     )
 
 
-def prices_used(profile: FactoryProfile, currency: str) -> list[PriceUsed]:
-    """The price of every carrier the factory uses, in ``currency``, with its source."""
-    row = price_matrix(profile_table([profile]), currency)[0]
+def prices_used(profile: FactoryProfile, row: np.ndarray, currency: str) -> list[PriceUsed]:
+    """The price (``row``, per carrier in ``currency``) of every carrier the factory uses, with
+    its source."""
     sources = price_sources(profile)
     return [
         PriceUsed(carrier=c, price=float(row[j]), unit=f"{currency}/{CANONICAL_UNIT[c]}",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 from features.accounting.factors import FactorTable
 from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
-from features.profile import PROFILE_COLUMNS, profiles_from_frame, profiles_to_frame
+from features.profile import PROFILE_COLUMNS, plain_number, profiles_from_frame, profiles_to_frame
 from features.sources.schema import (
     IMPLEMENTATION_STATUSES,
     OUTCOME_COLUMNS,
@@ -151,9 +150,6 @@ def read_files(
     return Dataset(factories=factories, outcomes=outcomes, truth=truth, report=report)
 
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
-
-
 def _number(value: object) -> float | None:
     """A cell as a number: NaN when blank, None when it is not a number. Thousands separators
     ("1,234.5") are accepted; anything else that is not a number is not guessed at."""
@@ -163,11 +159,9 @@ def _number(value: object) -> float | None:
         return None
     if isinstance(value, int | float | np.number):
         return float(value)
-    text = str(value).strip()
+    text = str(plain_number(str(value).strip()))
     if not text:
         return math.nan
-    if _THOUSANDS.match(text):
-        text = text.replace(",", "")
     try:
         return float(text)
     except ValueError:
