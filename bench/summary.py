@@ -397,8 +397,11 @@ def load_section(r: dict[str, Any]) -> list[str]:
     out = [
         "## Load and faults (`bench/load.py`)",
         "",
-        f"One server (1 worker, `DECARB_MAX_IN_FLIGHT=16`) on loopback, {r['cores']} cores shared "
-        f"with the clients; {r['seconds_per_level']:g} s per level; top 5 with explanations.",
+        f"One server (1 worker, default limits: `DECARB_MAX_IN_FLIGHT=16`, scoring threads = "
+        f"cores) on loopback, {r['cores']} cores shared with the clients; "
+        f"{r['seconds_per_level']:g} s per level; top 5 with explanations. The clients are "
+        "keep-alive connections driven by one asyncio process on raw sockets; a refused client "
+        "retries at once (no back-off), the worst case for the server.",
         "",
         "| clients | requests | admitted p50 ms | admitted p99 ms | refused (503/429) | "
         "refused p99 ms | admitted/s | statuses |",

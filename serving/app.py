@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -110,6 +112,9 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
     settings = settings or get_settings()
     tracking_uri = resolve_tracking_uri(settings.tracking_uri)
     metrics = ServiceMetrics()
+    # Scoring threads beyond the cores only fight over the GIL, and the event loop that
+    # admits and refuses requests loses that fight: admitted requests wait here instead.
+    cores = threading.BoundedSemaphore(settings.scoring_threads or os.cpu_count() or 1)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -191,7 +196,8 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
     ) -> Response:
         """Ranked measures for one factory, with footprint, portfolio, pathway and reasons."""
         model = holder.current
-        result = model.bundle.recommend([body.profile], body.options)[0]
+        with cores:
+            result = model.bundle.recommend([body.profile], body.options)[0]
         _count_warnings(metrics, [result])
         return _json(
             RecommendationResponse(
@@ -229,7 +235,10 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
                 items[i] = BatchItem(
                     index=i, factory_id=fid, ok=False, error=[invalid_value_detail(exc)]
                 )
-        results = model.bundle.recommend([p for _, p in valid], body.options) if valid else []
+        results: list[FactoryRecommendations] = []
+        if valid:
+            with cores:
+                results = model.bundle.recommend([p for _, p in valid], body.options)
         _count_warnings(metrics, results)
         for (i, profile), result in zip(valid, results, strict=True):
             items[i] = BatchItem(index=i, factory_id=profile.factory_id, ok=True, result=result)

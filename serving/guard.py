@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -30,6 +31,71 @@ class Refusal:
 
 class _BodyTooLargeError(Exception):
     """The body grew past the limit while it was being read."""
+
+
+class _BatchTooLargeError(Exception):
+    """The batch's ``factories`` array grew past the item limit while it was being read."""
+
+
+BATCH_PATH = "/v1/recommendations/batch"
+
+#: JSON tokens that matter for counting: a whole string, a lone quote (a string cut off at the
+#: end of what has arrived so far) or a structural character. Numbers, literals and blanks are
+#: skipped by the search itself.
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|"|[{}\[\],:]')
+
+
+class BatchCounter:
+    """Counts the items of a request's top-level ``factories`` array as the body streams in,
+    so an oversized batch is refused before the rest is read or anything is parsed."""
+
+    def __init__(self) -> None:
+        self.pending = b""
+        self.depth = 0
+        self.key: bytes | None = None  # the last key seen in the top-level object
+        self.after_colon = False
+        self.in_factories = False  # inside the top-level "factories" array
+        self.items = 0
+        self.empty = True  # no item has started in the array yet
+
+    def feed(self, chunk: bytes) -> int:
+        """Take the next piece of the body; return the items counted so far."""
+        data = self.pending + chunk
+        for match in _TOKEN.finditer(data):
+            token = match.group()
+            if token == b'"':  # a string not complete yet: wait for more of the body
+                self.pending = data[match.start():]  # fmt: skip
+                return self.items
+            self._token(token)
+        self.pending = b""
+        return self.items
+
+    def _token(self, token: bytes) -> None:
+        first = token[:1]
+        if self.in_factories and self.depth == 2 and self.empty and token not in (b"]", b","):
+            self.items, self.empty = 1, False
+        if first == b'"':
+            if self.depth == 1 and not self.after_colon:
+                self.key = token[1:-1]
+            self.after_colon = False
+        elif first == b":":
+            self.after_colon = self.depth == 1
+        elif first in (b"{", b"["):
+            if first == b"[" and self.depth == 1 and self.after_colon and self.key == b"factories":
+                self.in_factories = True
+            self.depth += 1
+            self.after_colon = False
+        elif first in (b"}", b"]"):
+            self.depth -= 1
+            if self.depth == 1:
+                self.in_factories = False
+            self.after_colon = False
+        elif first == b",":
+            if self.in_factories and self.depth == 2:
+                # the item before this comma may have been a number or literal (no token)
+                self.items += 2 if self.empty else 1
+                self.empty = False
+            self.after_colon = False
 
 
 @dataclass
@@ -106,7 +172,7 @@ class Guard:
                 ))  # fmt: skip
                 return
             self.in_flight += 1
-        state = {"started": False, "overflow": False}
+        state = {"started": False, "overflow": False, "batch": False}
 
         async def tracked_send(message: Message) -> None:
             # A body that grew past the limit while being read ends as a 413, whatever the
@@ -114,18 +180,19 @@ class Guard:
             if state["overflow"]:
                 if message["type"] == "http.response.start" and not state["started"]:
                     state["started"] = True
-                    await _send(send, *self._too_large(request_id))
+                    await _send(send, *self._too_large(request_id, state["batch"]))
                 return
             if message["type"] == "http.response.start":
                 state["started"] = True
             await send(message)
 
         try:
-            await self.app(scope, self._limited(receive, state), tracked_send)
-        except _BodyTooLargeError:
+            batch = scoring and path == BATCH_PATH
+            await self.app(scope, self._limited(receive, state, batch), tracked_send)
+        except (_BodyTooLargeError, _BatchTooLargeError):
             if not state["started"]:
                 state["started"] = True
-                await _send(send, *self._too_large(request_id))
+                await _send(send, *self._too_large(request_id, state["batch"]))
         finally:
             if scoring:
                 self.in_flight -= 1
@@ -162,18 +229,25 @@ class Guard:
                 )  # fmt: skip
         return None
 
-    def _limited(self, receive: Receive, state: dict[str, bool]) -> Receive:
+    def _limited(self, receive: Receive, state: dict[str, bool], batch: bool) -> Receive:
         limit = self.settings.max_body_bytes
+        most = self.settings.batch_max_factories
+        counter = BatchCounter() if batch else None
         seen = 0
 
         async def counting() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                body = message.get("body", b"")
+                seen += len(body)
                 if seen > limit:
                     state["overflow"] = True
                     raise _BodyTooLargeError
+                if counter is not None and counter.feed(body) > most:
+                    state["overflow"] = True
+                    state["batch"] = True
+                    raise _BatchTooLargeError
             return message
 
         return counting
@@ -185,7 +259,15 @@ class Guard:
             "(DECARB_MAX_BODY_BYTES)"
         )
 
-    def _too_large(self, request_id: str) -> tuple[Message, Message]:
+    def _too_large(self, request_id: str, batch: bool = False) -> tuple[Message, Message]:
+        if batch:
+            most = self.settings.batch_max_factories
+            return error_response(
+                413, "batch_too_large",
+                f"more than {most} factories; at most {most} per request "
+                "(DECARB_BATCH_MAX_FACTORIES), refused while the body was arriving",
+                request_id,
+            )  # fmt: skip
         return error_response(413, "body_too_large", self._too_large_text(), request_id)
 
 

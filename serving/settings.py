@@ -42,10 +42,17 @@ class Settings(BaseSettings):
         default=10_000_000, ge=1_000, description="Largest request body; 413 before parsing."
     )
     max_in_flight: int = Field(
-        default=64,
+        default=16,
         ge=1,
         le=100_000,
         description="Scoring requests in flight per worker; more get a fast 503 + Retry-After.",
+    )
+    scoring_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Requests scored at the same time per worker (the rest of those admitted "
+        "wait their turn). None: the number of cores.",
     )
     rate_limit_per_minute: float | None = Field(
         default=None,

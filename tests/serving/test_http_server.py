@@ -70,6 +70,36 @@ def test_real_server_over_http(server: str, example_profile: dict[str, Any]) -> 
     assert "/v1/recommendations/batch" in docs["paths"]
 
 
+def test_an_oversized_batch_is_refused_before_the_rest_of_the_body_arrives(
+    server: str, example_profile: dict[str, Any]
+) -> None:
+    # Announce 2,000 factories, send 502 (over the default limit of 500) and stop: the answer
+    # must come while the rest of the body is still owed.
+    item = json.dumps(example_profile).encode()
+    head = b'{"factories": ['
+    sent = head + b", ".join([item] * 502)
+    length = len(head) + 2_000 * (len(item) + 2) + 2
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(
+            b"POST /v1/recommendations/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + f"X-API-Key: {READ_KEY}\r\nContent-Type: application/json\r\n".encode()
+            + f"Content-Length: {length}\r\n\r\n".encode()
+            + sent
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)  # times out (test fails) if the server waits for the rest
+            if not chunk:
+                break
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert b" 413 " in status_line, status_line
+    body = json.loads(rest.split(b"\r\n\r\n", 1)[1])
+    assert body["error"] == "batch_too_large"
+    assert "at most 500" in body["detail"]
+
+
 def test_recommend_cli_prints_the_ranked_table(
     model_store: str, tmp_path: Path, example_profile: dict[str, Any]
 ) -> None:

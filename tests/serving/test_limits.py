@@ -77,6 +77,74 @@ def test_a_body_over_the_limit_is_refused_before_parsing(model_store: str) -> No
         assert r.json()["error"] == "body_too_large"
 
 
+def test_the_batch_item_count_is_exact_at_the_limit(
+    model_store: str, example_profile: dict[str, Any]
+) -> None:
+    item = json.dumps(example_profile).encode()
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"options": {"top_k": 3, "lang": "zh"}, "factories": ['
+        for i in range(200):
+            yield (b", " if i else b"") + item
+        yield b"]}"
+
+    with _client(model_store, batch_max_factories=5) as client:
+        r = client.post("/v1/recommendations/batch", content=chunks(),
+                        headers={**READ, "Content-Type": "application/json"})  # fmt: skip
+        assert r.status_code == 413
+        body = r.json()
+        assert body["error"] == "batch_too_large"
+        assert "at most 5" in body["detail"]
+        assert "DECARB_BATCH_MAX_FACTORIES" in body["detail"]
+        # (test_http_server checks over a socket that the rest of the body is never waited for)
+        # Exactly at the limit it is served, and strings holding commas and brackets in the
+        # items do not confuse the count.
+        tricky = {**example_profile, "factory_id": 'a,b],"[{c\\'}
+        r = client.post("/v1/recommendations/batch", headers=READ,
+                        json={"factories": [tricky] * 5, "options": {"top_k": 1}})  # fmt: skip
+        assert r.status_code == 200, r.text
+        assert len(r.json()["results"]) == 5
+
+
+def test_admitted_requests_score_at_most_scoring_threads_at_a_time(
+    model_store: str, example_profile: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _client(model_store, scoring_threads=1) as client:
+        holder: ModelHolder = client.app.state.holder  # type: ignore[attr-defined]
+        bundle = holder.current.bundle
+        original = bundle.recommend
+        inside = 0
+        most = 0
+        lock = threading.Lock()
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal inside, most
+            with lock:
+                inside += 1
+                most = max(most, inside)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                with lock:
+                    inside -= 1
+
+        monkeypatch.setattr(bundle, "recommend", counted)
+        codes: list[int] = []
+
+        def call() -> None:
+            r = client.post("/v1/recommendations", json={"profile": example_profile},
+                            headers=READ)  # fmt: skip
+            codes.append(r.status_code)
+
+        threads = [threading.Thread(target=call) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert codes == [200] * 6
+    assert most == 1
+
+
 def test_a_key_over_its_rate_gets_429_with_retry_after(model_store: str) -> None:
     with _client(model_store, rate_limit_per_minute=3) as client:
         codes = [client.get("/v1/measures", headers=READ).status_code for _ in range(5)]
