@@ -4,7 +4,29 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench clean fonts browser
+
+# Debian packages: a CJK font for Chinese PDF reports (make run and the tests); Chromium and
+# poppler's pdftotext/pdftoppm for the browser and PDF tests. Installed with apt-get when
+# missing and allowed (root); otherwise the line says what to install.
+FONT_PKGS    := fonts-wqy-microhei
+BROWSER_PKGS := chromium poppler-utils fonts-wqy-microhei
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing"; \
+	    apt-get install -y -q --no-install-recommends $$missing >/dev/null || \
+	    (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null); \
+	  else echo "missing Debian packages:$$missing (apt-get install$$missing)"; fi; \
+	fi
+endef
+
+fonts:
+	$(call apt_ensure,$(FONT_PKGS))
+
+browser:
+	$(call apt_ensure,$(BROWSER_PKGS))
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +36,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## Main job: train a champion on generated data if none exists, then serve on 127.0.0.1:8000
 ## (API keys off for this local run; see README for keys).
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(BIN)/decarb-report
 	$(BIN)/decarb-train --if-no-champion
 	DECARB_AUTH_ENABLED=false $(BIN)/decarb-serve
@@ -29,7 +51,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/pytest
 
 ## Benchmarks (4-12 minutes on 2 cores; not part of the tests): speed, training growth and accuracy into

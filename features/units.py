@@ -115,6 +115,12 @@ def parse_money(field: str, value: object) -> tuple[float, str | None]:
     if isinstance(value, dict):
         number, unit = value.get("value"), value.get("unit")
     elif isinstance(value, str):
+        try:  # a bare number written as text (a form field, a table cell)
+            amount = float(value.replace(",", ""))
+        except ValueError:
+            amount = math.nan
+        if math.isfinite(amount):
+            return amount, None
         match = _MONEY.match(value)
         if match is not None:
             number, unit = match.group(1).replace(",", ""), match.group(2)

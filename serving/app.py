@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -27,7 +28,8 @@ from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
 from features.profile import FactoryProfile, parse_profile
 from models.pyfunc import LoadedModel, resolve_tracking_uri
-from models.schemas import FactoryRecommendations
+from models.schemas import FactoryRecommendations, RecommendOptions
+from serving import pages
 from serving.auth import AdminAccess, ReadAccess
 from serving.errors import (
     BatchTooLargeError,
@@ -137,6 +139,8 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         description="Ranked emission-reduction measures for factories, with predicted tCO2e, "
         "costs, adoption and explanations.",
         lifespan=lifespan,
+        docs_url=None,  # served by serving.pages from the installed assets (works offline)
+        redoc_url=None,
     )
 
     async def _settings() -> Settings:
@@ -156,6 +160,22 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             allow_headers=["X-API-Key", "Content-Type", "X-Request-Id"],
             expose_headers=["X-Request-Id", "Retry-After"], max_age=600,
         )  # fmt: skip
+
+    async def score(
+        profile: FactoryProfile, options: RecommendOptions
+    ) -> tuple[FactoryRecommendations, LoadedModel]:
+        """One factory through the loaded model, as the API scores it (for the pages)."""
+        model = request_model(app)
+
+        def run() -> FactoryRecommendations:
+            with cores:
+                return model.bundle.recommend([profile], options)[0]
+
+        result = await run_in_threadpool(run)
+        _count_warnings(metrics, [result])
+        return result, model
+
+    pages.install(app, settings, score)
 
     @app.get("/healthz", response_model=Health, tags=["health"],
              responses=_documented("GET /healthz"))  # fmt: skip
@@ -316,6 +336,12 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         )  # fmt: skip
 
     return app
+
+
+def request_model(app: FastAPI) -> LoadedModel:
+    """The model serving now (503 while none is loaded)."""
+    holder: ModelHolder = app.state.holder
+    return holder.current
 
 
 def _json(body: BaseModel) -> Response:

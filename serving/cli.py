@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from features.cli import report as terminal_report
 from features.errors import DecarbError
 from features.i18n import field_words, human, text
 from features.report import load_profile
@@ -22,10 +23,17 @@ from models.pyfunc import load_bundle, resolve_tracking_uri
 from models.schemas import FactoryRecommendations, Objective, RecommendOptions
 from serving.app import create_app
 from serving.logs import configure_logging
+from serving.pages.pdf import MissingFontError, render_pdf
+from serving.pages.view import build_view
 from serving.settings import Settings, hash_key
 
 serve_app = typer.Typer(add_completion=False, help="Run the recommendation service over HTTP.")
 recommend_app = typer.Typer(add_completion=False, help="Rank measures for a factory JSON file.")
+report_app = typer.Typer(
+    add_completion=False,
+    help="A factory's footprint and applicable measures in the terminal, or (--pdf) its printable "
+    "report with the ranked measures, cost curve and pathway.",
+)
 
 
 @serve_app.command()
@@ -208,3 +216,59 @@ def _objective(value: str) -> Objective:
         if value == option:
             return option
     raise ValueError(f"objective: invalid value {value!r}; allowed: {', '.join(allowed)}")
+
+
+@report_app.command()
+def report(
+    profile: Annotated[
+        Path | None,
+        typer.Argument(help="Factory profile JSON; the bundled example factory if omitted."),
+    ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(help="Write the printable report (PDF, with the champion's measures) here."),
+    ] = None,
+    eia_state_factors: Annotated[
+        Path | None,
+        typer.Option(help="EIA state-by-year grid intensity CSV (terminal report only)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the terminal report as JSON.")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="Language: en or zh (中文).")] = "en",
+    top_k: Annotated[int, typer.Option(help="Measures in the PDF.")] = 10,
+    model_uri: Annotated[str, typer.Option(help="Model URI (PDF).")] = (
+        "models:/decarb-recommender@champion"
+    ),
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow store (PDF).")] = None,
+    cjk_font: Annotated[
+        str | None, typer.Option(help="TrueType font with Chinese glyphs (default: found).")
+    ] = None,
+) -> None:
+    """Print the footprint and applicable measures, or write the PDF report with --pdf."""
+    if pdf is None:
+        terminal_report(profile, eia_state_factors, as_json, lang)
+        return
+    console = Console(width=140)
+    try:
+        factory = load_profile(profile)
+        if lang not in ("en", "zh"):
+            raise ValueError(f"lang: invalid value {lang!r}; allowed: en, zh")
+        options = RecommendOptions.model_validate({"lang": lang, "top_k": top_k})
+    except (DecarbError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from None
+    mlflow.set_tracking_uri(resolve_tracking_uri(tracking_uri))
+    try:
+        model = load_bundle(model_uri)
+    except MlflowException as exc:
+        console.print(f"[red]error:[/red] cannot load {model_uri}: {exc}")
+        raise typer.Exit(code=3) from None
+    result = model.bundle.recommend([factory], options)[0]
+    view = build_view(result, model_uri=model.uri, model_version=str(model.version))
+    try:
+        pdf.write_bytes(render_pdf(view, cjk_font))
+    except MissingFontError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from None
+    typer.echo(f"wrote {pdf}")

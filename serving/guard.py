@@ -16,7 +16,8 @@ from serving.auth import role_of
 from serving.settings import Settings
 
 #: Routes that score models: the ones the in-flight cap protects.
-SCORING_PATHS = ("/v1/recommendations", "/v1/recommendations/batch", "/v1/footprint")
+SCORING_PATHS = ("/v1/recommendations", "/v1/recommendations/batch", "/v1/footprint",
+                 "/v1/reports", "/results", "/report")  # fmt: skip
 
 
 @dataclass(frozen=True)

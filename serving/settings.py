@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         description="Requests scored at the same time per worker (the rest of those admitted "
         "wait their turn). None: the number of cores.",
     )
+    cjk_font: str | None = Field(
+        default=None,
+        description="TrueType font (.ttf/.ttc) with Chinese glyphs for PDF reports; default: "
+        "the first of serving.pages.pdf.CJK_FONT_CANDIDATES found (fonts-wqy-microhei).",
+    )
     rate_limit_per_minute: float | None = Field(
         default=None,
         gt=0,

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,44 +19,13 @@ import pytest
 from features.i18n import has_chinese, human
 from serving.settings import hash_key
 from tests.serving.conftest import READ_KEY, register
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.serving.live import free_port, live_server
 
 
 @pytest.fixture
-def server(model_store: str, tmp_path: Path) -> Any:
-    port = free_port()
-    env = {**os.environ, "DECARB_TRACKING_URI": model_store, "DECARB_PORT": str(port),
-           "DECARB_READ_KEY_HASHES": json.dumps([hash_key(READ_KEY)]),
-           "MLFLOW_DISABLE_TELEMETRY": "true"}  # fmt: skip
-    exe = shutil.which("decarb-serve", path=str(Path(sys.executable).parent))
-    assert exe is not None
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen([exe], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.3)
-        if process.poll() is not None:
-            log.close()
-            pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
-    else:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-        pytest.fail("server did not become ready in 60 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+def server(model_store: str, tmp_path: Path) -> Iterator[str]:
+    with live_server(model_store, tmp_path) as url:
+        yield url
 
 
 def test_real_server_over_http(server: str, example_profile: dict[str, Any]) -> None:

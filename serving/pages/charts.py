@@ -1,0 +1,309 @@
+"""Charts of one factory's answer as plain shapes, drawn once and rendered twice: as SVG for the
+page and as a ReportLab drawing for the PDF. Nothing is fetched or scripted in the browser."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from html import escape
+from typing import Literal
+
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
+from reportlab.lib.colors import HexColor
+
+from features.i18n import human
+
+#: Colours: reductions green, increases and gaps red, totals slate, instruments blue.
+GREEN, RED, SLATE, BLUE, AMBER, GREY = (
+    "#2e7d32",
+    "#c62828",
+    "#455a64",
+    "#1565c0",
+    "#ef6c00",
+    "#9e9e9e",
+)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A filled rectangle; ``title`` is its hover text on the page."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Label:
+    """Text at (x, y) on its baseline; ``anchor`` start, middle or end."""
+
+    x: float
+    y: float
+    text: str
+    size: float = 10.0
+    anchor: Literal["start", "middle", "end"] = "start"
+    fill: str = "#212121"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A straight line."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    stroke: str = "#616161"
+    dashed: bool = False
+
+
+@dataclass
+class Chart:
+    """Shapes in a ``width`` x ``height`` canvas, y downwards (as SVG)."""
+
+    width: float
+    height: float
+    title: str
+    shapes: list[Box | Label | Rule] = field(default_factory=list)
+
+
+def bars(rows: list[tuple[str, float, str]], title: str, unit: str, width: float = 640) -> Chart:
+    """Horizontal bars, one per (label, value, colour); negative values drawn leftwards."""
+    row_h, left, right = 24.0, 190.0, 90.0
+    chart = Chart(width, 16 + row_h * max(len(rows), 1) + 8, title)
+    span_lo = min([0.0, *(v for _, v, _ in rows)])
+    span_hi = max([0.0, *(v for _, v, _ in rows)])
+    span = (span_hi - span_lo) or 1.0
+    plot = width - left - right
+    zero = left + plot * (-span_lo / span)
+    for i, (label, value, colour) in enumerate(rows):
+        y = 16 + i * row_h
+        x0 = zero + plot * min(value, 0.0) / span
+        w = plot * abs(value) / span
+        chart.shapes.append(Label(left - 6, y + 15, label, 10, "end"))
+        chart.shapes.append(Box(x0, y + 3, max(w, 0.5), row_h - 8, colour, f"{label}: {value:g}"))
+        chart.shapes.append(
+            Label(
+                x0 + w + 4 if value >= 0 else x0 - 4,
+                y + 15,
+                f"{human(value)} {unit}",
+                9,
+                "start" if value >= 0 else "end",
+            )
+        )
+    chart.shapes.append(Rule(zero, 12, zero, chart.height - 4))
+    return chart
+
+
+@dataclass(frozen=True)
+class CurveItem:
+    """One measure on the abatement cost curve."""
+
+    number: int
+    name: str
+    tco2e: float
+    cost_per_tco2e: float
+
+
+def cost_curve(items: list[CurveItem], title: str, currency: str, width: float = 640) -> Chart:
+    """Marginal abatement cost curve: cheapest first, width = tCO2e/yr, height = cost/tCO2e."""
+    left, right, top, bottom = 70.0, 16.0, 16.0, 40.0
+    height = 300.0
+    chart = Chart(width, height, title)
+    items = sorted(items, key=lambda i: i.cost_per_tco2e)
+    total = sum(i.tco2e for i in items) or 1.0
+    lo = min([0.0, *(i.cost_per_tco2e for i in items)])
+    hi = max([0.0, *(i.cost_per_tco2e for i in items)])
+    span = (hi - lo) or 1.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y_of(value: float) -> float:
+        return top + plot_h * (hi - value) / span
+
+    zero = y_of(0.0)
+    x = left
+    for item in items:
+        w = plot_w * item.tco2e / total
+        y_a, y_b = sorted((y_of(item.cost_per_tco2e), zero))
+        colour = GREEN if item.cost_per_tco2e <= 0 else AMBER
+        chart.shapes.append(
+            Box(
+                x,
+                y_a,
+                max(w - 1, 0.5),
+                max(y_b - y_a, 0.5),
+                colour,
+                f"{item.number}. {item.name}: {human(item.tco2e)} tCO2e/yr, "
+                f"{human(item.cost_per_tco2e)} {currency}/tCO2e",
+            )
+        )
+        if w >= 12:
+            label_y = y_a - 3 if item.cost_per_tco2e > 0 else y_b + 11
+            chart.shapes.append(Label(x + w / 2, label_y, str(item.number), 9, "middle"))
+        x += w
+    chart.shapes.append(Rule(left, zero, width - right, zero))
+    chart.shapes.append(Rule(left, top, left, height - bottom))
+    for value in _ticks(lo, hi):
+        chart.shapes.append(Label(left - 4, y_of(value) + 3, human(value), 8, "end"))
+        chart.shapes.append(Rule(left - 3, y_of(value), left, y_of(value)))
+    chart.shapes.append(
+        Label(left + plot_w / 2, height - 8, f"tCO2e/yr (total {human(total)})", 9, "middle")
+    )
+    chart.shapes.append(Label(4, top - 4, f"{currency}/tCO2e", 9))
+    return chart
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the pathway: a total (drawn from zero) or a change (drawn from the level)."""
+
+    label: str
+    value: float
+    total: bool = False
+
+
+def waterfall(steps: list[Step], title: str, width: float = 640) -> Chart:
+    """Pathway waterfall: totals as full bars, changes hanging from the running level."""
+    left, right, top, bottom = 70.0, 10.0, 20.0, 70.0
+    height = 300.0
+    chart = Chart(width, height, title)
+    level = 0.0
+    spans: list[tuple[float, float]] = []
+    for step in steps:
+        if step.total:
+            spans.append((0.0, step.value))
+            level = step.value
+        else:
+            spans.append((level, level - step.value))
+            level -= step.value
+    lo = min([0.0, *(min(a, b) for a, b in spans)])
+    hi = max([0.0, *(max(a, b) for a, b in spans)]) or 1.0
+    span = (hi - lo) or 1.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    slot = plot_w / max(len(steps), 1)
+
+    def y_of(value: float) -> float:
+        return top + plot_h * (hi - value) / span
+
+    for i, (step, (a, b)) in enumerate(zip(steps, spans, strict=True)):
+        x = left + i * slot + slot * 0.15
+        w = slot * 0.7
+        y_a, y_b = sorted((y_of(a), y_of(b)))
+        colour = SLATE if step.total else (GREEN if step.value >= 0 else RED)
+        if step.total and i == len(steps) - 1:
+            colour = RED if step.value > 0 else GREEN
+        chart.shapes.append(
+            Box(
+                x,
+                y_a,
+                w,
+                max(y_b - y_a, 0.5),
+                colour,
+                f"{step.label}: {human(step.value)} tCO2e/yr",
+            )
+        )
+        shown = human(step.value)
+        if not step.total and step.value:
+            shown = f"-{human(step.value)}" if step.value > 0 else f"+{human(-step.value)}"
+        chart.shapes.append(Label(x + w / 2, y_a - 3, shown, 8, "middle"))
+        for j, part in enumerate(_wrap(step.label, 14)):
+            chart.shapes.append(Label(x + w / 2, height - bottom + 14 + 11 * j, part, 8, "middle"))
+    chart.shapes.append(Rule(left, y_of(0.0), width - right, y_of(0.0)))
+    for value in _ticks(lo, hi):
+        chart.shapes.append(Label(left - 4, y_of(value) + 3, human(value), 8, "end"))
+    chart.shapes.append(Label(4, top - 6, "tCO2e/yr", 9))
+    return chart
+
+
+def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round axis values between ``lo`` and ``hi``."""
+    span = hi - lo
+    if span <= 0:
+        return [lo]
+    raw = span / n
+    step = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * step:
+            step *= factor
+            break
+    first = math.ceil(lo / step) * step
+    return [first + k * step for k in range(int((hi - first) / step) + 1)]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Split a label into lines of about ``width`` characters (CJK counts double)."""
+    if " " not in text:
+        size = max(width // 2, 1) if any(ord(c) > 0x2E80 for c in text) else width
+        return [text[i : i + size] for i in range(0, len(text), size)][:3]
+    lines: list[str] = []
+    for part in text.split():
+        if lines and len(lines[-1]) + 1 + len(part) <= width:
+            lines[-1] += " " + part
+        else:
+            lines.append(part)
+    return lines[:3]
+
+
+def to_svg(chart: Chart) -> str:
+    """The chart as an inline SVG element (text escaped; fonts from the page's CSS)."""
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width:g} '
+        f'{chart.height:g}" role="img" aria-label="{escape(chart.title)}" class="chart">',
+        f"<title>{escape(chart.title)}</title>",
+    ]
+    for s in chart.shapes:
+        if isinstance(s, Box):
+            tip = f"<title>{escape(s.title)}</title>" if s.title else ""
+            out.append(
+                f'<rect x="{s.x:.1f}" y="{s.y:.1f}" width="{s.w:.1f}" height="{s.h:.1f}" '
+                f'fill="{s.fill}">{tip}</rect>'
+            )
+        elif isinstance(s, Label):
+            out.append(
+                f'<text x="{s.x:.1f}" y="{s.y:.1f}" font-size="{s.size:g}" '
+                f'text-anchor="{s.anchor}" fill="{s.fill}">{escape(s.text)}</text>'
+            )
+        else:
+            dash = ' stroke-dasharray="4 3"' if s.dashed else ""
+            out.append(
+                f'<line x1="{s.x1:.1f}" y1="{s.y1:.1f}" x2="{s.x2:.1f}" y2="{s.y2:.1f}" '
+                f'stroke="{s.stroke}"{dash}/>'
+            )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def to_drawing(chart: Chart, font: str, scale: float = 0.75) -> Drawing:
+    """The chart as a ReportLab drawing (y flipped to PDF's upward axis), ``scale`` of size."""
+    drawing = Drawing(chart.width * scale, chart.height * scale)
+    group = Group()
+    h = chart.height
+    for s in chart.shapes:
+        if isinstance(s, Box):
+            rect = Rect(s.x, h - s.y - s.h, s.w, s.h)
+            rect.fillColor = HexColor(s.fill)
+            rect.strokeColor = None
+            group.add(rect)
+        elif isinstance(s, Label):
+            group.add(
+                String(
+                    s.x,
+                    h - s.y,
+                    s.text,
+                    fontName=font,
+                    fontSize=s.size,
+                    fillColor=HexColor(s.fill),
+                    textAnchor=s.anchor,
+                )
+            )
+        else:
+            line = Line(s.x1, h - s.y1, s.x2, h - s.y2, strokeColor=HexColor(s.stroke))
+            if s.dashed:
+                line.strokeDashArray = [4, 3]
+            group.add(line)
+    group.scale(scale, scale)
+    drawing.add(group)
+    return drawing

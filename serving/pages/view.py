@@ -1,0 +1,279 @@
+"""What a person reads of one factory's answer: numbers rounded and in the units people use
+(zh: 万kWh, tce, 万元), sentences in the answer's language, and the charts. The page and the PDF
+both render this one view, so they cannot disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from features.i18n import Lang, field_words, human, text, word
+from features.units import Carrier
+from models.schemas import FactoryRecommendations, Recommendation
+from serving.pages.charts import (
+    BLUE,
+    GREEN,
+    SLATE,
+    Chart,
+    CurveItem,
+    Step,
+    bars,
+    cost_curve,
+    waterfall,
+)
+
+#: GJ per tonne of standard coal equivalent (GB/T 2589-2020: 29.3076 MJ/kgce).
+GJ_PER_TCE = 29.3076
+WAN = 1e4  # 万
+
+
+@dataclass(frozen=True)
+class Card:
+    """One measure as a card."""
+
+    rank: int
+    measure_id: str
+    name: str
+    mechanism: str
+    family: str
+    tco2e: str
+    interval: str
+    capex: str
+    savings: str
+    payback: str
+    cost_per_tco2e: str
+    adoption: str
+    evidence: str
+    direction: str
+    direction_reason: str
+    energy: list[str]
+    reasons: list[str]
+    raises: bool = False
+
+
+@dataclass
+class PageView:
+    """Everything the results page and the report show, already in words and rounded."""
+
+    lang: Lang
+    factory_id: str
+    title: str
+    meta: str
+    caveats: list[str]
+    scope_rows: list[tuple[str, str]]
+    energy_tce: str
+    carrier_rows: list[list[str]]
+    process_rows: list[list[str]]
+    charts: dict[str, Chart]
+    cost_curve_help: str
+    raises: list[str]
+    cards: list[Card]
+    low_evidence: str
+    pathway_notes: list[str]
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def say(key: str, lang: Lang, **values: object) -> str:
+    """A page sentence in ``lang``."""
+    return text(key, lang, **values)
+
+
+def energy(carrier: Carrier, value: float, lang: Lang) -> str:
+    """An annual quantity in the unit people use: electricity in kWh (万kWh in Chinese when
+    large), fuels and heat in GJ (tce in Chinese)."""
+    if carrier == Carrier.ELECTRICITY:
+        if lang == "zh" and abs(value) >= WAN:
+            return f"{human(value / WAN)} 万kWh"
+        return f"{human(value)} kWh"
+    if lang == "zh":
+        return f"{human(value / GJ_PER_TCE)} tce"
+    return f"{human(value)} GJ"
+
+
+def money(value: float | None, currency: str, lang: Lang) -> str:
+    """An amount for people: 万元 (or 万 of another currency) in Chinese when large."""
+    if value is None:
+        return "-"
+    if lang == "zh" and abs(value) >= WAN:
+        unit = "万元" if currency == "CNY" else f"万{currency}"
+        return f"{human(value / WAN)} {unit}"
+    return f"{human(value)} {currency}"
+
+
+def build_view(
+    result: FactoryRecommendations,
+    *,
+    model_uri: str,
+    model_version: str,
+    on: date | None = None,
+) -> PageView:
+    """The page's and the report's content for one answer."""
+    lang = result.lang
+    fp = result.footprint
+    on = on or date.today()
+    cur = result.currency
+    caveats = list(result.warnings)
+    caveats += [w.message for w in result.input_warnings]
+    caveats += fp.notes
+    scope_rows = [
+        (say("rpt_scope1_combustion", lang), human(fp.scope1_combustion_tco2e)),
+        (say("rpt_scope1_process", lang), human(fp.process_tco2e)),
+        (say("page_scope2_location", lang), human(fp.scope2_location_tco2e)),
+        (say("page_scope2_market", lang), human(fp.scope2_market_tco2e)),
+        (say("page_removals", lang), human(-fp.removals_tco2)),
+        (say("page_net_location", lang), human(fp.net_location_tco2e)),
+        (say("page_net_market", lang), human(fp.net_market_tco2e)),
+    ]
+    carrier_rows = [
+        [
+            word(c.carrier.value, lang),
+            energy(c.carrier, c.energy, lang),
+            human(c.tco2e),
+            c.factor.source,
+        ]
+        for c in fp.by_carrier
+    ]
+    process_rows = [
+        [f"{line.product} {line.route}: {line.name} ({line.gas})", human(line.tco2e), line.source]
+        for line in fp.process
+    ]
+    charts = {
+        "scopes": bars(
+            [
+                (say("rpt_scope1_combustion", lang), fp.scope1_combustion_tco2e, SLATE),
+                (say("rpt_scope1_process", lang), fp.process_tco2e, SLATE),
+                (say("page_scope2_location", lang), fp.scope2_location_tco2e, BLUE),
+                (say("page_scope2_market", lang), fp.scope2_market_tco2e, BLUE),
+                (say("page_removals", lang), -fp.removals_tco2, GREEN),
+            ],
+            say("page_by_scope", lang),
+            "tCO2e",
+        ),
+        "end_uses": bars(
+            [(label, value, SLATE) for label, value in _by_end_use(result, lang)],
+            say("page_by_end_use", lang),
+            "tCO2e",
+        ),
+    }
+    ranked = [r for r in result.recommendations if r.direction == "decrease"]
+    curve = [
+        CurveItem(r.rank, r.name, r.tco2e_avoided, r.abatement_cost_per_tco2e)
+        for r in ranked
+        if r.tco2e_avoided > 0 and r.abatement_cost_per_tco2e is not None
+    ]
+    charts["cost_curve"] = cost_curve(curve, say("page_cost_curve", lang), cur)
+    p = result.pathway
+    charts["pathway"] = waterfall(
+        [
+            Step(say("page_step_baseline", lang), p.baseline_tco2e, total=True),
+            Step(say("page_step_physical", lang), p.physical_measures_tco2e),
+            Step(say("page_step_onsite", lang), p.onsite_renewables_tco2e),
+            Step(say("page_step_green", lang), p.green_electricity_tco2e),
+            Step(say("page_step_certificates", lang), p.certificates_tco2e),
+            Step(say("page_step_ccus", lang), p.ccus_tco2),
+            Step(say("page_step_offsets", lang), p.offsets_tco2e),
+            Step(say("page_step_gap", lang), p.residual_tco2e, total=True),
+        ],
+        say("page_pathway", lang),
+    )
+    raises = [f"{r.name}: {r.direction_reason}" for r in result.emission_increases]
+    low = result.not_enough_evidence
+    return PageView(
+        lang=lang,
+        factory_id=result.factory_id,
+        title=say("page_results_for", lang, factory=result.factory_id),
+        meta=say(
+            "page_meta",
+            lang,
+            date=on.isoformat(),
+            uri=model_uri,
+            version=model_version,
+            factors=result.factor_table_version,
+            catalogue=result.catalogue_version,
+        ),
+        caveats=caveats,
+        scope_rows=scope_rows,
+        energy_tce=say("page_energy_tce", lang, tce=human(fp.comprehensive_energy_tce)),
+        carrier_rows=carrier_rows,
+        process_rows=process_rows,
+        charts=charts,
+        cost_curve_help=say("page_cost_curve_help", lang, cur=cur),
+        raises=raises,
+        cards=[_card(r, cur, lang) for r in result.recommendations]
+        + [_card(r, cur, lang) for r in result.emission_increases],
+        low_evidence=say(
+            "page_low_evidence", lang, n=len(low), names="; ".join(r.name for r in low)
+        )
+        if low
+        else "",
+        pathway_notes=list(p.notes),
+    )
+
+
+def _by_end_use(result: FactoryRecommendations, lang: Lang) -> list[tuple[str, float]]:
+    """Location-based tCO2e per end use: each carrier's emissions split by its end-use shares,
+    process emissions as their own line."""
+    per_carrier = {c.carrier: c.tco2e for c in result.footprint.by_carrier}
+    totals: dict[str, float] = {}
+    for row in result.end_use_balance:
+        tco2e = per_carrier.get(row.carrier, 0.0) * row.share
+        if tco2e:
+            key = word(row.end_use.value, lang).replace("_", " ")
+            totals[key] = totals.get(key, 0.0) + tco2e
+    rows = sorted(totals.items(), key=lambda kv: -kv[1])
+    if result.footprint.process_tco2e:
+        rows.append((say("page_process", lang), result.footprint.process_tco2e))
+    return rows
+
+
+def _card(r: Recommendation, currency: str, lang: Lang) -> Card:
+    if r.basis == "engineering" or r.evidence_outcomes is None:
+        evidence = say("page_card_engineering", lang)
+    else:
+        evidence = say(
+            "page_card_outcomes",
+            lang,
+            n=r.evidence_outcomes,
+            sector=r.evidence_outcomes_in_sector or 0,
+        )
+    if r.evidence_note:
+        evidence += f" {r.evidence_note}"
+    reasons: list[str] = []
+    if r.explanation is not None:
+        if r.explanation.summary:
+            reasons.append(r.explanation.summary)
+        for c in r.explanation.savings[:3]:
+            value = (
+                human(float(c.value))
+                if isinstance(c.value, int | float)
+                else say("page_not_given", lang)
+                if c.value is None
+                else c.value
+            )
+            shown = f"{field_words(c.field, lang)} = {value} {c.unit}".strip()
+            reasons.append(f"{shown}: {c.effect}" if c.effect else shown)
+    energy_rows = [energy(c, v, lang) for c, v in r.energy_saved.items() if v]
+    return Card(
+        rank=r.rank,
+        measure_id=r.measure_id,
+        name=r.name,
+        mechanism=r.mechanism,
+        family=word(r.family, lang),
+        tco2e=human(r.tco2e_avoided),
+        interval=say("page_card_interval", lang, low=human(r.tco2e_low), high=human(r.tco2e_high)),
+        capex=money(r.capex, currency, lang),
+        savings=money(r.cost_savings_per_year, currency, lang),
+        payback="-"
+        if r.payback_years is None
+        else say("page_card_years", lang, n=human(r.payback_years, 2)),
+        cost_per_tco2e="-"
+        if r.abatement_cost_per_tco2e is None
+        else f"{human(r.abatement_cost_per_tco2e)} {currency}/tCO2e",
+        adoption="-" if r.adoption_probability is None else f"{r.adoption_probability:.0%}",
+        evidence=evidence,
+        direction=say("page_lowers" if r.direction == "decrease" else "page_raises_word", lang),
+        direction_reason=r.direction_reason,
+        energy=energy_rows,
+        reasons=reasons,
+        raises=r.direction == "increase",
+    )
