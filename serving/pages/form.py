@@ -19,7 +19,7 @@ from features.i18n import Lang, field_words
 from features.profile import FactoryProfile, profiles_from_frame
 from features.regions import Country
 from features.sectors import Sector
-from features.units import CURRENCIES, PROFILE_FIELD, Carrier
+from features.units import CURRENCIES, PROFILE_FIELD, Carrier, allowed_units
 
 #: Scalar fields by section, in the order a plant engineer fills them in.
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -153,6 +153,11 @@ def row_inputs(
             rows.append(row)
         out[field] = rows
     return out
+
+
+def unit_help() -> str:
+    """The units each carrier may be given in (energy_use rows)."""
+    return "; ".join(f"{c.value}: {', '.join(allowed_units(c))}" for c in Carrier)
 
 
 def covered_fields() -> set[str]:

@@ -34,6 +34,7 @@ from serving.pages.form import (
     profile_from_form,
     profile_from_upload,
     row_inputs,
+    unit_help,
 )
 from serving.pages.pdf import MissingFontError, render_pdf
 from serving.pages.view import PageView, build_view
@@ -125,6 +126,7 @@ def router(settings: Settings, score: Any) -> APIRouter:
             errors=errors or {},
             options=form or {},
             auth=settings.auth_enabled,
+            unit_help=unit_help(),
         )
 
     @pages.get("/", response_class=HTMLResponse)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,7 @@ def test_a_person_gets_advice_and_a_report_in_a_real_browser(
     shots = _artefacts()
     with live_server(model_store, tmp_path) as url:
         page.goto(f"{url}/")
+        page.screenshot(path=str(shots / "form.png"))
         page.fill("#api_key", READ_KEY)
         for name, value in SELECTS.items():
             page.select_option(f"#{name}", value)
@@ -115,6 +117,7 @@ def test_a_person_gets_advice_and_a_report_in_a_real_browser(
         page.click("#submit")
         page.wait_for_selector("#cards")
         page.screenshot(path=str(shots / "results-en.png"), full_page=True)
+        page.screenshot(path=str(shots / "results-top.png"))
 
         # The same factory through the API gives the same footprint and first measure.
         profile = {
@@ -151,6 +154,7 @@ def test_a_person_gets_advice_and_a_report_in_a_real_browser(
         assert human(api["footprint"]["net_location_tco2e"]) in page.inner_text("#scopes")
         assert "万元" in page.inner_text("#cards")
         page.screenshot(path=str(shots / "results-zh.png"), full_page=True)
+        page.screenshot(path=str(shots / "results-zh-top.png"))
 
         # The report, as the browser downloads it.
         with page.expect_download() as download:
@@ -170,7 +174,8 @@ def test_a_person_gets_advice_and_a_report_in_a_real_browser(
         for rec in zh["recommendations"]:
             assert re.sub(r"\s+", "", rec["name"]) in flat
         assert pdf_pages_render(pdf, tmp_path / "pages" / "report") >= 2
-        shutil.copy(tmp_path / "pages" / "report-1.png", shots / "report-page1.png")
+        subprocess.run(["pdftoppm", "-r", "80", "-f", "1", "-l", "1", "-singlefile", "-png",
+                        str(pdf), str(shots / "report-page1")], check=True, timeout=60)
     assert outside == []
 
 

@@ -309,3 +309,18 @@ def test_pdf_report_cli_writes_the_report(
     assert done.returncode == 0, done.stdout + done.stderr
     assert out.read_bytes().startswith(b"%PDF")
     assert str(out) in done.stdout
+
+
+def test_a_form_in_chinese_units_scores_like_the_api(open_client: TestClient) -> None:
+    form = {"factory_id": "suzhou-1", "country": "CN", "region": "江苏", "sector": "machinery",
+            "reporting_year": "2024", "annual_revenue": "3.5 亿元", "lang": "zh",
+            "energy_use.0.carrier": "electricity", "energy_use.0.value": "860",
+            "energy_use.0.unit": "万kWh", "energy_use.1.carrier": "natural_gas",
+            "energy_use.1.value": "120", "energy_use.1.unit": "万Nm3"}  # fmt: skip
+    page = open_client.post("/results", data=form)
+    assert page.status_code == 200, _errors(page.text)
+    api = open_client.post("/v1/footprint", json={"profile": profile_from_form(form).profile})
+    fp = api.json()["footprint"]
+    scopes = re.findall(r'<td class="num">([^<]+) tCO2e</td>', page.text)
+    assert human(fp["net_location_tco2e"]) in scopes
+    assert "860 万kWh" in page.text
