@@ -174,8 +174,23 @@ def test_a_person_gets_advice_and_a_report_in_a_real_browser(
         for rec in zh["recommendations"]:
             assert re.sub(r"\s+", "", rec["name"]) in flat
         assert pdf_pages_render(pdf, tmp_path / "pages" / "report") >= 2
-        subprocess.run(["pdftoppm", "-r", "80", "-f", "1", "-l", "1", "-singlefile", "-png",
-                        str(pdf), str(shots / "report-page1")], check=True, timeout=60)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "80",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                "-png",
+                str(pdf),
+                str(shots / "report-page1"),
+            ],
+            check=True,
+            timeout=60,
+        )
     assert outside == []
 
 
