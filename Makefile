@@ -12,7 +12,9 @@ STAMP  := $(VENV)/.installed
 FONT_PKGS    := fonts-wqy-microhei
 BROWSER_PKGS := chromium poppler-utils fonts-wqy-microhei
 define apt_ensure
-	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
+	  missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	    echo "installing$$missing"; \

@@ -161,16 +161,30 @@ def resolve_tracking_uri(explicit: str | None = None) -> str:
     return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
 
 
-def use_store(tracking_uri: str, experiment: str) -> None:
-    """Point MLflow at ``tracking_uri`` and ``experiment``. A new experiment in a SQLite store
-    keeps its artifacts in ``mlartifacts/`` beside the database file, not in whatever directory
-    the process happens to run in."""
+def resolve_artifact_root(explicit: str | None = None) -> str | None:
+    """Where new experiments keep their artifacts: an explicit setting, else
+    ``DECARB_ARTIFACT_ROOT``, else None (beside a SQLite store's file; see :func:`use_store`)."""
+    return explicit or os.environ.get("DECARB_ARTIFACT_ROOT") or None
+
+
+def use_store(tracking_uri: str, experiment: str, artifact_root: str | None = None) -> None:
+    """Point MLflow at ``tracking_uri`` and ``experiment``. A new experiment keeps its artifacts
+    under ``artifact_root`` (a folder or URI; ``DECARB_ARTIFACT_ROOT``); without one, in a
+    SQLite store ``mlartifacts/`` beside the database file and with a server database
+    (PostgreSQL) ``mlartifacts/`` in the working directory, not MLflow's own default."""
     mlflow.set_tracking_uri(tracking_uri)
-    if tracking_uri.startswith("sqlite:///") and mlflow.get_experiment_by_name(experiment) is None:
-        database = Path(tracking_uri.removeprefix("sqlite:///")).resolve()
-        mlflow.create_experiment(
-            experiment, artifact_location=(database.parent / "mlartifacts").as_uri()
-        )
+    if mlflow.get_experiment_by_name(experiment) is None:
+        root = resolve_artifact_root(artifact_root)
+        if root is not None:
+            location = Path(root).resolve().as_uri() if "://" not in root else root
+        elif tracking_uri.startswith("sqlite:///"):
+            database = Path(tracking_uri.removeprefix("sqlite:///")).resolve()
+            location = (database.parent / "mlartifacts").as_uri()
+        elif "://" in tracking_uri and not tracking_uri.startswith(("http", "databricks")):
+            location = (Path.cwd() / "mlartifacts").as_uri()
+        else:
+            location = None  # a tracking server decides
+        mlflow.create_experiment(experiment, artifact_location=location)
     mlflow.set_experiment(experiment)
 
 

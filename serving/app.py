@@ -29,7 +29,7 @@ from features.errors import InvalidValueError
 from features.profile import FactoryProfile, parse_profile
 from models.pyfunc import LoadedModel, resolve_tracking_uri
 from models.schemas import FactoryRecommendations, RecommendOptions
-from serving import pages
+from serving import outcomes, pages
 from serving.auth import AdminAccess, ReadAccess
 from serving.errors import (
     BatchTooLargeError,
@@ -40,6 +40,7 @@ from serving.errors import (
 from serving.guard import Guard
 from serving.metrics import ServiceMetrics
 from serving.model_state import ModelHolder
+from serving.outcomes import StoreHolder
 from serving.schemas import (
     BatchItem,
     BatchRequest,
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             own.start_polling(settings.reload_poll_seconds)
         yield
         own.stop()
+        store_holder.close()
 
     app = FastAPI(
         title="decarb-recommender",
@@ -176,6 +178,8 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         return result, model
 
     pages.install(app, settings, score)
+    store_holder = StoreHolder(settings.database_url)
+    app.include_router(outcomes.router(settings, store_holder))
 
     @app.get("/healthz", response_model=Health, tags=["health"],
              responses=_documented("GET /healthz"))  # fmt: skip

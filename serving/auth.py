@@ -1,7 +1,8 @@
 """API keys (header ``X-API-Key``), stored as SHA-256 hashes and compared in constant time.
 
-Two roles: ``read`` (queries) and ``admin`` (also reload). Auth can be switched off explicitly
-for local use (``DECARB_AUTH_ENABLED=false``).
+Three roles, each allowing what the one before allows: ``read`` (queries), ``write`` (also report
+outcomes) and ``admin`` (also reload and read the outcomes store). Auth can be switched off
+explicitly for local use (``DECARB_AUTH_ENABLED=false``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from fastapi.security import APIKeyHeader
 from serving.errors import ForbiddenError, UnauthorizedError
 from serving.settings import Settings, get_settings, hash_key
 
-Role = Literal["read", "admin"]
+Role = Literal["read", "write", "admin"]
+RANK: dict[str, int] = {"read": 1, "write": 2, "admin": 3}
 #: The key header, declared as the OpenAPI security scheme of every /v1 endpoint.
 API_KEY = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key with the read or admin role."
@@ -27,13 +29,14 @@ def role_of(key: str | None, settings: Settings) -> Role | None:
     if key is None:
         return None
     digest = hash_key(key)
-    admin = False
-    read = False
+    admin = write = read = False
     for stored in settings.admin_key_hashes:
         admin |= hmac.compare_digest(digest, stored)
+    for stored in settings.write_key_hashes:
+        write |= hmac.compare_digest(digest, stored)
     for stored in settings.read_key_hashes:
         read |= hmac.compare_digest(digest, stored)
-    return "admin" if admin else "read" if read else None
+    return "admin" if admin else "write" if write else "read" if read else None
 
 
 def _require(needed: Role):  # type: ignore[no-untyped-def]  # returns a FastAPI dependency
@@ -48,12 +51,13 @@ def _require(needed: Role):  # type: ignore[no-untyped-def]  # returns a FastAPI
         role = role_of(x_api_key, settings)
         if role is None:
             raise UnauthorizedError("missing or unknown API key (header X-API-Key)")
-        if needed == "admin" and role != "admin":
-            raise ForbiddenError("this endpoint needs an admin key")
+        if RANK[role] < RANK[needed]:
+            raise ForbiddenError(f"this endpoint needs a key with the {needed} role")
         return role
 
     return check
 
 
 ReadAccess = Annotated[Role | None, Depends(_require("read"))]
+WriteAccess = Annotated[Role | None, Depends(_require("write"))]
 AdminAccess = Annotated[Role | None, Depends(_require("admin"))]

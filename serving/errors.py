@@ -60,12 +60,18 @@ class ForbiddenError(ServiceError):
     error = "forbidden"
 
 
+class ConflictError(ServiceError):
+    status_code = 409
+    error = "conflict"
+
+
 _DESCRIPTIONS = {
     400: "Malformed request (e.g. a body that is not JSON)",
     401: "Missing or unknown API key",
     403: "The key's role does not allow this endpoint",
     404: "No such path",
     405: "Method not allowed (the Allow header lists the right ones)",
+    409: "The Idempotency-Key was used before for a different report",
     413: "Body over DECARB_MAX_BODY_BYTES, or a batch over DECARB_BATCH_MAX_FACTORIES",
     422: "Invalid value: detail lists {field, value, allowed, message}",
     429: "Over the key's rate limit; see Retry-After",

@@ -32,7 +32,15 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=16)
     auth_enabled: bool = True
     read_key_hashes: list[str] = Field(default_factory=list)
+    write_key_hashes: list[str] = Field(
+        default_factory=list, description="Keys that may also report outcomes (POST /v1/outcomes)."
+    )
     admin_key_hashes: list[str] = Field(default_factory=list)
+    database_url: str = Field(
+        default="sqlite:///outcomes.db",
+        description="Outcomes store (SQLAlchemy URL): a SQLite file by default, "
+        "postgresql+psycopg://user@host/db in production; migrated on first use.",
+    )
     batch_max_factories: int = Field(default=500, ge=1, le=100_000)
     reload_poll_seconds: float | None = Field(
         default=None, gt=0, description="Poll the model alias and swap in a new version."
@@ -77,13 +85,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
-        if self.auth_enabled and not (self.read_key_hashes or self.admin_key_hashes):
+        if self.auth_enabled and not (
+            self.read_key_hashes or self.write_key_hashes or self.admin_key_hashes
+        ):
             raise ValueError(
                 "auth is enabled but no API key hashes are configured: set "
                 "DECARB_READ_KEY_HASHES / DECARB_ADMIN_KEY_HASHES (JSON lists of SHA-256 hex "
                 "digests) or switch auth off explicitly with DECARB_AUTH_ENABLED=false"
             )
-        for digest in (*self.read_key_hashes, *self.admin_key_hashes):
+        for digest in (*self.read_key_hashes, *self.write_key_hashes, *self.admin_key_hashes):
             if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
                 raise ValueError("API key hashes must be 64-character lowercase SHA-256 hex")
         return self

@@ -88,9 +88,22 @@ def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
 
 @app.command()
 def main(
-    source: Annotated[str | None, typer.Option(help="synthetic, iac or files.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="synthetic, iac, files or outcomes (the service's store).")
+    ] = None,
     path: Annotated[
-        Path | None, typer.Argument(help="IAC release or folder of tables (iac, files).")
+        str | None,
+        typer.Argument(
+            help="IAC release or folder of tables (iac, files); the store's database "
+            "URL (outcomes)."
+        ),
+    ] = None,
+    outcomes_url: Annotated[
+        str | None,
+        typer.Option(help="Also learn from the outcomes store at this database URL."),
+    ] = None,
+    outcomes_weight: Annotated[
+        int | None, typer.Option(help="Rows of the base one reported outcome counts as.")
     ] = None,
     config: Annotated[Path | None, typer.Option(help="YAML config; flags override it.")] = None,
     assess: Annotated[Path | None, typer.Option(help="IAC: the ASSESS table.")] = None,
@@ -125,7 +138,8 @@ def main(
     current champion on the primary metric on the same held-out data without losing more than
     the tolerance on the guard metrics, with its interval's coverage in the band."""
     overrides: dict[str, object] = {
-        "source": source, "path": str(path) if path else None,
+        "source": source, "path": path, "outcomes_url": outcomes_url,
+        "outcomes_weight": outcomes_weight,
         "assess_path": str(assess) if assess else None,
         "eia_state_factors": str(eia_state_factors) if eia_state_factors else None,
         "n_factories": n_factories, "seed": seed, "n_estimators": n_estimators,

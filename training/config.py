@@ -17,8 +17,22 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source: Literal["synthetic", "iac", "files"] = "synthetic"
-    path: str | None = Field(default=None, description="IAC release or folder of tables.")
+    source: Literal["synthetic", "iac", "files", "outcomes"] = "synthetic"
+    path: str | None = Field(
+        default=None,
+        description="IAC release or folder of tables; for outcomes, the store's database URL.",
+    )
+    outcomes_url: str | None = Field(
+        default=None,
+        description="Also learn from the outcomes store at this database URL (with a source "
+        "other than outcomes).",
+    )
+    outcomes_weight: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="How many rows of the base each reported outcome counts as (repetitions).",
+    )
     assess_path: str | None = None
     eia_state_factors: str | None = None
     n_factories: int = Field(default=5000, ge=50)
@@ -57,6 +71,10 @@ class TrainConfig(BaseModel):
     coverage_band: tuple[float, float] = Field(
         default=(0.7, 0.9),
         description="Gate: the 80% interval's held-out coverage a challenger must reach.",
+    )
+    artifact_root: str | None = Field(
+        default=None,
+        description="Folder (or URI) new experiments keep artifacts in; DECARB_ARTIFACT_ROOT.",
     )
     tracking_uri: str | None = Field(
         default=None, description="MLflow store; MLFLOW_TRACKING_URI, else sqlite:///mlflow.db."

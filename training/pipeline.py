@@ -17,7 +17,10 @@ import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
 
+from features.errors import InvalidValueError
 from features.sources import SyntheticConfig, load_dataset
+from features.sources.combined import combine
+from features.sources.outcome_store import safe_url
 from features.sources.schema import Dataset
 from models.bundle import RecommendationBundle
 from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle, use_store
@@ -42,14 +45,22 @@ class TrainResult:
 
 
 def load_configured(config: TrainConfig) -> Dataset:
-    """The data set a training configuration names."""
-    return load_dataset(
+    """The data set a training configuration names (with the outcomes store beside it when
+    ``outcomes_url`` is set)."""
+    data = load_dataset(
         config.source,
         config.path,
         assess_path=config.assess_path,
         eia_state_factors=config.eia_state_factors,
         synthetic=SyntheticConfig(n_factories=config.n_factories, seed=config.seed),
     )
+    if config.outcomes_url is None:
+        return data
+    if config.source == "outcomes":
+        raise InvalidValueError("outcomes_url", config.outcomes_url,
+                                "none when the source is outcomes itself")  # fmt: skip
+    reported = load_dataset("outcomes", config.outcomes_url)
+    return combine(data, reported, config.outcomes_weight)
 
 
 def _better(new: float, old: float, higher_is_better: bool) -> bool:
@@ -82,7 +93,7 @@ def run_training(
     """Run a full training; see the module docstring."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    use_store(config.resolved_tracking_uri(), config.experiment)
+    use_store(config.resolved_tracking_uri(), config.experiment, config.artifact_root)
     for run_id in reap_dead_runs(config.experiment):
         progress(f"run {run_id} was left RUNNING by a process that is gone: marked FAILED")
 
@@ -130,7 +141,12 @@ def run_training(
                 f"primary_metric {config.primary_metric!r} not computed; "
                 f"available: {sorted(metrics)}"
             )
-        mlflow.log_params(config.model_dump())
+        params = config.model_dump()
+        # A database URL may carry a password: logged without it.
+        for name in ("outcomes_url", "path"):
+            if isinstance(params.get(name), str) and "://" in params[name]:
+                params[name] = safe_url(params[name])
+        mlflow.log_params(params)
         mlflow.set_tags(
             {
                 "data.fingerprint": data.report.fingerprint,

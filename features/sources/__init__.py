@@ -10,11 +10,12 @@ from features.accounting.factors import FactorTable, load_eia_state_intensity
 from features.errors import InvalidValueError
 from features.sources.files import read_files
 from features.sources.iac import read_iac
+from features.sources.outcome_store import OutcomeStore
 from features.sources.schema import DataReport, Dataset
 from features.sources.synthetic import SyntheticConfig, generate
 
-SourceName = Literal["synthetic", "iac", "files"]
-SOURCES: tuple[str, ...] = ("synthetic", "iac", "files")
+SourceName = Literal["synthetic", "iac", "files", "outcomes"]
+SOURCES: tuple[str, ...] = ("synthetic", "iac", "files", "outcomes")
 
 __all__ = ["SOURCES", "DataReport", "Dataset", "SyntheticConfig", "load_dataset"]
 
@@ -33,9 +34,11 @@ def load_dataset(
     ----------
     source
         ``"synthetic"`` (generated, the default data), ``"iac"`` (a DOE IAC release at ``path``)
-        or ``"files"`` (a folder with factories/outcomes[/truth] CSV or Parquet files).
+        , ``"files"`` (a folder with factories/outcomes[/truth] CSV or Parquet files) or
+        ``"outcomes"`` (the outcomes factories reported to the service; ``path`` is its
+        database URL).
     path
-        Required for ``iac`` and ``files``.
+        Required for ``iac``, ``files`` and ``outcomes``.
     assess_path
         IAC only: the ASSESS table, when it is not next to the RECC table.
     eia_state_factors
@@ -54,4 +57,10 @@ def load_dataset(
         raise InvalidValueError("path", None, f"a path for source {source!r}")
     if source == "iac":
         return read_iac(path, assess_path=assess_path, table=table)
+    if source == "outcomes":
+        store = OutcomeStore(str(path))
+        try:
+            return store.dataset(table)
+        finally:
+            store.close()
     return read_files(path, table=table)

@@ -268,7 +268,9 @@ def _pdf_response(view: PageView, settings: Settings) -> Response:
         data = render_pdf(view, settings.cjk_font)
     except MissingFontError as exc:
         raise FontMissingError(str(exc)) from None
-    name = f"decarb-report-{''.join(c for c in view.factory_id if c.isalnum() or c in '-_')}"
+    # Header values are Latin-1: the file name keeps the id's plain ASCII characters only.
+    safe = "".join(c for c in view.factory_id if c.isascii() and (c.isalnum() or c in "-_"))
+    name = f"decarb-report-{safe or 'factory'}"
     return Response(
         data,
         media_type="application/pdf",

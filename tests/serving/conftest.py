@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ def settings_for(store: str, **overrides: Any) -> Settings:
         "read_key_hashes": [hash_key(READ_KEY)],
         "admin_key_hashes": [hash_key(ADMIN_KEY)],
         "batch_max_factories": 5,
+        # Outcomes go to a throwaway SQLite file, never the working directory.
+        "database_url": f"sqlite:///{Path(tempfile.mkdtemp(prefix='outcomes-')) / 'outcomes.db'}",
     }
     values.update(overrides)
     return Settings(**values)

@@ -324,3 +324,11 @@ def test_a_form_in_chinese_units_scores_like_the_api(open_client: TestClient) ->
     scopes = re.findall(r'<td class="num">([^<]+) tCO2e</td>', page.text)
     assert human(fp["net_location_tco2e"]) in scopes
     assert "860 万kWh" in page.text
+
+
+def test_a_report_for_a_chinese_factory_id_downloads(open_client: TestClient) -> None:
+    profile = {"factory_id": "苏州一厂", "country": "CN", "region": "江苏", "sector": "machinery",
+               "reporting_year": 2024, "electricity_kwh": 5e6}  # fmt: skip
+    r = open_client.post("/v1/reports", json={"profile": profile, "options": {"lang": "zh"}})
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == 'attachment; filename="decarb-report-factory.pdf"'

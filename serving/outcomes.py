@@ -1,0 +1,131 @@
+"""``/v1/outcomes``: factories report what they did with a recommended measure (write role);
+admins page through what was reported. The store opens, and migrates, on first use."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from features.errors import InvalidValueError
+from features.sources.outcome_store import (
+    STATUSES,
+    IdempotencyConflictError,
+    OutcomeReport,
+    OutcomeStore,
+    StoredOutcome,
+    check_report,
+)
+from serving.auth import AdminAccess, WriteAccess
+from serving.errors import ConflictError, error_responses
+from serving.settings import Settings
+
+
+class OutcomePage(BaseModel):
+    """One page of stored outcomes."""
+
+    items: list[StoredOutcome]
+    total: int = Field(description="Outcomes matching the filters, all pages.")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="Offset of the next page; None on the last.")
+
+
+class StoreHolder:
+    """Opens the outcomes store once, on first use (so a service that never receives an
+    outcome never creates a database file)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._store: OutcomeStore | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> OutcomeStore:
+        with self._lock:
+            if self._store is None:
+                self._store = OutcomeStore(self.url)
+            return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+EXAMPLE_REPORT: dict[str, Any] = {
+    "factory_id": "plant-7", "measure_id": "compressed_air_leak_repair",
+    "status": "implemented", "implemented_on": "2026-03-01",
+    "period_start": "2026-03-01", "period_end": "2026-08-31",
+    "measured_savings": [{"carrier": "electricity", "value": 21.5, "unit": "万kWh"}],
+    "actual_capex": 38000, "currency": "CNY", "model_version": "3",
+    "profile": {"factory_id": "plant-7", "country": "CN", "region": "Guangdong",
+                "sector": "electronics_appliances", "reporting_year": 2025,
+                "electricity_kwh": 8.5e6},
+}  # fmt: skip
+
+
+def router(settings: Settings, holder: StoreHolder) -> APIRouter:
+    """The outcome routes over the store in ``holder``."""
+    api = APIRouter(tags=["outcomes"])
+
+    @api.post(
+        "/v1/outcomes",
+        response_model=StoredOutcome,
+        status_code=201,
+        responses={
+            200: {"model": StoredOutcome, "description": "A replay: what was stored before."},
+            **error_responses(400, 401, 403, 405, 409, 413, 422, 429),
+        },
+        openapi_extra={"requestBody": {"content": {"application/json": {
+            "example": EXAMPLE_REPORT}}}},
+    )  # fmt: skip
+    async def report_outcome(
+        body: OutcomeReport,
+        response: Response,
+        _: WriteAccess,
+        idempotency_key: Annotated[
+            str | None,
+            Header(description="Makes retries safe: the same key with the same report answers "
+                   "what was stored; with another report, 409."),
+        ] = None,
+    ) -> StoredOutcome:  # fmt: skip
+        """Report what a factory did with one measure: planned, implemented (with measured
+        savings per carrier over a stated period and actual capex) or rejected with a reason.
+        The profile is stored with it, so the next training learns from it."""
+        checked = check_report(body.model_dump(mode="json", exclude_unset=True))
+        store = await run_in_threadpool(holder.get)
+        try:
+            stored, created = await run_in_threadpool(store.add, checked, idempotency_key)
+        except IdempotencyConflictError as exc:
+            raise ConflictError(str(exc)) from None
+        response.status_code = 201 if created else 200
+        return stored
+
+    @api.get(
+        "/v1/outcomes",
+        response_model=OutcomePage,
+        responses=error_responses(401, 403, 422, 429),
+    )
+    async def list_outcomes(
+        _: AdminAccess,
+        factory_id: Annotated[str | None, Query(max_length=128)] = None,
+        measure_id: Annotated[str | None, Query(max_length=64)] = None,
+        status: Annotated[str | None, Query(description=f"One of {', '.join(STATUSES)}.")] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    ) -> OutcomePage:
+        """Stored outcomes, oldest first, filtered by factory, measure or status (admin)."""
+        if status is not None and status not in STATUSES:
+            raise InvalidValueError("status", status, STATUSES)
+        store = await run_in_threadpool(holder.get)
+        items, total = await run_in_threadpool(
+            lambda: store.page(factory_id=factory_id, measure_id=measure_id, status=status,
+                               limit=limit, offset=offset)
+        )  # fmt: skip
+        following = offset + len(items)
+        return OutcomePage(items=items, total=total, limit=limit, offset=offset,
+                           next_offset=following if following < total else None)  # fmt: skip
+
+    return api

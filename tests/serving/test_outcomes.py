@@ -1,0 +1,146 @@
+"""POST /v1/outcomes and GET /v1/outcomes over the app, and the loop they close: outcomes posted
+over HTTP move the next model's prediction for that measure toward what was measured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from features.profile import parse_profile
+from features.sources.schema import Dataset
+from features.units import Carrier
+from models.bundle import RecommendationBundle
+from models.schemas import RecommendOptions
+from serving.app import create_app
+from serving.settings import hash_key
+from tests.serving.conftest import ADMIN_KEY, READ_KEY, settings_for
+from training.config import TrainConfig
+from training.pipeline import load_configured
+
+WRITE_KEY = "test-write-key"
+WRITE = {"X-API-Key": WRITE_KEY}
+ADMIN = {"X-API-Key": ADMIN_KEY}
+MEASURE = "compressed_air_leak_repair"
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'outcomes.db'}"
+
+
+@pytest.fixture
+def outcome_client(model_store: str, store_url: str) -> Iterator[TestClient]:
+    settings = settings_for(model_store, database_url=store_url,
+                            write_key_hashes=[hash_key(WRITE_KEY)])  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def _report(profile: dict[str, Any], kwh_per_year: float, **changes: Any) -> dict[str, Any]:
+    body = {
+        "factory_id": profile["factory_id"], "measure_id": MEASURE, "status": "implemented",
+        "period_start": "2025-01-01", "period_end": "2025-12-31",
+        "measured_savings": [{"carrier": "electricity", "value": kwh_per_year, "unit": "kWh"}],
+        "actual_capex": 80000, "profile": profile,
+    }  # fmt: skip
+    body.update(changes)
+    return body
+
+
+def test_posting_outcomes_is_validated_idempotent_and_role_checked(
+    outcome_client: TestClient, example_profile: dict[str, Any]
+) -> None:
+    body = _report(example_profile, 1e5)
+    assert outcome_client.post("/v1/outcomes", json=body).status_code == 401
+    read = outcome_client.post("/v1/outcomes", json=body, headers={"X-API-Key": READ_KEY})
+    assert read.status_code == 403
+    headers = {**WRITE, "Idempotency-Key": "plant-7-led-2025"}
+    first = outcome_client.post("/v1/outcomes", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    stored = first.json()
+    assert stored["annual_savings"]["electricity"] == pytest.approx(1e5 * 365.25 / 365)
+    replay = outcome_client.post("/v1/outcomes", json=body, headers=headers)
+    assert replay.status_code == 200
+    assert replay.json()["id"] == stored["id"]
+    assert replay.json()["replayed"] is True
+    conflict = outcome_client.post("/v1/outcomes", json={**body, "actual_capex": 1},
+                                   headers=headers)  # fmt: skip
+    assert conflict.status_code == 409
+    assert conflict.json()["error"] == "conflict"
+    bad = outcome_client.post("/v1/outcomes", headers=WRITE,
+                              json={**body, "status": "rejected"})  # fmt: skip
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "reason"
+    unknown = outcome_client.post("/v1/outcomes", headers=WRITE,
+                                  json={**body, "measure_id": "magic_box"})  # fmt: skip
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["field"] == "measure_id"
+    # Admins read them back, filtered and paginated; writers may not.
+    assert outcome_client.get("/v1/outcomes", headers=WRITE).status_code == 403
+    for i in range(3):
+        other = {**example_profile, "factory_id": f"plant-{i}"}
+        r = outcome_client.post("/v1/outcomes", headers=WRITE, json=_report(other, 1e4 * (i + 1)))
+        assert r.status_code == 201
+    page = outcome_client.get("/v1/outcomes", headers=ADMIN,
+                              params={"measure_id": MEASURE, "limit": 2}).json()  # fmt: skip
+    assert page["total"] == 4
+    assert len(page["items"]) == 2
+    assert page["next_offset"] == 2
+    last = outcome_client.get("/v1/outcomes", headers=ADMIN,
+                              params={"limit": 2, "offset": 2}).json()  # fmt: skip
+    assert last["next_offset"] is None
+    one = outcome_client.get("/v1/outcomes", headers=ADMIN, params={"factory_id": "plant-1"})
+    assert [i["factory_id"] for i in one.json()["items"]] == ["plant-1"]
+    wrong = outcome_client.get("/v1/outcomes", headers=ADMIN, params={"status": "done"})
+    assert wrong.status_code == 422
+
+
+def _predicted_kwh(bundle: RecommendationBundle, profiles: list[dict[str, Any]]) -> np.ndarray:
+    options = RecommendOptions(top_k=60, explain="none", min_evidence=0)
+    results = bundle.recommend([parse_profile(p) for p in profiles], options)
+    out = []
+    for result in results:
+        found = [r for r in result.recommendations if r.measure_id == MEASURE]
+        assert found, f"{MEASURE} not recommended for {result.factory_id}"
+        out.append(found[0].energy_saved[Carrier.ELECTRICITY])
+    return np.array(out)
+
+
+def test_reported_outcomes_move_the_next_model_toward_them(
+    outcome_client: TestClient,
+    store_url: str,
+    tiny_bundle: RecommendationBundle,
+    tiny_data: Dataset,
+    example_profile: dict[str, Any],
+) -> None:
+    profiles = [
+        {**example_profile, "factory_id": f"reporting-{i}",
+         "electricity_kwh": example_profile["electricity_kwh"] * (0.5 + i / 20)}
+        for i in range(30)
+    ]  # fmt: skip
+    before = _predicted_kwh(tiny_bundle, profiles)
+    # Every factory metered three times what the model predicted for it.
+    for profile, kwh in zip(profiles, before, strict=True):
+        r = outcome_client.post("/v1/outcomes", headers=WRITE, json=_report(profile, 3 * kwh))
+        assert r.status_code == 201, r.text
+    config = TrainConfig(source="synthetic", n_factories=600, seed=11,
+                         outcomes_url=store_url, outcomes_weight=5)  # fmt: skip
+    data = load_configured(config)
+    assert data.report.rows_used["outcomes"] == len(tiny_data.outcomes) + 30 * 5
+    assert set(data.outcomes["provenance"]) == {"synthetic", "outcomes"}
+    assert "30 reported outcomes x weight 5" in data.report.summary()
+    bundle = RecommendationBundle(tiny_bundle.config).fit(data.factories, data.outcomes)
+    after = _predicted_kwh(bundle, profiles)
+    reported = 3 * before
+    # Closer to what was measured, for most factories and in the median.
+    closer = np.abs(np.log(after / reported)) < np.abs(np.log(before / reported))
+    assert closer.mean() >= 0.8
+    assert np.median(after / before) > 1.3
+    # The same data without the reported outcomes leaves the prediction where it was.
+    plain = RecommendationBundle(tiny_bundle.config).fit(tiny_data.factories, tiny_data.outcomes)
+    assert np.allclose(_predicted_kwh(plain, profiles), before)
