@@ -3,15 +3,21 @@ over HTTP move the next model's prediction for that measure toward what was meas
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import mlflow
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from features.profile import parse_profile
+from features.sources.outcome_store import OutcomeStore, check_report
 from features.sources.schema import Dataset
 from features.units import Carrier
 from models.bundle import RecommendationBundle
@@ -144,3 +150,32 @@ def test_reported_outcomes_move_the_next_model_toward_them(
     # The same data without the reported outcomes leaves the prediction where it was.
     plain = RecommendationBundle(tiny_bundle.config).fit(tiny_data.factories, tiny_data.outcomes)
     assert np.allclose(_predicted_kwh(plain, profiles), before)
+
+
+def test_train_cli_reads_the_outcomes_store(
+    tmp_path: Path, store_url: str, example_profile: dict[str, Any]
+) -> None:
+    store = OutcomeStore(store_url)
+    for i in range(4):
+        profile = {**example_profile, "factory_id": f"cli-{i}"}
+        store.add(check_report(_report(profile, 2e5)))
+    store.close()
+    exe = shutil.which("decarb-train", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    tracking = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    done = subprocess.run(
+        [exe, "--n-factories", "300", "--seed", "3", "--n-estimators", "20",
+         "--outcomes-url", store_url, "--outcomes-weight", "3", "--tracking-uri", tracking],
+        capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    client = mlflow.MlflowClient(tracking_uri=tracking)
+    run = client.search_runs(
+        [client.get_experiment_by_name("decarb-recommender").experiment_id]  # type: ignore[union-attr]
+    )[0]
+    assert run.data.params["outcomes_weight"] == "3"
+    assert run.data.params["outcomes_url"] == store_url
+    report = mlflow.artifacts.load_text(f"{run.info.artifact_uri}/data_report.txt")
+    assert "source: synthetic+outcomes" in report
+    assert "4 reported outcomes x weight 3 = 12 rows" in report
