@@ -60,10 +60,11 @@ pytest: $(STAMP) browser
 ## bench/results/, then docs/benchmarks.md written from those results.
 bench: $(STAMP)
 	mkdir -p bench/results
-	$(BIN)/python bench/serving.py --out bench/results
+	$(BIN)/python bench/speed.py --out bench/results
 	$(BIN)/python bench/train_time.py --sizes 1000 10000 100000 --json bench/results/train_time.json
 	$(BIN)/python bench/accuracy.py --out bench/results
 	$(BIN)/python bench/load.py --out bench/results
+	$(BIN)/python bench/scale.py --out bench/results
 	$(BIN)/python bench/summary.py --results bench/results --doc docs/benchmarks.md
 
 clean:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import os
 import signal
@@ -33,11 +32,10 @@ from features.report import example_profile_data
 from features.sources.synthetic import SyntheticConfig, generate
 from models.bundle import BundleConfig, RecommendationBundle
 from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, use_store
+from serving.settings import hash_key
 
 KEY = "bench-key"
-#: The service stores SHA-256 hex digests of keys (serving.settings.hash_key; bench/serving.py
-#: shadows the serving package for scripts run from bench/).
-KEY_HASH = hashlib.sha256(KEY.encode("utf-8")).hexdigest()
+KEY_HASH = hash_key(KEY)
 BIN = Path(sys.executable).parent
 
 

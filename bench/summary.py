@@ -112,7 +112,7 @@ def serving_section(r: dict[str, Any]) -> list[str]:
     batch = r.get("http_batch_factories_per_s", {})
     window = r["http_concurrent"]["seconds"] / 2
     return [
-        "## Serving speed (`bench/serving.py`)",
+        "## Serving speed (`bench/speed.py`)",
         "",
         f"Bundle trained on {r['trained_on_factories']:,} generated factories; one factory "
         f"({r['candidates']} candidate measures) ranked with explanations of the top 5 (savings "
@@ -450,6 +450,46 @@ def load_section(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def scale_section(r: dict[str, Any]) -> list[str]:
+    """Outcomes store and scale-out (bench/scale.py)."""
+    out = [
+        "## Outcomes and scale-out (`bench/scale.py`)",
+        "",
+        f"{r['cores']} cores; load average {r['load_start']:.2f} at the start, "
+        f"{r['load_end']:.2f} at the end.",
+        "",
+        "`POST /v1/outcomes` over HTTP on loopback (one worker; each post a new report with its "
+        "profile; latency from sequential posts, throughput from 8 client threads for 5 s):",
+        "",
+        "| database | posts | p50 ms | p99 ms | replay ms | posts/s at 8 clients | failed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, row in r["outcomes"].items():
+        if "error" in row:
+            out.append(f"| {name} | {row['error']} | | | | | |")
+            continue
+        out.append(
+            f"| {name} | {row['posts']} | {row['p50_ms']} | {row['p99_ms']} | "
+            f"{row['replay_ms']} ({row['replay_status']}) | {row['throughput_per_s']} | "
+            f"{row['failed']} |"
+        )
+    sc = r["scoring"]
+    out += [
+        "",
+        f"`decarb-score` on {sc['factories']:,} generated factories (top {sc['top_k']}, no "
+        "explanations, partitions of 2,000 factories):",
+        "",
+        "| where | seconds | factories/s | rows |",
+        "|---|---|---|---|",
+    ]
+    for name in ("single_process", "dask_local_2_workers"):
+        row = sc[name]
+        out.append(f"| {name.replace('_', ' ')} | {row['seconds']} | {row['factories_per_s']} | "
+                   f"{row['rows']:,} |")  # fmt: skip
+    out += ["", f"Training on Dask: {r['dask_training']}."]
+    return out
+
+
 def write(results: Path, doc: Path) -> str:
     info = machine()
     parts = [
@@ -475,6 +515,9 @@ def write(results: Path, doc: Path) -> str:
     load = results / "load.json"
     if load.exists():
         parts += [*load_section(json.loads(load.read_text())), ""]
+    scale = results / "scale.json"
+    if scale.exists():
+        parts += [*scale_section(json.loads(scale.read_text())), ""]
     text = "\n".join(parts)
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text)

@@ -26,7 +26,7 @@ def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     out = _run("bench/train_time.py", "--sizes", "200", "--skip-iac", "--json",
                str(results / "train_time.json"))  # fmt: skip
     assert "synthetic" in out
-    _run("bench/serving.py", "--factories", "300", "--requests", "5", "--seconds", "1",
+    _run("bench/speed.py", "--factories", "300", "--requests", "5", "--seconds", "1",
          "--out", str(results))  # fmt: skip
     serving = json.loads((results / "serving.json").read_text())
     assert serving["mlflow_status"] == 200
@@ -44,12 +44,23 @@ def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     assert [row["clients"] for row in load["load"]] == [8, 32, 128]
     assert load["kill_training"]["killed_run_status_after_next_start"] == "FAILED"
 
+    _run("bench/scale.py", "--score-factories", "60", "--posts", "5", "--train-factories", "300",
+         "--out", str(results))  # fmt: skip
+    scale = json.loads((results / "scale.json").read_text())
+    assert scale["outcomes"]["sqlite"]["failed"] == 0
+    assert scale["outcomes"]["sqlite"]["replay_status"] == 200
+    assert scale["outcomes"]["postgresql"]["replay_status"] == 200
+    assert (
+        scale["scoring"]["single_process"]["rows"]
+        == scale["scoring"]["dask_local_2_workers"]["rows"]
+    )
+
     doc = tmp_path / "docs" / "benchmarks.md"
     _run("bench/summary.py", "--results", str(results), "--doc", str(doc))
     text = doc.read_text()
     for heading in ("## Serving speed", "### Against the targets", "### Where the time goes",
                     "## Training time", "## Accuracy on held-out factories",
-                    "## Load and faults"):  # fmt: skip
+                    "## Load and faults", "## Outcomes and scale-out"):  # fmt: skip
         assert heading in text
     assert "mlflow models serve" in text
     images = list((doc.parent / "img" / "benchmarks" / "generated").glob("*.png"))

@@ -1,7 +1,7 @@
 """Serving speed, side by side in one run: the numpy floor, our scoring in-process, our service
 over HTTP (single, concurrent, batch), and MLflow's own scoring server on the same bundle.
 
-Usage: python bench/serving.py [--factories 5000] [--requests 200] [--out bench/results]
+Usage: python bench/speed.py [--factories 5000] [--requests 200] [--out bench/results]
 Writes serving.json into --out (bench/summary.py turns it into docs). Numbers only; nothing
 here is a test assertion.
 """
