@@ -176,17 +176,22 @@ def factory_matrix(energy: FactoryEnergy) -> np.ndarray:
 
 
 def measure_block(
-    spec: DesignSpec, found: Pairs, catalogue: Catalogue, total_gj: np.ndarray
+    spec: DesignSpec,
+    found: Pairs,
+    catalogue: Catalogue,
+    total_gj: np.ndarray,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Measure part of the input for the rows of ``found``; ``total_gj`` is each row's factory
-    energy use (all carriers, GJ)."""
+    energy use (all carriers, GJ). Written into ``out`` when given (any float dtype)."""
     n_carriers = len(Carrier)
     arrays = catalogue.arrays
     keys = found.keys
     rows = arrays.rows(keys)
     known = rows < len(arrays.ids)
     targeted = found.targeted_gj.sum(axis=1)
-    out = np.empty((len(keys), 3 + 2 * n_carriers + 3))
+    if out is None:
+        out = np.empty((len(keys), MEASURE_BLOCK_WIDTH))
     out[:, 0] = _code(keys, spec.measure_keys)
     out[:, 1] = arrays.family[rows]
     out[:, 2] = arrays.lifetime[rows]
@@ -200,13 +205,33 @@ def measure_block(
     return out
 
 
+#: Columns of :func:`measure_block`: code, family, lifetime, reduced/increased per carrier,
+#: log targeted energy, its share of the factory's, the physics cap.
+MEASURE_BLOCK_WIDTH = 3 + 2 * len(Carrier) + 3
+#: Rows written at a time into a preallocated design matrix (bounds the temporaries).
+DESIGN_CHUNK_ROWS = 200_000
+
+
 def design_matrix(
-    spec: DesignSpec, energy: FactoryEnergy, found: Pairs, catalogue: Catalogue
+    spec: DesignSpec,
+    energy: FactoryEnergy,
+    found: Pairs,
+    catalogue: Catalogue,
+    dtype: type[np.floating] = np.float64,
 ) -> np.ndarray:
-    """Rows (factory, measure) of ``found`` as the full model input."""
+    """Rows (factory, measure) of ``found`` as the full model input, written chunk by chunk
+    into one preallocated array of ``dtype`` (training uses float32: half the memory and no
+    float64 copy when LightGBM takes it; the service scores in float64)."""
     fx = factory_matrix(energy)
-    total = energy.energy_gj.sum(axis=1)[found.factory_index]
-    return np.hstack([fx[found.factory_index], measure_block(spec, found, catalogue, total)])
+    total = energy.energy_gj.sum(axis=1)
+    n, width = len(found.keys), fx.shape[1]
+    X = np.empty((n, width + MEASURE_BLOCK_WIDTH), dtype=dtype)
+    for start in range(0, n, DESIGN_CHUNK_ROWS):
+        part = slice(start, min(start + DESIGN_CHUNK_ROWS, n))
+        index = found.factory_index[part]
+        X[part, :width] = fx[index]
+        measure_block(spec, found.subset(part), catalogue, total[index], out=X[part, width:])
+    return X
 
 
 def outcome_design(

@@ -33,6 +33,13 @@ def n_rows(table: Table) -> int:
     return len(next(iter(table.values()))) if table else 0
 
 
+def take_rows(table: Table, rows: slice) -> Table:
+    """Rows ``rows`` of a table, renumbered from 0."""
+    if isinstance(table, pd.DataFrame):
+        return table.iloc[rows].reset_index(drop=True)
+    return {name: list(values)[rows] for name, values in table.items()}
+
+
 def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 

@@ -32,7 +32,7 @@ from sklearn.model_selection import GroupKFold
 
 from features.accounting.factors import FactorTable
 from features.accounting.prices import price_matrix
-from features.catalogue.applicability import candidate_pairs
+from features.catalogue.applicability import applicable_matrix, candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue.measures import Catalogue, measure_name
 from features.design import DesignSpec, design_matrix
@@ -53,6 +53,10 @@ from models.schemas import FactoryRecommendations, RecommendOptions
 
 CARRIERS = list(Carrier)
 _TO_GJ = GJ_PER_CANONICAL
+
+
+#: Factories per block when training the applicability model on all candidate pairs (memory).
+APPLICABILITY_BLOCK_FACTORIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,7 @@ class RecommendationBundle:
         found = pairs(
             energy, targets["factory_row"].to_numpy(), targets["key"].to_numpy(), catalogue
         )
-        X = design_matrix(spec, energy, found, catalogue)
+        X = design_matrix(spec, energy, found, catalogue, dtype=np.float32)
         groups = targets["factory_row"].to_numpy()
 
         identified = int(targets["key"].isin(list(catalogue.measures)).sum())
@@ -316,16 +320,38 @@ class RecommendationBundle:
     ) -> GBMClassifier:
         measures = [catalogue.measures[k] for k in spec.measure_keys if k in catalogue.measures]
         measures = [m for m in measures if m.reduction_kind == "physical"]
-        found = candidate_pairs(energy, measures, catalogue)
-        recommended = set(zip(targets["factory_row"], targets["key"], strict=True))
-        label = np.array(
-            [
-                (int(f), str(k)) in recommended
-                for f, k in zip(found.factory_index, found.keys, strict=True)
-            ],
-            dtype=float,
-        )
-        X = design_matrix(spec, energy, found, catalogue)
+        # (factory, measure) as one integer per pair: no Python tuple per candidate.
+        codes = {k: i for i, k in enumerate(spec.measure_keys)}
+        width = len(codes) + 1
+
+        def pair_codes(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
+            key_code = np.fromiter((codes.get(str(k), len(codes)) for k in keys.tolist()),
+                                   dtype=np.int64, count=len(keys))  # fmt: skip
+            return rows.astype(np.int64) * width + key_code
+
+        recommended = pair_codes(targets["factory_row"].to_numpy(), targets["key"].to_numpy())
+        # Every candidate pair of every factory is the largest table training builds: it is made
+        # a block of factories at a time, so only one block's energy arrays exist at once. The
+        # rows are the same, in the same order, as in one pass.
+        # At most every pair the profile-level rules allow (the end-use check only removes):
+        # allocated once, and pages never written are never resident.
+        most = int(applicable_matrix(energy.factories, measures).sum())
+        X = np.empty((0, 0), dtype=np.float32)
+        label = np.empty(most)
+        filled = 0
+        n = len(energy.energy_gj)
+        for start in range(0, n, APPLICABILITY_BLOCK_FACTORIES):
+            block = energy.subset(slice(start, min(start + APPLICABILITY_BLOCK_FACTORIES, n)))
+            found = candidate_pairs(block, measures, catalogue)
+            rows = design_matrix(spec, block, found, catalogue, dtype=np.float32)
+            if X.size == 0:
+                X = np.empty((most, rows.shape[1]), dtype=np.float32)
+            end = filled + len(rows)
+            X[filled:end] = rows
+            label[filled:end] = np.isin(pair_codes(found.factory_index + start, found.keys),
+                                        recommended)  # fmt: skip
+            filled = end
+        X, label = X[:filled], label[:filled]
         return GBMClassifier(**kwargs).fit(X, label)  # type: ignore[arg-type]
 
     @property

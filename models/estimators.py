@@ -24,7 +24,9 @@ _SILENT = {"verbose": -1}
 
 
 def _check_xy(X: np.ndarray, y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    X = np.asarray(X, dtype=float)
+    X = np.asarray(X)
+    if X.dtype not in (np.float32, np.float64):  # float32 design matrices stay float32 (memory)
+        X = X.astype(np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-dimensional, got shape {X.shape}")
     if y is None:

@@ -11,7 +11,7 @@ import numpy as np
 from features.catalogue.measures import Catalogue
 from features.enduses.physics import fraction_caps
 from features.enduses.shares import energy_gj_matrix, share_tensor
-from features.table import Table
+from features.table import Table, take_rows
 
 #: Rows per block when expanding (rows, carriers, end uses): bounds the temporary memory.
 _BLOCK = 50_000
@@ -36,6 +36,14 @@ class Pairs:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def subset(self, rows: slice) -> Pairs:
+        """The pairs of ``rows`` (views, no copies of the arrays)."""
+        return Pairs(
+            factory_index=self.factory_index[rows], keys=self.keys[rows],
+            targeted_gj=self.targeted_gj[rows], by_use_gj=self.by_use_gj[rows],
+            cap=self.cap[rows], conversions=self.conversions[rows],
+        )  # fmt: skip
+
 
 @dataclass(frozen=True)
 class FactoryEnergy:
@@ -49,6 +57,14 @@ class FactoryEnergy:
     def of(cls, factories: Table) -> FactoryEnergy:
         shares = share_tensor(factories)
         return cls(factories=factories, energy_gj=energy_gj_matrix(factories), shares=shares)
+
+    def subset(self, rows: slice) -> FactoryEnergy:
+        """The factories of ``rows`` (a block of a batch, renumbered from 0)."""
+        return FactoryEnergy(
+            factories=take_rows(self.factories, rows),
+            energy_gj=self.energy_gj[rows],
+            shares=self.shares[rows],
+        )
 
     def cells_gj(self, i: int) -> np.ndarray:
         """(carriers, end uses) energy of factory ``i`` in GJ."""

@@ -544,6 +544,7 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
     column = {m.id: j for j, m in enumerate(measures)}
     applicable = np.zeros((m_count, n), dtype=bool)
     applicable[[column[str(k)] for k in seen.keys], seen.factory_index] = True
+    del seen  # only which pairs apply is kept; their energy arrays would ride along to the end
     true_energy = FactoryEnergy(
         factories=factories, energy_gj=energy_gj_matrix(factories), shares=f.shares
     )

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
+from features.sources.schema import Dataset
+from models.bundle import BundleConfig, RecommendationBundle
 from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor
 
 
@@ -63,3 +65,23 @@ def test_contributions_add_up_to_the_raw_prediction() -> None:
 
 def reg_logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
+
+
+def test_applicability_trained_in_blocks_equals_one_pass(
+    tiny_data: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Candidate pairs built a block of factories at a time (memory) give the same training
+    rows, so the same model, as one pass over every factory."""
+    from models import bundle as bundle_module  # noqa: PLC0415
+
+    config = BundleConfig(n_estimators=10, num_leaves=7, min_child_samples=10, random_state=1)
+    monkeypatch.setattr(bundle_module, "APPLICABILITY_BLOCK_FACTORIES", 100_000)
+    whole = RecommendationBundle(config).fit(tiny_data.factories, tiny_data.outcomes)
+    monkeypatch.setattr(bundle_module, "APPLICABILITY_BLOCK_FACTORIES", 37)
+    blocks = RecommendationBundle(config).fit(tiny_data.factories, tiny_data.outcomes)
+    assert whole.applicability_ is not None
+    assert blocks.applicability_ is not None
+    assert (
+        whole.applicability_.booster_.model_to_string()
+        == blocks.applicability_.booster_.model_to_string()
+    )

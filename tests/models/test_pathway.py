@@ -190,7 +190,9 @@ def test_an_answer_in_chinese_says_everything_in_chinese(
 def test_savings_are_valued_at_the_factorys_prices_with_their_source(
     tiny_bundle: RecommendationBundle,
 ) -> None:
-    options = RecommendOptions(explain="none", top_k=5)
+    options = RecommendOptions(
+        explain="none", top_k=30
+    )  # enough that both rankings share electric measures
     (ohio,) = tiny_bundle.recommend([parse_profile(OHIO)], options)
     prices = {p.carrier: p for p in ohio.prices}
     elec = prices[Carrier.ELECTRICITY]
