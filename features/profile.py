@@ -430,17 +430,23 @@ def parse_profile(data: dict[str, Any]) -> FactoryProfile:
     try:
         return FactoryProfile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "profile"
-        ctx = first.get("ctx") or {}
-        inner = ctx.get("error")
-        if isinstance(inner, InvalidValueError):
-            raise inner from None
-        if first["type"] == "extra_forbidden":
-            allowed: object = list(FactoryProfile.model_fields)
-        else:
-            allowed = ctx.get("expected") or first["msg"]
-        raise InvalidValueError(field, first.get("input"), str(allowed)) from None
+        raise invalid_value(exc, FactoryProfile, "profile") from None
+
+
+def invalid_value(exc: ValidationError, model: type[BaseModel], name: str) -> InvalidValueError:
+    """Pydantic's first error as an :class:`InvalidValueError` naming the field path (``name``
+    when the error has none); a domain error raised inside a validator is passed on as is."""
+    first = exc.errors()[0]
+    ctx = first.get("ctx") or {}
+    inner = ctx.get("error")
+    if isinstance(inner, InvalidValueError):
+        return inner
+    field = ".".join(str(p) for p in first["loc"]) or name
+    if first["type"] == "extra_forbidden":
+        allowed: object = list(model.model_fields)
+    else:
+        allowed = ctx.get("expected") or first["msg"]
+    return InvalidValueError(field, first.get("input"), str(allowed))
 
 
 # --- DataFrame form ---------------------------------------------------------------------------

@@ -7,10 +7,8 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-import mlflow
 import typer
 import uvicorn
-from mlflow.exceptions import MlflowException
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -19,13 +17,14 @@ from features.cli import report as terminal_report
 from features.errors import DecarbError
 from features.i18n import field_words, human, text
 from features.report import load_profile
-from models.pyfunc import load_bundle, resolve_tracking_uri
+from models.pyfunc import resolve_tracking_uri
 from models.schemas import FactoryRecommendations, Objective, RecommendOptions
 from serving.app import create_app
 from serving.logs import configure_logging
 from serving.pages.pdf import MissingFontError, render_pdf
 from serving.pages.view import build_view
 from serving.settings import Settings, hash_key
+from serving.terminal import load_model_or_exit
 
 serve_app = typer.Typer(add_completion=False, help="Run the recommendation service over HTTP.")
 recommend_app = typer.Typer(add_completion=False, help="Rank measures for a factory JSON file.")
@@ -139,12 +138,7 @@ def recommend(
     except (DecarbError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=2) from None
-    mlflow.set_tracking_uri(resolve_tracking_uri(tracking_uri))
-    try:
-        model = load_bundle(model_uri)
-    except MlflowException as exc:
-        console.print(f"[red]error:[/red] cannot load {model_uri}: {exc}")
-        raise typer.Exit(code=3) from None
+    model = load_model_or_exit(model_uri, tracking_uri, console)
     result = model.bundle.recommend([factory], options)[0]
     print_recommendations(result, options, console, model.uri, str(model.version))
     if json_out is not None:
@@ -258,12 +252,7 @@ def report(
     except (DecarbError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=2) from None
-    mlflow.set_tracking_uri(resolve_tracking_uri(tracking_uri))
-    try:
-        model = load_bundle(model_uri)
-    except MlflowException as exc:
-        console.print(f"[red]error:[/red] cannot load {model_uri}: {exc}")
-        raise typer.Exit(code=3) from None
+    model = load_model_or_exit(model_uri, tracking_uri, console)
     result = model.bundle.recommend([factory], options)[0]
     view = build_view(result, model_uri=model.uri, model_version=str(model.version))
     try:

@@ -13,19 +13,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import mlflow
 import numpy as np
 import pandas as pd
 import typer
-from mlflow.exceptions import MlflowException
 from rich.console import Console
 
 from features.errors import DecarbError, InvalidValueError
 from features.profile import FactoryProfile, profiles_from_frame
 from features.sources.files import read_table
 from models.bundle import RecommendationBundle
-from models.pyfunc import load_bundle, resolve_tracking_uri
 from models.schemas import RecommendOptions
+from serving.terminal import load_model_or_exit
 
 #: Columns of the answer table: one row per factory and returned measure.
 SCORE_COLUMNS = (
@@ -173,12 +171,7 @@ def score(
     except (DecarbError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=2) from None
-    mlflow.set_tracking_uri(resolve_tracking_uri(tracking_uri))
-    try:
-        model = load_bundle(model_uri)
-    except MlflowException as exc:
-        console.print(f"[red]error:[/red] cannot load {model_uri}: {exc}")
-        raise typer.Exit(code=3) from None
+    model = load_model_or_exit(model_uri, tracking_uri, console)
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:

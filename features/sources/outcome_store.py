@@ -39,7 +39,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from features.accounting.factors import FactorTable
 from features.catalogue.measures import Catalogue
 from features.errors import DecarbError, InvalidValueError
-from features.profile import EnergyQuantity, FactoryProfile, parse_profile, profiles_to_frame
+from features.profile import (
+    EnergyQuantity,
+    FactoryProfile,
+    invalid_value,
+    parse_profile,
+    profiles_to_frame,
+)
 from features.sources.schema import SAVED_COLUMN, DataReport, Dataset, fingerprint, outcome_tco2e
 from features.units import CURRENCIES, Carrier, to_canonical
 
@@ -142,15 +148,7 @@ def check_report(data: dict[str, Any], catalogue: Catalogue | None = None) -> Ch
     try:
         report = OutcomeReport.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        inner = (first.get("ctx") or {}).get("error")
-        if isinstance(inner, InvalidValueError):
-            raise inner from None
-        field = ".".join(str(p) for p in first["loc"]) or "outcome"
-        allowed = (first.get("ctx") or {}).get("expected") or first["msg"]
-        if first["type"] == "extra_forbidden":
-            allowed = list(OutcomeReport.model_fields)
-        raise InvalidValueError(field, first.get("input"), str(allowed)) from None
+        raise invalid_value(exc, OutcomeReport, "outcome") from None
     catalogue = catalogue or Catalogue.default()
     if report.measure_id not in catalogue.measures:
         raise InvalidValueError("measure_id", report.measure_id, sorted(catalogue.measures))

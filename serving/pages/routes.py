@@ -62,6 +62,12 @@ def _templates() -> Environment:
     )
 
 
+@functools.cache
+def _swagger_asset(name: str) -> bytes:
+    """A Swagger UI file from the installed package, read once per process."""
+    return resources.files("fastapi_swagger.resources").joinpath(name).read_bytes()
+
+
 def _lang(value: object) -> Lang:
     return "zh" if value == "zh" else "en"
 
@@ -202,7 +208,7 @@ def router(settings: Settings, score: Any) -> APIRouter:
     def swagger_asset(name: str) -> Response:
         if name not in SWAGGER_ASSETS:
             return Response(status_code=404)
-        data = resources.files("fastapi_swagger.resources").joinpath(name).read_bytes()
+        data = _swagger_asset(name)
         kind = {"js": "text/javascript", "css": "text/css", "png": "image/png"}
         headers = {"Cache-Control": "public, max-age=86400"}
         return Response(data, media_type=kind[name.rsplit(".", 1)[1]], headers=headers)

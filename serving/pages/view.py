@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from features.i18n import Lang, field_words, human, text, word
-from features.units import Carrier
+from features.units import GJ_PER_TCE, Carrier
 from models.schemas import FactoryRecommendations, Recommendation
 from serving.pages.charts import (
     BLUE,
@@ -22,8 +22,6 @@ from serving.pages.charts import (
     waterfall,
 )
 
-#: GJ per tonne of standard coal equivalent (GB/T 2589-2020: 29.3076 MJ/kgce).
-GJ_PER_TCE = 29.3076
 WAN = 1e4  # 万
 
 
