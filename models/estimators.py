@@ -12,6 +12,9 @@ Every estimator exposes ``contributions(X)``: LightGBM's exact tree SHAP values
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import lightgbm as lgb
@@ -21,6 +24,32 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 _SILENT = {"verbose": -1}
+
+#: Trains one booster: (LightGBM params, X, y, categorical column indices, boosting rounds).
+BoosterTrainer = Callable[[dict[str, Any], np.ndarray, np.ndarray, list[int], int], lgb.Booster]
+
+
+def train_in_process(
+    params: dict[str, Any], X: np.ndarray, y: np.ndarray, categorical: list[int], rounds: int
+) -> lgb.Booster:
+    """The default trainer: ``lgb.train`` in this process."""
+    data = lgb.Dataset(X, label=y, categorical_feature=categorical, free_raw_data=True)
+    return lgb.train(params, data, num_boost_round=rounds)
+
+
+_trainer: ContextVar[BoosterTrainer] = ContextVar("booster_trainer", default=train_in_process)
+
+
+@contextmanager
+def trained_with(trainer: BoosterTrainer) -> Iterator[None]:
+    """Every estimator fitted inside this block trains its boosters with ``trainer`` (for
+    example on a Dask cluster, ``models.cluster.DaskTrainer``); the fitted models are the same
+    classes holding plain ``lgb.Booster`` objects either way."""
+    token = _trainer.set(trainer)
+    try:
+        yield
+    finally:
+        _trainer.reset(token)
 
 
 def _check_xy(X: np.ndarray, y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -94,10 +123,9 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         }
 
     def _train(self, X: np.ndarray, y: np.ndarray, objective: str, **extra: Any) -> lgb.Booster:
-        data = lgb.Dataset(
-            X, label=y, categorical_feature=list(self.categorical_features), free_raw_data=True
-        )
-        return lgb.train(self._params(objective, **extra), data, num_boost_round=self.n_estimators)
+        trainer = _trainer.get()
+        params = self._params(objective, **extra)
+        return trainer(params, X, y, list(self.categorical_features), self.n_estimators)
 
 
 class GBMRegressor(_GBMBase):

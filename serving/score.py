@@ -8,8 +8,7 @@ where or with whom it was scored. Invalid factories come back as rows with their
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from features.errors import DecarbError, InvalidValueError
 from features.profile import FactoryProfile, profiles_from_frame
 from features.sources.files import read_table
 from models.bundle import RecommendationBundle
+from models.cluster import dask_client
 from models.schemas import RecommendOptions
 from serving.terminal import load_model_or_exit
 
@@ -111,26 +111,6 @@ def score_table(
     if not frames:
         return pd.DataFrame(columns=list(SCORE_COLUMNS))
     return pd.concat(frames, ignore_index=True)
-
-
-@contextmanager
-def dask_client(address: str) -> Iterator[Any]:
-    """A Dask client: "local" starts a LocalCluster (2 worker processes, 1 thread each);
-    anything else is a scheduler address (``tcp://host:8786``). ``Any``: distributed's
-    Client, imported here so plain scoring does not load Dask."""
-    from distributed import Client, LocalCluster  # noqa: PLC0415
-
-    if address == "local":
-        with (
-            LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,  # fmt: skip
-            Client(cluster) as client,
-        ):
-            yield client
-    else:
-        with Client(address) as client:
-            yield client
 
 
 @score_app.command()

@@ -130,6 +130,13 @@ def main(
     search_trials: Annotated[
         int | None, typer.Option(help="Optuna trials (nested runs) before the final fit.")
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            help="Train the boosters on Dask: 'local' (a LocalCluster of 2 workers) or a "
+            "scheduler address such as tcp://scheduler:8786."
+        ),
+    ] = None,
     if_no_champion: Annotated[
         bool, typer.Option(help="Do nothing if the registry already has a champion.")
     ] = False,
@@ -146,7 +153,7 @@ def main(
         "learning_rate": learning_rate, "num_leaves": num_leaves, "max_depth": max_depth,
         "time_holdout_from_year": time_holdout_from_year, "tracking_uri": tracking_uri,
         "primary_metric": primary_metric, "search_trials": search_trials, "split": split,
-        "guard_tolerance": guard_tolerance,
+        "guard_tolerance": guard_tolerance, "dask": dask,
     }  # fmt: skip
     resolved = load_config(config, overrides)
     if if_no_champion and champion_exists(resolved):

@@ -76,6 +76,17 @@ class TrainConfig(BaseModel):
         default=None,
         description="Folder (or URI) new experiments keep artifacts in; DECARB_ARTIFACT_ROOT.",
     )
+    dask: str | None = Field(
+        default=None,
+        description="Train the boosters on Dask: 'local' (a LocalCluster of 2 workers) or a "
+        "scheduler address tcp://host:8786; unset = in this process.",
+    )
+    dask_min_rows: int = Field(
+        default=20_000,
+        ge=0,
+        description="With dask: boosters of fewer rows train in this process (a cluster "
+        "network costs more than a small fit).",
+    )
     tracking_uri: str | None = Field(
         default=None, description="MLflow store; MLFLOW_TRACKING_URI, else sqlite:///mlflow.db."
     )

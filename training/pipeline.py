@@ -8,7 +8,8 @@ import socket
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from features.sources.combined import combine
 from features.sources.outcome_store import safe_url
 from features.sources.schema import Dataset
 from models.bundle import RecommendationBundle
+from models.cluster import DaskTrainer, dask_client
+from models.estimators import trained_with
 from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle, use_store
 from training.config import TrainConfig
 from training.evaluate import evaluate
@@ -121,9 +124,15 @@ def run_training(
 
         progress(f"training on {len(split.train_outcomes):,} outcomes")
         t0 = time.perf_counter()
-        bundle = RecommendationBundle(config.bundle_config()).fit(
-            split.train_factories, split.train_outcomes, progress=progress
-        )
+        with _booster_training(config, progress) as cluster:
+            bundle = RecommendationBundle(config.bundle_config()).fit(
+                split.train_factories, split.train_outcomes, progress=progress
+            )
+            if cluster is not None:
+                timings["dask_boosters_distributed"] = cluster.distributed
+                timings["dask_boosters_local"] = cluster.local
+                for i, (_, mb) in enumerate(sorted(cluster.worker_peak_rss_mb().items())):
+                    timings[f"dask_worker{i}_peak_rss_mb"] = mb
         timings["fit_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -192,6 +201,22 @@ def run_training(
         mlflow.log_dict(timings, "timings.json")
     timings["total_s"] = time.perf_counter() - started
     return result
+
+
+@contextmanager
+def _booster_training(
+    config: TrainConfig, progress: Callable[[str], None]
+) -> Iterator[DaskTrainer | None]:
+    """Boosters train in this process, or on the Dask cluster ``config.dask``."""
+    if config.dask is None:
+        yield None
+        return
+    with dask_client(config.dask) as client:
+        workers = len(client.scheduler_info()["workers"])
+        progress(f"training boosters on Dask ({config.dask}, {workers} workers)")
+        trainer = DaskTrainer(client, min_rows=config.dask_min_rows)
+        with trained_with(trainer):
+            yield trainer
 
 
 def reap_dead_runs(experiment: str) -> list[str]:
