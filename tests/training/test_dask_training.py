@@ -9,7 +9,8 @@ import mlflow
 import numpy as np
 
 from features.profile import profiles_from_frame
-from features.sources import SyntheticConfig, generate
+from features.sources import SyntheticConfig
+from features.sources.synthetic import generate
 from models.pyfunc import load_bundle
 from models.schemas import FactoryRecommendations, RecommendOptions
 from training.config import TrainConfig
@@ -45,15 +46,13 @@ def _agreement(
 
 def test_training_on_a_local_dask_cluster_matches_in_process_training(tmp_path: Path) -> None:
     base = {"n_factories": 600, "seed": 0, "split": "none", "register_model": False}
-    plain = run_training(
-        TrainConfig(tracking_uri=f"sqlite:///{tmp_path / 'plain.db'}", **base)  # type: ignore[arg-type]
-    )
+    plain = run_training(TrainConfig(tracking_uri=f"sqlite:///{tmp_path / 'plain.db'}", **base))
     on_dask = run_training(
         TrainConfig(
             tracking_uri=f"sqlite:///{tmp_path / 'dask.db'}",
             dask="local",
             dask_min_rows=0,
-            **base,  # type: ignore[arg-type]
+            **base,
         )
     )
     # Every booster of the bundle went through the cluster (min rows 0), none in this process.
