@@ -61,7 +61,7 @@ pytest: $(STAMP) browser
 bench: $(STAMP)
 	mkdir -p bench/results
 	$(BIN)/python bench/speed.py --out bench/results
-	$(BIN)/python bench/train_time.py --sizes 1000 10000 100000 --json bench/results/train_time.json
+	$(BIN)/python bench/train_time.py --sizes 1000 10000 100000 --dask-sizes 100000 --json bench/results/train_time.json
 	$(BIN)/python bench/accuracy.py --out bench/results
 	$(BIN)/python bench/load.py --out bench/results
 	$(BIN)/python bench/scale.py --out bench/results

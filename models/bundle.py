@@ -32,7 +32,7 @@ from sklearn.model_selection import GroupKFold
 
 from features.accounting.factors import FactorTable
 from features.accounting.prices import price_matrix
-from features.catalogue.applicability import applicable_matrix, candidate_pairs
+from features.catalogue.applicability import candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue.measures import Catalogue, measure_name
 from features.design import DesignSpec, design_matrix
@@ -47,7 +47,7 @@ from features.table import Table, profile_table, texts
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
 from features.units import GJ_PER_CANONICAL, USD_PER, Carrier
 from models.decisions import assemble_factory, rank_rows
-from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor
+from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor, RowBlocks
 from models.explain import explain_rows
 from models.schemas import FactoryRecommendations, RecommendOptions
 
@@ -330,28 +330,30 @@ class RecommendationBundle:
             return rows.astype(np.int64) * width + key_code
 
         recommended = pair_codes(targets["factory_row"].to_numpy(), targets["key"].to_numpy())
-        # Every candidate pair of every factory is the largest table training builds: it is made
-        # a block of factories at a time, so only one block's energy arrays exist at once. The
-        # rows are the same, in the same order, as in one pass.
-        # At most every pair the profile-level rules allow (the end-use check only removes):
-        # allocated once, and pages never written are never resident.
-        most = int(applicable_matrix(energy.factories, measures).sum())
-        X = np.empty((0, 0), dtype=np.float32)
-        label = np.empty(most)
-        filled = 0
+        # Every candidate pair of every factory is the largest table training builds (4.2 M
+        # rows x 60 columns at 100k factories): it never exists whole. A first pass finds each
+        # block of factories' pairs and labels; LightGBM then reads the design a block at a
+        # time (RowBlocks), rebuilding a block's rows when it needs them.
         n = len(energy.energy_gj)
-        for start in range(0, n, APPLICABILITY_BLOCK_FACTORIES):
+        starts = range(0, n, APPLICABILITY_BLOCK_FACTORIES)
+
+        def block_pairs(start: int) -> tuple[FactoryEnergy, Pairs]:
             block = energy.subset(slice(start, min(start + APPLICABILITY_BLOCK_FACTORIES, n)))
-            found = candidate_pairs(block, measures, catalogue)
-            rows = design_matrix(spec, block, found, catalogue, dtype=np.float32)
-            if X.size == 0:
-                X = np.empty((most, rows.shape[1]), dtype=np.float32)
-            end = filled + len(rows)
-            X[filled:end] = rows
-            label[filled:end] = np.isin(pair_codes(found.factory_index + start, found.keys),
-                                        recommended)  # fmt: skip
-            filled = end
-        X, label = X[:filled], label[:filled]
+            return block, candidate_pairs(block, measures, catalogue)
+
+        lengths, labels = [], []
+        for start in starts:
+            _, found = block_pairs(start)
+            lengths.append(len(found))
+            labels.append(np.isin(pair_codes(found.factory_index + start, found.keys), recommended))
+
+        def build(i: int) -> np.ndarray:
+            block, found = block_pairs(starts[i])
+            return design_matrix(spec, block, found, catalogue, dtype=np.float32)
+
+        width = len(spec.names)
+        X = RowBlocks(lengths=tuple(lengths), width=width, build=build)
+        label = np.concatenate(labels).astype(float)
         return GBMClassifier(**kwargs).fit(X, label)  # type: ignore[arg-type]
 
     @property

@@ -18,7 +18,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from models.estimators import train_in_process
+from models.estimators import RowBlocks, train_in_process
 
 #: Rows below which a booster is trained in this process even when a cluster is at hand: a
 #: LightGBM network across workers costs ~0.3-1 s to set up per booster (measured on a local
@@ -83,7 +83,7 @@ class DaskTrainer:
     def __call__(
         self,
         params: dict[str, Any],
-        X: np.ndarray,
+        X: np.ndarray | RowBlocks,
         y: np.ndarray,
         categorical: list[int],
         rounds: int,
@@ -94,10 +94,29 @@ class DaskTrainer:
         self.distributed += 1
         return self._train(params, X, y, categorical, rounds)
 
+    def _blocks(
+        self, X: np.ndarray | RowBlocks, y: np.ndarray
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(rows, labels) blocks to place on the workers: a matrix in one contiguous block per
+        worker; row blocks as they are built, one at a time."""
+        if isinstance(X, RowBlocks):
+            offset = 0
+            for i, n in enumerate(X.lengths):
+                if n:
+                    yield X.build(i), y[offset : offset + n]
+                offset += n
+            return
+        size = math.ceil(len(X) / len(self._workers()))
+        for start in range(0, len(X), size):
+            yield X[start : start + size], y[start : start + size]
+
+    def _workers(self) -> list[str]:
+        return sorted(self.client.scheduler_info()["workers"])
+
     def _train(
         self,
         params: dict[str, Any],
-        X: np.ndarray,
+        X: np.ndarray | RowBlocks,
         y: np.ndarray,
         categorical: list[int],
         rounds: int,
@@ -105,18 +124,14 @@ class DaskTrainer:
         import dask.array as da  # noqa: PLC0415
         from lightgbm.dask import DaskLGBMClassifier, DaskLGBMRegressor  # noqa: PLC0415
 
-        workers = sorted(self.client.scheduler_info()["workers"])
-        size = math.ceil(len(X) / len(workers))
+        workers = self._workers()
         x_parts, y_parts = [], []
-        for i, worker in enumerate(workers):
-            rows = slice(i * size, min((i + 1) * size, len(X)))
-            if rows.start >= rows.stop:
-                break
-            xf = self.client.scatter(X[rows], workers=[worker])
-            yf = self.client.scatter(y[rows], workers=[worker])
-            n = rows.stop - rows.start
-            x_parts.append(da.from_delayed(xf, shape=(n, X.shape[1]), dtype=X.dtype))
-            y_parts.append(da.from_delayed(yf, shape=(n,), dtype=y.dtype))
+        for i, (rows, labels) in enumerate(self._blocks(X, y)):
+            worker = workers[i % len(workers)]  # round robin: each worker gets its share
+            xf = self.client.scatter(rows, workers=[worker])
+            yf = self.client.scatter(labels, workers=[worker])
+            x_parts.append(da.from_delayed(xf, shape=rows.shape, dtype=rows.dtype))
+            y_parts.append(da.from_delayed(yf, shape=labels.shape, dtype=labels.dtype))
         dX, dy = da.concatenate(x_parts), da.concatenate(y_parts)
         kwargs = {_SKLEARN_NAMES.get(k, k): v for k, v in params.items() if k not in _CLUSTER_SET}
         factory = DaskLGBMClassifier if params["objective"] == "binary" else DaskLGBMRegressor

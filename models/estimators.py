@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import lightgbm as lgb
@@ -25,15 +26,76 @@ from sklearn.exceptions import NotFittedError
 
 _SILENT = {"verbose": -1}
 
+
+@dataclass(frozen=True)
+class RowBlocks:
+    """A design matrix too large to hold at once, as consecutive blocks of rows: block ``i``
+    has ``lengths[i]`` rows of ``width`` columns and is built on demand by ``build(i)``
+    (float32). Training reads one block at a time; the whole matrix never exists."""
+
+    lengths: tuple[int, ...]
+    width: int
+    build: Callable[[int], np.ndarray]
+
+    def __len__(self) -> int:
+        return sum(self.lengths)
+
+
+class _BlockSequence(lgb.Sequence):
+    """One block of a :class:`RowBlocks` as LightGBM's out-of-core input: LightGBM reads a
+    sample of rows in increasing order (to find the bins), then every row in batches, so the
+    block is built at most twice and dropped when the reading moves on."""
+
+    def __init__(self, blocks: RowBlocks, index: int, cache: dict[int, np.ndarray]) -> None:
+        self.blocks = blocks
+        self.index = index
+        self.cache = cache  # shared by the blocks of one matrix: at most one entry
+        self.batch_size = max(1, blocks.lengths[index])
+
+    def _rows(self) -> np.ndarray:
+        if self.index not in self.cache:
+            self.cache.clear()
+            rows = self.blocks.build(self.index)
+            if rows.shape != (self.blocks.lengths[self.index], self.blocks.width):
+                raise ValueError(
+                    f"block {self.index} has shape {rows.shape}, expected "
+                    f"({self.blocks.lengths[self.index]}, {self.blocks.width})"
+                )
+            self.cache[self.index] = rows
+        return self.cache[self.index]
+
+    def __getitem__(self, idx: int | slice | list[int]) -> np.ndarray:
+        rows = self._rows()
+        if isinstance(idx, slice) and idx.stop is not None and idx.stop >= len(self):
+            self.cache.clear()  # the last batch of this block: not needed again
+        if isinstance(idx, int | np.integer):  # a sampled row, for the bins: LightGBM wants float64 there
+            return rows[idx].astype(np.float64)
+        return rows[idx]
+
+    def __len__(self) -> int:
+        return self.blocks.lengths[self.index]
+
+
 #: Trains one booster: (LightGBM params, X, y, categorical column indices, boosting rounds).
-BoosterTrainer = Callable[[dict[str, Any], np.ndarray, np.ndarray, list[int], int], lgb.Booster]
+BoosterTrainer = Callable[
+    [dict[str, Any], "np.ndarray | RowBlocks", np.ndarray, list[int], int], lgb.Booster
+]
 
 
 def train_in_process(
-    params: dict[str, Any], X: np.ndarray, y: np.ndarray, categorical: list[int], rounds: int
+    params: dict[str, Any],
+    X: np.ndarray | RowBlocks,
+    y: np.ndarray,
+    categorical: list[int],
+    rounds: int,
 ) -> lgb.Booster:
-    """The default trainer: ``lgb.train`` in this process."""
-    data = lgb.Dataset(X, label=y, categorical_feature=categorical, free_raw_data=True)
+    """The default trainer: ``lgb.train`` in this process (row blocks read out of core)."""
+    if isinstance(X, RowBlocks):
+        cache: dict[int, np.ndarray] = {}
+        source = [_BlockSequence(X, i, cache) for i in range(len(X.lengths)) if X.lengths[i]]
+        data = lgb.Dataset(source, label=y, categorical_feature=categorical, free_raw_data=True)
+    else:
+        data = lgb.Dataset(X, label=y, categorical_feature=categorical, free_raw_data=True)
     return lgb.train(params, data, num_boost_round=rounds)
 
 
@@ -122,7 +184,9 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
             **extra,
         }
 
-    def _train(self, X: np.ndarray, y: np.ndarray, objective: str, **extra: Any) -> lgb.Booster:
+    def _train(
+        self, X: np.ndarray | RowBlocks, y: np.ndarray, objective: str, **extra: Any
+    ) -> lgb.Booster:
         trainer = _trainer.get()
         params = self._params(objective, **extra)
         return trainer(params, X, y, list(self.categorical_features), self.n_estimators)
@@ -288,14 +352,22 @@ class IntervalRegressor(_GBMBase):
 class GBMClassifier(_GBMBase):
     """Gradient-boosted binary classifier; ``predict_proba`` returns P(class 1)."""
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> GBMClassifier:
-        X, y_checked = _check_xy(X, y)
-        assert y_checked is not None
+    def fit(self, X: np.ndarray | RowBlocks, y: np.ndarray) -> GBMClassifier:
+        """Fit on ``X``, a matrix or :class:`RowBlocks` built a block at a time."""
+        if isinstance(X, RowBlocks):
+            y_checked = np.asarray(y, dtype=float)
+            if y_checked.shape != (len(X),):
+                raise ValueError(f"y must have shape ({len(X)},), got {y_checked.shape}")
+            width = X.width
+        else:
+            X, checked = _check_xy(X, y)
+            assert checked is not None
+            y_checked, width = checked, X.shape[1]
         labels = np.unique(y_checked)
         if not set(labels) <= {0.0, 1.0}:
             raise ValueError(f"y must be 0/1, got values {labels[:5]}")
         self.booster_ = self._train(X, y_checked, "binary")
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = width
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:

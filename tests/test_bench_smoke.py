@@ -23,9 +23,12 @@ def _run(*args: str, timeout: int = 600) -> str:
 def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     results = tmp_path / "results"
     results.mkdir()
-    out = _run("bench/train_time.py", "--sizes", "200", "--skip-iac", "--json",
-               str(results / "train_time.json"))  # fmt: skip
+    out = _run("bench/train_time.py", "--sizes", "200", "--dask-sizes", "300", "--skip-iac",
+               "--json", str(results / "train_time.json"))  # fmt: skip
     assert "synthetic" in out
+    cases = json.loads((results / "train_time.json").read_text())
+    assert [c["source"] for c in cases] == ["synthetic", "synthetic-dask"]
+    assert len(cases[1]["worker_peak_rss_mb"]) == 2
     _run("bench/speed.py", "--factories", "300", "--requests", "5", "--seconds", "1",
          "--out", str(results))  # fmt: skip
     serving = json.loads((results / "serving.json").read_text())

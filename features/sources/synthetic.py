@@ -496,6 +496,10 @@ class SyntheticConfig:
     last_year: int = 2024
 
 
+#: Factories whose candidate pairs are found at once (memory; the result does not depend on it).
+_PAIR_BLOCK_FACTORIES = 10_000
+
+
 def generate(config: SyntheticConfig | None = None, table: FactorTable | None = None) -> Dataset:
     """Generate factories, outcomes and ground truth.
 
@@ -540,11 +544,16 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
     m_count = len(measures)
     # Candidates as the tool sees the factory (reported split or defaults); effects from the
     # factory's true split.
-    seen = candidate_pairs(FactoryEnergy.of(factories), measures, catalogue)
+    # Only which pairs apply is kept: the pairs' energy arrays (rows x carriers and end uses)
+    # would be the largest thing generated, so they are found a block of factories at a time.
+    seen_energy = FactoryEnergy.of(factories)
     column = {m.id: j for j, m in enumerate(measures)}
     applicable = np.zeros((m_count, n), dtype=bool)
-    applicable[[column[str(k)] for k in seen.keys], seen.factory_index] = True
-    del seen  # only which pairs apply is kept; their energy arrays would ride along to the end
+    for start in range(0, n, _PAIR_BLOCK_FACTORIES):
+        block = seen_energy.subset(slice(start, min(start + _PAIR_BLOCK_FACTORIES, n)))
+        seen = candidate_pairs(block, measures, catalogue)
+        applicable[[column[str(k)] for k in seen.keys], seen.factory_index + start] = True
+    del seen_energy
     true_energy = FactoryEnergy(
         factories=factories, energy_gj=energy_gj_matrix(factories), shares=f.shares
     )

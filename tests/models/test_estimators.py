@@ -6,7 +6,7 @@ from sklearn.exceptions import NotFittedError
 
 from features.sources.schema import Dataset
 from models.bundle import BundleConfig, RecommendationBundle
-from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor
+from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor, RowBlocks
 
 
 def heteroscedastic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,6 +65,32 @@ def test_contributions_add_up_to_the_raw_prediction() -> None:
 
 def reg_logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
+
+
+def test_row_blocks_read_out_of_core_train_the_same_booster_as_the_matrix() -> None:
+    """A design handed over as row blocks built on demand (never whole in memory) gives the
+    same classifier as the matrix itself, and each block is built at most twice."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(900, 4)).astype(np.float32)
+    X[:, 3] = rng.integers(0, 5, 900)
+    y = (X[:, 0] + 0.5 * X[:, 3] + rng.normal(0, 0.5, 900) > 1).astype(float)
+    lengths = (250, 0, 400, 250)
+    edges = np.cumsum((0, *lengths))
+    built: list[int] = []
+
+    def build(i: int) -> np.ndarray:
+        built.append(i)
+        return X[edges[i] : edges[i + 1]].copy()
+
+    kwargs = {"n_estimators": 15, "num_leaves": 7, "categorical_features": (3,)}
+    whole = GBMClassifier(**kwargs).fit(X, y)  # type: ignore[arg-type]
+    blocks = GBMClassifier(**kwargs).fit(RowBlocks(lengths, 4, build), y)  # type: ignore[arg-type]
+    assert whole.booster_.model_to_string() == blocks.booster_.model_to_string()
+    assert blocks.n_features_in_ == 4
+    assert max(built.count(i) for i in set(built)) <= 2
+    assert 1 not in built  # an empty block is never built
+    with pytest.raises(ValueError, match="y must have shape"):
+        GBMClassifier().fit(RowBlocks(lengths, 4, build), y[:10])
 
 
 def test_applicability_trained_in_blocks_equals_one_pass(
