@@ -68,9 +68,11 @@ class _BlockSequence(lgb.Sequence):
         rows = self._rows()
         if isinstance(idx, slice) and idx.stop is not None and idx.stop >= len(self):
             self.cache.clear()  # the last batch of this block: not needed again
-        if isinstance(idx, int | np.integer):  # a sampled row, for the bins: LightGBM wants float64 there
-            return rows[idx].astype(np.float64)
-        return rows[idx]
+        if isinstance(idx, int | np.integer):  # a sampled row (bins): LightGBM wants float64
+            row: np.ndarray = rows[idx].astype(np.float64)
+            return row
+        part: np.ndarray = rows[idx]
+        return part
 
     def __len__(self) -> int:
         return self.blocks.lengths[self.index]
