@@ -521,8 +521,30 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
     if config.n_factories < 1:
         raise InvalidValueError("n_factories", config.n_factories, ">= 1")
     started = time.perf_counter()
+    # The simulation's (measures x factories) arrays are gone once it returns: the fingerprint
+    # below then runs without them (the peak memory of generating 100k factories otherwise).
+    factories, outcomes, truth, intercept = _simulate(config, table or FactorTable.default())
+    n = config.n_factories
+    report = DataReport(
+        source="synthetic",
+        detail=f"seed={config.seed}, n_factories={n}, years {config.first_year}-{config.last_year}",
+        rows_in={"factories": len(factories), "outcomes": len(outcomes)},
+        rows_used={"factories": len(factories), "outcomes": len(outcomes)},
+        notes=[
+            f"{len(truth):,} applicable (factory, measure) pairs with ground truth",
+            f"adoption intercept {intercept:.3f} calibrated to {TARGET_ADOPTION:.1%} implemented",
+            f"generated in {time.perf_counter() - started:.1f} s",
+        ],
+    )
+    report.fingerprint = fingerprint(factories, outcomes, truth)
+    return Dataset(factories=factories, outcomes=outcomes, truth=truth, report=report)
+
+
+def _simulate(
+    config: SyntheticConfig, table: FactorTable
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, float]:
+    """(factories, outcomes, truth, adoption intercept) of ``config``."""
     rng = np.random.default_rng(config.seed)
-    table = table or FactorTable.default()
     catalogue = Catalogue.default()
     n = config.n_factories
     f = _Factories(n, rng, (config.first_year, config.last_year))
@@ -610,6 +632,9 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
 
     intercept = _calibrate_intercept(logit_core[recommended], TARGET_ADOPTION)
     p_adopt = 1 / (1 + np.exp(-(intercept + logit_core)))
+    # (measures x factories) arrays the tables below do not read: freed before they are built.
+    del score, order, rank, logit_core, simple_payback, payback_true, size, gross_value
+    del true_energy
 
     outcomes = _outcome_frame(
         measures, factory_ids, f, saved, tco2e, cost_savings, capex, p_adopt, recommended,
@@ -618,19 +643,7 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
     truth = _truth_frame(
         measures, factory_ids, saved, tco2e, cost_savings, capex, p_adopt, applicable, recommended
     )
-    report = DataReport(
-        source="synthetic",
-        detail=f"seed={config.seed}, n_factories={n}, years {config.first_year}-{config.last_year}",
-        rows_in={"factories": len(factories), "outcomes": len(outcomes)},
-        rows_used={"factories": len(factories), "outcomes": len(outcomes)},
-        notes=[
-            f"{len(truth):,} applicable (factory, measure) pairs with ground truth",
-            f"adoption intercept {intercept:.3f} calibrated to {TARGET_ADOPTION:.1%} implemented",
-            f"generated in {time.perf_counter() - started:.1f} s",
-        ],
-    )
-    report.fingerprint = fingerprint(factories, outcomes, truth)
-    return Dataset(factories=factories, outcomes=outcomes, truth=truth, report=report)
+    return factories, outcomes, truth, intercept
 
 
 def _calibrate_intercept(logits: np.ndarray, target: float) -> float:
@@ -815,7 +828,7 @@ def _truth_frame(
         "true_adoption_probability": p_adopt[m_idx, f_idx],
         "recommended": recommended[m_idx, f_idx],
     }
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)  # the columns above are new arrays already
 
 
 def true_top_measures(truth: pd.DataFrame, k: int = 5) -> pd.DataFrame:
