@@ -4,13 +4,16 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean fonts browser
+.PHONY: run test lint typecheck pytest bench clean fonts browser compiler
 
 # Debian packages: a CJK font for Chinese PDF reports (make run and the tests); Chromium and
 # poppler's pdftotext/pdftoppm for the browser and PDF tests. Installed with apt-get when
 # missing and allowed (root); otherwise the line says what to install.
 FONT_PKGS    := fonts-wqy-microhei
 BROWSER_PKGS := chromium poppler-utils fonts-wqy-microhei
+# A C compiler builds the compiled trees the service predicts with (tl2cgen; without one it
+# predicts with LightGBM and says so in /v1/model).
+COMPILER_PKGS := gcc libc6-dev
 define apt_ensure
 	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
@@ -30,6 +33,9 @@ fonts:
 browser:
 	$(call apt_ensure,$(BROWSER_PKGS))
 
+compiler:
+	$(call apt_ensure,$(COMPILER_PKGS))
+
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -38,7 +44,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## Main job: train a champion on generated data if none exists, then serve on 127.0.0.1:8000
 ## (API keys off for this local run; see README for keys).
-run: $(STAMP) fonts
+run: $(STAMP) fonts compiler
 	$(BIN)/decarb-report
 	$(BIN)/decarb-train --if-no-champion
 	DECARB_AUTH_ENABLED=false $(BIN)/decarb-serve
@@ -53,12 +59,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) browser
+pytest: $(STAMP) browser compiler
 	$(BIN)/pytest
 
 ## Benchmarks (4-12 minutes on 2 cores; not part of the tests): speed, training growth and accuracy into
 ## bench/results/, then docs/benchmarks.md written from those results.
-bench: $(STAMP)
+bench: $(STAMP) compiler
 	mkdir -p bench/results
 	$(BIN)/python bench/speed.py --out bench/results
 	$(BIN)/python bench/train_time.py --sizes 1000 10000 100000 --dask-sizes 100000 --json bench/results/train_time.json

@@ -142,20 +142,23 @@ class RecommendationBundle:
         keys = sorted(set(targets["key"]) | set(physical))
         spec = DesignSpec(measure_keys=tuple(keys))
         kwargs = self._kwargs(spec)
-        found = pairs(
-            energy, targets["factory_row"].to_numpy(), targets["key"].to_numpy(), catalogue
-        )
-        X = design_matrix(spec, energy, found, catalogue, dtype=np.float32)
-        groups = targets["factory_row"].to_numpy()
 
         identified = int(targets["key"].isin(list(catalogue.measures)).sum())
         self.n_identified_outcomes_ = identified
         self.applicability_: GBMClassifier | None = None
         # Which measures auditors recommend can only be learned from outcomes that name them; a
         # handful among coarse groups (3 of 148k in the IAC release here) would teach noise.
+        # Trained first: its candidate table is the largest thing training holds, and the
+        # outcome design below does not exist yet (peak memory).
         if identified >= MIN_IDENTIFIED_OUTCOMES:
             progress("applicability model")
             self.applicability_ = self._fit_applicability(spec, energy, targets, catalogue, kwargs)
+
+        found = pairs(
+            energy, targets["factory_row"].to_numpy(), targets["key"].to_numpy(), catalogue
+        )
+        X = design_matrix(spec, energy, found, catalogue, dtype=np.float32)
+        groups = targets["factory_row"].to_numpy()
 
         y = targets["log_fraction"].to_numpy()
         rows = ~np.isnan(y)
@@ -190,10 +193,11 @@ class RecommendationBundle:
         served_cost, served_savings = self._out_of_fold(
             X, targets, found, energy, catalogue, kwargs
         )
-        adoption_X = self.adoption_inputs(X, served_cost, served_savings)
         y = targets["implemented"].to_numpy()
         rows = ~np.isnan(y)
-        self.adoption_ = GBMClassifier(**kwargs).fit(adoption_X[rows], y[rows])  # type: ignore[arg-type]
+        # Only the rows with a known adoption: no full-size copy of the design beside them.
+        adoption_X = self.adoption_inputs(X[rows], served_cost[rows], served_savings[rows])
+        self.adoption_ = GBMClassifier(**kwargs).fit(adoption_X, y[rows])  # type: ignore[arg-type]
         self.spec_ = spec
         self.catalogue_version_ = catalogue.version
         self.factor_table_version_ = table.version

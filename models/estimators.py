@@ -12,7 +12,7 @@ Every estimator exposes ``contributions(X)``: LightGBM's exact tree SHAP values
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -186,6 +186,29 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
             **extra,
         }
 
+    def boosters(self) -> dict[str, lgb.Booster]:
+        """The fitted boosters, by attribute name."""
+        names = ("booster_", "median_", "lower_", "upper_")
+        return {name: getattr(self, name) for name in names if hasattr(self, name)}
+
+    def use_compiled(self, predictors: Mapping[str, Callable[[np.ndarray], np.ndarray]]) -> None:
+        """Predict with ``predictors`` (by booster attribute; see ``models.compiled``) instead
+        of LightGBM; an empty dict switches back. Explanations always use LightGBM."""
+        self._compiled = dict(predictors)
+
+    def _predict_with(self, name: str, X: np.ndarray) -> np.ndarray:
+        compiled = self.__dict__.get("_compiled")
+        if compiled and name in compiled:
+            result: np.ndarray = compiled[name](X)
+            return result
+        return np.asarray(getattr(self, name).predict(X))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Compiled libraries belong to the process that loaded them: never pickled.
+        state = dict(super().__getstate__())
+        state.pop("_compiled", None)
+        return state
+
     def _train(
         self, X: np.ndarray | RowBlocks, y: np.ndarray, objective: str, **extra: Any
     ) -> lgb.Booster:
@@ -216,7 +239,7 @@ class GBMRegressor(_GBMBase):
     def predict(self, X: np.ndarray) -> np.ndarray:
         _check_fitted(self, "booster_")
         X, _ = _check_xy(X)
-        return np.asarray(self.booster_.predict(X))
+        return self._predict_with("booster_", X)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Exact SHAP values per column, plus the base value as the last column."""
@@ -326,7 +349,7 @@ class IntervalRegressor(_GBMBase):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         _check_fitted(self, "median_")
-        return np.asarray(self.median_.predict(_check_xy(X)[0]))
+        return self._predict_with("median_", _check_xy(X)[0])
 
     def predict_interval(
         self, X: np.ndarray, strata: np.ndarray | None = None
@@ -335,14 +358,14 @@ class IntervalRegressor(_GBMBase):
         ``fit`` select each row's margin."""
         _check_fitted(self, "median_")
         X, _ = _check_xy(X)
-        mid = np.asarray(self.median_.predict(X))
+        mid = self._predict_with("median_", X)
         margins = getattr(self, "margins_", {})
         if strata is not None and margins:
             margin = np.array([margins.get(str(v), self.margin_) for v in strata], dtype=float)
         else:
             margin = np.full(len(X), self.margin_)
-        low = np.asarray(self.lower_.predict(X)) - margin
-        high = np.asarray(self.upper_.predict(X)) + margin
+        low = self._predict_with("lower_", X) - margin
+        high = self._predict_with("upper_", X) + margin
         return np.minimum(low, mid), mid, np.maximum(high, mid)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
@@ -374,7 +397,7 @@ class GBMClassifier(_GBMBase):
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         _check_fitted(self, "booster_")
-        return np.asarray(self.booster_.predict(_check_xy(X)[0]))
+        return self._predict_with("booster_", _check_xy(X)[0])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return (self.predict_proba(X) >= 0.5).astype(int)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,17 @@ def main() -> None:
             info = log_bundle(bundle, data.factories, Path(tmp))
         version = mlflow.register_model(info.model_uri, MODEL_NAME).version
         mlflow.MlflowClient().set_registered_model_alias(MODEL_NAME, CHAMPION_ALIAS, version)
-        settings = Settings(tracking_uri=store, auth_enabled=False)
+        settings = Settings(
+            tracking_uri=store, auth_enabled=False, compiled_cache=str(Path(tmp) / "compiled")
+        )
         options = {"top_k": 1, "top_features": 2}
         with TestClient(create_app(settings)) as client:
+            deadline = time.monotonic() + 300  # the answers as they are once trees are compiled
+            while time.monotonic() < deadline:
+                state = client.get("/v1/model").json()["compiled_trees"]
+                if state.startswith(("ready", "failed")):
+                    break
+                time.sleep(0.2)
             calls = {
                 "GET /healthz": client.get("/healthz"),
                 "GET /readyz": client.get("/readyz"),

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -27,6 +28,7 @@ from features.accounting.footprint import compute_footprint
 from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
 from features.profile import FactoryProfile, parse_profile
+from models.compiled import default_compiled_cache
 from models.pyfunc import LoadedModel, resolve_tracking_uri
 from models.schemas import FactoryRecommendations, RecommendOptions
 from serving import outcomes, pages
@@ -121,7 +123,10 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        own = holder or ModelHolder(settings.model_uri, tracking_uri)
+        cache = None
+        if settings.compiled_trees:
+            cache = Path(settings.compiled_cache or default_compiled_cache())
+        own = holder or ModelHolder(settings.model_uri, tracking_uri, cache)
         app.state.holder = own
         if not own.ready:
             outcome = own.load_at_start(settings.store_timeout_seconds)
@@ -319,6 +324,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             metrics=model.metrics,
             tags=model.tags,
             last_reload_error=holder.last_error,
+            compiled_trees=holder.compiled_trees,
             card=model.card,
         )
 

@@ -6,9 +6,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import mlflow
 
+from models.compiled import compile_bundle
 from models.pyfunc import LoadedModel, load_bundle
 from serving.errors import ModelNotLoadedError
 
@@ -28,9 +30,12 @@ class ModelHolder:
     """Holds the current model; readers take a reference, so a swap never affects a request in
     flight."""
 
-    def __init__(self, uri: str, tracking_uri: str) -> None:
+    def __init__(self, uri: str, tracking_uri: str, compiled_cache: Path | None = None) -> None:
         self.uri = uri
         self.tracking_uri = tracking_uri
+        #: Where compiled boosters are kept; None: predictions by LightGBM only.
+        self.compiled_cache = compiled_cache
+        self.compiled_trees = "off" if compiled_cache is None else "not loaded"
         self._current: LoadedModel | None = None
         self._lock = threading.Lock()
         self.last_error: str | None = None
@@ -95,8 +100,34 @@ class ModelHolder:
             self._current = model
             self.last_error = None
             self.loaded_at = time.time()
+            if self.compiled_cache is not None:
+                self._compile_in_background(model, self.compiled_cache)
             return ReloadOutcome(True, model.version, f"loaded version {model.version} "
                                  f"(was {previous})")  # fmt: skip
+
+    def _compile_in_background(self, model: LoadedModel, cache: Path) -> None:
+        """Compile the model's boosters in a thread; the model serves with LightGBM's own
+        predictions meanwhile (the same numbers), then switches. A failure (no C compiler,
+        say) leaves LightGBM predicting and says why in ``compiled_trees``."""
+
+        def run() -> None:
+            self.compiled_trees = f"compiling version {model.version}"
+            try:
+                report = compile_bundle(model.bundle, cache)
+            except Exception as exc:  # any build failure: LightGBM keeps predicting
+                if self._current is model:
+                    self.compiled_trees = f"failed, LightGBM predicts: {type(exc).__name__}: {exc}"
+                logger.warning("compiling trees failed", extra={
+                    "model_version": model.version, "error": str(exc)[:2000]})  # fmt: skip
+                return
+            if self._current is model:
+                self.compiled_trees = (
+                    f"ready: version {model.version}, {report.boosters} boosters "
+                    f"({report.built} built, {report.from_cache} from the cache) in "
+                    f"{report.seconds} s"
+                )
+
+        threading.Thread(target=run, name="compile-trees", daemon=True).start()
 
     def alias_version(self) -> str | None:
         """The version the alias points at now (None if the URI is not an alias)."""

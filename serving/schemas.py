@@ -116,6 +116,10 @@ class LoadedModelResponse(BaseModel):
     metrics: dict[str, float]
     tags: dict[str, Any]
     last_reload_error: str | None
+    compiled_trees: str = Field(
+        description="Whether predictions run on compiled trees: off, compiling, ready (with "
+        "how many boosters, built or from the cache) or failed with the reason."
+    )
     card: ModelCard = Field(description="Training data, held-out metrics and caveats.")
 
 

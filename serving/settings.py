@@ -79,6 +79,17 @@ class Settings(BaseSettings):
         description="Start serving after this long even if the model store has not answered "
         "(503 until the model is in).",
     )
+    compiled_trees: bool = Field(
+        default=True,
+        description="Predict with the boosters compiled to native code (tl2cgen + the C "
+        "compiler; same numbers as LightGBM), built in the background after a model loads and "
+        "cached; until then, or if building fails, LightGBM predicts. false: LightGBM only.",
+    )
+    compiled_cache: str | None = Field(
+        default=None,
+        description="Folder of the compiled libraries (shared by workers and restarts); "
+        "default ~/.cache/decarb-recommender/compiled-trees.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins a browser portal may call from (none)."
     )

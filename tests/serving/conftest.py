@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +37,15 @@ def model_store(tmp_path_factory: pytest.TempPathFactory, tiny_bundle: Any, tiny
     return store
 
 
+COMPILED_CACHE = Path(tempfile.gettempdir()) / f"decarb-compiled-trees-tests-{os.getpid()}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_cache_removed_at_the_end() -> Iterator[None]:
+    yield
+    shutil.rmtree(COMPILED_CACHE, ignore_errors=True)
+
+
 def settings_for(store: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "tracking_uri": store,
@@ -43,6 +54,8 @@ def settings_for(store: str, **overrides: Any) -> Settings:
         "batch_max_factories": 5,
         # Outcomes go to a throwaway SQLite file, never the working directory.
         "database_url": f"sqlite:///{Path(tempfile.mkdtemp(prefix='outcomes-')) / 'outcomes.db'}",
+        # Compiled trees on, as in production, kept in one folder for the session.
+        "compiled_cache": str(COMPILED_CACHE),
     }
     values.update(overrides)
     return Settings(**values)

@@ -1,0 +1,179 @@
+"""Compiled tree ensembles for predictions.
+
+Each booster of a bundle is translated to C by tl2cgen and built into a shared library with the
+system's C compiler, once per booster (the file name is a digest of the booster's text), and kept
+in a cache folder: loading the same model again, in another worker or after a restart, finds the
+libraries already built. Compilation happens when a model is loaded, never per request; until
+it is done (or when it fails, or is turned off) the boosters predict with LightGBM itself.
+
+Chosen by measurement (docs/benchmarks.md; ../shared/STACK.md on this stack): tl2cgen gives the
+same predictions as LightGBM (max difference 0.0 measured; the test allows 1e-9) 2-8x faster;
+lleaves is faster still but needs an llvmlite older than the one shap's numba requires, and
+onnxruntime predicts in float32 (differences up to 0.17). Exact SHAP (``pred_contrib``) stays
+with LightGBM: the compiled libraries only predict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import lightgbm as lgb
+import numpy as np
+
+from models.estimators import _GBMBase
+
+if TYPE_CHECKING:
+    from models.bundle import RecommendationBundle
+
+logger = logging.getLogger("decarb.models")
+
+#: The component models of a bundle that hold boosters (attribute names).
+COMPONENTS = ("applicability_", "savings_", "side_", "cost_", "adoption_")
+
+
+#: tl2cgen's generated code reads an input as missing when the low 32 bits of its float64 are
+#: all ones (its ``union Entry`` overlays an int -1 on the double): values such as
+#: 0.9999999999999999 (0x3FEFFFFFFFFFFFFF) would take the missing branch. Rows holding such a
+#: value are predicted by LightGBM instead.
+_LOW_WORD = np.uint64(0xFFFFFFFF)
+
+
+class CompiledPredictor:
+    """Predictions of one compiled booster; the same numbers as ``booster.predict(X)``."""
+
+    def __init__(self, libpath: Path, booster: lgb.Booster, nthread: int) -> None:
+        import tl2cgen  # noqa: PLC0415  (loaded only when compiled trees are on)
+
+        self._tl2cgen = tl2cgen
+        self._predictor = tl2cgen.Predictor(str(libpath), nthread=nthread)
+        self._booster = booster
+        self.libpath = libpath
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        rows = np.ascontiguousarray(X, dtype=np.float64)
+        out: np.ndarray = self._predictor.predict(self._tl2cgen.DMatrix(rows)).reshape(len(rows))
+        clash = ((rows.view(np.uint64) & _LOW_WORD) == _LOW_WORD).any(axis=1)
+        if clash.any():
+            out[clash] = self._booster.predict(rows[clash])
+        return out
+
+
+@dataclass(frozen=True)
+class CompileReport:
+    """What compiling a bundle did."""
+
+    boosters: int
+    built: int
+    from_cache: int
+    seconds: float
+    cache_dir: str
+
+
+def default_compiled_cache() -> Path:
+    """Where compiled libraries are kept unless configured: the user's cache folder."""
+    return Path.home() / ".cache" / "decarb-recommender" / "compiled-trees"
+
+
+def booster_digest(booster: lgb.Booster) -> str:
+    """A name for the booster's library: its model text and the compiler's version."""
+    import tl2cgen  # noqa: PLC0415
+
+    text = booster.model_to_string().encode()
+    return hashlib.sha256(text + tl2cgen.__version__.encode()).hexdigest()[:32]
+
+
+def compile_booster(booster: lgb.Booster, cache_dir: Path) -> tuple[Path, bool]:
+    """The shared library of ``booster`` in ``cache_dir`` (built if missing): (path, built now).
+    Built under a temporary name and renamed, so concurrent workers never load half a file."""
+    import tl2cgen  # noqa: PLC0415
+    import treelite  # noqa: PLC0415
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / f"{booster_digest(booster)}.so"
+    if target.exists():
+        return target, False
+    model = treelite.frontend.from_lightgbm(booster)
+    with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
+        partial = Path(tmp) / target.name
+        tl2cgen.export_lib(
+            model,
+            toolchain="gcc",
+            libpath=str(partial),
+            params={"parallel_comp": os.cpu_count(), "quantize": 0},
+        )
+        shutil.move(partial, target)
+    return target, True
+
+
+def component_boosters(bundle: RecommendationBundle) -> list[tuple[_GBMBase, str, lgb.Booster]]:
+    """(estimator, attribute, booster) of every booster that predicts in the bundle."""
+    out = []
+    for name in COMPONENTS:
+        estimator = getattr(bundle, name, None)
+        if isinstance(estimator, _GBMBase):
+            out += [(estimator, attr, b) for attr, b in estimator.boosters().items()]
+    return out
+
+
+def compile_bundle(
+    bundle: RecommendationBundle, cache_dir: Path, nthread: int = 1
+) -> CompileReport:
+    """Build (or find) every booster's library and switch the bundle's predictions to them."""
+    started = time.perf_counter()
+    built = 0
+    found = component_boosters(bundle)
+    predictors: dict[int, dict[str, CompiledPredictor]] = {}
+    owners: dict[int, _GBMBase] = {}
+    for estimator, attr, booster in found:
+        path, new = compile_booster(booster, cache_dir)
+        built += new
+        predictors.setdefault(id(estimator), {})[attr] = CompiledPredictor(path, booster, nthread)
+        owners[id(estimator)] = estimator
+    # Switched only once all are built: a bundle never runs half compiled because of a failure.
+    for key, estimator in owners.items():
+        estimator.use_compiled(predictors[key])
+    seconds = time.perf_counter() - started
+    report = CompileReport(len(found), built, len(found) - built, round(seconds, 2), str(cache_dir))
+    logger.info("compiled trees ready", extra={"boosters": report.boosters, "built": built,
+                                                "seconds": report.seconds})  # fmt: skip
+    return report
+
+
+def plain_predictions(bundle: RecommendationBundle) -> None:
+    """Switch the bundle back to LightGBM's own predictions."""
+    for estimator, _, _ in component_boosters(bundle):
+        estimator.use_compiled({})
+
+
+def largest_difference(bundle: RecommendationBundle, X: np.ndarray) -> dict[str, float]:
+    """Per booster, the largest absolute difference between compiled and LightGBM predictions
+    on ``X`` (design rows; the adoption model's extra columns are appended as its input)."""
+    out: dict[str, float] = {}
+    for name in COMPONENTS:
+        estimator = getattr(bundle, name, None)
+        if not isinstance(estimator, _GBMBase):
+            continue
+        rows = X if estimator.n_features_in_ == X.shape[1] else _widen(X, estimator.n_features_in_)
+        compiled = getattr(estimator, "_compiled", {})
+        for attr, booster in estimator.boosters().items():
+            if attr not in compiled:
+                raise ValueError(f"{name}{attr} is not compiled")
+            plain = np.asarray(booster.predict(rows))
+            out[f"{name}{attr}"] = float(np.max(np.abs(compiled[attr](rows) - plain)))
+    return out
+
+
+def _widen(X: np.ndarray, width: int) -> np.ndarray:
+    """``X`` with extra columns (the adoption model's cost, savings and payback) drawn from a
+    spread of plausible values."""
+    rng = np.random.default_rng(0)
+    extra = rng.normal(8, 3, size=(len(X), width - X.shape[1]))
+    return np.column_stack([X, extra])
