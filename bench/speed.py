@@ -9,6 +9,7 @@ here is a test assertion.
 from __future__ import annotations
 
 import argparse
+import copy
 import cProfile
 import json
 import os
@@ -36,10 +37,32 @@ from features.report import example_profile_data, load_profile
 from features.sources.synthetic import SyntheticConfig, generate
 from features.table import profile_table
 from models.bundle import BundleConfig, RecommendationBundle
+from models.compiled import compile_bundle
 from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, pyfunc_input, use_store
 from models.schemas import RecommendOptions
 
 BATCH_SIZES = (10, 50, 200)
+#: MLflow's scoring server is timed at these factories per request, beside our batch endpoint.
+PEER_BATCH_SIZES = (1, 50, 200)
+#: Every batch figure: this many timed calls, repeated this many times (min/median/max of the
+#: repeats' factories per second).
+BATCH_CALLS, REPEATS = 20, 3
+
+
+def _load() -> list[float]:
+    """The machine's 1, 5 and 15 minute load averages."""
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+def _rate_repeats(fn: Any, factories: int, calls: int = BATCH_CALLS) -> dict[str, float]:
+    """Factories per second of ``fn`` (one call = ``factories`` factories): ``REPEATS`` runs of
+    ``calls`` timed calls, each run's median call; min, median and max over the runs."""
+    rates = []
+    for _ in range(REPEATS):
+        ms = _time(fn, calls)
+        rates.append(factories / (statistics.median(ms) / 1000))
+    return {"min": round(min(rates), 1), "median": round(statistics.median(rates), 1),
+            "max": round(max(rates), 1), "calls": calls, "repeats": REPEATS}  # fmt: skip
 
 
 def _distinct_profiles(n: int) -> list[FactoryProfile]:
@@ -182,6 +205,18 @@ def _wait(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> f
     raise RuntimeError(f"{url} not ready in {seconds} s")
 
 
+def _wait_compiled(url: str, seconds: float = 600) -> str:
+    """Wait until the service says its trees are compiled (or failed); its final state."""
+    started = time.monotonic()
+    state = ""
+    while time.monotonic() - started < seconds:
+        state = httpx.get(f"{url}/v1/model", timeout=5).json()["compiled_trees"]
+        if state.startswith(("ready", "failed", "off")):
+            return str(state)
+        time.sleep(0.5)
+    return f"not ready after {seconds} s: {state}"
+
+
 def _concurrent(post: Any, clients: int, seconds: float) -> dict[str, float]:
     """Requests per second of ``clients`` threads posting back to back for ``seconds``."""
     counts = [0] * clients
@@ -205,7 +240,9 @@ def _concurrent(post: Any, clients: int, seconds: float) -> dict[str, float]:
     }
 
 
-def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[str, Any]:
+def run(
+    factories: int, requests: int, out: Path, seconds: float = 10, batch_calls: int = BATCH_CALLS
+) -> dict[str, Any]:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
@@ -242,31 +279,65 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
         floor_predict()
         floor_explain()
 
-    results["candidates"] = len(X)
-    no_explanations = RecommendOptions(top_k=5, explain="none")
-    # Round-robin, so machine noise hits every path alike and the ratios hold.
-    timed = _interleaved(
-        {
-            "floor": floor,
-            "floor_predict_only": floor_predict,
-            "floor_explain_only": floor_explain,
-            "in_process": lambda: bundle.recommend([profile], options),
-            "in_process_no_explanations": lambda: bundle.recommend([profile], no_explanations),
-        },
-        requests,
-    )
-    results.update({name: _percentiles(ms) for name, ms in timed.items()})
-    results["in_process_over_floor"] = round(
-        results["in_process"]["p50_ms"] / results["floor"]["p50_ms"], 2
-    )
-    # Distinct factories for the batch measurements (a seed the bundle was not trained on).
-    batch_profiles = _distinct_profiles(max(BATCH_SIZES))
-    batch_ms = _time(lambda: bundle.recommend(batch_profiles, options), 3)
-    results["in_process_batch_factories_per_s"] = round(
-        len(batch_profiles) / (statistics.median(batch_ms) / 1000), 1
-    )
-    results["profile_single"] = _profile(lambda: bundle.recommend([profile], options), 100)
-    results["profile_batch"] = _profile(lambda: bundle.recommend(batch_profiles, options), 1)
+    # The same bundle on compiled trees (tl2cgen; equal predictions): the fastest exact
+    # implementation measured here, with LightGBM's exact SHAP for the explanations.
+    compiled = copy.deepcopy(bundle)
+    with tempfile.TemporaryDirectory() as cache:
+        report = compile_bundle(compiled, Path(cache))
+        results["compile_s"] = report.seconds
+        results["compiled_boosters"] = report.boosters
+
+        def floor_compiled_predict() -> None:
+            compiled.savings_.predict_interval(X)
+            compiled.cost_.predict(X)
+            if compiled.side_ is not None:
+                compiled.side_.predict(X)
+            if compiled.applicability_ is not None:
+                compiled.applicability_.predict_proba(X)
+            compiled.adoption_.predict_proba(ax)
+
+        def floor_compiled() -> None:
+            floor_compiled_predict()
+            floor_explain()
+
+        results["candidates"] = len(X)
+        no_explanations = RecommendOptions(top_k=5, explain="none")
+        results["load_in_process"] = {"start": _load()}
+        # Round-robin, so machine noise hits every path alike and the ratios hold.
+        timed = _interleaved(
+            {
+                "floor": floor,
+                "floor_predict_only": floor_predict,
+                "floor_explain_only": floor_explain,
+                "floor_compiled": floor_compiled,
+                "floor_compiled_predict_only": floor_compiled_predict,
+                "in_process": lambda: bundle.recommend([profile], options),
+                "in_process_compiled": lambda: compiled.recommend([profile], options),
+                "in_process_no_explanations": lambda: bundle.recommend([profile], no_explanations),
+            },
+            requests,
+        )
+        results.update({name: _percentiles(ms) for name, ms in timed.items()})
+        results["in_process_over_floor"] = round(
+            results["in_process"]["p50_ms"] / results["floor"]["p50_ms"], 2
+        )
+        results["in_process_compiled_over_compiled_floor"] = round(
+            results["in_process_compiled"]["p50_ms"] / results["floor_compiled"]["p50_ms"], 2
+        )
+        # Distinct factories for the batch measurements (a seed the bundle was not trained on).
+        batch_profiles = _distinct_profiles(max(BATCH_SIZES))
+        results["in_process_batch"] = {
+            "plain": _rate_repeats(lambda: bundle.recommend(batch_profiles, options),
+                                   len(batch_profiles), calls=min(5, batch_calls)),
+            "compiled": _rate_repeats(lambda: compiled.recommend(batch_profiles, options),
+                                      len(batch_profiles), calls=min(5, batch_calls)),
+        }  # fmt: skip
+        results["in_process_batch_factories_per_s"] = results["in_process_batch"]["compiled"][
+            "median"
+        ]
+        results["load_in_process"]["end"] = _load()
+        results["profile_single"] = _profile(lambda: compiled.recommend([profile], options), 100)
+        results["profile_batch"] = _profile(lambda: compiled.recommend(batch_profiles, options), 1)
 
     with tempfile.TemporaryDirectory() as tmp:
         store = f"sqlite:///{tmp}/mlflow.db"
@@ -280,6 +351,7 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
         # Both servers get the same environment, including the OpenMP wait policy our service
         # sets for itself (serving/__init__.py), so the peer is not slowed by spinning threads.
         env = {**os.environ, "MLFLOW_TRACKING_URI": store, "DECARB_AUTH_ENABLED": "false",
+               "DECARB_COMPILED_CACHE": str(Path(tmp) / "compiled"),
                "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
                "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
         body = {"profile": example_profile_data(), "options": {"top_k": 5, "explain": "top"}}
@@ -299,6 +371,7 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
         try:
             url, peer_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{peer_port}"
             results["service_startup_s"] = round(_wait(f"{url}/readyz", ours), 2)
+            results["service_compiled_trees"] = _wait_compiled(url)
             results["service_rss_after_start_mb"] = _rss_mb(ours.pid)
             results["mlflow_startup_s"] = round(_wait(f"{peer_url}/ping", peer), 2)
 
@@ -326,11 +399,16 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
                 results["same_ranking_as_mlflow"] = _ranking(mine.json()["result"]) == _ranking(
                     json.loads(theirs.json()["predictions"][0]["result"])
                 )
+                results["load_http"] = {"start": _load()}
+                # In-process calls interleaved with the HTTP ones: HTTP overhead from the same
+                # stretch of time, not from two phases of the run.
                 timed = _interleaved(
                     {"http_single": lambda: ours_post(client),
+                     "in_process_beside_http": lambda: compiled.recommend([profile], options),
                      "mlflow_http_single": lambda: peer_post(client)},
                     requests,
                     before={"http_single": lambda: only(ours),
+                            "in_process_beside_http": lambda: only(ours),
                             "mlflow_http_single": lambda: only(peer)},
                 )  # fmt: skip
                 only(ours)
@@ -357,15 +435,35 @@ def run(factories: int, requests: int, out: Path, seconds: float = 10) -> dict[s
             for name, key in (("ours", "http_concurrent"), ("peer", "mlflow_concurrent")):
                 rate = round(statistics.mean(rates[name]), 1)
                 results[key] = {"clients": 4, "seconds": seconds, "requests_per_s": rate}
-            batches = {}
+            results["load_http"]["end"] = _load()
+            batches: dict[str, dict[str, float]] = {}
+            peer_batches: dict[str, dict[str, float]] = {}
             raw = [p.model_dump(mode="json") for p in batch_profiles]
-            for size in BATCH_SIZES:
-                payload = {"factories": raw[:size], "options": {"top_k": 5, "explain": "top"}}
-                with httpx.Client(timeout=300) as client:
-                    ms = _time(lambda p=payload: client.post(f"{url}/v1/recommendations/batch",
-                                                             json=p), 3)  # fmt: skip
-                batches[str(size)] = round(size / (statistics.median(ms) / 1000), 1)
-            results["http_batch_factories_per_s"] = batches
+            results["load_batch"] = {"start": _load()}
+            with httpx.Client(timeout=600) as client:
+                for size in BATCH_SIZES:
+                    only(ours)
+                    payload = {"factories": raw[:size], "options": {"top_k": 5, "explain": "top"}}
+                    batches[str(size)] = _rate_repeats(
+                        lambda p=payload: client.post(f"{url}/v1/recommendations/batch", json=p),
+                        size,
+                        batch_calls,
+                    )
+                for size in PEER_BATCH_SIZES:
+                    rows = json.loads(pyfunc_input(profiles_to_frame(batch_profiles[:size]))
+                                      .to_json(orient="split", index=False))  # fmt: skip
+                    call = {"dataframe_split": rows, "params": {"top_k": 5, "explain": "top"}}
+                    only(peer)
+                    peer_batches[str(size)] = _rate_repeats(
+                        lambda c=call: client.post(f"{peer_url}/invocations", json=c),
+                        size,
+                        batch_calls,
+                    )
+                only(ours)
+            results["load_batch"]["end"] = _load()
+            results["http_batch"] = batches
+            results["mlflow_batch"] = peer_batches
+            results["http_batch_factories_per_s"] = {k: v["median"] for k, v in batches.items()}
             results["service_rss_after_run_mb"] = _rss_mb(ours.pid)
             results["mlflow_rss_after_run_mb"] = _rss_mb(peer.pid)
         finally:
@@ -387,8 +485,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--seconds", type=float, default=10, help="concurrent phase length")
+    parser.add_argument(
+        "--batch-calls", type=int, default=BATCH_CALLS, help="timed calls per batch figure"
+    )
     args = parser.parse_args()
-    r = run(args.factories, args.requests, args.out, args.seconds)
+    r = run(args.factories, args.requests, args.out, args.seconds, args.batch_calls)
     print(json.dumps({k: v for k, v in r.items() if not k.startswith("profile_")}, indent=1))
 
 

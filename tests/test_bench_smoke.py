@@ -30,11 +30,14 @@ def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     assert [c["source"] for c in cases] == ["synthetic", "synthetic-dask"]
     assert len(cases[1]["worker_peak_rss_mb"]) == 2
     _run("bench/speed.py", "--factories", "300", "--requests", "5", "--seconds", "1",
-         "--out", str(results))  # fmt: skip
+         "--batch-calls", "1", "--out", str(results))  # fmt: skip
     serving = json.loads((results / "serving.json").read_text())
     assert serving["mlflow_status"] == 200
     assert serving["same_ranking_as_mlflow"] is True  # the peer really did the same work
     assert set(serving["http_batch_factories_per_s"]) == {"10", "50", "200"}
+    assert set(serving["mlflow_batch"]) == {"1", "50", "200"}
+    assert serving["service_compiled_trees"].startswith("ready")
+    assert serving["floor_compiled"]["p50_ms"] > 0
     assert serving["profile_batch"]["share_by_category"]
     _run("bench/accuracy.py", "--factories", "400", "--skip-iac", "--out", str(results))
     accuracy = json.loads((results / "accuracy.json").read_text())
