@@ -54,6 +54,16 @@ def _register(store: str, bundle: RecommendationBundle, factories: Any, workdir:
     return version
 
 
+def _wait_compiled(url: str, deadline: float) -> None:
+    """Measure the service as it runs once its trees are compiled (built in the background
+    after the model loads)."""
+    while time.monotonic() < deadline:
+        model = httpx.get(f"{url}/v1/model", headers={"X-API-Key": KEY}, timeout=5).json()
+        if not model["compiled_trees"].startswith(("compiling", "not loaded")):
+            return
+        time.sleep(0.3)
+
+
 def _serve(
     store: str, workdir: Path, extra_env: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -62,15 +72,17 @@ def _serve(
     env.update({"DECARB_TRACKING_URI": store, "DECARB_PORT": str(port), "DECARB_LOG_LEVEL":
                 "WARNING", "DECARB_READ_KEY_HASHES": json.dumps([KEY_HASH]),
                 "DECARB_ADMIN_KEY_HASHES": json.dumps([KEY_HASH]),
-                "MLFLOW_DISABLE_TELEMETRY": "true", **extra_env})  # fmt: skip
+                "MLFLOW_DISABLE_TELEMETRY": "true",
+                "DECARB_COMPILED_CACHE": str(workdir / "compiled"), **extra_env})  # fmt: skip
     log = (workdir / f"server-{port}.log").open("w")
     process = subprocess.Popen([str(BIN / "decarb-serve")], env=env, stdout=log,
                                stderr=subprocess.STDOUT)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                _wait_compiled(url, deadline)
                 return process, url
         except httpx.TransportError:
             time.sleep(0.3)
