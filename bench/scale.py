@@ -150,7 +150,9 @@ def main() -> None:
         out["outcomes"] = _outcomes(workdir, store, args.posts)
         out["scoring"] = _scoring(bundle, args.score_factories)
         out["dask_training"] = (
-            "not built: training runs in one process (lightgbm.dask not wired into the bundle)"
+            "time and peak memory of the driver and each worker at 100k factories, single "
+            "process vs a local cluster, are in the training section (`bench/train_time.py "
+            "--dask-sizes`)"
         )
     out["load_end"] = os.getloadavg()[0]
     (args.out / "scale.json").write_text(json.dumps(out, indent=2))

@@ -95,6 +95,13 @@ def training_section(rows: list[dict[str, Any]]) -> list[str]:
         )
     lines += [f"- {r['source']} {r['factories']:,}: boosters {r['boosters']}."
               for r in rows if r.get("boosters")]  # fmt: skip
+    policies = sorted({str(r.get("omp_wait_policy", "unset (the OpenMP default)")) for r in rows})
+    lines.append(
+        f"- OpenMP wait policy (`OMP_WAIT_POLICY`) of the training processes: "
+        f"{', '.join(policies)};"
+        " LightGBM uses both cores (`n_jobs=2`). On an idle machine; concurrent fits slow each "
+        "other several-fold (../shared/STACK.md)."
+    )
     synthetic = [r for r in rows if r["source"] == "synthetic"]
     if len(synthetic) >= 2:
         a, b = synthetic[0], synthetic[-1]

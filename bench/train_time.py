@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -64,6 +65,8 @@ def _case(source: str, size: int, shared: str) -> dict[str, object]:
         "fit_s": round(fit_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "worker_peak_rss_mb": [round(v, 1) for _, v in sorted(workers.items())],
+        # OpenMP's wait policy changes LightGBM's speed under contention (../shared/STACK.md).
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset (the OpenMP default)"),
         "boosters": boosters,
     }
 
