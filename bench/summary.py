@@ -93,6 +93,7 @@ def training_section(rows: list[dict[str, Any]]) -> list[str]:
             f"| {r['source']} | {r['factories']:,} | {r['outcomes']:,} | {r['load_s']} | "
             f"{r['fit_s']} | {r['peak_rss_mb']:,.0f} | {workers} |"
         )
+    lines.append("")
     lines += [f"- {r['source']} {r['factories']:,}: boosters {r['boosters']}."
               for r in rows if r.get("boosters")]  # fmt: skip
     policies = sorted({str(r.get("omp_wait_policy", "unset (the OpenMP default)")) for r in rows})
