@@ -126,10 +126,14 @@ class DaskTrainer:
 
         workers = self._workers()
         x_parts, y_parts = [], []
+        scattered: list[Any] = []  # distributed futures
         for i, (rows, labels) in enumerate(self._blocks(X, y)):
             worker = workers[i % len(workers)]  # round robin: each worker gets its share
-            xf = self.client.scatter(rows, workers=[worker])
-            yf = self.client.scatter(labels, workers=[worker])
+            # hash=False: equal blocks of two boosters would otherwise share one key, and the
+            # release of the first booster's copy could take the second's ("lost dependencies").
+            xf = self.client.scatter(rows, workers=[worker], hash=False)
+            yf = self.client.scatter(labels, workers=[worker], hash=False)
+            scattered += [xf, yf]  # held until the booster is trained
             x_parts.append(da.from_delayed(xf, shape=rows.shape, dtype=rows.dtype))
             y_parts.append(da.from_delayed(yf, shape=labels.shape, dtype=labels.dtype))
         dX, dy = da.concatenate(x_parts), da.concatenate(y_parts)
