@@ -46,7 +46,7 @@ from features.routes.estimate import estimate
 from features.table import Table, profile_table, texts
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
 from features.units import GJ_PER_CANONICAL, USD_PER, Carrier
-from models.decisions import assemble_factory, rank_rows
+from models.decisions import assemble_factory, rank_rows, stack_factories
 from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor, RowBlocks
 from models.explain import explain_rows
 from models.schemas import FactoryRecommendations, RecommendOptions
@@ -370,6 +370,15 @@ class RecommendationBundle:
         return bool(identified >= MIN_IDENTIFIED_OUTCOMES)
 
     # --- scoring ----------------------------------------------------------------------------
+    def prepare_explanations(self) -> None:
+        """Build the tree explainers of the models explanations use and run them once, so the
+        first request does not pay for them (models.treeshap)."""
+        self._check_fitted()
+        for model, name in ((self.savings_, "median_"), (self.adoption_, "booster_")):
+            explainer = model.explainer(name)
+            if explainer is not None:
+                explainer.explain(np.zeros((1, getattr(model, name).num_feature())))
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "spec_"):
             raise NotFittedError("RecommendationBundle is not fitted; call fit() first")
@@ -514,6 +523,12 @@ class RecommendationBundle:
             currencies,
             {m.id: measure_name(m, options.lang) for m in catalogue.measures.values()},
         )
+        stacked = stack_factories(
+            profiles, energy.energy_gj[:, :, None] * energy.shares, found,
+            chosen, scores, kg, catalogue, table,
+            [np.arange(bounds[i], bounds[i + 1]) for i in range(len(profiles))], options,
+            lifetimes,
+        )  # fmt: skip
         results = []
         start = 0
         base_warnings = [] if self.ranks_measures else [COARSE_MODEL_WARNING]
@@ -541,6 +556,7 @@ class RecommendationBundle:
                     options,
                     lifetimes,
                     scores["factory_prices"][i] * rate[i],
+                    stacked[i],
                 )
             )
             start = end

@@ -123,8 +123,13 @@ def component_boosters(bundle: RecommendationBundle) -> list[tuple[_GBMBase, str
     return out
 
 
+#: Threads per compiled prediction: every core, as LightGBM's own predictions use (measured on
+#: 2 cores, 8,000 rows: 37 ms on one thread, 21 ms on two; 40 rows: 0.21 and 0.10 ms).
+DEFAULT_THREADS = os.cpu_count() or 1
+
+
 def compile_bundle(
-    bundle: RecommendationBundle, cache_dir: Path, nthread: int = 1
+    bundle: RecommendationBundle, cache_dir: Path, nthread: int = DEFAULT_THREADS
 ) -> CompileReport:
     """Build (or find) every booster's library and switch the bundle's predictions to them."""
     started = time.perf_counter()
@@ -153,15 +158,18 @@ def plain_predictions(bundle: RecommendationBundle) -> None:
         estimator.use_compiled({})
 
 
-def largest_difference(bundle: RecommendationBundle, X: np.ndarray) -> dict[str, float]:
+def largest_difference(
+    bundle: RecommendationBundle, X: np.ndarray, adoption_X: np.ndarray
+) -> dict[str, float]:
     """Per booster, the largest absolute difference between compiled and LightGBM predictions
-    on ``X`` (design rows; the adoption model's extra columns are appended as its input)."""
+    on ``X`` (design rows), the adoption model's on ``adoption_X`` (design rows with its cost,
+    savings and payback columns, :meth:`RecommendationBundle.adoption_inputs`)."""
     out: dict[str, float] = {}
     for name in COMPONENTS:
         estimator = getattr(bundle, name, None)
         if not isinstance(estimator, _GBMBase):
             continue
-        rows = X if estimator.n_features_in_ == X.shape[1] else _widen(X, estimator.n_features_in_)
+        rows = adoption_X if name == "adoption_" else X
         compiled = getattr(estimator, "_compiled", {})
         for attr, booster in estimator.boosters().items():
             if attr not in compiled:
@@ -169,11 +177,3 @@ def largest_difference(bundle: RecommendationBundle, X: np.ndarray) -> dict[str,
             plain = np.asarray(booster.predict(rows))
             out[f"{name}{attr}"] = float(np.max(np.abs(compiled[attr](rows) - plain)))
     return out
-
-
-def _widen(X: np.ndarray, width: int) -> np.ndarray:
-    """``X`` with extra columns (the adoption model's cost, savings and payback) drawn from a
-    spread of plausible values."""
-    rng = np.random.default_rng(0)
-    extra = rng.normal(8, 3, size=(len(X), width - X.shape[1]))
-    return np.column_stack([X, extra])

@@ -196,6 +196,42 @@ def _recommendation(
     )
 
 
+@dataclass(frozen=True)
+class Stacked:
+    """One factory's footprint, its returned measures stacked in rank order and its pathway's
+    plan and stack."""
+
+    footprint: Footprint
+    portfolio: Stack
+    plan: PathwayPlan
+    pathway: Stack
+
+
+def stack_factories(
+    profiles: list[FactoryProfile],
+    cells_gj: np.ndarray,
+    found: Pairs,
+    chosen: list[Chosen],
+    s: dict[str, np.ndarray],
+    kg: np.ndarray,
+    catalogue: Catalogue,
+    table: FactorTable,
+    all_rows: list[np.ndarray | None],
+    options: RecommendOptions,
+    lifetimes: np.ndarray | None,
+) -> list[Stacked]:
+    """Footprints, portfolios and pathway stacks of a batch of factories, stacked together
+    (:func:`stack_batch`)."""
+    footprints = [compute_footprint(p, table) for p in profiles]
+    scope1 = np.array([f.scope1_tco2e for f in footprints])
+    plans = [pathway_plan(found, s, catalogue, rows, options, lifetimes) for rows in all_rows]
+    portfolios = stack_batch([c.rows for c in chosen], profiles, cells_gj, found, s, kg,
+                             catalogue, scope1)  # fmt: skip
+    pathways = stack_batch([p.sequence for p in plans], profiles, cells_gj, found, s, kg,
+                           catalogue, scope1)  # fmt: skip
+    return [Stacked(*parts) for parts in zip(footprints, portfolios, plans, pathways, strict=True)]
+
+
 def assemble_factory(
     profile: FactoryProfile,
     cells_gj: np.ndarray,
@@ -214,17 +250,23 @@ def assemble_factory(
     options: RecommendOptions | None = None,
     lifetimes: np.ndarray | None = None,
     prices: np.ndarray | None = None,
+    stacked: Stacked | None = None,
 ) -> FactoryRecommendations:
     """Everything returned for one factory (``prices``: its carriers' prices in ``currency``
-    per canonical unit, as the savings were valued).
+    per canonical unit, as the savings were valued; ``stacked``: its footprint, portfolio and
+    pathway stacks when a batch computed them together, see :func:`stack_factories`).
 
     Portfolio: each ranked measure acts on what the measures above it left of its end uses;
     its net effect shrinks in proportion, and the end-use cells it acts on shrink by the share
     it displaces. ``cells_gj`` is the factory's (carriers, end uses) energy in GJ.
     """
     lang: Lang = options.lang if options is not None else "en"
-    footprint = compute_footprint(profile, table)
-    stack = stack_rows(chosen.rows, profile, cells_gj, found, s, kg, catalogue, footprint)
+    if stacked is None:
+        stacked = stack_factories(
+            [profile], cells_gj[None], found, [chosen], s, kg[None], catalogue, table,
+            [all_rows], options or RecommendOptions(), lifetimes,
+        )[0]  # fmt: skip
+    footprint, stack = stacked.footprint, stacked.portfolio
     recs = [
         _recommendation(
             rank,
@@ -258,7 +300,17 @@ def assemble_factory(
         recommendations=recs,
         market_instruments=market_instruments(profile, stack.remaining, footprint, catalogue, lang),
         pathway=pathway_to_zero(
-            profile, cells_gj, found, s, kg, catalogue, footprint, all_rows, options, lifetimes
+            profile,
+            cells_gj,
+            found,
+            s,
+            kg,
+            catalogue,
+            footprint,
+            all_rows,
+            options,
+            lifetimes,
+            (stacked.plan, stacked.pathway),
         ),
         emission_increases=apart[0],
         not_enough_evidence=[
@@ -350,42 +402,81 @@ def stack_rows(
     catalogue: Catalogue,
     footprint: Footprint,
 ) -> Stack:
-    """Each row acts on what the rows before it left of its end uses: its net effect shrinks in
-    proportion and the cells it acts on shrink by the share it displaces; no carrier saves more
-    than is left of it, and process-side effects (route changes, capture) no more than the
-    direct emissions left. ``cells_gj`` is the factory's (carriers, end uses) energy in GJ."""
+    """One factory's :func:`stack_batch`."""
+    (stack,) = stack_batch(
+        [rows], [profile], cells_gj[None], found, s, kg[None], catalogue,
+        np.array([footprint.scope1_tco2e]),
+    )  # fmt: skip
+    return stack
+
+
+def stack_batch(
+    sequences: list[np.ndarray],
+    profiles: list[FactoryProfile],
+    cells_gj: np.ndarray,
+    found: Pairs,
+    s: dict[str, np.ndarray],
+    kg: np.ndarray,
+    catalogue: Catalogue,
+    scope1_tco2e: np.ndarray,
+) -> list[Stack]:
+    """Each factory's rows (``sequences[i]``, in order) applied one after another: each row
+    acts on what the rows before it left of its end uses: its net effect shrinks in proportion
+    and the cells it acts on shrink by the share it displaces; no carrier saves more than is
+    left of it, and process-side effects (route changes, capture) no more than the direct
+    emissions left (``scope1_tco2e``). ``cells_gj`` is (factories, carriers, end uses) energy
+    in GJ, ``kg`` (factories, carriers) kg CO2e per canonical unit.
+
+    The factories advance in step, the k-th row of every factory at once, so a batch costs as
+    many array steps as its longest sequence; each factory's numbers are its own."""
+    n, longest = len(sequences), max((len(q) for q in sequences), default=0)
     arrays = catalogue.arrays
-    remaining_cells = cells_gj.copy()
-    base = np.array([profile.energy(c) for c in CARRIERS])
-    total = np.zeros(len(CARRIERS))
-    direct_left = footprint.scope1_tco2e
+    padded = np.zeros((n, longest), dtype=np.intp)
+    valid = np.zeros((n, longest), dtype=bool)
+    for i, q in enumerate(sequences):
+        padded[i, : len(q)] = q
+        valid[i, : len(q)] = True
+    measure = arrays.rows(found.keys[padded.ravel()]).reshape(n, longest) if longest else padded
+    remaining_cells = np.array(cells_gj, dtype=float, copy=True)
+    base = np.array([[p.energy(c) for c in CARRIERS] for p in profiles], dtype=float)
+    base = base.reshape(n, len(CARRIERS))
+    total = np.zeros((n, len(CARRIERS)))
+    direct_left = np.array(scope1_tco2e, dtype=float, copy=True)
     scope1 = np.array([c not in (Carrier.ELECTRICITY, Carrier.PURCHASED_HEAT) for c in CARRIERS])
-    saved = np.zeros((len(rows), len(CARRIERS)))
-    tco2e = np.zeros(len(rows))
-    process = np.zeros(len(rows))
-    for k, row in enumerate(rows):
-        m = arrays.index[str(found.keys[row])]
-        mask = arrays.reduced[m][:, None] & arrays.end_uses[m][None, :]
-        original_c = (cells_gj * mask).sum(axis=1)
-        left_c = (remaining_cells * mask).sum(axis=1)
-        overall = left_c.sum() / original_c.sum() if original_c.sum() > 0 else 0.0
-        # Per carrier: what is left of the cells it acts on; added energy shrinks with the total.
+    saved = np.zeros((n, longest, len(CARRIERS)))
+    tco2e = np.zeros((n, longest))
+    process = np.zeros((n, longest))
+    has_process = "process_tco2e" in s
+    for k in range(longest):
+        rows, on = padded[:, k], valid[:, k]
+        m = measure[:, k]
+        mask = arrays.reduced[m][:, :, None] & arrays.end_uses[m][:, None, :] & on[:, None, None]
+        original_c = (cells_gj * mask).sum(axis=2)
+        left_c = (remaining_cells * mask).sum(axis=2)
+        original = original_c.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(original_c > 0, left_c / original_c, overall)
-        step = s["saved"][row] * scale
+            overall = np.where(original > 0, left_c.sum(axis=1) / original, 0.0)
+            # Per carrier: what is left of the cells it acts on; added energy shrinks with the
+            # total.
+            scale = np.where(original_c > 0, left_c / original_c, overall[:, None])
+        step = s["saved"][rows] * scale
         # On-site generation and efficiency together cannot save more of a carrier than is left.
-        step = np.minimum(step, np.maximum(base - total, 0.0))
-        remaining_cells = np.where(
-            mask, remaining_cells * (1 - s["fraction"][row]), remaining_cells
-        )
+        step = np.where(on[:, None], np.minimum(step, np.maximum(base - total, 0.0)), 0.0)
+        shrink = 1 - s["fraction"][rows]
+        remaining_cells = np.where(mask, remaining_cells * shrink[:, None, None], remaining_cells)
         total += step
-        direct_left -= float((step * kg * scope1).sum() / 1000)
-        if "process_tco2e" in s:
-            process[k] = min(float(s["process_tco2e"][row]), max(direct_left, 0.0))
-            direct_left -= process[k]
-        saved[k] = step
-        tco2e[k] = float((step * kg).sum() / 1000) + process[k]
-    return Stack(saved, tco2e, process, np.maximum(base - total, 0.0))
+        direct_left -= (step * kg * scope1).sum(axis=1) / 1000
+        if has_process:
+            taken = np.minimum(s["process_tco2e"][rows], np.maximum(direct_left, 0.0))
+            process[:, k] = np.where(on, taken, 0.0)
+            direct_left -= process[:, k]
+        saved[:, k] = step
+        tco2e[:, k] = (step * kg).sum(axis=1) / 1000 + process[:, k]
+    left = np.maximum(base - total, 0.0)
+    return [
+        Stack(saved[i, : len(q)], tco2e[i, : len(q)], process[i, : len(q)], left[i])
+        for i, q in enumerate(sequences)
+    ]
 
 
 #: Measures that generate renewable energy on site (their step in the pathway).
@@ -394,29 +485,27 @@ ONSITE_MEASURES = ("green_microgrid_storage",)
 MARKET_NOTE = text("market_note")
 
 
-def pathway_to_zero(
-    profile: FactoryProfile,
-    cells_gj: np.ndarray,
+@dataclass(frozen=True)
+class PathwayPlan:
+    """The rows the pathway stacks, in order: physical reductions by abatement cost, then
+    on-site supply, then capture."""
+
+    sequence: np.ndarray
+    n_physical: int
+    n_onsite: int
+
+
+def pathway_plan(
     found: Pairs,
     s: dict[str, np.ndarray],
-    kg: np.ndarray,
     catalogue: Catalogue,
-    footprint: Footprint,
     rows: np.ndarray | None,
-    options: RecommendOptions | None,
+    options: RecommendOptions,
     lifetimes: np.ndarray | None = None,
-) -> Pathway:
-    """From today's net market-based footprint to the gap to a zero-carbon factory, on one
-    stated basis and independent of ``top_k`` and ``objective``: every beneficial physical
-    measure in order of abatement cost (each acting on what the ones before left), then on-site
-    renewables and the microgrid, green-electricity contracts for the grid electricity left
-    (net of contracts and certificates the factory already has), CO2 capture and storage on the
-    direct emissions left, the offsets the factory retires, then the residual."""
-    options = options or RecommendOptions()
-    market = footprint.market_based
-    # Electricity on the market basis: the residual-mix factor; other carriers as located.
-    kg_market = kg.copy()
-    kg_market[CARRIERS.index(Carrier.ELECTRICITY)] = market.residual_factor.kgco2e_per_unit
+) -> PathwayPlan:
+    """Every beneficial physical measure of ``rows`` in order of abatement cost, then on-site
+    renewables and the microgrid, then CO2 capture (independent of ``top_k`` and
+    ``objective``)."""
     candidates = np.arange(0, dtype=np.intp) if rows is None else rows
     if lifetimes is None:
         lifetimes = catalogue.arrays.lifetime[catalogue.arrays.rows(found.keys)]
@@ -434,8 +523,40 @@ def pathway_to_zero(
     sequence = np.concatenate([ordered[physical_rows], ordered[onsite], ordered[capture]]).astype(
         np.intp
     )
-    stack = stack_rows(sequence, profile, cells_gj, found, s, kg, catalogue, footprint)
-    n_phys, n_onsite = int(physical_rows.sum()), int(onsite.sum())
+    return PathwayPlan(sequence, int(physical_rows.sum()), int(onsite.sum()))
+
+
+def pathway_to_zero(
+    profile: FactoryProfile,
+    cells_gj: np.ndarray,
+    found: Pairs,
+    s: dict[str, np.ndarray],
+    kg: np.ndarray,
+    catalogue: Catalogue,
+    footprint: Footprint,
+    rows: np.ndarray | None,
+    options: RecommendOptions | None,
+    lifetimes: np.ndarray | None = None,
+    planned: tuple[PathwayPlan, Stack] | None = None,
+) -> Pathway:
+    """From today's net market-based footprint to the gap to a zero-carbon factory, on one
+    stated basis and independent of ``top_k`` and ``objective``: every beneficial physical
+    measure in order of abatement cost (each acting on what the ones before left), then on-site
+    renewables and the microgrid, green-electricity contracts for the grid electricity left
+    (net of contracts and certificates the factory already has), CO2 capture and storage on the
+    direct emissions left, the offsets the factory retires, then the residual. ``planned``: the
+    :func:`pathway_plan` of ``rows`` and its stack, when a batch computed them already."""
+    options = options or RecommendOptions()
+    market = footprint.market_based
+    # Electricity on the market basis: the residual-mix factor; other carriers as located.
+    kg_market = kg.copy()
+    kg_market[CARRIERS.index(Carrier.ELECTRICITY)] = market.residual_factor.kgco2e_per_unit
+    if planned is None:
+        plan = pathway_plan(found, s, catalogue, rows, options, lifetimes)
+        stack = stack_rows(plan.sequence, profile, cells_gj, found, s, kg, catalogue, footprint)
+    else:
+        plan, stack = planned
+    sequence, n_phys, n_onsite = plan.sequence, plan.n_physical, plan.n_onsite
     steps = (slice(0, n_phys), slice(n_phys, n_phys + n_onsite), slice(n_phys + n_onsite, None))
 
     def market_t(part: slice) -> float:

@@ -6,23 +6,30 @@
   interval covers about ``1 - alpha`` of new factories.
 - :class:`GBMClassifier`: binary classification with probabilities.
 
-Every estimator exposes ``contributions(X)``: LightGBM's exact tree SHAP values
-(``pred_contrib``); the last column is the base value and each row sums to the raw prediction.
+Every estimator exposes ``contributions(X)``: exact tree SHAP values, LightGBM's
+``pred_contrib`` numbers computed by :mod:`models.treeshap` (faster); the last column is the
+base value and each row sums to the raw prediction.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+
+if TYPE_CHECKING:
+    from models.treeshap import TreeExplainer
+
+logger = logging.getLogger("decarb.models")
 
 _SILENT = {"verbose": -1}
 
@@ -214,10 +221,41 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         return np.asarray(getattr(self, name).predict(X))
 
     def __getstate__(self) -> dict[str, Any]:
-        # Compiled libraries belong to the process that loaded them: never pickled.
+        # Compiled libraries and explainers belong to the process that built them: never
+        # pickled.
         state = dict(super().__getstate__())
         state.pop("_compiled", None)
+        state.pop("_explainers", None)
         return state
+
+    def _contributions(self, name: str, X: np.ndarray) -> np.ndarray:
+        """Exact SHAP values of booster ``name`` (LightGBM's ``pred_contrib`` numbers), from
+        :class:`models.treeshap.TreeExplainer` where the trees allow, else from LightGBM."""
+        X = _check_xy(X)[0]
+        explainer = self.explainer(name)
+        if explainer is None:
+            return self.lightgbm_contributions(name, X)
+        return explainer.explain(X)
+
+    def explainer(self, name: str) -> TreeExplainer | None:
+        """The booster's tree explainer, built on first use (None: trees too deep for it)."""
+        from models.treeshap import TreeExplainer, supported  # noqa: PLC0415 (numba: lazy)
+
+        explainers = self.__dict__.setdefault("_explainers", {})
+        if name not in explainers:
+            booster = getattr(self, name)
+            try:
+                explainers[name] = TreeExplainer(booster) if supported(booster) else None
+            except Exception as exc:  # LightGBM's own values are the same numbers, slower
+                logger.warning("tree explainer unavailable, LightGBM explains",
+                               extra={"booster": name, "error": str(exc)[:500]})  # fmt: skip
+                explainers[name] = None
+        found: TreeExplainer | None = explainers[name]
+        return found
+
+    def lightgbm_contributions(self, name: str, X: np.ndarray) -> np.ndarray:
+        """LightGBM's own exact SHAP values of booster ``name`` (the reference)."""
+        return np.asarray(getattr(self, name).predict(_check_xy(X)[0], pred_contrib=True))
 
     def _train(
         self, X: np.ndarray | RowBlocks, y: np.ndarray, objective: str, **extra: Any
@@ -254,7 +292,7 @@ class GBMRegressor(_GBMBase):
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Exact SHAP values per column, plus the base value as the last column."""
         _check_fitted(self, "booster_")
-        return np.asarray(self.booster_.predict(_check_xy(X)[0], pred_contrib=True))
+        return self._contributions("booster_", X)
 
 
 #: Calibration rows a stratum needs for its own conformal margin (ASSUMPTION: enough for an 80%
@@ -381,7 +419,7 @@ class IntervalRegressor(_GBMBase):
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Exact SHAP values of the median model, plus the base value as the last column."""
         _check_fitted(self, "median_")
-        return np.asarray(self.median_.predict(_check_xy(X)[0], pred_contrib=True))
+        return self._contributions("median_", X)
 
 
 class GBMClassifier(_GBMBase):
@@ -415,4 +453,4 @@ class GBMClassifier(_GBMBase):
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Exact SHAP values in log-odds, plus the base value as the last column."""
         _check_fitted(self, "booster_")
-        return np.asarray(self.booster_.predict(_check_xy(X)[0], pred_contrib=True))
+        return self._contributions("booster_", X)

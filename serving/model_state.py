@@ -100,17 +100,24 @@ class ModelHolder:
             self._current = model
             self.last_error = None
             self.loaded_at = time.time()
-            if self.compiled_cache is not None:
-                self._compile_in_background(model, self.compiled_cache)
+            self._prepare_in_background(model, self.compiled_cache)
             return ReloadOutcome(True, model.version, f"loaded version {model.version} "
                                  f"(was {previous})")  # fmt: skip
 
-    def _compile_in_background(self, model: LoadedModel, cache: Path) -> None:
-        """Compile the model's boosters in a thread; the model serves with LightGBM's own
-        predictions meanwhile (the same numbers), then switches. A failure (no C compiler,
-        say) leaves LightGBM predicting and says why in ``compiled_trees``."""
+    def _prepare_in_background(self, model: LoadedModel, cache: Path | None) -> None:
+        """In a thread: build the model's tree explainers, then compile its boosters (when
+        ``cache`` is set); the model serves meanwhile, explaining and predicting with LightGBM
+        (the same numbers), then switches. A failure (no C compiler, say) leaves LightGBM
+        predicting and says why in ``compiled_trees``."""
 
         def run() -> None:
+            try:
+                model.bundle.prepare_explanations()
+            except Exception as exc:  # explanations then come from LightGBM's own
+                logger.warning("building tree explainers failed", extra={
+                    "model_version": model.version, "error": str(exc)[:2000]})  # fmt: skip
+            if cache is None:
+                return
             self.compiled_trees = f"compiling version {model.version}"
             try:
                 report = compile_bundle(model.bundle, cache)
@@ -127,7 +134,7 @@ class ModelHolder:
                     f"{report.seconds} s"
                 )
 
-        threading.Thread(target=run, name="compile-trees", daemon=True).start()
+        threading.Thread(target=run, name="prepare-model", daemon=True).start()
 
     def alias_version(self) -> str | None:
         """The version the alias points at now (None if the URI is not an alias)."""

@@ -52,7 +52,8 @@ def test_compiled_predictions_equal_lightgbm_for_every_booster(
     assert report.boosters == len(boosters) >= 7
     assert report.built == report.boosters
     for rows in (X, X_missing, X_clash):
-        differences = largest_difference(bundle, rows)
+        adoption_X = bundle.adoption_inputs(rows, scored["log_cost"], scored["log_savings"])
+        differences = largest_difference(bundle, rows, adoption_X)
         assert len(differences) == report.boosters
         assert max(differences.values()) <= TOLERANCE, differences
     # The answers are the same, number for number.
