@@ -390,9 +390,13 @@ class RecommendationBundle:
         catalogue: Catalogue,
         kg_per_unit: np.ndarray,
         prices: np.ndarray,
+        deferred: bool = False,
     ) -> dict[str, np.ndarray]:
         """Predictions for the (factory, measure) rows of ``found``: energy change per carrier
         (median, low, high), tCO2e, cost savings, capex and probabilities, aligned with the rows.
+        ``deferred``: the tCO2e interval and the recommendation probability, which decide
+        nothing and are only shown, are left NaN for :meth:`complete_rows` to fill for the rows
+        returned.
 
         The savings model's fraction is capped by ``found.cap`` (never more than the end uses
         hold, nor than the site's physics allow); conversions add energy by physics, other
@@ -400,18 +404,20 @@ class RecommendationBundle:
         """
         self._check_fitted()
         X = design_matrix(self.spec_, energy, found, catalogue)
-        low, mid, high = self.savings_.predict_interval(X, interval_strata(found.keys, catalogue))
         side = self.side_.predict(X) if self.side_ is not None else np.zeros(len(found))
         physics = _NetSavings(energy, found, catalogue, side)
-        net_units = physics.net_units
-
         factors = kg_per_unit[found.factory_index]
-        saved_mid, fraction_mid = net_units(mid)
-        saved_low, _ = net_units(low)
-        saved_high, _ = net_units(high)
-        t_mid = (saved_mid * factors).sum(axis=1) / 1000
-        t_a = (saved_low * factors).sum(axis=1) / 1000
-        t_b = (saved_high * factors).sum(axis=1) / 1000
+        if deferred:
+            mid = self.savings_.predict(X)
+            saved_mid, fraction_mid = physics.net_units(mid)
+            t_mid = (saved_mid * factors).sum(axis=1) / 1000
+            t_low, t_high = np.full(len(found), np.nan), np.full(len(found), np.nan)
+        else:
+            strata = interval_strata(found.keys, catalogue)
+            low, mid, high = self.savings_.predict_interval(X, strata)
+            saved_mid, fraction_mid = physics.net_units(mid)
+            t_mid = (saved_mid * factors).sum(axis=1) / 1000
+            t_low, t_high = _interval_tco2e(physics, low, high, t_mid, factors)
         cost_savings = (saved_mid * prices[found.factory_index]).sum(axis=1)
         gross_value = (np.clip(saved_mid, 0, None) * prices[found.factory_index]).sum(axis=1)
         log_cost = self.cost_.predict(X)
@@ -425,17 +431,20 @@ class RecommendationBundle:
             "targeted_gj": found.targeted_gj.sum(axis=1),
             "saved": saved_mid,
             "tco2e": t_mid,
-            "tco2e_low": np.minimum.reduce([t_a, t_b, t_mid]),
-            "tco2e_high": np.maximum.reduce([t_a, t_b, t_mid]),
+            "tco2e_low": t_low,
+            "tco2e_high": t_high,
             "cost_savings": cost_savings,
             "gross_value": gross_value,
             "capex": np.exp(log_cost),
             "log_cost": log_cost,
             "log_savings": log_savings,
             "adoption": adoption,
+            "side": side,
         }
         if self.applicability_ is not None:
-            result["applicability"] = self.applicability_.predict_proba(X)
+            result["applicability"] = (
+                np.full(len(found), np.nan) if deferred else self.applicability_.predict_proba(X)
+            )
         _apply_route_estimates(
             result, energy, found, catalogue, kg_per_unit, prices, self.currency_
         )
@@ -448,14 +457,44 @@ class RecommendationBundle:
         result["evidence_sector"] = np.array([c[1] for c in counts], dtype=float).reshape(-1)
         return result
 
+    def complete_rows(
+        self,
+        scores: dict[str, np.ndarray],
+        rows: np.ndarray,
+        energy: FactoryEnergy,
+        found: Pairs,
+        catalogue: Catalogue,
+        kg_per_unit: np.ndarray,
+    ) -> None:
+        """Fill what a deferred :meth:`score_pairs` left out (the tCO2e interval and the
+        recommendation probability) for ``rows``, the same numbers as scoring them all; rows
+        estimated by engineering keep their own."""
+        rows = rows[~scores["engineering"][rows]]
+        if not len(rows):
+            return
+        X = scores["X"][rows]
+        low, _, high = self.savings_.predict_interval(
+            X, interval_strata(found.keys[rows], catalogue)
+        )
+        part = found.subset(rows)
+        physics = _NetSavings(energy, part, catalogue, scores["side"][rows])
+        factors = kg_per_unit[part.factory_index]
+        t_low, t_high = _interval_tco2e(physics, low, high, scores["tco2e"][rows], factors)
+        scores["tco2e_low"][rows] = t_low
+        scores["tco2e_high"][rows] = t_high
+        if self.applicability_ is not None:
+            scores["applicability"][rows] = self.applicability_.predict_proba(X)
+
     def score_candidates(
         self,
         factories: Table,
         profiles: list[FactoryProfile],
         table: FactorTable,
         catalogue: Catalogue,
+        deferred: bool = False,
     ) -> tuple[FactoryEnergy, Pairs, dict[str, np.ndarray], np.ndarray]:
-        """Every candidate pair of a batch, scored: (energy, pairs, scores, kg per unit)."""
+        """Every candidate pair of a batch, scored: (energy, pairs, scores, kg per unit);
+        ``deferred`` as in :meth:`score_pairs`."""
         self._check_fitted()
         known = set(self.spec_.measure_keys)
         # Route measures are estimated by engineering arithmetic, whatever the training saw.
@@ -468,7 +507,7 @@ class RecommendationBundle:
         found = candidate_pairs(energy, measures, catalogue)
         kg = factor_matrix(profiles, table)
         prices = price_matrix(factories, self.currency_)
-        scores = self.score_pairs(energy, found, catalogue, kg, prices)
+        scores = self.score_pairs(energy, found, catalogue, kg, prices, deferred)
         scores["factory_prices"] = prices  # (factories, carriers), per factory, not per pair
         return energy, found, scores, kg
 
@@ -485,7 +524,9 @@ class RecommendationBundle:
         table = table or FactorTable.default()
         catalogue = catalogue or Catalogue.default()
         factories = profile_table(profiles)  # plain lists: no pandas on the request path
-        energy, found, scores, kg = self.score_candidates(factories, profiles, table, catalogue)
+        energy, found, scores, kg = self.score_candidates(
+            factories, profiles, table, catalogue, deferred=True
+        )
         keys = found.keys
         # Factory-major rows: factory i owns rows bounds[i]:bounds[i + 1].
         bounds = np.searchsorted(found.factory_index, np.arange(len(profiles) + 1))
@@ -503,6 +544,12 @@ class RecommendationBundle:
             rank_rows(np.arange(bounds[i], bounds[i + 1]), lifetimes, scores, options, min_evidence)
             for i in range(len(profiles))
         ]
+        # What is only shown (intervals, recommendation probability), for the rows shown.
+        shown = np.concatenate(
+            [np.zeros(0, dtype=np.intp)]
+            + [np.concatenate([c.rows, c.increases, c.thin]).astype(np.intp) for c in chosen]
+        )
+        self.complete_rows(scores, shown, energy, found, catalogue, kg)
         # Explanations for every returned row of the batch in one call per model.
         explained = np.concatenate([c.rows for c in chosen]).astype(np.intp)
         X = scores["X"][explained]
@@ -557,10 +604,24 @@ class RecommendationBundle:
                     lifetimes,
                     scores["factory_prices"][i] * rate[i],
                     stacked[i],
+                    energy.shares[i],
                 )
             )
             start = end
         return results
+
+
+def _interval_tco2e(
+    physics: _NetSavings,
+    low: np.ndarray,
+    high: np.ndarray,
+    t_mid: np.ndarray,
+    factors: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) tCO2e of the savings interval's ends, bracketing the median's."""
+    t_a = (physics.net_units(low)[0] * factors).sum(axis=1) / 1000
+    t_b = (physics.net_units(high)[0] * factors).sum(axis=1) / 1000
+    return np.minimum.reduce([t_a, t_b, t_mid]), np.maximum.reduce([t_a, t_b, t_mid])
 
 
 class _NetSavings:

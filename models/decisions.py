@@ -107,10 +107,11 @@ def direction_reason(
     parts_less: list[str] = []
     parts_more: list[str] = []
     grid_more = False
-    for c, value in zip(CARRIERS, saved, strict=True):
+    for j, value in enumerate(saved.tolist()):
         if abs(value) < 1e-9:
             continue
-        t = value * kg[CARRIERS.index(c)] / 1000
+        c = CARRIERS[j]
+        t = value * float(kg[j]) / 1000
         part = text(
             "carrier_change", lang, carrier=c.value.replace("_", " "), amount=human(abs(value)),
             unit=CANONICAL_UNIT[c], t=human(abs(t)),
@@ -157,7 +158,9 @@ def _recommendation(
     app = s.get("applicability")
     engineering = bool(s["engineering"][row]) if "engineering" in s else False
     adoption = float(s["adoption"][row])
-    return Recommendation(
+    # Built from values of the schema's own types (floats, enums, ids): validating each of the
+    # thousands a batch returns again would cost more than computing them.
+    return Recommendation.model_construct(
         rank=rank,
         measure_id=measure.id,
         name=measure_name(measure, lang),
@@ -251,6 +254,7 @@ def assemble_factory(
     lifetimes: np.ndarray | None = None,
     prices: np.ndarray | None = None,
     stacked: Stacked | None = None,
+    shares: np.ndarray | None = None,
 ) -> FactoryRecommendations:
     """Everything returned for one factory (``prices``: its carriers' prices in ``currency``
     per canonical unit, as the savings were valued; ``stacked``: its footprint, portfolio and
@@ -323,7 +327,7 @@ def assemble_factory(
             w.model_copy(update={"message": translate(w.message, lang)})
             for w in input_warnings or []
         ],
-        end_use_balance=end_use_balance(profile),
+        end_use_balance=end_use_balance(profile, shares),
         prices=[] if prices is None else prices_used(profile, prices, currency),
         candidates_considered=n_candidates,
         factor_table_version=table.version,

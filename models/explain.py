@@ -45,11 +45,18 @@ def explain_rows(
         adoption[:, :-1], [*columns, *_ADOPTION_EXTRA]
     )
     limit = None if options.explain == "full" else options.top_features
+    # Largest magnitude first, every row of the batch at once (stable: ties keep field order).
+    savings_order = np.argsort(-np.abs(savings_by_source), axis=1, kind="stable")
+    adoption_order = np.argsort(-np.abs(adoption_by_source), axis=1, kind="stable")
+    measure = sources.index(MEASURE_SOURCE) if MEASURE_SOURCE in sources else -1
+    values = _ProfileValues(profiles)
+    effects = (text("lowers_share", options.lang), text("raises_share", options.lang))
     out = []
     for k, row in enumerate(rows):
         capex = float(s["capex"][row])
         annual = float(s["cost_savings"][row])
-        currency = currencies[int(factory_index[row])]
+        f = int(factory_index[row])
+        currency = currencies[f]
         extra: dict[str, tuple[object, str]] = {
             "measure": (str(keys[row]), "catalogue id"),
             "end_uses": (
@@ -60,33 +67,20 @@ def explain_rows(
             "cost_savings_per_year": (annual, f"{currency}/yr (predicted)"),
             "payback_years": (capex / annual if annual > 0 else None, "years"),
         }
-        factory = profiles[int(factory_index[row])]
         # The measure's identity and attributes are the base, not a reason.
-        by_source = savings_by_source[k].copy()
+        by_source = savings_by_source[k]
         base = float(savings[k, -1])
-        if MEASURE_SOURCE in sources:
-            j = sources.index(MEASURE_SOURCE)
-            base += float(by_source[j])
-            by_source[j] = 0.0
+        if measure >= 0:
+            base += float(by_source[measure])
         prediction = float(savings[k].sum())
         # Apportion the tCO2e above (or below) the measure's average in proportion to the log
         # contributions: tCO2e at the base = tCO2e x exp(base - prediction).
         t = float(s["tco2e"][row])
         spread = t - t * math.exp(base - prediction)
-        total = float(by_source.sum())
+        total = float(by_source.sum()) - (float(by_source[measure]) if measure >= 0 else 0.0)
         t_per_unit = spread / total if abs(total) > 1e-12 else 0.0
-        reasons = _grouped(by_source, sources, factory, extra, limit, skip=(MEASURE_SOURCE,))
-        reasons = [
-            r.model_copy(
-                update={
-                    "tco2e": r.contribution * t_per_unit,
-                    "effect": text(
-                        "raises_share" if r.contribution > 0 else "lowers_share", options.lang
-                    ),
-                }
-            )
-            for r in reasons
-        ]
+        reasons = _grouped(by_source, savings_order[k], sources, values, f, extra, limit,
+                           skip=measure, t_per_unit=t_per_unit, effects=effects)  # fmt: skip
         out.append(
             Explanation(
                 savings_base_value=base,
@@ -95,10 +89,36 @@ def explain_rows(
                 summary=_sentence(reasons, names.get(str(keys[row]), str(keys[row])), options.lang),
                 adoption_base_value=float(adoption[k, -1]),
                 adoption_prediction=float(adoption[k].sum()),
-                adoption=_grouped(adoption_by_source[k], adoption_sources, factory, extra, limit),
+                adoption=_grouped(
+                    adoption_by_source[k],
+                    adoption_order[k],
+                    adoption_sources,
+                    values,
+                    f,
+                    extra,
+                    limit,
+                ),
             )
         )
     return out
+
+
+class _ProfileValues:
+    """Each factory's value of each profile field, looked up once per batch."""
+
+    def __init__(self, profiles: list[FactoryProfile]) -> None:
+        self.profiles = profiles
+        self.cache: dict[tuple[int, str], tuple[object, str]] = {}
+
+    def get(self, factory: int, source: str) -> tuple[object, str]:
+        """(value, unit) of ``source`` for factory ``factory``."""
+        key = (factory, source)
+        found = self.cache.get(key)
+        if found is None:
+            value = _profile_value(self.profiles[factory], source)
+            unit = "GJ/yr" if source == "total_energy" else PROFILE_COLUMNS.get(source, "")
+            found = self.cache[key] = (value, unit)
+        return found
 
 
 @functools.cache
@@ -138,32 +158,41 @@ def _sentence(reasons: list[FeatureContribution], measure: str, lang: Lang) -> s
 
 def _grouped(
     totals: np.ndarray,
+    order: np.ndarray,
     sources: tuple[str, ...],
-    factory: FactoryProfile,
+    values: _ProfileValues,
+    factory: int,
     extra: dict[str, tuple[object, str]],
     limit: int | None,
-    skip: tuple[str, ...] = (),
+    skip: int = -1,
+    t_per_unit: float | None = None,
+    effects: tuple[str, str] = ("", ""),
 ) -> list[FeatureContribution]:
-    """Contributions per profile field (or extra input), largest magnitude first."""
-    keep = np.array([s not in skip for s in sources], dtype=bool)
-    order = [j for j in np.argsort(-np.abs(totals), kind="stable") if keep[j]][:limit]
-    out = []
-    for j in order:
+    """Contributions per profile field (or extra input) in ``order`` (largest magnitude
+    first), without source ``skip``; with ``t_per_unit``, each one's tCO2e and effect."""
+    out: list[FeatureContribution] = []
+    for j in order.tolist():
+        if j == skip:
+            continue
+        if limit is not None and len(out) == limit:
+            break
         source = sources[j]
-        if source in extra:
-            value, unit = extra[source]
-        else:
-            value = _profile_value(factory, source)
-            unit = "GJ/yr" if source == "total_energy" else PROFILE_COLUMNS.get(source, "")
+        value, unit = extra[source] if source in extra else values.get(factory, source)
         if isinstance(value, np.generic):
             value = value.item()
         if isinstance(value, float) and math.isnan(value):
             value = None
         if not (value is None or isinstance(value, str | int | float)):
             value = str(value)
+        contribution = float(totals[j])
+        # Built from checked parts (the schema's own types): no second validation per field.
         out.append(
-            FeatureContribution(field=source, value=value, unit=unit, contribution=float(totals[j]))
-        )
+            FeatureContribution.model_construct(
+                field=source, value=value, unit=unit, contribution=contribution,
+                tco2e=None if t_per_unit is None else contribution * t_per_unit,
+                effect=effects[contribution > 0] if t_per_unit is not None else "",
+            )
+        )  # fmt: skip
     return out
 
 

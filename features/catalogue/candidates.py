@@ -36,12 +36,16 @@ class Pairs:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def subset(self, rows: slice) -> Pairs:
-        """The pairs of ``rows`` (views, no copies of the arrays)."""
+    def subset(self, rows: slice | np.ndarray) -> Pairs:
+        """The pairs of ``rows``: a slice (views, no copies of the arrays) or row indices."""
+        conversions = (
+            self.conversions[rows] if isinstance(rows, slice)
+            else [self.conversions[i] for i in rows.tolist()]
+        )  # fmt: skip
         return Pairs(
             factory_index=self.factory_index[rows], keys=self.keys[rows],
             targeted_gj=self.targeted_gj[rows], by_use_gj=self.by_use_gj[rows],
-            cap=self.cap[rows], conversions=self.conversions[rows],
+            cap=self.cap[rows], conversions=conversions,
         )  # fmt: skip
 
 

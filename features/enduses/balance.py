@@ -4,6 +4,7 @@ PUE model)."""
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from features.enduses.shares import DEFAULT_PUE, default_shares, share_tensor
@@ -28,9 +29,16 @@ class EndUseEnergy(BaseModel):
     source: str = Field(description="profile, or the default the share comes from.")
 
 
-def end_use_balance(profile: FactoryProfile) -> list[EndUseEnergy]:
-    """Non-zero (carrier, end use) cells of the factory's balance, largest first per carrier."""
-    shares = share_tensor(profile_table([profile]))[0]
+_CARRIERS, _END_USES = tuple(Carrier), tuple(EndUse)
+
+
+def end_use_balance(
+    profile: FactoryProfile, shares: np.ndarray | None = None
+) -> list[EndUseEnergy]:
+    """Non-zero (carrier, end use) cells of the factory's balance, largest first per carrier
+    (``shares``: its (carriers, end uses) share tensor when the caller has it already)."""
+    if shares is None:
+        shares = share_tensor(profile_table([profile]))[0]
     given = profile.end_use_shares()
     if profile.sector == Sector.COMPUTING_INFRASTRUCTURE:
         default = (
@@ -42,13 +50,13 @@ def end_use_balance(profile: FactoryProfile) -> list[EndUseEnergy]:
         block = table.block_for(profile.sector.value, profile.naics_code or "")
         default = table.basis[block]
     out: list[EndUseEnergy] = []
-    for c_i, carrier in enumerate(Carrier):
+    for c_i, carrier in enumerate(_CARRIERS):
         use = profile.energy(carrier)
         if use <= 0:
             continue
         carrier_given = any(c == carrier for c, _ in given)
         cells = []
-        for u_i, end_use in enumerate(EndUse):
+        for u_i, end_use in enumerate(_END_USES):
             share = float(shares[c_i, u_i])
             if share <= 0:
                 continue
