@@ -22,6 +22,7 @@ from features.i18n import Lang, human, text, translate
 from features.profile import FactoryProfile
 from features.units import CANONICAL_UNIT, Carrier
 from models.schemas import (
+    Direction,
     Explanation,
     FactoryRecommendations,
     MarketInstrument,
@@ -101,7 +102,7 @@ def rank_rows(
 
 def direction_reason(
     saved: np.ndarray, kg: np.ndarray, tco2e: float, process: float = 0.0, lang: Lang = "en"
-) -> tuple[str, str]:
+) -> tuple[Direction, str]:
     """("decrease" | "increase", a plain sentence naming the carriers that change and the
     process emissions removed or CO2 captured), in ``lang``."""
     parts_less: list[str] = []
