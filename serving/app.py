@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -56,6 +57,7 @@ from serving.schemas import (
     RecommendationRequest,
     RecommendationResponse,
     ReloadResponse,
+    ServerInfo,
 )
 from serving.settings import Settings, get_settings
 
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             cache = Path(settings.compiled_cache or default_compiled_cache())
         own = holder or ModelHolder(settings.model_uri, tracking_uri, cache)
         app.state.holder = own
+        app.state.event_loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
         if not own.ready:
             outcome = own.load_at_start(settings.store_timeout_seconds)
             if outcome is not None:
@@ -326,6 +329,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             last_reload_error=holder.last_error,
             compiled_trees=holder.compiled_trees,
             card=model.card,
+            server=ServerInfo(pid=os.getpid(), event_loop=app.state.event_loop),
         )
 
     @app.post(

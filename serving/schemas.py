@@ -105,6 +105,13 @@ class MeasuresResponse(BaseModel):
     measures: list[Measure]
 
 
+class ServerInfo(BaseModel):
+    """Which worker answered and what it runs on."""
+
+    pid: int = Field(description="Worker process id (one per --workers).")
+    event_loop: str = Field(description="Module of the asyncio event loop (uvloop in service).")
+
+
 class LoadedModelResponse(BaseModel):
     model: ModelInfo
     loaded_at: float | None
@@ -121,6 +128,7 @@ class LoadedModelResponse(BaseModel):
         "how many boosters, built or from the cache) or failed with the reason."
     )
     card: ModelCard = Field(description="Training data, held-out metrics and caveats.")
+    server: ServerInfo = Field(description="The worker process that answered.")
 
 
 class ReloadResponse(BaseModel):
