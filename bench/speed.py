@@ -302,8 +302,8 @@ def run(
     compiled = copy.deepcopy(bundle)
     with tempfile.TemporaryDirectory() as cache:
         report = compile_bundle(compiled, Path(cache))
-        compiled.prepare_explanations()
-        bundle.prepare_explanations()
+        compiled.prepare()
+        bundle.prepare()
         results["compile_s"] = report.seconds
         results["compiled_boosters"] = report.boosters
         floor_compiled_predict, floor_fast_explain, floor_compiled = floor_of(

@@ -46,7 +46,7 @@ from features.routes.estimate import estimate
 from features.table import Table, profile_table, texts
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
 from features.units import GJ_PER_CANONICAL, USD_PER, Carrier
-from models.decisions import assemble_factory, rank_rows, stack_factories
+from models.decisions import assemble_factory, compile_kernels, rank_rows, stack_factories
 from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor, RowBlocks
 from models.explain import explain_rows
 from models.schemas import FactoryRecommendations, RecommendOptions
@@ -370,10 +370,12 @@ class RecommendationBundle:
         return bool(identified >= MIN_IDENTIFIED_OUTCOMES)
 
     # --- scoring ----------------------------------------------------------------------------
-    def prepare_explanations(self) -> None:
-        """Build the tree explainers of the models explanations use and run them once, so the
-        first request does not pay for them (models.treeshap)."""
+    def prepare(self) -> None:
+        """Build the tree explainers of the models explanations use and compile the compiled
+        kernels (models.treeshap, models.decisions), so the first request does not pay for
+        them."""
         self._check_fitted()
+        compile_kernels()
         for model, name in ((self.savings_, "median_"), (self.adoption_, "booster_")):
             explainer = model.explainer(name)
             if explainer is not None:

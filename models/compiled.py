@@ -46,6 +46,12 @@ COMPONENTS = ("applicability_", "savings_", "side_", "cost_", "adoption_")
 _LOW_WORD = np.uint64(0xFFFFFFFF)
 
 
+#: Rows from which compiled predictions run on every core; a single factory's few dozen
+#: candidates run on one, without waking a thread pool beside LightGBM's and the explainer's
+#: (bench/speed.py: the single-factory floor was slower with every call on two threads).
+PARALLEL_ROWS = 1_000
+
+
 class CompiledPredictor:
     """Predictions of one compiled booster; the same numbers as ``booster.predict(X)``."""
 
@@ -53,13 +59,15 @@ class CompiledPredictor:
         import tl2cgen  # noqa: PLC0415  (loaded only when compiled trees are on)
 
         self._tl2cgen = tl2cgen
-        self._predictor = tl2cgen.Predictor(str(libpath), nthread=nthread)
+        self._parallel = tl2cgen.Predictor(str(libpath), nthread=nthread)
+        self._serial = tl2cgen.Predictor(str(libpath), nthread=1)
         self._booster = booster
         self.libpath = libpath
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         rows = np.ascontiguousarray(X, dtype=np.float64)
-        out: np.ndarray = self._predictor.predict(self._tl2cgen.DMatrix(rows)).reshape(len(rows))
+        predictor = self._parallel if len(rows) >= PARALLEL_ROWS else self._serial
+        out: np.ndarray = predictor.predict(self._tl2cgen.DMatrix(rows)).reshape(len(rows))
         clash = ((rows.view(np.uint64) & _LOW_WORD) == _LOW_WORD).any(axis=1)
         if clash.any():
             out[clash] = self._booster.predict(rows[clash])

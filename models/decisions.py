@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from features.accounting.factors import FactorTable
@@ -18,6 +19,7 @@ from features.catalogue.candidates import Pairs
 from features.catalogue.measures import Catalogue, Measure, measure_mechanism, measure_name
 from features.domain import InputWarning
 from features.enduses.balance import end_use_balance
+from features.enduses.taxonomy import EndUse
 from features.i18n import Lang, human, text, translate
 from features.profile import FactoryProfile
 from features.units import CANONICAL_UNIT, Carrier
@@ -432,56 +434,121 @@ def stack_batch(
     emissions left (``scope1_tco2e``). ``cells_gj`` is (factories, carriers, end uses) energy
     in GJ, ``kg`` (factories, carriers) kg CO2e per canonical unit.
 
-    The factories advance in step, the k-th row of every factory at once, so a batch costs as
-    many array steps as its longest sequence; each factory's numbers are its own."""
+    The recurrence runs compiled (:func:`_stack_kernel`); each factory's numbers are its own."""
     n, longest = len(sequences), max((len(q) for q in sequences), default=0)
     arrays = catalogue.arrays
     padded = np.zeros((n, longest), dtype=np.intp)
-    valid = np.zeros((n, longest), dtype=bool)
+    lengths = np.array([len(q) for q in sequences], dtype=np.int64)
     for i, q in enumerate(sequences):
         padded[i, : len(q)] = q
-        valid[i, : len(q)] = True
-    measure = arrays.rows(found.keys[padded.ravel()]).reshape(n, longest) if longest else padded
-    remaining_cells = np.array(cells_gj, dtype=float, copy=True)
+    measure = arrays.rows(found.keys[padded.ravel()]).reshape(n, longest)
     base = np.array([[p.energy(c) for c in CARRIERS] for p in profiles], dtype=float)
-    base = base.reshape(n, len(CARRIERS))
-    total = np.zeros((n, len(CARRIERS)))
-    direct_left = np.array(scope1_tco2e, dtype=float, copy=True)
     scope1 = np.array([c not in (Carrier.ELECTRICITY, Carrier.PURCHASED_HEAT) for c in CARRIERS])
-    saved = np.zeros((n, longest, len(CARRIERS)))
-    tco2e = np.zeros((n, longest))
-    process = np.zeros((n, longest))
     has_process = "process_tco2e" in s
-    for k in range(longest):
-        rows, on = padded[:, k], valid[:, k]
-        m = measure[:, k]
-        mask = arrays.reduced[m][:, :, None] & arrays.end_uses[m][:, None, :] & on[:, None, None]
-        original_c = (cells_gj * mask).sum(axis=2)
-        left_c = (remaining_cells * mask).sum(axis=2)
-        original = original_c.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            overall = np.where(original > 0, left_c.sum(axis=1) / original, 0.0)
-            # Per carrier: what is left of the cells it acts on; added energy shrinks with the
-            # total.
-            scale = np.where(original_c > 0, left_c / original_c, overall[:, None])
-        step = s["saved"][rows] * scale
-        # On-site generation and efficiency together cannot save more of a carrier than is left.
-        step = np.where(on[:, None], np.minimum(step, np.maximum(base - total, 0.0)), 0.0)
-        shrink = 1 - s["fraction"][rows]
-        remaining_cells = np.where(mask, remaining_cells * shrink[:, None, None], remaining_cells)
-        total += step
-        direct_left -= (step * kg * scope1).sum(axis=1) / 1000
-        if has_process:
-            taken = np.minimum(s["process_tco2e"][rows], np.maximum(direct_left, 0.0))
-            process[:, k] = np.where(on, taken, 0.0)
-            direct_left -= process[:, k]
-        saved[:, k] = step
-        tco2e[:, k] = (step * kg).sum(axis=1) / 1000 + process[:, k]
-    left = np.maximum(base - total, 0.0)
+    saved, tco2e, process, left = _stack_kernel(
+        lengths,
+        np.ascontiguousarray(arrays.reduced[measure]),
+        np.ascontiguousarray(arrays.end_uses[measure]),
+        np.ascontiguousarray(cells_gj, dtype=float),
+        base.reshape(n, len(CARRIERS)),
+        np.ascontiguousarray(s["saved"][padded], dtype=float),
+        np.ascontiguousarray(s["fraction"][padded], dtype=float),
+        np.ascontiguousarray(
+            s["process_tco2e"][padded] if has_process else np.zeros((n, longest)), dtype=float
+        ),
+        np.ascontiguousarray(kg, dtype=float),
+        scope1,
+        np.array(scope1_tco2e, dtype=float),
+    )
     return [
         Stack(saved[i, : len(q)], tco2e[i, : len(q)], process[i, : len(q)], left[i])
         for i, q in enumerate(sequences)
     ]
+
+
+def compile_kernels() -> None:
+    """Compile :func:`_stack_kernel` for the types :func:`stack_batch` passes (numba keeps it on
+    disk after the first time), so no request waits for it."""
+    c, e = len(CARRIERS), len(EndUse)
+    _stack_kernel(
+        np.zeros(0, dtype=np.int64), np.zeros((0, 0, c), dtype=bool),
+        np.zeros((0, 0, e), dtype=bool), np.zeros((0, c, e)), np.zeros((0, c)),
+        np.zeros((0, 0, c)), np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, c)),
+        np.zeros(c, dtype=bool), np.zeros(0),
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _stack_kernel(
+    lengths: np.ndarray,
+    reduced: np.ndarray,
+    end_uses: np.ndarray,
+    cells: np.ndarray,
+    base: np.ndarray,
+    row_saved: np.ndarray,
+    row_fraction: np.ndarray,
+    row_process: np.ndarray,
+    kg: np.ndarray,
+    scope1: np.ndarray,
+    direct: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`stack_batch`'s arithmetic, factory by factory and row by row (a sequential
+    recurrence: each row acts on what the rows before it left). Per factory ``f`` and step
+    ``k``: ``reduced[f, k]`` (carriers) and ``end_uses[f, k]`` (end uses) say which cells the
+    row acts on, ``row_saved`` its standalone saving per carrier, ``row_fraction`` the share of
+    those cells it displaces, ``row_process`` its process-side tCO2e."""
+    n, longest, n_c = row_saved.shape
+    n_e = cells.shape[2]
+    saved = np.zeros((n, longest, n_c))
+    tco2e = np.zeros((n, longest))
+    process = np.zeros((n, longest))
+    left = np.zeros((n, n_c))
+    original_c = np.empty(n_c)
+    left_c = np.empty(n_c)
+    for f in range(n):
+        remaining = cells[f].copy()
+        total = np.zeros(n_c)
+        direct_left = direct[f]
+        for k in range(lengths[f]):
+            original, remains = 0.0, 0.0
+            for c in range(n_c):
+                o, r = 0.0, 0.0
+                if reduced[f, k, c]:
+                    for e in range(n_e):
+                        if end_uses[f, k, e]:
+                            o += cells[f, c, e]
+                            r += remaining[c, e]
+                original_c[c], left_c[c] = o, r
+                original += o
+                remains += r
+            # Per carrier: what is left of the cells it acts on; added energy shrinks with the
+            # total.
+            overall = remains / original if original > 0 else 0.0
+            t, scope1_t = 0.0, 0.0
+            for c in range(n_c):
+                scale = left_c[c] / original_c[c] if original_c[c] > 0 else overall
+                # On-site generation and efficiency together cannot save more of a carrier
+                # than is left.
+                step = min(row_saved[f, k, c] * scale, max(base[f, c] - total[c], 0.0))
+                saved[f, k, c] = step
+                total[c] += step
+                t += step * kg[f, c]
+                if scope1[c]:
+                    scope1_t += step * kg[f, c]
+            shrink = 1 - row_fraction[f, k]
+            for c in range(n_c):
+                if reduced[f, k, c]:
+                    for e in range(n_e):
+                        if end_uses[f, k, e]:
+                            remaining[c, e] *= shrink
+            direct_left -= scope1_t / 1000
+            taken = min(row_process[f, k], max(direct_left, 0.0))
+            direct_left -= taken
+            process[f, k] = taken
+            tco2e[f, k] = t / 1000 + taken
+        for c in range(n_c):
+            left[f, c] = max(base[f, c] - total[c], 0.0)
+    return saved, tco2e, process, left
 
 
 #: Measures that generate renewable energy on site (their step in the pathway).

@@ -248,46 +248,55 @@ def _goes_left(x: float, threshold: float, decision: int, start: int, words: int
     return x <= threshold
 
 
-@numba.njit(parallel=True, cache=True)
-def _explain(X: np.ndarray, bias: float, node_start: np.ndarray, feature: np.ndarray,
-             threshold: np.ndarray, decision: np.ndarray, cat_start: np.ndarray,
-             cat_words: np.ndarray, cat_bits: np.ndarray, leaf_start: np.ndarray,
-             path_left: np.ndarray, slot_start: np.ndarray, slot_nodes: np.ndarray,
-             slot_feature: np.ndarray,
-             table_start: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:  # fmt: skip
-    n_trees = len(node_start) - 1
+@numba.njit(cache=True)
+def _explain_block(lo: int, hi: int, X: np.ndarray, trees: tuple, out: np.ndarray) -> None:  # type: ignore[type-arg]
+    """SHAP values of rows ``lo:hi``, tree by tree, so one tree's arrays stay in cache while
+    every row of the block passes through it (``trees``: ``TreeExplainer._arrays``)."""
+    (bias, node_start, feature, threshold, decision, cat_start, cat_words, cat_bits, leaf_start,
+     path_left, slot_start, slot_nodes, slot_feature, table_start, table) = trees  # fmt: skip
     n_features = out.shape[1] - 1
+    for t in range(len(node_start) - 1):
+        first = node_start[t]
+        for r in range(lo, hi):
+            # Bit n: the row goes left at node n of this tree.
+            goes = np.int64(0)
+            for n in range(first, node_start[t + 1]):
+                x = X[r, feature[n]]
+                if -_ZERO <= x <= _ZERO:  # LightGBM drops near-zero inputs to 0
+                    x = 0.0
+                if _goes_left(x, threshold[n], decision[n], cat_start[n], cat_words[n], cat_bits):
+                    goes |= np.int64(1) << (n - first)
+            for leaf in range(leaf_start[t], leaf_start[t + 1]):
+                # Path nodes where the row goes the other way than the path.
+                other = goes ^ path_left[leaf]
+                first_slot = slot_start[leaf]
+                d = slot_start[leaf + 1] - first_slot
+                pattern = 0
+                for j in range(d):
+                    if other & slot_nodes[first_slot + j] == 0:
+                        pattern |= 1 << j
+                cell = table_start[leaf] + pattern * d
+                for j in range(d):
+                    out[r, slot_feature[first_slot + j]] += table[cell + j]
+    for r in range(lo, hi):
+        out[r, n_features] = bias
+
+
+@numba.njit(parallel=True, cache=True)
+def _explain_parallel(X: np.ndarray, trees: tuple, out: np.ndarray) -> None:  # type: ignore[type-arg]
+    """Blocks of rows on every core."""
     n_rows = X.shape[0]
-    # Blocks of rows, each walking tree by tree, so one tree's arrays stay in cache while
-    # every row of the block passes through it.
-    n_blocks = (n_rows + _BLOCK - 1) // _BLOCK
-    for b in numba.prange(n_blocks):
-        for t in range(n_trees):
-            first = node_start[t]
-            for r in range(b * _BLOCK, min(n_rows, (b + 1) * _BLOCK)):
-                # Bit n: the row goes left at node n of this tree.
-                goes = np.int64(0)
-                for n in range(first, node_start[t + 1]):
-                    x = X[r, feature[n]]
-                    if -_ZERO <= x <= _ZERO:  # LightGBM drops near-zero inputs to 0
-                        x = 0.0
-                    if _goes_left(x, threshold[n], decision[n], cat_start[n], cat_words[n],
-                                  cat_bits):  # fmt: skip
-                        goes |= np.int64(1) << (n - first)
-                for leaf in range(leaf_start[t], leaf_start[t + 1]):
-                    # Path nodes where the row goes the other way than the path.
-                    other = goes ^ path_left[leaf]
-                    first_slot = slot_start[leaf]
-                    d = slot_start[leaf + 1] - first_slot
-                    pattern = 0
-                    for j in range(d):
-                        if other & slot_nodes[first_slot + j] == 0:
-                            pattern |= 1 << j
-                    cell = table_start[leaf] + pattern * d
-                    for j in range(d):
-                        out[r, slot_feature[first_slot + j]] += table[cell + j]
-        for r in range(b * _BLOCK, min(n_rows, (b + 1) * _BLOCK)):
-            out[r, n_features] = bias
+    for b in numba.prange((n_rows + _BLOCK - 1) // _BLOCK):
+        _explain_block(b * _BLOCK, min(n_rows, (b + 1) * _BLOCK), X, trees, out)
+
+
+@numba.njit(cache=True)
+def _explain_serial(X: np.ndarray, trees: tuple, out: np.ndarray) -> None:  # type: ignore[type-arg]
+    """Blocks of rows on one core: few rows are faster without waking a thread pool (whose
+    threads would spin beside the other libraries' pools)."""
+    n_rows = X.shape[0]
+    for lo in range(0, n_rows, _BLOCK):
+        _explain_block(lo, min(n_rows, lo + _BLOCK), X, trees, out)
 
 
 def supported(booster: lgb.Booster) -> bool:
@@ -308,12 +317,21 @@ def supported(booster: lgb.Booster) -> bool:
     )
 
 
+#: Rows from which the kernel runs on every core (a single factory's 5 rows run on one).
+PARALLEL_ROWS = 64
+
+
 class TreeExplainer:
     """Exact SHAP values of one booster (``explain(X)`` equals
     ``booster.predict(X, pred_contrib=True)``)."""
 
     def __init__(self, booster: lgb.Booster) -> None:
-        self._trees = _flatten(booster)
+        self._trees = t = _flatten(booster)
+        self._arrays = (
+            t.bias, t.node_start, t.feature, t.threshold, t.decision, t.cat_start, t.cat_words,
+            t.cat_bits, t.leaf_start, t.path_left, t.slot_start, t.slot_nodes, t.slot_feature,
+            t.table_start, t.table,
+        )  # fmt: skip
 
     def explain(self, X: np.ndarray) -> np.ndarray:
         """(rows, features + 1): each feature's contribution, then the base value."""
@@ -322,8 +340,6 @@ class TreeExplainer:
         if rows.ndim != 2 or rows.shape[1] != t.n_features:
             raise ValueError(f"X must have shape (rows, {t.n_features}), got {rows.shape}")
         out = np.zeros((len(rows), t.n_features + 1))
-        _explain(rows, t.bias, t.node_start, t.feature, t.threshold, t.decision, t.cat_start,
-                 t.cat_words, t.cat_bits, t.leaf_start, t.path_left, t.slot_start, t.slot_nodes,
-                 t.slot_feature, t.table_start, t.table,
-                 out)  # fmt: skip
+        kernel = _explain_parallel if len(rows) >= PARALLEL_ROWS else _explain_serial
+        kernel(rows, self._arrays, out)
         return out

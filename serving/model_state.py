@@ -112,7 +112,7 @@ class ModelHolder:
 
         def run() -> None:
             try:
-                model.bundle.prepare_explanations()
+                model.bundle.prepare()
             except Exception as exc:  # explanations then come from LightGBM's own
                 logger.warning("building tree explainers failed", extra={
                     "model_version": model.version, "error": str(exc)[:2000]})  # fmt: skip
