@@ -161,9 +161,7 @@ def _recommendation(
     app = s.get("applicability")
     engineering = bool(s["engineering"][row]) if "engineering" in s else False
     adoption = float(s["adoption"][row])
-    # Built from values of the schema's own types (floats, enums, ids): validating each of the
-    # thousands a batch returns again would cost more than computing them.
-    return Recommendation.model_construct(
+    return Recommendation(
         rank=rank,
         measure_id=measure.id,
         name=measure_name(measure, lang),

@@ -185,9 +185,8 @@ def _grouped(
         if not (value is None or isinstance(value, str | int | float)):
             value = str(value)
         contribution = float(totals[j])
-        # Built from checked parts (the schema's own types): no second validation per field.
         out.append(
-            FeatureContribution.model_construct(
+            FeatureContribution(
                 field=source, value=value, unit=unit, contribution=contribution,
                 tco2e=None if t_per_unit is None else contribution * t_per_unit,
                 effect=effects[contribution > 0] if t_per_unit is not None else "",

@@ -55,11 +55,11 @@ def test_a_factory_gets_the_same_answer_alone_or_in_a_batch(
         assert a == b
 
 
-def test_answers_built_without_validation_are_what_validation_gives(
+def test_answers_serialise_and_validate_back_to_themselves(
     tiny_bundle: RecommendationBundle, tiny_data: Dataset
 ) -> None:
-    """Recommendations and explanation fields are constructed from checked parts (no second
-    validation): serialising and validating them again gives the same objects, silently."""
+    """Every field of a batch's answers has its schema's type: serialising and validating them
+    again gives the same objects, without serialisation warnings."""
     profiles, _ = profiles_from_frame(tiny_data.factories.head(20))
     for lang in ("en", "zh"):
         results = tiny_bundle.recommend(profiles, RecommendOptions(explain="full", lang=lang))
