@@ -73,12 +73,20 @@ def _distinct_profiles(n: int) -> list[FactoryProfile]:
     return profiles
 
 
-def _category(filename: str) -> str:
+#: Compiled kernels of our own (numba): cProfile sees them as calls of these Python functions.
+_KERNELS = ("_explain_parallel", "_explain_serial", "_stack_kernel", "_leaf_table")
+
+
+def _category(filename: str, name: str) -> str:
+    if name in _KERNELS:
+        return "native kernels (exact SHAP, stacking; numba)"
+    if "tl2cgen" in filename:
+        return "compiled trees (tl2cgen predict)"
     if "lightgbm" in filename:
         return "LightGBM (predict, pred_contrib)"
-    if "pydantic" in filename:
-        return "pydantic (result objects)"
-    if "numpy" in filename:
+    if "pydantic" in filename or "pydantic_core" in name:
+        return "pydantic (validation, result objects)"
+    if "numpy" in filename or "numpy" in name:
         return "numpy"
     for package in ("features", "models", "serving"):
         if f"/{package}/" in filename:
@@ -102,7 +110,8 @@ def _profile(fn: Any, n: int) -> dict[str, Any]:
     by_category: dict[str, float] = {}
     top = []
     for (filename, line, name), (_cc, calls, tottime, _ct, _callers) in stats.items():
-        by_category[_category(filename)] = by_category.get(_category(filename), 0.0) + tottime
+        category = _category(filename, name)
+        by_category[category] = by_category.get(category, 0.0) + tottime
         top.append((tottime, f"{Path(filename).name}:{line}({name})", calls))
     top.sort(reverse=True)
     return {

@@ -94,8 +94,9 @@ class DaskTrainer:
         self.distributed += 1
         return self._train(params, X, y, categorical, rounds)
 
+    @staticmethod
     def _blocks(
-        self, X: np.ndarray | RowBlocks, y: np.ndarray
+        X: np.ndarray | RowBlocks, y: np.ndarray, n_workers: int
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(rows, labels) blocks to place on the workers: a matrix in one contiguous block per
         worker; row blocks as they are built, one at a time."""
@@ -106,7 +107,7 @@ class DaskTrainer:
                     yield X.build(i), y[offset : offset + n]
                 offset += n
             return
-        size = math.ceil(len(X) / len(self._workers()))
+        size = math.ceil(len(X) / n_workers)
         for start in range(0, len(X), size):
             yield X[start : start + size], y[start : start + size]
 
@@ -127,7 +128,7 @@ class DaskTrainer:
         workers = self._workers()
         x_parts, y_parts = [], []
         scattered: list[Any] = []  # distributed futures
-        for i, (rows, labels) in enumerate(self._blocks(X, y)):
+        for i, (rows, labels) in enumerate(self._blocks(X, y, len(workers))):
             worker = workers[i % len(workers)]  # round robin: each worker gets its share
             # hash=False: equal blocks of two boosters would otherwise share one key, and the
             # release of the first booster's copy could take the second's ("lost dependencies").
