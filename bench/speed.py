@@ -349,9 +349,9 @@ def run(
         batch_profiles = _distinct_profiles(max(BATCH_SIZES))
         results["in_process_batch"] = {
             "plain": _rate_repeats(lambda: bundle.recommend(batch_profiles, options),
-                                   len(batch_profiles), calls=min(5, batch_calls)),
+                                   len(batch_profiles), calls=batch_calls),
             "compiled": _rate_repeats(lambda: compiled.recommend(batch_profiles, options),
-                                      len(batch_profiles), calls=min(5, batch_calls)),
+                                      len(batch_profiles), calls=batch_calls),
         }  # fmt: skip
         results["in_process_batch_factories_per_s"] = results["in_process_batch"]["compiled"][
             "median"

@@ -169,7 +169,8 @@ def serving_section(r: dict[str, Any]) -> list[str]:
         f"- Throughput with 4 concurrent clients: ours {r['http_concurrent']['requests_per_s']} "
         f"req/s, MLflow's scoring server {r['mlflow_concurrent']['requests_per_s']} req/s "
         f"(ratio {r['throughput_ratio_vs_mlflow']}; alternating {window:g} s windows, two each).",
-        f"- In-process batch of 200 distinct factories, factories/s (median of {REPEATS_TEXT}): "
+        f"- In-process batch of 200 distinct factories, factories/s (median (min-max) of "
+        f"{_repeats_text(inproc)}): "
         f"LightGBM {_spread(inproc['plain']) if inproc else '-'}, compiled "
         f"{_spread(inproc['compiled']) if inproc else '-'}.",
         f"- Service RSS: {r['service_rss_after_start_mb']} MB after start-up, "
@@ -203,7 +204,10 @@ def serving_section(r: dict[str, Any]) -> list[str]:
     return lines
 
 
-REPEATS_TEXT = "3 repeats of 5 calls"
+def _repeats_text(figures: dict[str, Any] | None) -> str:
+    """How a batch figure was measured, from its own record."""
+    first = next(iter((figures or {}).values()), {})
+    return f"{first.get('repeats', '?')} repeats of {first.get('calls', '?')} timed calls each"
 
 
 def _peer_ratio(r: dict[str, Any], size: str) -> float:
