@@ -206,7 +206,7 @@ def serving_section(r: dict[str, Any]) -> list[str]:
 
 def _repeats_text(figures: dict[str, Any] | None) -> str:
     """How a batch figure was measured, from its own record."""
-    first = next(iter((figures or {}).values()), {})
+    first: dict[str, Any] = next(iter((figures or {}).values()), {})
     return f"{first.get('repeats', '?')} repeats of {first.get('calls', '?')} timed calls each"
 
 
