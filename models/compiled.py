@@ -59,8 +59,11 @@ class CompiledPredictor:
         import tl2cgen  # noqa: PLC0415  (loaded only when compiled trees are on)
 
         self._tl2cgen = tl2cgen
-        self._parallel = tl2cgen.Predictor(str(libpath), nthread=nthread)
         self._serial = tl2cgen.Predictor(str(libpath), nthread=1)
+        try:
+            self._parallel = tl2cgen.Predictor(str(libpath), nthread=nthread)
+        except tl2cgen.TL2cgenError:  # OpenMP allows fewer threads than asked (OMP_NUM_THREADS)
+            self._parallel = self._serial
         self._booster = booster
         self.libpath = libpath
 
@@ -131,15 +134,20 @@ def component_boosters(bundle: RecommendationBundle) -> list[tuple[_GBMBase, str
     return out
 
 
-#: Threads per compiled prediction: every core, as LightGBM's own predictions use (measured on
-#: 2 cores, 8,000 rows: 37 ms on one thread, 21 ms on two; 40 rows: 0.21 and 0.10 ms).
-DEFAULT_THREADS = os.cpu_count() or 1
+def openmp_threads() -> int:
+    """Threads for compiled predictions of many rows: every core, as LightGBM's own predictions
+    use (measured on 2 cores, 8,000 rows: 37 ms on one thread, 21 ms on two), unless
+    ``OMP_NUM_THREADS`` allows fewer (Dask's nanny sets it to 1 in processes that import it)."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
 
 
 def compile_bundle(
-    bundle: RecommendationBundle, cache_dir: Path, nthread: int = DEFAULT_THREADS
+    bundle: RecommendationBundle, cache_dir: Path, nthread: int | None = None
 ) -> CompileReport:
-    """Build (or find) every booster's library and switch the bundle's predictions to them."""
+    """Build (or find) every booster's library and switch the bundle's predictions to them
+    (``nthread``: threads for large inputs, default :func:`openmp_threads`)."""
+    nthread = nthread or openmp_threads()
     started = time.perf_counter()
     built = 0
     found = component_boosters(bundle)

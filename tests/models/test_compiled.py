@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import os
 import pickle
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from features.accounting.factors import FactorTable
 from features.catalogue.measures import Catalogue
@@ -18,6 +20,7 @@ from models.compiled import (
     compile_bundle,
     component_boosters,
     largest_difference,
+    openmp_threads,
     plain_predictions,
 )
 from models.schemas import RecommendOptions
@@ -66,3 +69,16 @@ def test_compiled_predictions_equal_lightgbm_for_every_booster(
     assert not any(getattr(e, "_compiled", None) for e, _, _ in component_boosters(restored))
     plain_predictions(again)
     assert not any(getattr(e, "_compiled", None) for e, _, _ in component_boosters(again))
+
+
+def test_threads_follow_openmp_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiled predictions ask OpenMP for no more threads than OMP_NUM_THREADS allows (Dask's
+    nanny sets it to 1 in processes that import it; tl2cgen refuses more)."""
+    for value, expected in (
+        ("1", 1),
+        ("3,2", 3),
+        ("", os.cpu_count() or 1),
+        ("x", os.cpu_count() or 1),
+    ):
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+        assert openmp_threads() == expected
