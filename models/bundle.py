@@ -371,7 +371,7 @@ class RecommendationBundle:
 
     # --- scoring ----------------------------------------------------------------------------
     def prepare(self) -> None:
-        """Build the tree explainers of the models explanations use and compile the compiled
+        """Build the tree explainers of the models explanations use and compile the numba
         kernels (models.treeshap, models.decisions), so the first request does not pay for
         them."""
         self._check_fitted()
@@ -542,9 +542,9 @@ class RecommendationBundle:
         # Below min_evidence training outcomes a learned measure is listed apart, not ranked
         # (only for models that tell measures apart; coarse models carry their own warning).
         min_evidence = options.min_evidence if self.ranks_measures else 0
+        factory_rows = [np.arange(bounds[i], bounds[i + 1]) for i in range(len(profiles))]
         chosen = [
-            rank_rows(np.arange(bounds[i], bounds[i + 1]), lifetimes, scores, options, min_evidence)
-            for i in range(len(profiles))
+            rank_rows(rows, lifetimes, scores, options, min_evidence) for rows in factory_rows
         ]
         # What is only shown (intervals, recommendation probability), for the rows shown.
         shown = np.concatenate(
@@ -573,10 +573,8 @@ class RecommendationBundle:
             {m.id: measure_name(m, options.lang) for m in catalogue.measures.values()},
         )
         stacked = stack_factories(
-            profiles, energy.energy_gj[:, :, None] * energy.shares, found,
-            chosen, scores, kg, catalogue, table,
-            [np.arange(bounds[i], bounds[i + 1]) for i in range(len(profiles))], options,
-            lifetimes,
+            profiles, energy.energy_gj[:, :, None] * energy.shares, found, chosen, scores, kg,
+            catalogue, table, factory_rows, options, lifetimes,
         )  # fmt: skip
         results = []
         start = 0
@@ -589,7 +587,6 @@ class RecommendationBundle:
             results.append(
                 assemble_factory(
                     profile,
-                    energy.cells_gj(i),
                     found,
                     chosen[i],
                     scores,
@@ -599,13 +596,11 @@ class RecommendationBundle:
                     table,
                     currencies[i],
                     base_warnings + [w.message for w in inputs],
-                    int(bounds[i + 1] - bounds[i]),
-                    inputs,
-                    np.arange(bounds[i], bounds[i + 1]),
-                    options,
-                    lifetimes,
-                    scores["factory_prices"][i] * rate[i],
+                    len(factory_rows[i]),
                     stacked[i],
+                    inputs,
+                    options,
+                    scores["factory_prices"][i] * rate[i],
                     energy.shares[i],
                 )
             )

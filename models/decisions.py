@@ -220,7 +220,7 @@ def stack_factories(
     kg: np.ndarray,
     catalogue: Catalogue,
     table: FactorTable,
-    all_rows: list[np.ndarray | None],
+    all_rows: list[np.ndarray],
     options: RecommendOptions,
     lifetimes: np.ndarray | None,
 ) -> list[Stacked]:
@@ -238,7 +238,6 @@ def stack_factories(
 
 def assemble_factory(
     profile: FactoryProfile,
-    cells_gj: np.ndarray,
     found: Pairs,
     chosen: Chosen,
     s: dict[str, np.ndarray],
@@ -249,28 +248,21 @@ def assemble_factory(
     currency: str,
     warnings: list[str],
     n_candidates: int,
+    stacked: Stacked,
     input_warnings: list[InputWarning] | None = None,
-    all_rows: np.ndarray | None = None,
     options: RecommendOptions | None = None,
-    lifetimes: np.ndarray | None = None,
     prices: np.ndarray | None = None,
-    stacked: Stacked | None = None,
     shares: np.ndarray | None = None,
 ) -> FactoryRecommendations:
     """Everything returned for one factory (``prices``: its carriers' prices in ``currency``
     per canonical unit, as the savings were valued; ``stacked``: its footprint, portfolio and
-    pathway stacks when a batch computed them together, see :func:`stack_factories`).
+    pathway stacks, :func:`stack_factories`; ``shares``: its end-use share tensor).
 
     Portfolio: each ranked measure acts on what the measures above it left of its end uses;
     its net effect shrinks in proportion, and the end-use cells it acts on shrink by the share
-    it displaces. ``cells_gj`` is the factory's (carriers, end uses) energy in GJ.
+    it displaces.
     """
     lang: Lang = options.lang if options is not None else "en"
-    if stacked is None:
-        stacked = stack_factories(
-            [profile], cells_gj[None], found, [chosen], s, kg[None], catalogue, table,
-            [all_rows], options or RecommendOptions(), lifetimes,
-        )[0]  # fmt: skip
     footprint, stack = stacked.footprint, stacked.portfolio
     recs = [
         _recommendation(
@@ -304,19 +296,7 @@ def assemble_factory(
         footprint=localised_footprint(footprint, lang),
         recommendations=recs,
         market_instruments=market_instruments(profile, stack.remaining, footprint, catalogue, lang),
-        pathway=pathway_to_zero(
-            profile,
-            cells_gj,
-            found,
-            s,
-            kg,
-            catalogue,
-            footprint,
-            all_rows,
-            options,
-            lifetimes,
-            (stacked.plan, stacked.pathway),
-        ),
+        pathway=pathway_to_zero(profile, kg, footprint, options, stacked.plan, stacked.pathway),
         emission_increases=apart[0],
         not_enough_evidence=[
             r.model_copy(
@@ -395,24 +375,6 @@ class Stack:
     tco2e: np.ndarray  # (rows,)
     process: np.ndarray  # (rows,) process emissions removed or CO2 captured
     remaining: np.ndarray  # (carriers,) energy left after all rows
-
-
-def stack_rows(
-    rows: np.ndarray,
-    profile: FactoryProfile,
-    cells_gj: np.ndarray,
-    found: Pairs,
-    s: dict[str, np.ndarray],
-    kg: np.ndarray,
-    catalogue: Catalogue,
-    footprint: Footprint,
-) -> Stack:
-    """One factory's :func:`stack_batch`."""
-    (stack,) = stack_batch(
-        [rows], [profile], cells_gj[None], found, s, kg[None], catalogue,
-        np.array([footprint.scope1_tco2e]),
-    )  # fmt: skip
-    return stack
 
 
 def stack_batch(
@@ -598,34 +560,24 @@ def pathway_plan(
 
 def pathway_to_zero(
     profile: FactoryProfile,
-    cells_gj: np.ndarray,
-    found: Pairs,
-    s: dict[str, np.ndarray],
     kg: np.ndarray,
-    catalogue: Catalogue,
     footprint: Footprint,
-    rows: np.ndarray | None,
     options: RecommendOptions | None,
-    lifetimes: np.ndarray | None = None,
-    planned: tuple[PathwayPlan, Stack] | None = None,
+    plan: PathwayPlan,
+    stack: Stack,
 ) -> Pathway:
     """From today's net market-based footprint to the gap to a zero-carbon factory, on one
     stated basis and independent of ``top_k`` and ``objective``: every beneficial physical
     measure in order of abatement cost (each acting on what the ones before left), then on-site
     renewables and the microgrid, green-electricity contracts for the grid electricity left
     (net of contracts and certificates the factory already has), CO2 capture and storage on the
-    direct emissions left, the offsets the factory retires, then the residual. ``planned``: the
-    :func:`pathway_plan` of ``rows`` and its stack, when a batch computed them already."""
+    direct emissions left, the offsets the factory retires, then the residual. ``plan``: the
+    factory's :func:`pathway_plan`; ``stack``: its rows stacked (:func:`stack_batch`)."""
     options = options or RecommendOptions()
     market = footprint.market_based
     # Electricity on the market basis: the residual-mix factor; other carriers as located.
     kg_market = kg.copy()
     kg_market[CARRIERS.index(Carrier.ELECTRICITY)] = market.residual_factor.kgco2e_per_unit
-    if planned is None:
-        plan = pathway_plan(found, s, catalogue, rows, options, lifetimes)
-        stack = stack_rows(plan.sequence, profile, cells_gj, found, s, kg, catalogue, footprint)
-    else:
-        plan, stack = planned
     sequence, n_phys, n_onsite = plan.sequence, plan.n_physical, plan.n_onsite
     steps = (slice(0, n_phys), slice(n_phys, n_phys + n_onsite), slice(n_phys + n_onsite, None))
 
