@@ -34,6 +34,7 @@ from models.pyfunc import LoadedModel, resolve_tracking_uri
 from models.schemas import FactoryRecommendations, RecommendOptions
 from serving import outcomes, pages
 from serving.auth import AdminAccess, ReadAccess
+from serving.collector import collection_paused
 from serving.errors import (
     BatchTooLargeError,
     error_responses,
@@ -178,7 +179,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         model = request_model(app)
 
         def run() -> FactoryRecommendations:
-            with cores:
+            with cores, collection_paused():
                 return model.bundle.recommend([profile], options)[0]
 
         result = await run_in_threadpool(run)
@@ -228,14 +229,20 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
     ) -> Response:
         """Ranked measures for one factory, with footprint, portfolio, pathway and reasons."""
         model = holder.current
-        with cores:
-            result = model.bundle.recommend([body.profile], body.options)[0]
-        _count_warnings(metrics, [result])
-        return _json(
-            RecommendationResponse(
-                request_id=_request_id(request), model=_model_info(model), result=result
+
+        def answer() -> Response:
+            with cores:
+                result = model.bundle.recommend([body.profile], body.options)[0]
+            _count_warnings(metrics, [result])
+            return _json(
+                RecommendationResponse(
+                    request_id=_request_id(request), model=_model_info(model), result=result
+                )
             )
-        )
+
+        # The answer's objects are freed when answer() returns, before collection resumes.
+        with collection_paused():
+            return answer()
 
     @app.post(
         "/v1/recommendations/batch",
@@ -257,30 +264,8 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
                 "request (DECARB_BATCH_MAX_FACTORIES)"
             )
         model = holder.current
-        items: list[BatchItem | None] = [None] * len(body.factories)
-        valid: list[tuple[int, FactoryProfile]] = []
-        for i, raw in enumerate(body.factories):
-            try:
-                valid.append((i, parse_profile(raw)))
-            except InvalidValueError as exc:
-                fid = raw.get("factory_id") if isinstance(raw.get("factory_id"), str) else None
-                items[i] = BatchItem(
-                    index=i, factory_id=fid, ok=False, error=[invalid_value_detail(exc)]
-                )
-        results: list[FactoryRecommendations] = []
-        if valid:
-            with cores:
-                results = model.bundle.recommend([p for _, p in valid], body.options)
-        _count_warnings(metrics, results)
-        for (i, profile), result in zip(valid, results, strict=True):
-            items[i] = BatchItem(index=i, factory_id=profile.factory_id, ok=True, result=result)
-        return _json(
-            BatchResponse(
-                request_id=_request_id(request),
-                model=_model_info(model),
-                results=[item for item in items if item is not None],
-            )
-        )
+        with collection_paused():
+            return _answer_batch(model, body, _request_id(request), metrics, cores)
 
     @app.post(
         "/v1/footprint",
@@ -350,6 +335,41 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         )  # fmt: skip
 
     return app
+
+
+def _answer_batch(
+    model: LoadedModel,
+    body: BatchRequest,
+    request_id: str,
+    metrics: ServiceMetrics,
+    cores: threading.BoundedSemaphore,
+) -> Response:
+    """The batch route's answer: each factory validated on its own, the valid ones scored in
+    one pass, the JSON body built (its objects are freed when this returns)."""
+    items: list[BatchItem | None] = [None] * len(body.factories)
+    valid: list[tuple[int, FactoryProfile]] = []
+    for i, raw in enumerate(body.factories):
+        try:
+            valid.append((i, parse_profile(raw)))
+        except InvalidValueError as exc:
+            fid = raw.get("factory_id") if isinstance(raw.get("factory_id"), str) else None
+            items[i] = BatchItem(
+                index=i, factory_id=fid, ok=False, error=[invalid_value_detail(exc)]
+            )
+    results: list[FactoryRecommendations] = []
+    if valid:
+        with cores:
+            results = model.bundle.recommend([p for _, p in valid], body.options)
+    _count_warnings(metrics, results)
+    for (i, profile), result in zip(valid, results, strict=True):
+        items[i] = BatchItem(index=i, factory_id=profile.factory_id, ok=True, result=result)
+    return _json(
+        BatchResponse(
+            request_id=request_id,
+            model=_model_info(model),
+            results=[item for item in items if item is not None],
+        )
+    )
 
 
 def request_model(app: FastAPI) -> LoadedModel:

@@ -12,6 +12,7 @@ import mlflow
 
 from models.compiled import compile_bundle
 from models.pyfunc import LoadedModel, load_bundle
+from serving.collector import settle_after_load
 from serving.errors import ModelNotLoadedError
 
 logger = logging.getLogger("decarb.serving")
@@ -134,7 +135,13 @@ class ModelHolder:
                     f"{report.seconds} s"
                 )
 
-        threading.Thread(target=run, name="prepare-model", daemon=True).start()
+        def run_then_settle() -> None:
+            try:
+                run()
+            finally:  # the model and what preparing it built stay; later GC passes skip them
+                settle_after_load()
+
+        threading.Thread(target=run_then_settle, name="prepare-model", daemon=True).start()
 
     def alias_version(self) -> str | None:
         """The version the alias points at now (None if the URI is not an alias)."""
