@@ -154,11 +154,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         redoc_url=None,
     )
 
-    async def _settings() -> Settings:
-        return settings
-
-    # Cheap dependencies are async so they run on the event loop, not via the threadpool.
-    app.dependency_overrides[get_settings] = _settings
+    app.state.settings = settings  # what the routes' dependencies read (serving.auth)
     install_error_handlers(app)
 
     # Innermost first: limits, then request ids, metrics and logs (so refusals are counted),
