@@ -227,7 +227,7 @@ def _flatten(booster: lgb.Booster) -> _Trees:
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _goes_left(x: float, threshold: float, decision: int, start: int, words: int,
                bits: np.ndarray) -> bool:  # fmt: skip
     if decision & 1:  # categorical
@@ -248,7 +248,7 @@ def _goes_left(x: float, threshold: float, decision: int, start: int, words: int
     return x <= threshold
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _explain_block(lo: int, hi: int, X: np.ndarray, trees: tuple, out: np.ndarray) -> None:  # type: ignore[type-arg]
     """SHAP values of rows ``lo:hi``, tree by tree, so one tree's arrays stay in cache while
     every row of the block passes through it (``trees``: ``TreeExplainer._arrays``)."""
@@ -282,7 +282,7 @@ def _explain_block(lo: int, hi: int, X: np.ndarray, trees: tuple, out: np.ndarra
         out[r, n_features] = bias
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, nogil=True)
 def _explain_parallel(X: np.ndarray, trees: tuple, out: np.ndarray) -> None:  # type: ignore[type-arg]
     """Blocks of rows on every core."""
     n_rows = X.shape[0]
@@ -290,10 +290,11 @@ def _explain_parallel(X: np.ndarray, trees: tuple, out: np.ndarray) -> None:  # 
         _explain_block(b * _BLOCK, min(n_rows, (b + 1) * _BLOCK), X, trees, out)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _explain_serial(X: np.ndarray, trees: tuple, out: np.ndarray) -> None:  # type: ignore[type-arg]
     """Blocks of rows on one core: few rows are faster without waking a thread pool (whose
-    threads would spin beside the other libraries' pools)."""
+    threads would spin beside the other libraries' pools). The kernels run without the GIL,
+    so another request's Python goes on meanwhile."""
     n_rows = X.shape[0]
     for lo in range(0, n_rows, _BLOCK):
         _explain_block(lo, min(n_rows, lo + _BLOCK), X, trees, out)
