@@ -46,6 +46,7 @@ from features.routes.estimate import estimate
 from features.table import Table, profile_table, texts
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
 from features.units import GJ_PER_CANONICAL, USD_PER, Carrier
+from models.collector import collection_paused
 from models.decisions import assemble_factory, compile_kernels, rank_rows, stack_factories
 from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor, RowBlocks
 from models.explain import explain_rows
@@ -522,6 +523,16 @@ class RecommendationBundle:
     ) -> list[FactoryRecommendations]:
         """Ranked measures, portfolio and pathway for each profile, scored in one pass."""
         self._check_fitted()
+        with collection_paused():  # thousands of short-lived objects, no cycles among them
+            return self._recommend(profiles, options, table, catalogue)
+
+    def _recommend(
+        self,
+        profiles: list[FactoryProfile],
+        options: RecommendOptions | None,
+        table: FactorTable | None,
+        catalogue: Catalogue | None,
+    ) -> list[FactoryRecommendations]:
         options = options or RecommendOptions()
         table = table or FactorTable.default()
         catalogue = catalogue or Catalogue.default()

@@ -29,12 +29,12 @@ from features.accounting.footprint import compute_footprint
 from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
 from features.profile import FactoryProfile, parse_profile
+from models.collector import collection_paused
 from models.compiled import default_compiled_cache
 from models.pyfunc import LoadedModel, resolve_tracking_uri
 from models.schemas import FactoryRecommendations, RecommendOptions
 from serving import outcomes, pages
 from serving.auth import AdminAccess, ReadAccess
-from serving.collector import collection_paused
 from serving.errors import (
     BatchTooLargeError,
     error_responses,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import mlflow
 
+from models.collector import settle_after_load
 from models.compiled import compile_bundle
 from models.pyfunc import LoadedModel, load_bundle
-from serving.collector import settle_after_load
 from serving.errors import ModelNotLoadedError
 
 logger = logging.getLogger("decarb.serving")

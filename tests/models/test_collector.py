@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from serving.collector import collection_paused, settle_after_load
+from models.collector import collection_paused, settle_after_load
 
 
 def test_collection_resumes_only_when_the_last_scoring_thread_is_done() -> None:
