@@ -25,6 +25,7 @@ from serving.pages.pdf import MissingFontError, render_pdf
 from serving.pages.view import build_view
 from serving.settings import Settings, hash_key
 from serving.terminal import load_model_or_exit
+from serving.workers import WorkerConfig, reuse_port_supported, supervise
 
 serve_app = typer.Typer(add_completion=False, help="Run the recommendation service over HTTP.")
 recommend_app = typer.Typer(add_completion=False, help="Rank measures for a factory JSON file.")
@@ -82,6 +83,14 @@ def serve(
         # Workers are new processes that build their app from DECARB_* variables: every
         # setting, flags included, goes to them through the environment.
         os.environ.update(settings_environment(settings))
+        if reuse_port_supported():  # each worker its own socket: connections spread evenly
+            code = supervise(
+                WorkerConfig(
+                    "serving.main:app", settings.host, settings.port, SERVER_LOOP, SERVER_HTTP
+                ),
+                settings.workers,
+            )
+            raise typer.Exit(code=code)
         uvicorn.run("serving.main:app", host=settings.host, port=settings.port,
                     workers=settings.workers, log_config=None, access_log=False,
                     loop=SERVER_LOOP, http=SERVER_HTTP)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -174,6 +175,30 @@ def test_two_workers_honour_every_flag(
         servers = _servers(url, tries=60)
         assert len(servers) == 2, servers
         assert set(servers.values()) == {"uvloop"}
+        # Kept-alive connections opened together spread over both workers (each worker listens
+        # on its own socket; with one shared socket, one worker could accept them all).
+        clients = [httpx.Client(timeout=30) for _ in range(16)]
+        try:
+            held = {int(c.get(f"{url}/v1/model").json()["server"]["pid"]) for c in clients}
+            held |= {int(c.get(f"{url}/v1/model").json()["server"]["pid"]) for c in clients}
+        finally:
+            for c in clients:
+                c.close()
+        assert held == set(servers), held
+        # A worker that dies is replaced.
+        os.kill(next(iter(servers)), signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        now: dict[int, str] = {}
+        while time.monotonic() < deadline:
+            try:
+                now = _servers(url, tries=20)
+            except httpx.TransportError:
+                now = {}
+            if len(now) == 2 and now.keys() != servers.keys():
+                break
+            time.sleep(0.5)
+        assert len(now) == 2, (servers, now)
+        assert len(now.keys() & servers.keys()) == 1, (servers, now)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -187,6 +212,22 @@ def test_two_workers_honour_every_flag(
     logged = json.dumps(lines)
     assert example_profile["factory_id"] not in logged  # no request body in the logs
     assert "secret-in-query" not in log_path.read_text()
+
+
+def test_workers_refuse_a_port_another_server_listens_on(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECARB_")}
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # would share its traffic
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        exe = shutil.which("decarb-serve", path=str(Path(sys.executable).parent))
+        assert exe is not None
+        result = subprocess.run([exe, "--workers", "2", "--no-auth", "--port", str(port)],
+                                env=env, capture_output=True, text=True, timeout=60,
+                                check=False)  # fmt: skip
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port} is in use" in result.stderr
 
 
 def test_bad_settings_stop_start_up_with_one_line(tmp_path: Path) -> None:
