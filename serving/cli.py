@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Final
 
@@ -25,7 +26,7 @@ from serving.pages.pdf import MissingFontError, render_pdf
 from serving.pages.view import build_view
 from serving.settings import Settings, hash_key
 from serving.terminal import load_model_or_exit
-from serving.workers import WorkerConfig, reuse_port_supported, supervise
+from serving.workers import reuse_port_supported
 
 serve_app = typer.Typer(add_completion=False, help="Run the recommendation service over HTTP.")
 recommend_app = typer.Typer(add_completion=False, help="Rank measures for a factory JSON file.")
@@ -84,13 +85,12 @@ def serve(
         # setting, flags included, goes to them through the environment.
         os.environ.update(settings_environment(settings))
         if reuse_port_supported():  # each worker its own socket: connections spread evenly
-            code = supervise(
-                WorkerConfig(
-                    "serving.main:app", settings.host, settings.port, SERVER_LOOP, SERVER_HTTP
-                ),
-                settings.workers,
-            )
-            raise typer.Exit(code=code)
+            # The supervisor replaces this process (and the libraries it imported).
+            sys.stdout.flush()
+            os.execv(sys.executable, [sys.executable, "-m", "serving.workers",
+                                      "serving.main:app", settings.host, str(settings.port),
+                                      str(settings.workers), SERVER_LOOP, SERVER_HTTP,
+                                      settings.log_level])  # fmt: skip
         uvicorn.run("serving.main:app", host=settings.host, port=settings.port,
                     workers=settings.workers, log_config=None, access_log=False,
                     loop=SERVER_LOOP, http=SERVER_HTTP)  # fmt: skip
