@@ -90,6 +90,23 @@ def _serve(
     raise RuntimeError(f"server did not start: {(workdir / f'server-{port}.log').read_text()}")
 
 
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def _process_rss(supervisor: int, url: str) -> dict[str, Any]:
+    """RSS of the supervising process and of each worker that answers (by pid)."""
+    pids = set()
+    for _ in range(40):
+        with httpx.Client(timeout=10) as client:  # a new connection each time
+            model = client.get(f"{url}/v1/model", headers={"X-API-Key": KEY}).json()
+            pids.add(int(model["server"]["pid"]))
+    return {"supervisor": _rss_mb(supervisor), "workers": [_rss_mb(p) for p in sorted(pids)]}
+
+
 def _load(url: str, clients: int, seconds: float, body: dict[str, Any]) -> dict[str, Any]:
     """``clients`` keep-alive connections posting for ``seconds``: latency of admitted requests
     and the statuses of all. The client is asyncio on raw sockets (one thread, a pre-built
@@ -251,6 +268,7 @@ def main() -> None:
         workers, url = _serve(store, workdir, {"DECARB_WORKERS": "2"})
         try:
             out["two_workers"] = [_load(url, n, args.seconds, body) for n in (1, 8)]
+            out["two_workers_rss_mb"] = _process_rss(workers.pid, url)
         finally:
             workers.terminate()
             workers.wait(timeout=30)

@@ -526,6 +526,12 @@ def load_section(r: dict[str, Any]) -> list[str]:
                 f"(target >= 1.6x: {'met' if gain >= 1.6 else 'missed'}); on 2 cores shared with "
                 "the load generator, each worker scores on the same cores the other needs."
             )
+    memory = r.get("two_workers_rss_mb")
+    if memory:
+        out.append(
+            f"RSS with 2 workers after the run: supervisor {memory['supervisor']} MB, workers "
+            f"{', '.join(f'{m} MB' for m in memory['workers'])}."
+        )
     reload = r.get("reload_under_load")
     if reload:
         out += [
