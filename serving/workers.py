@@ -60,6 +60,9 @@ def port_is_free(host: str, port: int) -> bool:
     service's reuse-port sockets are found too (they would otherwise share our traffic)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # SO_REUSEADDR: connections of a previous run still in TIME_WAIT do not count; a
+        # listening socket still does (Linux)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
