@@ -138,8 +138,23 @@ def heat_pump_cop(sink_c: np.ndarray | float, source_c: float = HEAT_PUMP_SOURCE
     return result
 
 
-def _boiler_eff() -> np.ndarray:
-    return np.array([BOILER_EFFICIENCY[c] for c in CARRIERS])
+#: BOILER_EFFICIENCY in carrier order.
+_BOILER_EFF = np.array([BOILER_EFFICIENCY[c] for c in CARRIERS])
+#: Conversions that add energy (conversion_added acts only on these).
+_ADDING = frozenset(("chp", "heat_pump", "electric_heating", "fuel_switch", "biomass",
+                     "fuel_engine"))  # fmt: skip
+#: Conversions whose displaced fraction the site's physics caps (fraction_caps).
+_CAPPED = frozenset(("pv", "solar_thermal", "wind_hydro", "fuel_cell", "chp", "heat_pump"))
+
+
+def _masks(kinds: list[str | None], wanted: frozenset[str]) -> dict[str, np.ndarray]:
+    """Row mask of each conversion in ``wanted`` that occurs in ``kinds`` (no masks for the
+    others: most rows convert nothing, and a batch few of the kinds)."""
+    present = wanted.intersection(kinds)
+    if not present:
+        return {}
+    kind = np.array([k or "" for k in kinds])
+    return {name: kind == name for name in present}
 
 
 def _heat_delivered(displaced: np.ndarray, by_use: np.ndarray) -> np.ndarray:
@@ -148,7 +163,7 @@ def _heat_delivered(displaced: np.ndarray, by_use: np.ndarray) -> np.ndarray:
     total_u = by_use.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         process = np.where(total_u > 0, by_use[:, _U[EndUse.PROCESS_HEATING]] / total_u, 0.0)
-    boiler = (displaced * _boiler_eff()).sum(axis=1)
+    boiler = (displaced * _BOILER_EFF).sum(axis=1)
     fuel = displaced.sum(axis=1)
     result: np.ndarray = boiler * (1 - process) + fuel * PROCESS_HEATING_EFFICIENCY * process
     return result
@@ -177,24 +192,21 @@ def conversion_added(
     """
     rows = len(kinds)
     added = np.zeros((rows, len(CARRIERS)))
-    if rows == 0:
-        return added
-    kind = np.array([k or "" for k in kinds])
-    if not np.isin(kind, ["chp", "heat_pump", "electric_heating", "fuel_switch", "biomass",
-                          "fuel_engine"]).any():  # fmt: skip
+    masks = _masks(kinds, _ADDING)
+    if not masks:
         return added
     heat = _heat_delivered(displaced, by_use)
     elec, gas, biomass = _C[Carrier.ELECTRICITY], _C[Carrier.NATURAL_GAS], _C[Carrier.BIOMASS]
     grid_gj = floats0(factories, "electricity_kwh")[factory_index] * GJ_PER_KWH
 
-    chp = kind == "chp"
-    if chp.any():
+    chp = masks.get("chp")
+    if chp is not None:
         fuel = heat[chp] / CHP_THERMAL_EFFICIENCY
         generated = np.minimum(fuel * CHP_ELECTRICAL_EFFICIENCY, grid_gj[chp])
         added[chp, gas] += fuel
         added[chp, elec] -= generated
-    hp = kind == "heat_pump"
-    if hp.any():
+    hp = masks.get("heat_pump")
+    if hp is not None:
         sink = floats(factories, "heat_sink_temperature_c")[factory_index[hp]]
         sink = np.where(np.isnan(sink), DEFAULT_STEAM_SINK_C, sink)
         u = by_use[hp]
@@ -207,17 +219,17 @@ def conversion_added(
             np.isnan(cop_steam), 0.0, (1 - hvac) / np.where(np.isnan(cop_steam), 1.0, cop_steam)
         )
         added[hp, elec] += heat[hp] * (steam_part + hvac / cop_hvac)
-    electric = kind == "electric_heating"
-    if electric.any():
+    electric = masks.get("electric_heating")
+    if electric is not None:
         added[electric, elec] += heat[electric] / ELECTRIC_HEATING_EFFICIENCY
-    switch = kind == "fuel_switch"
-    if switch.any():
+    switch = masks.get("fuel_switch")
+    if switch is not None:
         added[switch, gas] += heat[switch] / BOILER_EFFICIENCY[Carrier.NATURAL_GAS]
-    bio = kind == "biomass"
-    if bio.any():
+    bio = masks.get("biomass")
+    if bio is not None:
         added[bio, biomass] += heat[bio] / BOILER_EFFICIENCY[Carrier.BIOMASS]
-    engine = kind == "fuel_engine"
-    if engine.any():
+    engine = masks.get("fuel_engine")
+    if engine is not None:
         added[engine, gas] += displaced[engine, elec] / ENGINE_ELECTRICAL_EFFICIENCY
     return added
 
@@ -241,12 +253,14 @@ def fraction_caps(
     caps = np.ones(rows)
     if rows == 0:
         return caps
-    kind = np.array([k or "" for k in kinds])
+    masks = _masks(kinds, _CAPPED)
+    if not masks:
+        return caps
     total = targeted_gj.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         for name in ("pv", "solar_thermal"):
-            rows_k = kind == name
-            if not rows_k.any():
+            rows_k = masks.get(name)
+            if rows_k is None:
                 continue
             idx = factory_index[rows_k]
             roof = floats0(factories, "roof_area_available_m2")[idx]
@@ -261,27 +275,27 @@ def fraction_caps(
                 boiler = BOILER_EFFICIENCY[Carrier.NATURAL_GAS]
                 potential = heat * SOLAR_THERMAL_EFFICIENCY / boiler  # fuel it displaces
             caps[rows_k] = np.where(total[rows_k] > 0, potential / total[rows_k], 0.0)
-        wind = kind == "wind_hydro"
-        if wind.any():
+        wind = masks.get("wind_hydro")
+        if wind is not None:
             if "onsite_wind_hydro_kwh_potential" in factories:
                 kwh = floats0(factories, "onsite_wind_hydro_kwh_potential")[factory_index[wind]]
             else:
                 kwh = np.zeros(int(wind.sum()))
             caps[wind] = np.where(total[wind] > 0, kwh * GJ_PER_KWH / total[wind], 0.0)
-        cell = kind == "fuel_cell"
-        if cell.any():
+        cell = masks.get("fuel_cell")
+        if cell is not None:
             h2 = floats0(factories, "byproduct_hydrogen_nm3")[factory_index[cell]]
             potential = h2 * HYDROGEN_GJ_PER_NM3 * FUEL_CELL_EFFICIENCY
             caps[cell] = np.where(total[cell] > 0, potential / total[cell], 0.0)
-        chp = kind == "chp"
-        if chp.any():
+        chp = masks.get("chp")
+        if chp is not None:
             grid_gj = floats0(factories, "electricity_kwh")[factory_index[chp]] * GJ_PER_KWH
             displaced_all = targeted_gj[chp]
             heat_all = _heat_delivered(displaced_all, by_use[chp])
             generated_all = heat_all / CHP_THERMAL_EFFICIENCY * CHP_ELECTRICAL_EFFICIENCY
             caps[chp] = np.where(generated_all > 0, np.minimum(grid_gj / generated_all, 1.0), 0)
-        hp = kind == "heat_pump"
-        if hp.any():
+        hp = masks.get("heat_pump")
+        if hp is not None:
             sink = floats(factories, "heat_sink_temperature_c")[factory_index[hp]]
             sink = np.where(np.isnan(sink), DEFAULT_STEAM_SINK_C, sink)
             u = by_use[hp]
