@@ -127,10 +127,13 @@ def supervise(config: WorkerConfig, workers: int) -> int:
                     continue
                 quick = time.monotonic() - started < QUICK_EXIT_SECONDS
                 failed_starts = failed_starts + 1 if quick else 0
-                logger.warning("worker exited; starting another", extra={
-                    "pid": process.pid, "exit_code": process.exitcode,
-                    "failed_starts_in_a_row": failed_starts})  # fmt: skip
-                if failed_starts >= MAX_FAILED_STARTS:
+                giving_up = failed_starts >= MAX_FAILED_STARTS
+                logger.warning(
+                    "worker exited; " + ("stopping" if giving_up else "starting another"),
+                    extra={"pid": process.pid, "exit_code": process.exitcode,
+                           "failed_starts_in_a_row": failed_starts},
+                )  # fmt: skip
+                if giving_up:
                     print(f"error: workers exited right after starting {failed_starts} times in "
                           "a row (see the log above); stopping", file=sys.stderr)  # fmt: skip
                     stop.set()
