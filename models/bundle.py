@@ -412,14 +412,15 @@ class RecommendationBundle:
         factors = kg_per_unit[found.factory_index]
         if deferred:
             mid = self.savings_.predict(X)
-            saved_mid, fraction_mid = physics.net_units(mid)
-            t_mid = (saved_mid * factors).sum(axis=1) / 1000
+        else:
+            low, mid, high = self.savings_.predict_interval(
+                X, interval_strata(found.keys, catalogue)
+            )
+        saved_mid, fraction_mid = physics.net_units(mid)
+        t_mid = (saved_mid * factors).sum(axis=1) / 1000
+        if deferred:
             t_low, t_high = np.full(len(found), np.nan), np.full(len(found), np.nan)
         else:
-            strata = interval_strata(found.keys, catalogue)
-            low, mid, high = self.savings_.predict_interval(X, strata)
-            saved_mid, fraction_mid = physics.net_units(mid)
-            t_mid = (saved_mid * factors).sum(axis=1) / 1000
             t_low, t_high = _interval_tco2e(physics, low, high, t_mid, factors)
         cost_savings = (saved_mid * prices[found.factory_index]).sum(axis=1)
         gross_value = (np.clip(saved_mid, 0, None) * prices[found.factory_index]).sum(axis=1)

@@ -251,8 +251,6 @@ def fraction_caps(
     """
     rows = len(kinds)
     caps = np.ones(rows)
-    if rows == 0:
-        return caps
     masks = _masks(kinds, _CAPPED)
     if not masks:
         return caps
