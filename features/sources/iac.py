@@ -18,6 +18,10 @@ What it does, and reports row by row (rows in = rows used + rows rejected, per t
 - sums up to four savings streams per recommendation and computes tCO2e avoided with the plant's
   state and fiscal-year grid factor (year-matched when a fuller factor table is given);
 - normalises implementation status (I, N, P, K, blank) and keeps unknowns as unknown;
+- restates money (implementation cost, yearly cost savings, the plant's energy bills and sales)
+  in US dollars of :data:`~features.accounting.deflate.MONEY_BASE_YEAR` with the CPI-U of each
+  row's fiscal year (an outcome without one takes its plant's); money of a year the CPI-U table
+  does not cover is cleared and reported as a repair;
 - derives the sector from NAICS, or from SIC where NAICS is missing (before ~2000; a repair);
 - drops repeated header rows and duplicates, clears impossible values and outliers.
 """
@@ -31,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features.accounting.deflate import FIRST_YEAR, LAST_YEAR, MONEY_BASE_YEAR, cpi_factor
 from features.accounting.factors import FactorTable
 from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
@@ -200,8 +205,11 @@ def read_iac(
         rows_used={"factories": len(factories), "outcomes": len(outcomes)},
         rejected=rejection_frame(rejected),
         repaired=rejection_frame(repaired),
+        money_base_year=MONEY_BASE_YEAR,
         notes=[
             "missing ASSESS usage means the carrier was not reported or not used: read as 0",
+            f"money in {MONEY_BASE_YEAR} USD, deflated with CPI-U from each fiscal year "
+            "(implementation cost, cost savings, energy bills, sales)",
             *notes,
             f"emission factors: {table.version}",
             f"read in {time.perf_counter() - started:.1f} s",
@@ -214,6 +222,23 @@ def read_iac(
 
 def _num(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce")
+
+
+def _money_factor(
+    years: pd.Series,
+    table: str,
+    ids: pd.Series,
+    rows: pd.Series,
+    repaired: list[tuple[str, int, str, str, str]],
+) -> pd.Series:
+    """CPI-U multiplier from each row's fiscal year to ``MONEY_BASE_YEAR`` dollars; a year the
+    table does not cover gets NaN (its money is cleared) and a repair naming the range."""
+    values = pd.to_numeric(years, errors="coerce").astype(float)
+    outside = values.notna() & ((values < FIRST_YEAR) | (values > LAST_YEAR) | (values % 1 != 0))
+    reason = f"fiscal year outside the CPI-U table ({FIRST_YEAR}-{LAST_YEAR}); money cleared"
+    for row, rid in zip(rows[outside], ids[outside], strict=True):
+        repaired.append((table, int(row), rid, "fy", reason))
+    return pd.Series(cpi_factor(values.mask(outside).to_numpy(), field="fy"), index=years.index)
 
 
 def _factories(
@@ -297,7 +322,6 @@ def _factories(
     frame["reporting_year"] = fy.astype("Int64")
     frame["employees"] = employees.round().astype("Int64")
     frame["floor_area_m2"] = area * FT2_TO_M2
-    frame["annual_revenue"] = sales
     frame["revenue_currency"] = "USD"
     frame["operating_hours_per_year"] = hours
     for carrier in Carrier:
@@ -315,8 +339,11 @@ def _factories(
         (plain(f"e{i}_plant_cost").clip(lower=0).fillna(0) for i in range(2, 13)),
         pd.Series(0.0, a.index),
     )
-    frame["electricity_cost_per_year"] = elec_cost.where(elec_cost >= 0)
-    frame["fuel_cost_per_year"] = fuel_cost
+    # Bills and sales of the audit's fiscal year, restated in MONEY_BASE_YEAR dollars.
+    real = _money_factor(fy.where(keep), "factories", ids, a["_row"], repaired)
+    frame["annual_revenue"] = sales * real
+    frame["electricity_cost_per_year"] = elec_cost.where(elec_cost >= 0) * real
+    frame["fuel_cost_per_year"] = fuel_cost * real
     for col in ("onsite_renewable_kwh", "green_electricity_contract_kwh",
                 "green_certificates_kwh", "roof_area_available_m2"):  # fmt: skip
         frame[col] = 0.0
@@ -458,13 +485,15 @@ def _outcomes(
         out[SAVED_COLUMN[carrier]] = saved[carrier].where(~missing_amount)
     out["demand_kw_months_saved"] = demand
     out["tco2e_saved"] = outcome_tco2e(out, factories, table).where(any_energy & ~missing_amount)
-    out["cost_savings_per_year"] = cost
+    # Money of the recommendation's fiscal year (else its plant's) in MONEY_BASE_YEAR dollars.
+    real = _money_factor(out["year"], "outcomes", superid[keep], r["_row"], repaired)
+    out["cost_savings_per_year"] = cost * real
     impcost = _num(r["impcost"])
     bad_cost = (impcost < 0) | (impcost > IMPCOST_MAX_USD)
     for row in r.loc[bad_cost, "_row"]:
         repaired.append(("outcomes", int(row), superid.iloc[row], "impcost",
                          "implementation cost negative or above 1e9 USD; cleared"))  # fmt: skip
-    out["implementation_cost"] = impcost.mask(bad_cost)
+    out["implementation_cost"] = impcost.mask(bad_cost) * real
     out["currency"] = "USD"
     status = status_raw[keep].map(STATUS_MAP)
     out["implementation_status"] = status

@@ -82,6 +82,9 @@ class DataReport:
     )
     notes: list[str] = field(default_factory=list)
     fingerprint: str = ""
+    #: Year whose price level the money columns are stated in (their currency is in each
+    #: table's ``currency`` column); None when the source does not say (e.g. files as given).
+    money_base_year: int | None = None
 
     def rows_rejected(self, table: str) -> int:
         """Number of rejected rows of ``table``."""
@@ -99,6 +102,8 @@ class DataReport:
     def summary(self) -> str:
         """Human-readable report: counts per table, rejections and repairs by reason."""
         lines = [f"source: {self.source} ({self.detail})", f"fingerprint: {self.fingerprint}"]
+        if self.money_base_year is not None:
+            lines.append(f"money: prices of {self.money_base_year}")
         for table, n_in in self.rows_in.items():
             lines.append(
                 f"{table}: {n_in:,} rows in = {self.rows_used.get(table, 0):,} used + "

@@ -113,6 +113,9 @@ CN_PURCHASED_HEAT_RATE = 0.2
 CNY_PER_USD = 1 / USD_PER["CNY"]
 #: Energy prices: the package's national defaults for China (features/data/energy_prices.csv).
 PRICE_CNY: dict[Carrier, float] = {c: default_price("CN", "", c).price for c in Carrier}
+_PRICE_YEARS = {default_price("CN", "", c).year for c in Carrier}
+#: Year of those prices (2023), hence of every generated amount of money; None if they mixed years.
+PRICE_YEAR: int | None = min(_PRICE_YEARS) if len(_PRICE_YEARS) == 1 else None
 #: Illustrative provincial weights (relative industrial output: 3 = largest).
 PROVINCE_WEIGHT: dict[str, float] = {
     **{p: 1.0 for p in CHINA_PROVINCES},
@@ -530,6 +533,8 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
         detail=f"seed={config.seed}, n_factories={n}, years {config.first_year}-{config.last_year}",
         rows_in={"factories": len(factories), "outcomes": len(outcomes)},
         rows_used={"factories": len(factories), "outcomes": len(outcomes)},
+        # Every generated amount derives from the 2023 CNY default prices (energy_prices.csv).
+        money_base_year=PRICE_YEAR,
         notes=[
             f"{len(truth):,} applicable (factory, measure) pairs with ground truth",
             f"adoption intercept {intercept:.3f} calibrated to {TARGET_ADOPTION:.1%} implemented",

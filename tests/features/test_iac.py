@@ -28,6 +28,8 @@ RECC_COLUMNS = [
     "QSOURCCODE", "QCONSERVED", "QSOURCONSV", "QSAVED", "REBATE", "INCREMNTAL", "FY",
     "IC_CAPITAL", "IC_OTHER", "PAYBACK", "BPTOOL",
 ]  # fmt: skip
+# BLS CPI-U annual averages (CUUR0000SA0), typed from the published table.
+CPI_1990, CPI_2015, CPI_2024 = 130.7, 237.017, 313.689
 
 
 def recc_row(superid: str, arc: object, status: str, cost: float, streams: list) -> list:
@@ -100,14 +102,18 @@ def test_official_workbook_layout(tmp_path: Path) -> None:
     assert pd.isna(f.loc["XX0002", "floor_area_m2"])  # 2e9 ft2 cleared
     # 20,000 MMBtu gas (HHV) -> 20,000 x 1.055056 x 0.90 GJ LHV
     assert f.loc["XX0001", "natural_gas_gj"] == pytest.approx(20_000 * 1.055056 * 0.9)
-    assert f.loc["XX0001", "electricity_cost_per_year"] == pytest.approx(4e5 + 1e5 + 2e3)
+    # FY2015 bills in 2024 dollars: x CPI-U 2024 / 2015 = 313.689 / 237.017
+    assert f.loc["XX0001", "electricity_cost_per_year"] == pytest.approx(
+        (4e5 + 1e5 + 2e3) * CPI_2024 / CPI_2015
+    )
 
     o = data.outcomes.set_index("outcome_id")
     vsd = o.loc["XX000101"]
     assert vsd["measure_id"] == "variable_speed_drives"
     assert vsd["implemented"]
     assert vsd["demand_kw_months_saved"] == 120
-    assert vsd["cost_savings_per_year"] == 8500
+    assert vsd["cost_savings_per_year"] == pytest.approx(8500 * CPI_2024 / CPI_2015)
+    assert vsd["implementation_cost"] == pytest.approx(12000 * CPI_2024 / CPI_2015)
     electrification = o.loc["XX000102"]
     assert electrification["measure_id"] == "process_electrification"
     assert electrification[SAVED_COLUMN[Carrier.ELECTRICITY]] == -300_000
@@ -123,6 +129,52 @@ def test_official_workbook_layout(tmp_path: Path) -> None:
     assert o.loc["XX000203", "measure_group"].startswith("unmapped")
     assert pd.isna(o.loc["XX000203", "implementation_cost"])
     assert o["streams_complete"].all()
+
+
+def test_money_comes_out_in_2024_dollars(tmp_path: Path) -> None:
+    # A 1990 plant, a 2015 plant and a 2026 plant (past the CPI-U table); one recommendation
+    # carries its own fiscal year, one has none and takes its plant's.
+    (tmp_path / "ASSESS.csv").write_text(
+        "ID,FY,SIC,STATE,SALES,EC_plant_usage,EC_plant_cost,E2_plant_usage,E2_plant_cost\n"
+        "AA0001,1990,2026,OH,1000000,1000000,50000,1000,4000\n"
+        "AA0002,2015,2026,OH,2000000,2000000,90000,,\n"
+        "AA0003,2026,2026,OH,3000000,3000000,100000,,\n"
+    )
+    (tmp_path / "RECC.csv").write_text(
+        "SUPERID,ID,ARC2,IMPSTATUS,IMPCOST,PSOURCCODE,PCONSERVED,PSAVED,FY\n"
+        "AA000101,AA0001,2,I,1000,EC,10000,500,1990\n"
+        "AA000102,AA0001,2,N,2000,E2,100,300,\n"
+        "AA000201,AA0002,3,I,1000,EC,10000,500,1991\n"
+        "AA000301,AA0003,2,I,1000,EC,10000,500,2026\n"
+    )
+    data = read_iac(tmp_path)
+    report = data.report
+    report.check_balance()
+    assert report.rows_used == {"factories": 3, "outcomes": 4}
+    assert report.money_base_year == 2024
+    assert any("money in 2024 USD, deflated with CPI-U" in n for n in report.notes)
+
+    o = data.outcomes.set_index("outcome_id")
+    real_1990 = CPI_2024 / CPI_1990
+    assert o.loc["AA000101", "implementation_cost"] == pytest.approx(1000 * real_1990)
+    assert o.loc["AA000101", "cost_savings_per_year"] == pytest.approx(500 * real_1990)
+    # no fiscal year on the recommendation: the plant's (1990)
+    assert o.loc["AA000102", "implementation_cost"] == pytest.approx(2000 * real_1990)
+    # the recommendation's own year wins over its plant's: FY1991 (CPI-U 136.2)
+    assert o.loc["AA000201", "implementation_cost"] == pytest.approx(1000 * CPI_2024 / 136.2)
+    # energy is not money: the saving itself is untouched
+    assert o.loc["AA000101", SAVED_COLUMN[Carrier.ELECTRICITY]] == 10_000
+
+    f = data.factories.set_index("factory_id")
+    assert f.loc["AA0001", "annual_revenue"] == pytest.approx(1e6 * real_1990)
+    assert f.loc["AA0001", "electricity_cost_per_year"] == pytest.approx(50_000 * real_1990)
+    assert f.loc["AA0001", "fuel_cost_per_year"] == pytest.approx(4_000 * real_1990)
+    assert f.loc["AA0002", "annual_revenue"] == pytest.approx(2e6 * CPI_2024 / CPI_2015)
+    # FY2026 is past the table: its money is cleared and the repair says why, rows still used
+    assert pd.isna(f.loc["AA0003", "annual_revenue"])
+    assert pd.isna(o.loc["AA000301", "implementation_cost"])
+    outside = report.repaired[report.repaired["reason"].str.contains("outside the CPI-U table")]
+    assert set(outside["id"]) == {"AA0003", "AA000301"}
 
 
 def test_missing_required_column_is_one_clear_error(tmp_path: Path) -> None:
@@ -141,7 +193,10 @@ def test_uconn_full_schema_sample(shared_data: Path) -> None:
     first = o.set_index("outcome_id").loc["UC220101"]
     assert first["arc_code"] == "2.7232"
     assert first["measure_id"] == "hvac_efficiency"
-    assert first["cost_savings_per_year"] == pytest.approx(4376.02 + 1193.4 + 7472.0)
+    # FY2022 dollars in 2024 dollars: x 313.689 / 292.655 (CPI-U)
+    assert first["cost_savings_per_year"] == pytest.approx(
+        (4376.02 + 1193.4 + 7472.0) * CPI_2024 / 292.655
+    )
     # blank status of recent audits is kept as not reported, never guessed
     assert (o["implementation_status"] == "not_reported").sum() == 171
 
