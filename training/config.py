@@ -17,7 +17,7 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source: Literal["synthetic", "iac", "files", "outcomes"] = "synthetic"
+    source: Literal["synthetic", "world2", "iac", "files", "outcomes"] = "synthetic"
     path: str | None = Field(
         default=None,
         description="IAC release or folder of tables; for outcomes, the store's database URL.",
