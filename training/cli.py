@@ -15,6 +15,7 @@ from rich.table import Table
 
 from models.pyfunc import CHAMPION_ALIAS
 from training.config import TrainConfig, load_config
+from training.evaluate import COMPARISONS
 from training.pipeline import TrainResult, run_training
 
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -26,21 +27,6 @@ KEY_METRICS = (
     "model_tco2e.hit_at_5", "model_tco2e.regret_at_5", "baseline_global_popularity.regret_at_5",
     "model_applicability.ndcg_at_10", "baseline_global_popularity.ndcg_at_10",
 )  # fmt: skip
-
-
-#: Model metric -> the baselines it is compared with, and whether higher is better.
-COMPARISONS: dict[str, tuple[tuple[str, ...], bool]] = {
-    "savings_r2_log": (("baseline_measure_median.savings_r2_log",), True),
-    "cost_r2_log": (("baseline_measure_median.cost_r2_log",), True),
-    "adoption_roc_auc": (("baseline_measure_rate.adoption_roc_auc",
-                          "baseline_logistic.adoption_roc_auc"), True),
-    "model_tco2e.hit_at_5": (("baseline_global_popularity.hit_at_5",
-                              "baseline_sector_popularity.hit_at_5"), True),
-    "model_tco2e.regret_at_5": (("baseline_global_popularity.regret_at_5",
-                                 "baseline_sector_popularity.regret_at_5"), False),
-    "model_applicability.ndcg_at_10": (("baseline_global_popularity.ndcg_at_10",
-                                        "baseline_sector_popularity.ndcg_at_10"), True),
-}  # fmt: skip
 
 
 def comparison_rows(metrics: dict[str, float]) -> list[tuple[str, str, str, str]]:

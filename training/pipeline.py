@@ -28,7 +28,7 @@ from models.cluster import DaskTrainer, dask_client
 from models.estimators import trained_with
 from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle, use_store
 from training.config import TrainConfig
-from training.evaluate import evaluate
+from training.evaluate import COMPARISONS, evaluate
 from training.plots import save_plots
 from training.search import search
 from training.split import Split, split_by_factory
@@ -301,6 +301,8 @@ def _register_and_gate(
             False,
             "not promoted: evaluation fails sanity checks: " + "; ".join(insane),
         )
+    elif lost := baseline_losses(result.metrics, config):
+        promote, reason = False, "not promoted: loses to a baseline: " + "; ".join(lost)
     elif champion is None:
         promote, reason = True, "no champion yet"
     else:
@@ -352,6 +354,32 @@ def guard_failures(new: dict[str, float], old: dict[str, float], config: TrainCo
     coverage = new.get("savings_interval_coverage", float("nan"))
     if np.isfinite(coverage) and not low <= coverage <= high:
         out.append(f"guard savings_interval_coverage {coverage:.3f} outside {low:g}-{high:g}")
+    return out
+
+
+def baseline_losses(metrics: dict[str, float], config: TrainConfig) -> list[str]:
+    """The baselines the model loses to on its primary metric or a guard metric, on the same
+    held-out data (empty when it beats or ties every one it was compared with).
+
+    A ROC AUC loses when it is below the baseline's by more than its standard error (recorded
+    as ``<metric>_se`` by the evaluation; Hanley & McNeil 1982): on a few hundred held-out
+    outcomes two equally good classifiers differ by about that much. Every other metric loses
+    when it is worse at all."""
+    out = []
+    gated = {config.primary_metric: config.primary_metric_higher_is_better}
+    gated |= {name: True for name in config.guard_metrics}
+    for name, higher in gated.items():
+        mine = metrics.get(name, float("nan"))
+        noise = metrics.get(f"{name}_se", 0.0)
+        noise = noise if np.isfinite(noise) else 0.0
+        baselines = COMPARISONS.get(name, ((), higher))[0]
+        for baseline in baselines:
+            theirs = metrics.get(baseline, float("nan"))
+            if not (np.isfinite(mine) and np.isfinite(theirs)):
+                continue
+            if (mine < theirs - noise) if higher else (mine > theirs + noise):
+                allowance = f" (beyond its standard error {noise:.4f})" if noise else ""
+                out.append(f"{name} {mine:.4f} vs {baseline} {theirs:.4f}{allowance}")
     return out
 
 

@@ -7,7 +7,13 @@ from sklearn.exceptions import NotFittedError
 from features.sources.schema import Dataset
 from models import estimators
 from models.bundle import BundleConfig, RecommendationBundle
-from models.estimators import GBMClassifier, GBMRegressor, IntervalRegressor, RowBlocks
+from models.estimators import (
+    GBMClassifier,
+    GBMRegressor,
+    IntervalRegressor,
+    LogisticBoostedClassifier,
+    RowBlocks,
+)
 
 
 def heteroscedastic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -119,4 +125,40 @@ def test_applicability_trained_in_blocks_equals_one_pass(
     assert (
         whole.applicability_.booster_.model_to_string()
         == blocks.applicability_.booster_.model_to_string()
+    )
+
+
+def test_logistic_boosted_classifier_explains_exactly_and_holds_the_logistic_answer() -> None:
+    rng = np.random.default_rng(4)
+    n = 3000
+    level = rng.integers(0, 5, n).astype(float)  # a measure code
+    cost = rng.normal(size=n)
+    other = rng.normal(size=n)
+    logit = -1.5 * cost + 0.6 * (level == 2) - 0.8 * (level == 4) + 1.5 * (other > 0.5)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
+    X = np.column_stack([level, cost, other])
+    X[::17, 1] = np.nan  # missing inputs take the training median
+    model = LogisticBoostedClassifier(
+        linear_columns=(1,), category_column=0, categorical_features=(0,), n_estimators=60,
+        num_leaves=7, min_child_samples=50,
+    ).fit(X, y, groups=np.arange(n) // 3)  # fmt: skip
+    p = model.predict_proba(X)
+    contributions = model.contributions(X)
+    # Additive and exact: the contributions sum to the log-odds of the probability.
+    np.testing.assert_allclose(contributions.sum(axis=1), np.log(p / (1 - p)), atol=1e-8)
+    # The logistic part learns the sign of cost and the levels' own rates.
+    assert model.coef_[0] < -1.0
+    assert model.category_coef_ > 0.5
+    assert model.level_log_odds_[2] > model.level_log_odds_[4]
+    # The trees find what the logistic part misses (a step in a column it does not take).
+    assert p[X[:, 2] > 0.5].mean() > p[X[:, 2] < 0.5].mean() + 0.05
+    # A level never seen in training is scored like the average level, not refused.
+    unseen = X[:5].copy()
+    unseen[:, 0] = 9.0
+    assert np.isfinite(model.predict_proba(unseen)).all()
+    # With no trees it is the logistic regression itself.
+    logistic = LogisticBoostedClassifier(linear_columns=(1,), category_column=0,
+                                         n_estimators=1, learning_rate=1e-9).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(
+        logistic.predict_proba(X), 1 / (1 + np.exp(-logistic.linear_margin(X))), atol=1e-6
     )

@@ -18,11 +18,13 @@ from training.pipeline import run_training
 
 #: Data-parallel LightGBM bins features from each worker's rows and sums histograms across
 #: workers, so its trees differ slightly from one process's. Measured on 600 generated factories
-#: (200 held out): top-5 overlap 0.92, log tCO2e correlation 0.998, median relative tCO2e
-#: difference 6.6%. The test allows somewhat more.
-MIN_TOP5_OVERLAP = 0.8
-MIN_LOG_CORRELATION = 0.98
-MAX_MEDIAN_RELATIVE_DIFFERENCE = 0.15
+#: (150 held out), with the generator calibrated to the real audits (a measure's effect varies
+#: between plants with a log sd of 1.3, most of it unobserved, so the trees' small differences
+#: show more): top-5 overlap 0.83, log tCO2e correlation 0.984, median relative tCO2e difference
+#: 16% (before the calibration: 0.92, 0.998, 6.6%). The test allows somewhat more.
+MIN_TOP5_OVERLAP = 0.75
+MIN_LOG_CORRELATION = 0.97
+MAX_MEDIAN_RELATIVE_DIFFERENCE = 0.25
 
 
 def _agreement(

@@ -22,7 +22,7 @@ from models.schemas import RecommendOptions
 from training.cli import comparison_rows, train
 from training.config import TrainConfig, load_config
 from training.evaluate import ndcg_at, recall_at
-from training.pipeline import guard_failures, insane_metrics, run_training
+from training.pipeline import baseline_losses, guard_failures, insane_metrics, run_training
 from training.split import split_by_factory
 
 
@@ -91,10 +91,15 @@ def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Pa
                 "model_tco2e.regret_at_5", "baseline_global_popularity.ndcg_at_10"):  # fmt: skip
         assert key in first.metrics
 
-    worse = run_training(TrainConfig(n_estimators=2, **base))  # type: ignore[arg-type]
+    # The same settings give the same model: it does not beat the champion it equals.
+    worse = run_training(TrainConfig(n_estimators=60, **base))  # type: ignore[arg-type]
     assert not worse.promoted
     assert "does not beat champion v1" in worse.reason
     assert worse.champion_metrics is not None
+    # Two trees lose to the per-measure median before the champion is even asked.
+    weak = run_training(TrainConfig(n_estimators=2, **base))  # type: ignore[arg-type]
+    assert not weak.promoted
+    assert weak.reason.startswith("not promoted: loses to a baseline: savings_r2_log")
 
     mlflow.set_tracking_uri(store)
     client = mlflow.MlflowClient()
@@ -217,6 +222,57 @@ def test_the_gate_refuses_an_evaluation_that_fails_sanity_checks() -> None:
     assert insane_metrics({**good, "adoption_roc_auc": 1.7}, "x") == [
         "adoption_roc_auc 1.7 outside [0, 1]"
     ]
+
+
+def test_the_gate_refuses_a_model_that_loses_to_a_baseline() -> None:
+    config = TrainConfig()  # primary savings_r2_log; guards adoption_roc_auc, cost_r2_log
+    wins = {
+        "savings_r2_log": 0.30, "baseline_measure_median.savings_r2_log": 0.10,
+        "baseline_lightgbm_raw.savings_r2_log": 0.25, "adoption_roc_auc": 0.62,
+        "baseline_measure_rate.adoption_roc_auc": 0.50,
+        "baseline_logistic_served.adoption_roc_auc": 0.55, "cost_r2_log": 0.2,
+        # Not gated: a metric that is neither primary nor guard may lose.
+        "model_tco2e.hit_at_5": 0.4, "baseline_global_popularity.hit_at_5": 0.5,
+    }  # fmt: skip
+    assert baseline_losses(wins, config) == []
+    loses = {**wins, "baseline_logistic_served.adoption_roc_auc": 0.63}
+    assert baseline_losses(loses, config) == [
+        "adoption_roc_auc 0.6200 vs baseline_logistic_served.adoption_roc_auc 0.6300"
+    ]
+    # An AUC within its standard error of the baseline's is sampling noise, not a loss.
+    noisy = {**loses, "adoption_roc_auc_se": 0.015}
+    assert baseline_losses(noisy, config) == []
+    beyond = {**noisy, "baseline_logistic_served.adoption_roc_auc": 0.64}
+    assert baseline_losses(beyond, config) == [
+        "adoption_roc_auc 0.6200 vs baseline_logistic_served.adoption_roc_auc 0.6400 (beyond "
+        "its standard error 0.0150)"
+    ]
+    raw = {**wins, "baseline_lightgbm_raw.savings_r2_log": 0.31}
+    assert baseline_losses(raw, config) == [
+        "savings_r2_log 0.3000 vs baseline_lightgbm_raw.savings_r2_log 0.3100"
+    ]
+    # A primary metric where lower is better loses when it is higher.
+    regret = TrainConfig(primary_metric="model_tco2e.regret_at_5",
+                         primary_metric_higher_is_better=False, guard_metrics=[])  # fmt: skip
+    both = {"model_tco2e.regret_at_5": 0.2, "baseline_sector_popularity.regret_at_5": 0.15}
+    assert baseline_losses(both, regret) == [
+        "model_tco2e.regret_at_5 0.2000 vs baseline_sector_popularity.regret_at_5 0.1500"
+    ]
+
+
+def test_a_model_that_loses_to_a_baseline_is_registered_but_never_champion(store: str) -> None:
+    # One tree at learning rate 0.1 barely moves from the overall mean: the per-measure median
+    # beats it on savings, the primary metric. Even with no champion yet it must not serve.
+    config = TrainConfig(n_factories=300, seed=4, tracking_uri=store, n_estimators=1,
+                         num_leaves=7, min_child_samples=10)  # fmt: skip
+    result = run_training(config)
+    assert result.model_version == "1"
+    assert not result.promoted
+    assert result.reason.startswith("not promoted: loses to a baseline: savings_r2_log")
+    assert "baseline_measure_median.savings_r2_log" in result.reason
+    client = mlflow.MlflowClient()
+    with pytest.raises(MlflowException):
+        client.get_model_version_by_alias("decarb-recommender", "champion")
 
 
 def test_guards_stop_a_challenger_that_regresses_elsewhere() -> None:
