@@ -146,6 +146,9 @@ def main(
         list[int] | None, typer.Option(help="Last training year of each fit (repeatable).")
     ] = None,
     horizon: Annotated[int, typer.Option(help="Test years after each origin.")] = 5,
+    min_year_outcomes: Annotated[
+        int, typer.Option(help="Test years with fewer outcomes are skipped.")
+    ] = MIN_YEAR_OUTCOMES,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the rows here.")] = None,
     doc: Annotated[
         Path | None, typer.Option(help="Markdown file whose rolling block is rewritten.")
@@ -164,7 +167,7 @@ def main(
     def fit(factories: pd.DataFrame, outcomes: pd.DataFrame) -> RecommendationBundle:
         return RecommendationBundle(resolved.bundle_config()).fit(factories, outcomes)
 
-    table = rolling_origin(data, chosen, horizon, fit, progress=typer.echo)
+    table = rolling_origin(data, chosen, horizon, fit, typer.echo, min_year_outcomes)
     text = markdown(table, f"{data.report.source}: origins {', '.join(map(str, chosen))}, "
                            f"{horizon} test years each")  # fmt: skip
     typer.echo(text)

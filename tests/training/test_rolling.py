@@ -85,3 +85,27 @@ def test_auc_standard_error_by_hand() -> None:
     # var = (0.16 + 49 * (0.6667 - 0.64) + 49 * (0.7111 - 0.64)) / 2500 = 0.001980, SE 0.0445.
     assert auc_standard_error(0.8, 50, 50) == pytest.approx(0.0445, abs=5e-4)
     assert np.isnan(auc_standard_error(0.8, 0, 10))
+
+
+def test_the_command_prints_the_table_writes_json_and_the_doc(tmp_path: Path) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from training.rolling import app  # noqa: PLC0415
+
+    config = tmp_path / "config.yaml"
+    config.write_text("n_factories: 300\nseed: 3\nn_estimators: 20\nnum_leaves: 7\n"
+                      "min_child_samples: 10\n", encoding="utf-8")  # fmt: skip
+    doc = tmp_path / "evaluation.md"
+    out = tmp_path / "rolling.json"
+    result = CliRunner().invoke(
+        app,
+        ["--source", "world2", "--config", str(config), "--origins", "2018", "--horizon", "1",
+         "--min-year-outcomes", "20", "--json", str(out), "--doc", str(doc)],
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    assert "| 2018 | 2019 |" in result.output
+    # Exit 1 exactly when a loss to a baseline is printed.
+    assert (result.exit_code == 1) == ("loses:" in result.output)
+    rows = pd.read_json(out, orient="records")
+    assert rows["test_year"].tolist() == [2019]
+    assert "| 2018 | 2019 |" in doc.read_text(encoding="utf-8")
