@@ -198,15 +198,27 @@ class RecommendationBundle:
         if rows.sum() < 20:
             raise ValueError(f"only {int(rows.sum())} outcomes with energy savings; need >= 20")
         progress(f"savings model with its interval ({int(rows.sum()):,} outcomes)")
-        weights, strata = self._calibration_design(X, found.keys, catalogue)
+        declared = shares_declared(energy.factories)[found.factory_index]
+        weights, strata = self._calibration_design(X, found.keys, catalogue, declared)
         years = pd.to_numeric(factories["reporting_year"], errors="coerce").to_numpy(dtype=float)
         years = years[targets["factory_row"].to_numpy()]
-        self.savings_ = IntervalRegressor(alpha=self.config.interval_alpha, **kwargs).fit(  # type: ignore[arg-type]
-            X[rows], y[rows], groups[rows],
+        # With calibration on the latest years, the interval also widens for years beyond
+        # them at the rate the calibration years show (drift; docs/evaluation.md).
+        drift = spec.names.index("reporting_year")
+        interval = IntervalRegressor(
+            alpha=self.config.interval_alpha,
+            drift_column=drift,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        recent = self.config.interval_calibration == "recent"
+        self.savings_ = interval.fit(
+            X[rows],
+            y[rows],
+            groups[rows],
             weights=None if weights is None else weights[rows],
             strata=None if strata is None else strata[rows],
-            calibration_order=years[rows] if self.config.interval_calibration == "recent" else None,
-        )  # fmt: skip
+            calibration_order=years[rows] if recent else None,
+        )
         # Side effects of measures that are not conversions, from every carrier reported.
         y = targets["side_fraction"].to_numpy()
         conversion = np.array([c is not None for c in found.conversions], dtype=bool)
@@ -255,23 +267,29 @@ class RecommendationBundle:
         return self
 
     def _calibration_design(
-        self, X: np.ndarray, keys: np.ndarray, catalogue: Catalogue
+        self, X: np.ndarray, keys: np.ndarray, catalogue: Catalogue, declared: np.ndarray
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Weights and strata for calibrating the savings interval on the pairs the service
         scores, not only those an auditor picked (docs/evaluation.md): each outcome row is
         weighted by 1 / P(picked | x) from the applicability model (clipped), and each measure
         family gets its own margin."""
-        strata = interval_strata(keys, catalogue) if self.config.interval_by_family else None
+        strata = (
+            interval_strata(keys, catalogue, declared) if self.config.interval_by_family else None
+        )
         weights = None
         if self.config.interval_propensity_weights and self.applicability_ is not None:
             picked = np.clip(self.applicability_.predict_proba(X), PROPENSITY_FLOOR, 1.0)
             weights = 1.0 / picked
         return weights, strata
 
-    def describe_training(self, source: str, metrics: dict[str, float]) -> None:
-        """Record where the training data came from and the held-out metrics (model card)."""
+    def describe_training(
+        self, source: str, metrics: dict[str, float], money_base_year: int | None = None
+    ) -> None:
+        """Record where the training data came from, the held-out metrics and the year whose
+        prices its money is in (model card)."""
         self.training_source_ = source
         self.metrics_ = dict(metrics)
+        self.money_base_year_ = money_base_year
 
     def data_warnings(self, options: RecommendOptions) -> list[str]:
         """Caveats every answer of this model carries (its training data, its metrics)."""
@@ -466,8 +484,9 @@ class RecommendationBundle:
         if deferred:
             mid = self.savings_.predict(X)
         else:
+            declared = shares_declared(energy.factories)[found.factory_index]
             low, mid, high = self.savings_.predict_interval(
-                X, interval_strata(found.keys, catalogue)
+                X, interval_strata(found.keys, catalogue, declared)
             )
         saved_mid, fraction_mid = physics.net_units(mid)
         t_mid = (saved_mid * factors).sum(axis=1) / 1000
@@ -530,8 +549,9 @@ class RecommendationBundle:
         if not len(rows):
             return
         X = scores["X"][rows]
+        declared = shares_declared(energy.factories)[found.factory_index[rows]]
         low, _, high = self.savings_.predict_interval(
-            X, interval_strata(found.keys[rows], catalogue)
+            X, interval_strata(found.keys[rows], catalogue, declared)
         )
         part = found.subset(rows)
         physics = _NetSavings(energy, part, catalogue, scores["side"][rows])
@@ -740,13 +760,31 @@ def answer_currency(profile: FactoryProfile, options: RecommendOptions) -> str:
     return "USD" if profile.country.value == "US" else "CNY"
 
 
-def interval_strata(keys: np.ndarray, catalogue: Catalogue) -> np.ndarray:
-    """The calibration stratum of each row: its measure's family ("group" for coarse keys)."""
+#: Stratum suffixes of rows whose factory declared its end-use split, or left the tool to use
+#: the sector's average one (a prior: plants differ, so the interval must be wider).
+DECLARED, DEFAULT_SHARES = "|shares declared", "|shares default"
+
+
+def interval_strata(
+    keys: np.ndarray, catalogue: Catalogue, declared: np.ndarray | None = None
+) -> np.ndarray:
+    """The calibration stratum of each row: its measure's family ("group" for coarse keys),
+    and with ``declared`` (per row: the factory gave its end-use split) whether the split the
+    measure's energy rests on was declared. A stratum with too few calibration rows falls back
+    to its family's (``IntervalRegressor``)."""
     measures = catalogue.measures
-    return np.array(
-        [measures[k].family.value if k in measures else "group" for k in keys.tolist()],
-        dtype=object,
-    )
+    family = [measures[k].family.value if k in measures else "group" for k in keys.tolist()]
+    if declared is None:
+        return np.array(family, dtype=object)
+    suffix = np.where(np.asarray(declared, dtype=bool), DECLARED, DEFAULT_SHARES)
+    return np.array([f + s for f, s in zip(family, suffix.tolist(), strict=True)], dtype=object)
+
+
+def shares_declared(factories: Table) -> np.ndarray:
+    """Per factory: whether the profile declares any end-use share."""
+    if "end_use_shares" not in factories:
+        return np.zeros(len(factories), dtype=bool)
+    return np.array([bool(t) for t in texts(factories, "end_use_shares")], dtype=bool)
 
 
 def _currency(outcomes: pd.DataFrame) -> str:

@@ -39,6 +39,11 @@ class TrainedOn(BaseModel):
     sectors: dict[str, int] = Field(description="Training factories per sector.")
     reporting_years: str | None
     employees: str | None = Field(description="0.5-99.5th percentile of employees.")
+    money_base_year: int | None = Field(
+        default=None,
+        description="Year whose prices the learned costs and savings are in (real audits: "
+        "nominal dollars restated with the US CPI-U); None if not recorded.",
+    )
 
 
 class ModelCard(BaseModel):
@@ -71,12 +76,14 @@ def model_card(bundle: RecommendationBundle) -> ModelCard:
         sectors=dict(sorted(sectors.items(), key=lambda kv: -kv[1])),
         reporting_years=f"{years.low:.0f}-{years.high:.0f}" if years else None,
         employees=f"{employees.low:.0f}-{employees.high:.0f}" if employees else None,
+        money_base_year=getattr(bundle, "money_base_year_", None),
     )
     kind = {"synthetic": "generated data", "iac": "the US DOE IAC release", "files": "files"}
     summary = (
         f"trained on {kind.get(source or '', 'data of unrecorded origin')}: "
         f"{trained_on.factories:,} factories, {trained_on.outcomes:,} measure outcomes"
         + (f", years {trained_on.reporting_years}" if trained_on.reporting_years else "")
+        + (f"; money in {base} prices" if (base := trained_on.money_base_year) else "")
     )
     metrics = getattr(bundle, "metrics_", {})
     caveats = list(bundle.data_warnings(RecommendOptions()))

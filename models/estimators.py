@@ -319,12 +319,20 @@ class IntervalRegressor(_GBMBase):
 
     ``fit`` holds out ``calibration_fraction`` of the groups (factories) to measure how far the
     quantile models miss, and widens the interval by that amount.
+
+    ``drift_column`` (optional): the column of ``X`` that holds the ``calibration_order`` passed
+    to ``fit`` (the reporting year). When the calibration groups are the latest ones, the margin
+    each year ahead of the quantile models' data needs is measured on them, and its growth per
+    year (a weighted straight line through the per-year margins, never negative) widens the
+    interval of a row the more years it lies beyond the calibration years: real audits drift,
+    and an interval calibrated on past years covers the following ones less and less.
     """
 
     def __init__(
         self,
         alpha: float = 0.2,
         calibration_fraction: float = 0.2,
+        drift_column: int | None = None,
         n_estimators: int = 300,
         learning_rate: float = 0.05,
         num_leaves: int = 31,
@@ -342,6 +350,7 @@ class IntervalRegressor(_GBMBase):
         )  # fmt: skip
         self.alpha = alpha
         self.calibration_fraction = calibration_fraction
+        self.drift_column = drift_column
 
     def fit(
         self,
@@ -391,12 +400,48 @@ class IntervalRegressor(_GBMBase):
         self.margins_: dict[str, float] = {}
         if strata is not None:
             labels = np.asarray(strata).astype(str)[calibration]
-            for label in np.unique(labels):
-                sel = labels == label
-                if sel.sum() >= MIN_STRATUM:
-                    self.margins_[str(label)] = _conformal_margin(scores[sel], w[sel], self.alpha)
+            # A label "parent|detail" also calibrates its parent, the fallback of a detail
+            # with too few rows.
+            parents = np.array([label.split("|", 1)[0] for label in labels.tolist()], dtype=str)
+            for column in (parents, labels):
+                for label in np.unique(column):
+                    sel = column == label
+                    if sel.sum() >= MIN_STRATUM:
+                        self.margins_[str(label)] = _conformal_margin(
+                            scores[sel], w[sel], self.alpha
+                        )
+        self.drift_per_year_, self.drift_from_ = 0.0, np.inf
+        if calibration_order is not None and self.drift_column is not None:
+            ordered = np.asarray(calibration_order, dtype=float)
+            self._fit_drift(scores, w, ordered[calibration], float(np.nanmax(ordered[fit_rows])))
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _fit_drift(
+        self, scores: np.ndarray, weights: np.ndarray, order: np.ndarray, fit_end: float
+    ) -> None:
+        """Growth of the margin per unit of order (year) beyond the fit rows, from the
+        calibration rows' margins at each distance with at least MIN_STRATUM rows."""
+        ahead = order - fit_end
+        known = ~np.isnan(ahead)
+        distances = [d for d in np.unique(ahead[known]) if (ahead == d).sum() >= MIN_STRATUM]
+        if len(distances) < 2:
+            return
+        margins = [_conformal_margin(scores[ahead == d], weights[ahead == d], self.alpha)
+                   for d in distances]  # fmt: skip
+        counts = np.array([(ahead == d).sum() for d in distances], dtype=float)
+        slope = float(np.polyfit(distances, margins, 1, w=np.sqrt(counts))[0])
+        self.drift_per_year_ = max(slope, 0.0)
+        # The margins above hold at the calibration rows' own mean distance; rows further on
+        # get the growth beyond it.
+        self.drift_from_ = fit_end + float(np.average(ahead[known], weights=weights[known]))
+
+    def _drift(self, X: np.ndarray) -> np.ndarray | float:
+        slope = getattr(self, "drift_per_year_", 0.0)
+        if not slope or self.drift_column is None:
+            return 0.0
+        beyond = X[:, self.drift_column].astype(float) - self.drift_from_
+        return np.nan_to_num(np.clip(beyond, 0.0, None)) * slope
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         _check_fitted(self, "median_")
@@ -412,9 +457,16 @@ class IntervalRegressor(_GBMBase):
         mid = self._predict_with("median_", X)
         margins = getattr(self, "margins_", {})
         if strata is not None and margins:
-            margin = np.array([margins.get(str(v), self.margin_) for v in strata], dtype=float)
+            margin = np.array(
+                [
+                    margins.get(label, margins.get(label.split("|", 1)[0], self.margin_))
+                    for label in (str(v) for v in strata)
+                ],
+                dtype=float,
+            )
         else:
             margin = np.full(len(X), self.margin_)
+        margin = margin + self._drift(X)
         low = self._predict_with("lower_", X) - margin
         high = self._predict_with("upper_", X) + margin
         return np.minimum(low, mid), mid, np.maximum(high, mid)

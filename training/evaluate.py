@@ -20,7 +20,7 @@ from features.catalogue.measures import Catalogue
 from features.design import outcome_design
 from features.profile import profiles_from_frame
 from features.targets import outcome_targets
-from models.bundle import RecommendationBundle, interval_strata
+from models.bundle import RecommendationBundle, interval_strata, shares_declared
 
 #: Model metric -> the baselines it is compared with, and whether higher is better. The gate
 #: refuses a model that loses to any baseline of its primary or guard metrics.
@@ -87,7 +87,8 @@ def evaluate(
     y = targets["log_fraction"].to_numpy()
     ok = ~np.isnan(y)
     if ok.sum() > 1:
-        strata = interval_strata(X_keys[ok], catalogue)
+        declared = shares_declared(test_factories)[rows][ok]
+        strata = interval_strata(X_keys[ok], catalogue, declared)
         low, mid, high = bundle.savings_.predict_interval(X[ok], strata)
         metrics["savings_r2_log"] = float(r2_score(y[ok], mid))
         metrics["savings_mdape"] = _mdape(np.exp(mid), np.exp(y[ok]))

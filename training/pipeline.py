@@ -144,7 +144,7 @@ def run_training(
                 split.test_outcomes, data.truth,
             )  # fmt: skip
         timings["evaluate_s"] = time.perf_counter() - t0
-        bundle.describe_training(data.report.source, metrics)
+        bundle.describe_training(data.report.source, metrics, data.report.money_base_year)
         if len(split.test_factories) and config.primary_metric not in metrics:
             raise ValueError(
                 f"primary_metric {config.primary_metric!r} not computed; "

@@ -105,7 +105,7 @@ def test_wrong_column_is_one_clear_error(tables: Path, tmp_path: Path) -> None:
 
 
 def test_unknown_source_and_missing_path() -> None:
-    with pytest.raises(InvalidValueError, match="synthetic, iac, files"):
+    with pytest.raises(InvalidValueError, match="synthetic, world2, iac, files"):
         load_dataset("ftp")
     with pytest.raises(InvalidValueError, match="path"):
         load_dataset("files")

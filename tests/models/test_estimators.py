@@ -162,3 +162,37 @@ def test_logistic_boosted_classifier_explains_exactly_and_holds_the_logistic_ans
     np.testing.assert_allclose(
         logistic.predict_proba(X), 1 / (1 + np.exp(-logistic.linear_margin(X))), atol=1e-6
     )
+
+
+def test_interval_widens_for_years_beyond_the_calibration_years_when_the_data_drift() -> None:
+    rng = np.random.default_rng(7)
+    n = 12_000
+    year = rng.integers(2000, 2021, n).astype(float)
+    x = rng.normal(size=n)
+    # The spread grows by a tenth per year: later years are harder than earlier ones.
+    y = x + rng.normal(size=n) * (1.0 + 0.1 * (year - 2000))
+    X = np.column_stack([x, year])
+    train, test = year <= 2015, year > 2015
+    kwargs = {"n_estimators": 60, "num_leaves": 7, "min_child_samples": 50, "random_state": 0}
+    fitted = {
+        column: IntervalRegressor(alpha=0.2, drift_column=column, **kwargs).fit(  # type: ignore[arg-type]
+            X[train], y[train], np.arange(train.sum()), calibration_order=year[train]
+        )
+        for column in (None, 1)
+    }
+    assert fitted[None].drift_per_year_ == 0.0
+    assert fitted[1].drift_per_year_ > 0.05
+    coverage = {}
+    for column, model in fitted.items():
+        low, _, high = model.predict_interval(X[test])
+        coverage[column] = float(np.mean((y[test] >= low) & (y[test] <= high)))
+    assert coverage[None] < 0.76  # calibrated on the past, it falls short on the years ahead
+    assert 0.76 <= coverage[1] <= 0.86
+    # Rows within the calibration years keep the plain interval.
+    inside = X[train][year[train] <= 2010][:200]
+    np.testing.assert_allclose(
+        fitted[1].predict_interval(inside)[0], fitted[None].predict_interval(inside)[0]
+    )
+    # Without an order to calibrate on, there is no drift to measure.
+    plain = IntervalRegressor(alpha=0.2, drift_column=1, **kwargs).fit(X[train], y[train])  # type: ignore[arg-type]
+    assert plain.drift_per_year_ == 0.0

@@ -132,6 +132,14 @@ def test_answers_say_what_the_model_was_trained_on(
     assert card.headline_metrics == {"savings_r2_log": 0.5}
     assert "generated data" in card.summary
     assert GENERATED_DATA_WARNING in card.caveats
+    assert card.trained_on.money_base_year is None
+    assert "money in" not in card.summary
+    # The year whose prices the learned money is in travels to the card and every answer.
+    bundle.describe_training("iac", {"savings_r2_log": 0.5}, money_base_year=2024)
+    card = model_card(bundle)
+    assert card.trained_on.money_base_year == 2024
+    assert card.summary.endswith("; money in 2024 prices")
+    bundle.describe_training("synthetic", {"savings_r2_log": 0.5})  # shared fixture: as before
 
 
 def test_drift_is_small_on_the_training_data_and_large_when_shifted(tiny_data: Dataset) -> None:

@@ -134,6 +134,8 @@ def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Pa
 
     loaded = load_bundle("models:/decarb-recommender@champion")
     assert (loaded.version, loaded.run_id) == ("1", first.run_id)
+    # Generated money is in the 2023 prices of the package's price table; the card says so.
+    assert loaded.bundle.money_base_year_ == 2023
     profile = parse_profile(example_profile_data())
     direct = loaded.bundle.recommend([profile])[0]
     assert direct.recommendations
