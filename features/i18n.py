@@ -104,11 +104,15 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
 TEXTS: dict[str, tuple[str, str]] = {
     # model warnings
     "generated_data": (
-        "this model was trained on generated data (features/sources/synthetic.py), not on "
-        "outcomes of real factories: its numbers show what the method does, not what your "
-        "plant will see",
-        "本模型基于生成数据（features/sources/synthetic.py）训练，而非真实工厂的实施结果："
-        "其数值展示的是方法本身，并非贵厂实际可得的效果",
+        "this model was trained on generated data, not on outcomes of real factories; the "
+        "generator is calibrated to 148,432 recommendations of real US DOE Industrial "
+        "Assessment Center audits (FY1981-2021: savings as a share of plant energy, cost per "
+        "unit saved in 2024 dollars, payback, adoption), so its numbers show what the method "
+        "does on plants like those, not what your plant will see",
+        "本模型基于生成数据训练，而非真实工厂的实施结果；生成器已按美国能源部工业评估中心"
+        "（IAC）148,432条真实审计建议（1981-2021财年：节能量占工厂能耗的比例、以2024年美元计的"
+        "单位节能成本、回收期、实施率）校准，其数值展示的是方法在此类工厂上的表现，"
+        "并非贵厂实际可得的效果",
     ),
     "unknown_source": (
         "this model's training data source was not recorded (trained outside the training "
