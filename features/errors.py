@@ -19,6 +19,20 @@ def _format_allowed(allowed: Iterable[object] | str) -> str:
     return ", ".join(str(a) for a in allowed)
 
 
+#: Longest rendering of a bad value inside a message (the value itself travels whole).
+_MESSAGE_ECHO = 120
+
+
+def _shown(value: object) -> str:
+    """A value as a message shows it: its repr, cut short when long (a 400-digit integer or a
+    20 MB string must not hide what is allowed)."""
+    text = repr(value)
+    if len(text) <= _MESSAGE_ECHO:
+        return text
+    unit = "digits" if isinstance(value, int) else "characters"
+    return f"{text[:60]}... ({len(text):,} {unit})"
+
+
 class InvalidValueError(DecarbError, ValueError):
     """A value is outside what is allowed for its field.
 
@@ -36,7 +50,7 @@ class InvalidValueError(DecarbError, ValueError):
         self.field = field
         self.value = value
         self.allowed = _format_allowed(allowed)
-        super().__init__(f"{field}: invalid value {value!r}; allowed: {self.allowed}")
+        super().__init__(f"{field}: invalid value {_shown(value)}; allowed: {self.allowed}")
 
 
 class UnknownSectorError(InvalidValueError):

@@ -11,6 +11,7 @@ field, the value and what is allowed.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -20,6 +21,8 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from features import bounds
+from features.bounds import Bound
 from features.catalogue.measures import Catalogue
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
@@ -39,21 +42,48 @@ from features.units import (
 #: Fields holding money in ``revenue_currency``; each also takes "1200 万元"-style amounts.
 MONEY_FIELDS = ("annual_revenue", "electricity_cost_per_year", "fuel_cost_per_year",
                 "electricity_price")  # fmt: skip
-HOURS_PER_YEAR_MAX = 8784  # leap year
 #: End-use shares of a carrier may add up to 1 + this (rounded inputs); they are rescaled to 1.
 SHARE_ROUNDING = 1e-3
-_NON_NEGATIVE_FIELDS = (
-    "electricity_cost_per_year",
-    "fuel_cost_per_year",
-    "onsite_renewable_kwh",
-    "green_electricity_contract_kwh",
-    "green_certificates_kwh",
-    "roof_area_available_m2",
-    "byproduct_hydrogen_nm3",
-    "onsite_wind_hydro_kwh_potential",
-    "co2_captured_stored_t",
-    "offsets_tco2e",
-)
+
+
+@functools.cache
+def field_bounds(currency: str | None) -> dict[str, Bound]:
+    """The plausible range of every plain number field of the profile (features.bounds says
+    why each is what it is); money in ``currency``, or in any currency when it is None."""
+    money = bounds.money(currency)
+    return {
+        "reporting_year": bounds.YEAR,
+        "employees": bounds.EMPLOYEES,
+        "floor_area_m2": bounds.AREA_M2,
+        "roof_area_available_m2": bounds.AREA_M2,
+        "annual_revenue": money,
+        "electricity_cost_per_year": money,
+        "fuel_cost_per_year": money,
+        "electricity_price": bounds.electricity_price(currency),
+        "operating_hours_per_year": bounds.HOURS_PER_YEAR,
+        **{name: bounds.energy(carrier) for carrier, name in PROFILE_FIELD.items()},
+        "onsite_renewable_kwh": bounds.KWH_PER_YEAR,
+        "green_electricity_contract_kwh": bounds.KWH_PER_YEAR,
+        "green_certificates_kwh": bounds.KWH_PER_YEAR,
+        "it_load_kwh": bounds.KWH_PER_YEAR,
+        "onsite_wind_hydro_kwh_potential": bounds.KWH_PER_YEAR,
+        "byproduct_hydrogen_nm3": bounds.HYDROGEN_NM3,
+        "pue": bounds.PUE,
+        "heat_sink_temperature_c": bounds.HEAT_SINK_C,
+        "co2_captured_stored_t": bounds.TCO2_PER_YEAR,
+        "offsets_tco2e": bounds.TCO2E_PER_YEAR,
+    }
+
+
+def _check_bounds(values: dict[str, Any], currency: str | None) -> None:
+    """Every plain number of ``values`` (raw or validated) within its range; ``Any``: raw."""
+    for name, bound in field_bounds(currency).items():
+        bound.check(name, values.get(name))
+    prices = values.get("fuel_prices")
+    if isinstance(prices, dict):
+        price = bounds.fuel_price(currency)
+        for carrier, value in prices.items():
+            price.check(f"fuel_prices.{getattr(carrier, 'value', carrier)}", value)
 
 
 class EnergyQuantity(BaseModel):
@@ -239,6 +269,11 @@ class FactoryProfile(BaseModel):
             data["sector"] = sector_from_naics(data["naics_code"])
         elif isinstance(sector, str):
             data["sector"] = parse_sector(sector)
+        # Raw numbers against their ranges, so that an int of any length is refused before
+        # anything converts it (money in any currency unless one is stated: a money
+        # unit may still set it).
+        stated_currency = data.get("revenue_currency")
+        _check_bounds(data, stated_currency if stated_currency in CURRENCIES else None)
         currencies = {}
         for name in MONEY_FIELDS:
             if data.get(name) is not None and not _is_missing(data[name]):
@@ -266,23 +301,14 @@ class FactoryProfile(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> FactoryProfile:
-        _range("reporting_year", self.reporting_year, 1980, 2100)
-        _range("employees", self.employees, 0, None)
-        _range("floor_area_m2", self.floor_area_m2, 0, None)
-        _range("annual_revenue", self.annual_revenue, 0, None)
-        _range("electricity_price", self.electricity_price, 0, None)
         for carrier, price in self.fuel_prices.items():
             if carrier == Carrier.ELECTRICITY:
                 raise InvalidValueError(
                     "fuel_prices.electricity", price, "fuel or heat carriers (electricity: "
                     "electricity_price)",
                 )  # fmt: skip
-            _range(f"fuel_prices.{carrier.value}", price, 0, None)
-        _range("operating_hours_per_year", self.operating_hours_per_year, 0, HOURS_PER_YEAR_MAX)
-        for carrier, name in PROFILE_FIELD.items():
-            _plausible(name, carrier, getattr(self, name))
-        for name in _NON_NEGATIVE_FIELDS:
-            _range(name, getattr(self, name), 0, None)
+        # Again once typed (text such as "1e12" is a number now), money in its currency.
+        _check_bounds(dict(self), self.revenue_currency)
         for i, q in enumerate(self.energy_use):
             field = f"energy_use[{i}]"
             if not math.isfinite(q.value) or q.value < 0:
@@ -305,9 +331,6 @@ class FactoryProfile(BaseModel):
         for i, measure_id in enumerate(self.measures_in_place):
             if measure_id not in known:
                 raise InvalidValueError(f"measures_in_place[{i}]", measure_id, list(known))
-        _range("it_load_kwh", self.it_load_kwh, 0, None)
-        _range("pue", self.pue, 1.0, 4.0)
-        _range("heat_sink_temperature_c", self.heat_sink_temperature_c, 20.0, 400.0)
         self.end_use_shares()  # validates the entries
         self.production_lines()  # validates the lines
         market = self.green_electricity_contract_kwh + self.green_certificates_kwh
@@ -618,16 +641,6 @@ def _end_use_entries(text: str) -> list[dict[str, Any]]:
         {"carrier": c.value, "end_use": u.value, "share": share}
         for (c, u), share in parse_end_use_shares(text).items()
     ]
-
-
-def _plausible(field: str, carrier: Carrier, value: float) -> None:
-    """A carrier's annual use: finite, >= 0 and within the plausibility limit of one site."""
-    limit = PLAUSIBLE_MAX[carrier]
-    if not (math.isfinite(value) and 0 <= value <= limit):
-        raise InvalidValueError(
-            field, value, f">= 0 and <= {limit:.0e} {CANONICAL_UNIT[carrier]}/yr (plausibility "
-            "limit for one site; a larger value is a unit mistake)",
-        )  # fmt: skip
 
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")

@@ -109,7 +109,10 @@ def parse_money(field: str, value: object) -> tuple[float, str | None]:
     """An amount given as a number, "1200 万元", "3.5e6 USD" or {"value": 1200, "unit": "万元"}:
     (amount in whole currency units, the currency named or None for a bare number)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value), None
+        try:
+            return float(value), None
+        except OverflowError:  # an int past the float range: refused below as not a number
+            pass
     number: object = None
     unit: object = None
     if isinstance(value, dict):
@@ -127,7 +130,7 @@ def parse_money(field: str, value: object) -> tuple[float, str | None]:
     if isinstance(unit, str) and unit in MONEY_UNITS:
         try:
             amount = float(number)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             amount = math.nan
         if math.isfinite(amount):
             currency, multiplier = MONEY_UNITS[unit]

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from features import bounds
 from features.accounting.footprint import Footprint
 from features.domain import InputWarning
 from features.enduses.balance import EndUseEnergy
@@ -73,6 +74,13 @@ class RecommendOptions(BaseModel):
         description="Training outcomes a learned measure needs to be ranked; below it the "
         "measure is listed in not_enough_evidence with its catalogue range (0 = rank all).",
     )
+
+    @field_validator("capex_budget")
+    @classmethod
+    def _plausible_budget(cls, value: float | None) -> float | None:
+        # The answer's currency may not be known yet: the bound holds in every currency.
+        bounds.money(None).check("capex_budget", value)
+        return value
 
     @field_validator("currency")
     @classmethod

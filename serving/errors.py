@@ -109,11 +109,13 @@ def invalid_value_detail(exc: InvalidValueError) -> dict[str, Any]:
     """A domain validation error as a structured 422 item."""
     return {"field": _jsonable(exc.field), "value": _jsonable(exc.value),
             "allowed": _utf8(exc.allowed) if isinstance(exc.allowed, str) else exc.allowed,
-            "message": _jsonable(str(exc))}  # fmt: skip
+            "message": _jsonable(str(exc), MAX_MESSAGE)}  # fmt: skip
 
 
 #: Longest echo of a bad value in an error body (a 20 MB field must not come back whole).
 MAX_ECHO = 200
+#: Longest message (its value is already cut short; what is allowed must stay readable).
+MAX_MESSAGE = 2000
 
 
 def _utf8(text: str) -> str:
@@ -121,16 +123,23 @@ def _utf8(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _jsonable(value: Any) -> Any:
-    """A bad value as it is safe to echo: finite numbers as they are, everything else as text
-    that is valid UTF-8 (lone surrogates replaced) and at most MAX_ECHO characters."""
-    if value is None or isinstance(value, bool | int):
+def _jsonable(value: Any, limit: int = MAX_ECHO) -> Any:
+    """A bad value as it is safe to echo: finite numbers as they are (integers up to 2**53),
+    everything else as text that is valid UTF-8 (lone surrogates replaced) and at most MAX_ECHO
+    characters, ``limit`` for messages (longer integers: their first digits and how many
+    there are)."""
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int):  # past 2**53 a JSON reader may not keep it exact: text
+        if abs(value) <= 2**53:
+            return value
+        digits = str(value)
+        return digits if len(digits) <= 30 else f"{digits[:20]}... ({len(digits):,} digits)"
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     text = value if isinstance(value, str) else str(value)
-    if len(text) > MAX_ECHO:
-        text = text[:MAX_ECHO] + f"... ({len(text):,} characters)"
+    if len(text) > limit:
+        text = text[:limit] + f"... ({len(text):,} characters)"
     return _utf8(text)
 
 
@@ -149,7 +158,10 @@ def validation_items(errors: list[Any]) -> list[dict[str, Any]]:
         if isinstance(inner, InvalidValueError):
             item = invalid_value_detail(inner)
             prefix = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",))
-            if prefix and not item["field"].startswith(prefix):
+            # A field validator's location already ends with the field the error names.
+            if prefix and (prefix == item["field"] or prefix.endswith(f".{item['field']}")):
+                item["field"] = prefix
+            elif prefix and not item["field"].startswith(prefix):
                 item["field"] = f"{prefix}.{item['field']}" if inner.field else prefix
             items.append(item)
             continue

@@ -39,6 +39,81 @@ class _BatchTooLargeError(Exception):
     """The batch's ``factories`` array grew past the item limit while it was being read."""
 
 
+class _TooDeepError(Exception):
+    """The JSON body nested deeper than :data:`MAX_JSON_DEPTH` while it was being read."""
+
+
+#: Deepest nesting of objects and arrays a JSON body (or an uploaded profile) may have. The
+#: deepest real request, a batch of factories with production lines and money given as
+#: {"value", "unit"} objects, needs 4; past a few hundred levels the parsers and serialisers
+#: under the service fail (RecursionError, "maximum serialization depth"), so such a body is
+#: refused while it arrives, before anything parses it.
+MAX_JSON_DEPTH = 32
+
+#: A JSON string from its opening quote to its closing one (group 1), or to the end of what has
+#: arrived (group 2: a backslash whose escaped character is still to come).
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*(?:(")|(\\?)\Z)', re.DOTALL)
+#: The rest of a string begun in an earlier piece of the body, the same way.
+_REST_OF_STRING = re.compile(rb'(?:[^"\\]|\\.)*(?:(")|(\\?)\Z)', re.DOTALL)
+#: Every byte but the brackets (bytes.translate deletes them).
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"{}[]")
+
+
+class DepthMeter:
+    """The deepest nesting of objects and arrays in a JSON text that arrives in pieces.
+
+    Strings are skipped whole, escaped quotes included, so brackets inside them do not count;
+    each piece is read once (a regular expression over the strings, numpy over the brackets).
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.deepest = 0
+        self.in_string = False  # the last piece ended inside a string
+        self.escaped = False  # ... right after a backslash
+
+    def feed(self, chunk: bytes) -> int:
+        """Take the next piece; return the deepest nesting seen so far."""
+        start = 0
+        if self.in_string:
+            if self.escaped and chunk:
+                start, self.escaped = 1, False
+            rest = _REST_OF_STRING.match(chunk, start)
+            assert rest is not None  # the pattern matches up to the end of any text
+            if rest.group(1) is None:
+                self.escaped = rest.group(2) == b"\\"
+                return self.deepest
+            start, self.in_string = rest.end(), False
+        last: list[re.Match[bytes]] = []
+
+        def skip(match: re.Match[bytes]) -> bytes:
+            last[:] = [match]
+            return b""
+
+        outside = _STRING.sub(skip, chunk[start:] if start else chunk)
+        if last and last[0].group(1) is None:  # the piece ends inside a string
+            self.in_string, self.escaped = True, last[0].group(2) == b"\\"
+        brackets = outside.translate(None, _NOT_BRACKETS)
+        if brackets:
+            levels = self.depth + np.cumsum(_STEP[np.frombuffer(brackets, dtype=np.uint8)])
+            self.deepest = max(self.deepest, int(levels.max()))
+            self.depth = int(levels[-1])
+        return self.deepest
+
+
+def too_deep_detail(field: str, depth: int) -> dict[str, object]:
+    """The 422 item of a JSON text nested deeper than :data:`MAX_JSON_DEPTH`."""
+    allowed = f"JSON nested at most {MAX_JSON_DEPTH} levels deep (objects and arrays)"
+    value = f"nested {depth} levels deep" if depth else f"nested over {MAX_JSON_DEPTH} levels"
+    return {"field": field, "value": value, "allowed": allowed,
+            "message": f"{field}: {value}; allowed: {allowed}"}  # fmt: skip
+
+
+def json_depth(text: bytes) -> int:
+    """The deepest nesting of objects and arrays in a whole JSON text."""
+    return DepthMeter().feed(text)
+
+
 BATCH_PATH = "/v1/recommendations/batch"
 
 #: JSON tokens that matter for counting: a whole string, a lone quote (a string cut off at the
@@ -179,7 +254,7 @@ class RateLimiter:
         return (1.0 - bucket.tokens) / rate
 
 
-def error_response(status: int, error: str, detail: str, request_id: str,
+def error_response(status: int, error: str, detail: object, request_id: str,
                    headers: dict[str, str] | None = None) -> tuple[Message, Message]:  # fmt: skip
     """The start and body messages of an error response in the service's error body."""
     body = json.dumps({"error": error, "detail": detail, "request_id": request_id}).encode()
@@ -224,7 +299,7 @@ class Guard:
                 ))  # fmt: skip
                 return
             self.in_flight += 1
-        state = {"started": False, "overflow": False, "batch": False}
+        state = {"started": False, "overflow": False, "batch": False, "deep": False}
 
         async def tracked_send(message: Message) -> None:
             # A body that grew past the limit while being read ends as a 413, whatever the
@@ -232,7 +307,7 @@ class Guard:
             if state["overflow"]:
                 if message["type"] == "http.response.start" and not state["started"]:
                     state["started"] = True
-                    await _send(send, *self._too_large(request_id, state["batch"]))
+                    await _send(send, *self._refusal(request_id, state))
                 return
             if message["type"] == "http.response.start":
                 state["started"] = True
@@ -240,11 +315,13 @@ class Guard:
 
         try:
             batch = scoring and path == BATCH_PATH
-            await self.app(scope, self._limited(receive, state, batch), tracked_send)
-        except (_BodyTooLargeError, _BatchTooLargeError):
+            content_type = headers.get(b"content-type", b"application/json").lower()
+            json_body = b"json" in content_type  # forms and uploads: checked where parsed
+            await self.app(scope, self._limited(receive, state, batch, json_body), tracked_send)
+        except (_BodyTooLargeError, _BatchTooLargeError, _TooDeepError):
             if not state["started"]:
                 state["started"] = True
-                await _send(send, *self._too_large(request_id, state["batch"]))
+                await _send(send, *self._refusal(request_id, state))
         finally:
             if scoring:
                 self.in_flight -= 1
@@ -281,10 +358,13 @@ class Guard:
                 )  # fmt: skip
         return None
 
-    def _limited(self, receive: Receive, state: dict[str, bool], batch: bool) -> Receive:
+    def _limited(
+        self, receive: Receive, state: dict[str, bool], batch: bool, json_body: bool
+    ) -> Receive:
         limit = self.settings.max_body_bytes
         most = self.settings.batch_max_factories
         counter = BatchCounter() if batch else None
+        meter = DepthMeter() if json_body else None
         seen = 0
 
         async def counting() -> Message:
@@ -296,6 +376,10 @@ class Guard:
                 if seen > limit:
                     state["overflow"] = True
                     raise _BodyTooLargeError
+                if meter is not None and meter.feed(body) > MAX_JSON_DEPTH:
+                    state["overflow"] = True
+                    state["deep"] = True
+                    raise _TooDeepError
                 if counter is not None and counter.feed(body) > most:
                     state["overflow"] = True
                     state["batch"] = True
@@ -311,8 +395,12 @@ class Guard:
             "(DECARB_MAX_BODY_BYTES)"
         )
 
-    def _too_large(self, request_id: str, batch: bool = False) -> tuple[Message, Message]:
-        if batch:
+    def _refusal(self, request_id: str, state: dict[str, bool]) -> tuple[Message, Message]:
+        """The answer to a body refused while it arrived: too deep, too many items, too big."""
+        if state["deep"]:
+            detail = [too_deep_detail("body", 0)]
+            return error_response(422, "invalid_request", detail, request_id)
+        if state["batch"]:
             most = self.settings.batch_max_factories
             return error_response(
                 413, "batch_too_large",

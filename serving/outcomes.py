@@ -10,9 +10,11 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from features import bounds
 from features.errors import InvalidValueError
 from features.sources.outcome_store import (
     STATUSES,
+    CheckedReport,
     IdempotencyConflictError,
     OutcomeReport,
     OutcomeStore,
@@ -66,6 +68,17 @@ EXAMPLE_REPORT: dict[str, Any] = {
 }  # fmt: skip
 
 
+def _check_numbers(checked: CheckedReport) -> None:
+    """The report's own numbers within their plausible ranges (its profile's were checked when
+    it was parsed): capex as money in its currency, each saving once annualised."""
+    bounds.money(checked.currency).check("actual_capex", checked.report.actual_capex)
+    for i, quantity in enumerate(checked.report.measured_savings):
+        bounds.check_annual_savings(
+            f"measured_savings[{i}].value", quantity.carrier, quantity.value,
+            checked.annual_savings[quantity.carrier],
+        )  # fmt: skip
+
+
 def router(settings: Settings, holder: StoreHolder) -> APIRouter:
     """The outcome routes over the store in ``holder``."""
     api = APIRouter(tags=["outcomes"])
@@ -95,6 +108,7 @@ def router(settings: Settings, holder: StoreHolder) -> APIRouter:
         savings per carrier over a stated period and actual capex) or rejected with a reason.
         The profile is stored with it, so the next training learns from it."""
         checked = check_report(body.model_dump(mode="json", exclude_unset=True))
+        _check_numbers(checked)
         store = await run_in_threadpool(holder.get)
         try:
             stored, created = await run_in_threadpool(store.add, checked, idempotency_key)

@@ -15,6 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from features import bounds
 from features.errors import CatalogueError, InvalidValueError
 from features.sectors import Sector
 from features.units import Carrier
@@ -212,9 +213,10 @@ class ProductionLine(BaseModel):
         route = product.routes.get(self.route)
         if route is None:
             raise InvalidValueError(f"{field}.route", self.route, list(product.routes))
-        _number(f"{field}.output_t", self.output_t, 0.0, None)
-        for name in ("reductant_gj", "process_co2_t", "pfc_tco2e"):
-            _number(f"{field}.{name}", getattr(self, name), 0.0, None)
+        bounds.OUTPUT_T_PER_YEAR.check(f"{field}.output_t", self.output_t)
+        bounds.REDUCTANT_GJ.check(f"{field}.reductant_gj", self.reductant_gj)
+        bounds.TCO2_PER_YEAR.check(f"{field}.process_co2_t", self.process_co2_t)
+        bounds.TCO2E_PER_YEAR.check(f"{field}.pfc_tco2e", self.pfc_tco2e)
         if self.reductant_gj is not None and route.reductant is None:
             raise InvalidValueError(
                 f"{field}.reductant_gj", self.reductant_gj, "none: the route uses no reductant"

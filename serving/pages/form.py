@@ -20,6 +20,7 @@ from features.profile import FactoryProfile, profiles_from_frame
 from features.regions import Country
 from features.sectors import Sector
 from features.units import CURRENCIES, PROFILE_FIELD, Carrier, allowed_units
+from serving.guard import MAX_JSON_DEPTH, json_depth, too_deep_detail
 
 #: Scalar fields by section, in the order a plant engineer fills them in.
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -250,6 +251,7 @@ def profile_from_upload(filename: str, content: bytes) -> dict[str, Any]:
     ``decarb-data`` writes them). ``Any``: raw JSON values."""
     name = filename.lower()
     if name.endswith(".json"):
+        check_depth("profile_file", filename, content)
         try:
             data = json.loads(content.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -275,6 +277,13 @@ def profile_from_upload(filename: str, content: bytes) -> dict[str, Any]:
             raise rejected[0][1]
         return _raw(profiles[0])
     raise InvalidValueError("profile_file", filename, "a .json or .csv file")
+
+
+def check_depth(field: str, value: str, content: bytes) -> None:
+    """Refuse JSON nested deeper than the API takes (a deeper text fails the parser)."""
+    depth = json_depth(content)
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidValueError(field, value, str(too_deep_detail(field, depth)["allowed"]))
 
 
 def _raw(profile: FactoryProfile) -> dict[str, Any]:

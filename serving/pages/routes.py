@@ -27,6 +27,7 @@ from serving.pages.charts import to_svg
 from serving.pages.form import (
     ROW_TITLES,
     Submitted,
+    check_depth,
     covered_fields,
     form_inputs,
     form_values,
@@ -156,6 +157,8 @@ def router(settings: Settings, score: Any) -> APIRouter:
             where = input_of_error(exc.field, submitted.row_of)
             if where not in covered_fields() and "." not in where:
                 where = "profile_file" if upload is not None else where
+            if where == "profile_json":  # the carried profile has no input of its own
+                where = "profile"
             detail = invalid_value_detail(exc)["message"]
             return form_page(lang, 422, values, {where or "profile": detail}, form)
         result, model = await score(profile, options)
@@ -309,6 +312,7 @@ async def _submitted(form: dict[str, str], upload: UploadFile | None) -> Submitt
         return Submitted(profile_from_upload(upload.filename or "", content), {})
     carried = form.get("profile_json", "").strip()
     if carried:
+        check_depth("profile_json", carried[:200], carried.encode("utf-8", "replace"))
         try:
             data = json.loads(carried)
         except json.JSONDecodeError:
