@@ -42,7 +42,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,xls]'
 	touch $(STAMP)
 
-## Main job: train a champion on generated data if none exists, then serve on 127.0.0.1:8000
+## Main job: train a champion if none exists (on the real US DOE IAC audits shipped in
+## features/data/iac and generated data calibrated to them; about 2 minutes, each stage printed),
+## then serve on 127.0.0.1:8000
 ## (API keys off for this local run; see README for keys).
 run: $(STAMP) fonts compiler
 	$(BIN)/decarb-report

@@ -208,7 +208,15 @@ def _reload_under_load(url: str, store: str, versions: list[str], seconds: float
 def _kill_training(store: str, n_factories: int) -> dict[str, Any]:
     """Start a training, SIGKILL it once its run exists, then start another: what is left."""
     env = {**os.environ, "MLFLOW_TRACKING_URI": store, "MLFLOW_DISABLE_TELEMETRY": "true"}
-    args = [str(BIN / "decarb-train"), "--n-factories", str(n_factories), "--tracking-uri", store]
+    args = [
+        str(BIN / "decarb-train"),
+        "--source",
+        "synthetic",
+        "--n-factories",
+        str(n_factories),
+        "--tracking-uri",
+        store,
+    ]
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     use_store(store, "decarb-recommender")
     client = mlflow.MlflowClient()

@@ -114,6 +114,25 @@ TEXTS: dict[str, tuple[str, str]] = {
         "单位节能成本、回收期、实施率）校准，其数值展示的是方法在此类工厂上的表现，"
         "并非贵厂实际可得的效果",
     ),
+    "audits_data": (
+        "this model learned from {real_outcomes} recommendations of real US DOE Industrial "
+        "Assessment Center audits ({real_factories} US plants, fiscal years {real_years}): "
+        "adoption by payback, cost, size, sector and year, savings as a share of the plant's "
+        "energy stream and cost per unit saved, per coarse measure class, as those audits "
+        "recorded them (auditors' estimates, not metered savings). Which measure saves how "
+        "much within a class comes from {generated_outcomes} outcomes of generated data "
+        "({generated_factories} plants, {generated_years}) calibrated to the same audits. It "
+        "carries to your plant through targets normalised by physics (savings as a share of "
+        "the energy a measure acts on) and your own emission factors, prices and currency. "
+        "Money in {base_year} prices",
+        "本模型学习自美国能源部工业评估中心（IAC）{real_outcomes}条真实审计建议"
+        "（{real_factories}家美国工厂，{real_years}财年）：按回收期、投资、规模、行业和年份的"
+        "实施率，按粗分类的措施节能量占工厂该能源品种用量的比例及单位节能成本，均为审计记录值"
+        "（审计员估算，非计量节能量）。同一类别内各项措施的节能量来自{generated_outcomes}条"
+        "按同批审计校准的生成数据（{generated_factories}家工厂，{generated_years}年）。"
+        "模型通过物理归一化的目标（节能量占措施所作用能源的比例）以及贵厂自己的排放因子、"
+        "价格和币种推及贵厂。金额按{base_year}年价格计",
+    ),
     "unknown_source": (
         "this model's training data source was not recorded (trained outside the training "
         "pipeline): whether it learned from real outcomes is unknown",

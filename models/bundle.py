@@ -113,6 +113,25 @@ MIN_IDENTIFIED_OUTCOMES = 200
 
 COARSE_MODEL_WARNING = text("coarse_model")
 GENERATED_DATA_WARNING = text("generated_data")
+
+
+def audits_warning(parts: list[dict[str, object]], money_base_year: int | None) -> str:
+    """The caveat of a model trained on real audits blended with calibrated generated data:
+    what each part taught, with its counts and years, and how that carries to a plant."""
+    by_source = {str(p["source"]): p for p in parts}
+    real, generated = by_source.get("iac", {}), by_source.get("synthetic", {})
+    return text(
+        "audits_data",
+        real_outcomes=f"{int(real.get('outcomes', 0)):,}",  # type: ignore[call-overload]
+        real_factories=f"{int(real.get('factories', 0)):,}",  # type: ignore[call-overload]
+        real_years=real.get("years") or "unknown years",
+        generated_outcomes=f"{int(generated.get('outcomes', 0)):,}",  # type: ignore[call-overload]
+        generated_factories=f"{int(generated.get('factories', 0)):,}",  # type: ignore[call-overload]
+        generated_years=generated.get("years") or "unknown years",
+        base_year=money_base_year or "unrecorded",
+    )
+
+
 UNKNOWN_SOURCE_WARNING = text("unknown_source")
 
 
@@ -283,13 +302,19 @@ class RecommendationBundle:
         return weights, strata
 
     def describe_training(
-        self, source: str, metrics: dict[str, float], money_base_year: int | None = None
+        self,
+        source: str,
+        metrics: dict[str, float],
+        money_base_year: int | None = None,
+        parts: list[dict[str, object]] | None = None,
     ) -> None:
-        """Record where the training data came from, the held-out metrics and the year whose
-        prices its money is in (model card)."""
+        """Record where the training data came from, the held-out metrics, the year whose
+        prices its money is in and, for blended data, each part's factories, outcomes, years
+        and countries (model card and caveats)."""
         self.training_source_ = source
         self.metrics_ = dict(metrics)
         self.money_base_year_ = money_base_year
+        self.training_parts_ = [dict(p) for p in parts or []]
 
     def data_warnings(self, options: RecommendOptions) -> list[str]:
         """Caveats every answer of this model carries (its training data, its metrics)."""
@@ -297,6 +322,9 @@ class RecommendationBundle:
         source = getattr(self, "training_source_", None)
         if source == "synthetic":
             out.append(GENERATED_DATA_WARNING)
+        elif source == "audits":
+            out.append(audits_warning(getattr(self, "training_parts_", []),
+                                      getattr(self, "money_base_year_", None)))  # fmt: skip
         elif source is None:
             out.append(UNKNOWN_SOURCE_WARNING)
         metrics = getattr(self, "metrics_", {})

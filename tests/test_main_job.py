@@ -39,6 +39,7 @@ def test_main_job_trains_once_then_serves(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stdout + first.stderr
     assert "training one" in first.stdout
     assert "champion" in first.stdout
+    assert "evaluating on the held-out iac part" in first.stdout
     second = subprocess.run([_exe("decarb-train"), "--if-no-champion"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert second.returncode == 0
@@ -62,7 +63,15 @@ def test_main_job_trains_once_then_serves(tmp_path: Path) -> None:
         profile = json.loads((ROOT / "features/data/example_factory.json").read_text())
         response = httpx.post(f"{url}/v1/recommendations", json={"profile": profile}, timeout=30)
         assert response.status_code == 200, response.text
-        assert response.json()["result"]["recommendations"]
+        answer = response.json()
+        assert answer["result"]["recommendations"]
+        # The default champion learned from the real audits shipped in the package and says
+        # so, with counts and years, beside the calibrated generated data.
+        assert answer["model"]["generated_data"] is False
+        assert "real US DOE IAC audits" in answer["model"]["trained_on"]
+        caveat = next(w for w in answer["result"]["warnings"] if "Industrial Assessment" in w)
+        assert "US plants, fiscal years 1981-2021" in caveat, caveat
+        assert "calibrated to the same audits" in caveat
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -75,13 +75,17 @@ def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
 @app.command()
 def main(
     source: Annotated[
-        str | None, typer.Option(help="synthetic, iac, files or outcomes (the service's store).")
+        str | None,
+        typer.Option(
+            help="audits (default: the shipped real IAC audits + calibrated generated data), "
+            "synthetic, world2, iac, files or outcomes (the service's store)."
+        ),
     ] = None,
     path: Annotated[
         str | None,
         typer.Argument(
-            help="IAC release or folder of tables (iac, files); the store's database "
-            "URL (outcomes)."
+            help="IAC release or folder of tables (iac, files; audits: instead of the shipped "
+            "copy); the store's database URL (outcomes)."
         ),
     ] = None,
     outcomes_url: Annotated[

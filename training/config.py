@@ -17,7 +17,12 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source: Literal["synthetic", "world2", "iac", "files", "outcomes"] = "synthetic"
+    source: Literal["audits", "synthetic", "world2", "iac", "files", "outcomes"] = Field(
+        default="audits",
+        description="audits (the default: the real IAC audits shipped in the package blended "
+        "with generated data calibrated to them; n_factories sizes the generated part), "
+        "synthetic, world2, iac, files or outcomes.",
+    )
     path: str | None = Field(
         default=None,
         description="IAC release or folder of tables; for outcomes, the store's database URL.",

@@ -119,7 +119,8 @@ def evaluate(
         # Plain LightGBM on the raw log energy saved (GJ/yr), read back as a fraction of the
         # same addressable energy: what the physics normalisation is worth.
         raw = _raw_lightgbm(train_t, train_factories, targets, test_factories, "log_saved_gj")
-        fraction = raw - np.log(targets["targeted_gj"].to_numpy())
+        with np.errstate(divide="ignore"):  # rows without targeted energy are not scored
+            fraction = raw - np.log(targets["targeted_gj"].to_numpy())
         metrics["baseline_lightgbm_raw.savings_r2_log"] = float(r2_score(y[ok], fraction[ok]))
 
     # Cost.

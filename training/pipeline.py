@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import tempfile
 import time
@@ -20,7 +21,7 @@ from mlflow.exceptions import MlflowException
 
 from features.errors import InvalidValueError
 from features.sources import SyntheticConfig, load_dataset
-from features.sources.combined import combine
+from features.sources.combined import combine, training_parts
 from features.sources.outcome_store import safe_url
 from features.sources.schema import Dataset
 from models.bundle import RecommendationBundle
@@ -143,8 +144,20 @@ def run_training(
                 bundle, split.train_factories, split.train_outcomes, split.test_factories,
                 split.test_outcomes, data.truth,
             )  # fmt: skip
+            for source, (factories, outcomes) in test_parts(split).items():
+                progress(f"evaluating on the held-out {source} part ({len(outcomes):,} outcomes)")
+                part = evaluate(
+                    bundle, split.train_factories, split.train_outcomes, factories, outcomes,
+                    data.truth,
+                )  # fmt: skip
+                metrics |= {f"part.{source}.{k}": v for k, v in part.items() if ".year_" not in k}
         timings["evaluate_s"] = time.perf_counter() - t0
-        bundle.describe_training(data.report.source, metrics, data.report.money_base_year)
+        bundle.describe_training(
+            data.report.source,
+            metrics,
+            data.report.money_base_year,
+            parts=training_parts(split.train_factories, split.train_outcomes),
+        )
         if len(split.test_factories) and config.primary_metric not in metrics:
             raise ValueError(
                 f"primary_metric {config.primary_metric!r} not computed; "
@@ -357,9 +370,32 @@ def guard_failures(new: dict[str, float], old: dict[str, float], config: TrainCo
     return out
 
 
+#: Held-out outcomes a part of blended data needs to be evaluated on its own.
+PART_MIN_TEST_OUTCOMES = 200
+
+
+def test_parts(split: Split) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """The held-out factories and outcomes of each source of blended data (``provenance``),
+    for parts with at least :data:`PART_MIN_TEST_OUTCOMES` outcomes; empty for one source."""
+    outcomes, factories = split.test_outcomes, split.test_factories
+    if "provenance" not in outcomes or "x_provenance" not in factories:
+        return {}
+    sources = pd.unique(outcomes["provenance"].astype(str))
+    if len(sources) < 2:
+        return {}
+    out = {}
+    for source in sources:
+        o = outcomes[outcomes["provenance"].astype(str) == source]
+        if len(o) >= PART_MIN_TEST_OUTCOMES:
+            f = factories[factories["x_provenance"].astype(str) == source]
+            out[str(source)] = (f.reset_index(drop=True), o.reset_index(drop=True))
+    return out
+
+
 def baseline_losses(metrics: dict[str, float], config: TrainConfig) -> list[str]:
     """The baselines the model loses to on its primary metric or a guard metric, on the same
-    held-out data (empty when it beats or ties every one it was compared with).
+    held-out data (empty when it beats or ties every one it was compared with), on the whole
+    test set and on each part of blended data (``part.<source>.`` metrics).
 
     A ROC AUC loses when it is below the baseline's by more than its standard error (recorded
     as ``<metric>_se`` by the evaluation; Hanley & McNeil 1982): on a few hundred held-out
@@ -368,18 +404,23 @@ def baseline_losses(metrics: dict[str, float], config: TrainConfig) -> list[str]
     out = []
     gated = {config.primary_metric: config.primary_metric_higher_is_better}
     gated |= {name: True for name in config.guard_metrics}
-    for name, higher in gated.items():
-        mine = metrics.get(name, float("nan"))
-        noise = metrics.get(f"{name}_se", 0.0)
-        noise = noise if np.isfinite(noise) else 0.0
-        baselines = COMPARISONS.get(name, ((), higher))[0]
-        for baseline in baselines:
-            theirs = metrics.get(baseline, float("nan"))
-            if not (np.isfinite(mine) and np.isfinite(theirs)):
-                continue
-            if (mine < theirs - noise) if higher else (mine > theirs + noise):
-                allowance = f" (beyond its standard error {noise:.4f})" if noise else ""
-                out.append(f"{name} {mine:.4f} vs {baseline} {theirs:.4f}{allowance}")
+    parts = {m.group(0) for k in metrics if (m := re.match(r"part\.[^.]+\.", k)) is not None}
+    prefixes = ["", *sorted(parts)]
+    for prefix in prefixes:
+        for name, higher in gated.items():
+            mine = metrics.get(prefix + name, float("nan"))
+            noise = metrics.get(f"{prefix}{name}_se", 0.0)
+            noise = noise if np.isfinite(noise) else 0.0
+            baselines = COMPARISONS.get(name, ((), higher))[0]
+            for baseline in baselines:
+                theirs = metrics.get(prefix + baseline, float("nan"))
+                if not (np.isfinite(mine) and np.isfinite(theirs)):
+                    continue
+                if (mine < theirs - noise) if higher else (mine > theirs + noise):
+                    allowance = f" (beyond its standard error {noise:.4f})" if noise else ""
+                    out.append(
+                        f"{prefix}{name} {mine:.4f} vs {prefix}{baseline} {theirs:.4f}{allowance}"
+                    )
     return out
 
 

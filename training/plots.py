@@ -3,6 +3,7 @@ calibration, and an example factory's marginal abatement cost curve."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -65,11 +66,17 @@ def _importance(bundle: RecommendationBundle, names: list[str], path: Path) -> P
 def _shap_summary(
     bundle: RecommendationBundle, X: np.ndarray, names: list[str], path: Path
 ) -> Path:
-    sample = X[:2000]
+    # Rows drawn across the whole matrix (blended data put one source's rows first).
+    rows = np.random.default_rng(0).choice(len(X), size=min(2000, len(X)), replace=False)
+    sample = X[np.sort(rows)]
     values = bundle.savings_.contributions(sample)[:, :-1]
     short = [n if len(n) <= 50 else n[:49] + "…" for n in names]
-    shap.summary_plot(values, sample, feature_names=short, show=False, max_display=15,
-                      plot_size=(12, 7), rng=np.random.default_rng(0))  # fmt: skip
+    with warnings.catch_warnings():
+        # The colour scale of a feature missing in every sampled row (e.g. measure attributes
+        # of coarse classes only) has no percentiles; shap then colours it grey.
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        shap.summary_plot(values, sample, feature_names=short, show=False, max_display=15,
+                          plot_size=(12, 7), rng=np.random.default_rng(0))  # fmt: skip
     plt.title("SHAP values of the savings model (log fraction saved)")
     plt.tight_layout()
     plt.savefig(path, dpi=90)

@@ -164,8 +164,9 @@ def test_train_cli_reads_the_outcomes_store(
     assert exe is not None
     tracking = f"sqlite:///{tmp_path / 'mlflow.db'}"
     done = subprocess.run(
-        [exe, "--n-factories", "300", "--seed", "3", "--n-estimators", "20",
-         "--outcomes-url", store_url, "--outcomes-weight", "3", "--tracking-uri", tracking],
+        [exe, "--source", "synthetic", "--n-factories", "300", "--seed", "3",
+         "--n-estimators", "20", "--outcomes-url", store_url, "--outcomes-weight", "3",
+         "--tracking-uri", tracking],
         capture_output=True, text=True, timeout=600, check=False,
         env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
     )  # fmt: skip

@@ -47,7 +47,13 @@ def _agreement(
 
 
 def test_training_on_a_local_dask_cluster_matches_in_process_training(tmp_path: Path) -> None:
-    base = {"n_factories": 600, "seed": 0, "split": "none", "register_model": False}
+    base = {
+        "source": "synthetic",
+        "n_factories": 600,
+        "seed": 0,
+        "split": "none",
+        "register_model": False,
+    }
     plain = run_training(TrainConfig(tracking_uri=f"sqlite:///{tmp_path / 'plain.db'}", **base))
     on_dask = run_training(
         TrainConfig(

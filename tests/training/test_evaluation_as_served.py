@@ -90,8 +90,8 @@ def test_family_margins_and_weights_change_the_calibration() -> None:
 def test_decarb_evaluate_reproduces_the_training_runs_evaluation(
     store: str, tmp_path: Path
 ) -> None:
-    options = {"n_factories": 400, "seed": 4, "tracking_uri": store, "num_leaves": 15,
-               "min_child_samples": 10, "n_estimators": 40}  # fmt: skip
+    options = {"source": "synthetic", "n_factories": 400, "seed": 4, "tracking_uri": store,
+               "num_leaves": 15, "min_child_samples": 10, "n_estimators": 40}  # fmt: skip
     trained = run_training(TrainConfig(**options))  # type: ignore[arg-type]
     out = tmp_path / "evaluation.json"
     result = CliRunner().invoke(
@@ -125,7 +125,13 @@ def test_decarb_evaluate_reproduces_the_training_runs_evaluation(
 
 def test_training_on_all_data_is_registered_but_never_champion(store: str) -> None:
     config = TrainConfig(
-        n_factories=300, seed=2, tracking_uri=store, split="none", n_estimators=20, num_leaves=7
+        source="synthetic",
+        n_factories=300,
+        seed=2,
+        tracking_uri=store,
+        split="none",
+        n_estimators=20,
+        num_leaves=7,
     )
     result = run_training(config)
     assert result.metrics == {}

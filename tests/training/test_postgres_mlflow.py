@@ -21,8 +21,9 @@ from training.pipeline import run_training
 def test_training_gate_and_serving_on_postgresql(tmp_path: Path) -> None:
     artifacts = tmp_path / "artifacts"
     with postgres_database() as url:
-        small = {"n_factories": 300, "tracking_uri": url, "artifact_root": str(artifacts),
-                 "n_estimators": 20, "num_leaves": 7, "min_child_samples": 10}  # fmt: skip
+        small = {"source": "synthetic", "n_factories": 300, "tracking_uri": url,
+                 "artifact_root": str(artifacts), "n_estimators": 20, "num_leaves": 7,
+                 "min_child_samples": 10}  # fmt: skip
         first = run_training(TrainConfig(seed=3, **small))
         assert first.promoted
         client = mlflow.MlflowClient(tracking_uri=url)

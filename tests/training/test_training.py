@@ -63,8 +63,8 @@ def store(tmp_path: Path) -> str:
 
 
 def test_hyperparameter_search_logs_nested_trials(store: str) -> None:
-    config = TrainConfig(n_factories=300, seed=2, tracking_uri=store, search_trials=2,
-                         n_estimators=20, register_model=False)  # fmt: skip
+    config = TrainConfig(source="synthetic", n_factories=300, seed=2, tracking_uri=store,
+                         search_trials=2, n_estimators=20, register_model=False)  # fmt: skip
     result = run_training(config)
     mlflow.set_tracking_uri(store)
     client = mlflow.MlflowClient()
@@ -80,8 +80,8 @@ def test_hyperparameter_search_logs_nested_trials(store: str) -> None:
 
 
 def test_end_to_end_training_registry_and_champion_gate(store: str, tmp_path: Path) -> None:
-    base = {"n_factories": 500, "seed": 5, "tracking_uri": store, "num_leaves": 15,
-            "min_child_samples": 10}  # fmt: skip
+    base = {"source": "synthetic", "n_factories": 500, "seed": 5, "tracking_uri": store,
+            "num_leaves": 15, "min_child_samples": 10}  # fmt: skip
     first = run_training(TrainConfig(n_estimators=60, **base))  # type: ignore[arg-type]
     assert first.promoted
     assert first.model_version == "1"
@@ -198,8 +198,8 @@ def test_a_run_killed_midway_is_marked_failed_at_the_next_start(store: str) -> N
     ghost = client.create_run(experiment.experiment_id, tags={"host": host, "pid": str(dead.pid)})
     mine = {"host": host, "pid": str(os.getpid())}
     alive = client.create_run(experiment.experiment_id, tags=mine)
-    config = TrainConfig(n_factories=300, seed=3, tracking_uri=store, n_estimators=20,
-                         num_leaves=7, min_child_samples=10)  # fmt: skip
+    config = TrainConfig(source="synthetic", n_factories=300, seed=3, tracking_uri=store,
+                         n_estimators=20, num_leaves=7, min_child_samples=10)  # fmt: skip
     result = run_training(config)
     assert client.get_run(ghost.info.run_id).info.status == "FAILED"
     assert "process gone" in client.get_run(ghost.info.run_id).data.tags["ended"]
@@ -265,8 +265,8 @@ def test_the_gate_refuses_a_model_that_loses_to_a_baseline() -> None:
 def test_a_model_that_loses_to_a_baseline_is_registered_but_never_champion(store: str) -> None:
     # One tree at learning rate 0.1 barely moves from the overall mean: the per-measure median
     # beats it on savings, the primary metric. Even with no champion yet it must not serve.
-    config = TrainConfig(n_factories=300, seed=4, tracking_uri=store, n_estimators=1,
-                         num_leaves=7, min_child_samples=10)  # fmt: skip
+    config = TrainConfig(source="synthetic", n_factories=300, seed=4, tracking_uri=store,
+                         n_estimators=1, num_leaves=7, min_child_samples=10)  # fmt: skip
     result = run_training(config)
     assert result.model_version == "1"
     assert not result.promoted
@@ -294,8 +294,8 @@ def test_guards_stop_a_challenger_that_regresses_elsewhere() -> None:
 
 def test_training_prints_its_stages_and_marks_the_model_against_baselines(store: str) -> None:
     console = Console(record=True, width=200)
-    config = TrainConfig(n_factories=300, seed=4, tracking_uri=store, n_estimators=20,
-                         num_leaves=7, min_child_samples=10)  # fmt: skip
+    config = TrainConfig(source="synthetic", n_factories=300, seed=4, tracking_uri=store,
+                         n_estimators=20, num_leaves=7, min_child_samples=10)  # fmt: skip
     train(config, console)
     text = console.export_text()
     for stage in ("loading data", "targets", "savings model", "cost model", "adoption model",
