@@ -133,6 +133,33 @@ TEXTS: dict[str, tuple[str, str]] = {
         "模型通过物理归一化的目标（节能量占措施所作用能源的比例）以及贵厂自己的排放因子、"
         "价格和币种推及贵厂。金额按{base_year}年价格计",
     ),
+    "served_interval": (
+        "each tCO2e interval is of what your plant may see, not of the auditors' estimates the "
+        "models learned from: its low end allows for metered savings below the estimates (a "
+        "median {median} of the estimate, 90% range {low}-{high}, an assumption from "
+        "evaluations of efficiency programmes until metered outcomes teach it) and, for "
+        "measures auditors seldom recommend at plants like yours, for much smaller savings. "
+        "Its high end allows for an end-use split other than the sector average where none "
+        "was declared",
+        "每项措施的tCO2e区间对应贵厂可能实际获得的减排量，而非模型所学的审计员估算值：区间下限"
+        "考虑了计量节能量低于估算值的情况（中位数为估算值的{median}，90%区间{low}-{high}，"
+        "在获得计量结果之前为依据能效项目评估文献的假设），以及审计员在同类工厂很少推荐的措施"
+        "可能节能少得多的情况。未申报终端用能结构时，区间上限考虑了与行业平均结构不同的可能",
+    ),
+    "served_interval_learned": (
+        "each tCO2e interval is of what your plant may see, not of the auditors' estimates the "
+        "models learned from: its low end allows for metered savings below the estimates "
+        "(learned from {count} metered outcomes for {families}, elsewhere a median {median} of "
+        "the estimate, 90% range {low}-{high}, an assumption from evaluations of efficiency "
+        "programmes) and, for measures auditors seldom recommend at plants like yours, for "
+        "much smaller savings. Its high end allows for an end-use split other than the sector "
+        "average where none was declared",
+        "每项措施的tCO2e区间对应贵厂可能实际获得的减排量，而非模型所学的审计员估算值：区间下限"
+        "考虑了计量节能量低于估算值的情况（{families}根据{count}条计量结果学习得出，其余中位数"
+        "为估算值的{median}，90%区间{low}-{high}，为依据能效项目评估文献的假设），以及审计员在"
+        "同类工厂很少推荐的措施可能节能少得多的情况。未申报终端用能结构时，区间上限考虑了与"
+        "行业平均结构不同的可能",
+    ),
     "unknown_source": (
         "this model's training data source was not recorded (trained outside the training "
         "pipeline): whether it learned from real outcomes is unknown",

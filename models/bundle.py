@@ -28,6 +28,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 from sklearn.model_selection import GroupKFold
 
 from features.accounting.factors import FactorTable
@@ -84,6 +85,11 @@ class BundleConfig:
     interval_by_family: bool = True
     interval_propensity_weights: bool = True
     interval_calibration: Literal["random", "recent"] = "random"
+    #: The served interval is of what the plant will see, not of what an auditor estimates:
+    #: its low end also carries the realisation of estimates (REALISATION_PRIOR) and, for
+    #: measures auditors rarely pick at plants like this one, the selection margin
+    #: (docs/evaluation.md, "What the served interval is of").
+    interval_served_margins: bool = True
     random_state: int = 0
     n_jobs: int = 2
     #: The adoption model: a logistic regression on payback, cost, savings and the measure,
@@ -101,6 +107,19 @@ class BundleConfig:
     adoption_min_child_samples: int = 300
 
 
+#: Realisation of audit estimates (metered / estimated savings): median 0.675 and log sd 0.28.
+#: From ../shared/data/savings-realisation-evidence (realisation.md): a central 0.6-0.75 (the
+#: median is its midpoint) and a range of 0.4-1.0, read as a 90% range in logs:
+#: (ln 1.0 - ln 0.4) / (2 x 1.645) = 0.28. Sources there: Fowlie, Greenstone & Wolfram (NBER
+#: w21331, 2015), Burlig et al. (2020), the EPIC summary of nine evaluations; none measures
+#: IAC-type industrial measures, so the reading is an ASSUMPTION until metered outcomes exist.
+REALISATION_PRIOR = (0.675, 0.28)
+#: Outcomes whose savings were metered: those reported to the service's outcomes store.
+METERED_PROVENANCE = "outcomes"
+#: Metered outcomes a measure family needs before its realisation is learned, not assumed.
+MIN_METERED_PER_FAMILY = 30
+#: Picking probabilities are kept inside [floor, 1 - floor] for the selection margin.
+SELECTION_P_FLOOR = 1e-3
 #: Largest share of the adoption model's rows one leaf must hold (see BundleConfig).
 ADOPTION_MAX_LEAF_SHARE = 0.02
 #: Smallest P(picked | x) used for calibration weights (weights at most 1 / 0.05 = 20).
@@ -238,6 +257,7 @@ class RecommendationBundle:
             strata=None if strata is None else strata[rows],
             calibration_order=years[rows] if recent else None,
         )
+        self.realisation_ = self._learn_realisation(X, targets, outcomes, found.keys, catalogue)
         # Side effects of measures that are not conversions, from every carrier reported.
         y = targets["side_fraction"].to_numpy()
         conversion = np.array([c is not None for c in found.conversions], dtype=bool)
@@ -301,6 +321,106 @@ class RecommendationBundle:
             weights = 1.0 / picked
         return weights, strata
 
+    def _learn_realisation(
+        self,
+        X: np.ndarray,
+        targets: pd.DataFrame,
+        outcomes: pd.DataFrame,
+        keys: np.ndarray,
+        catalogue: Catalogue,
+    ) -> dict[str, tuple[float, float, int]]:
+        """Per measure family with at least MIN_METERED_PER_FAMILY metered outcomes (implemented
+        measures reported to the service's outcomes store, ``provenance`` "outcomes"): the
+        realisation the savings model leaves, as (median metered / predicted, robust log sd,
+        count). Families without enough keep REALISATION_PRIOR."""
+        if "provenance" not in outcomes:
+            return {}
+        y = targets["log_fraction"].to_numpy()
+        metered = (
+            (outcomes["provenance"].astype(str).to_numpy() == METERED_PROVENANCE)
+            & (targets["implemented"].to_numpy() == 1)
+            & ~np.isnan(y)
+        )
+        if metered.sum() < MIN_METERED_PER_FAMILY:
+            return {}
+        residual = y[metered] - self.savings_.predict(X[metered])
+        families = _families(keys[metered], catalogue)
+        out: dict[str, tuple[float, float, int]] = {}
+        for family in sorted(set(families.tolist())):
+            r = residual[families == family]
+            if len(r) >= MIN_METERED_PER_FAMILY:
+                centre = float(np.median(r))
+                spread = float(1.4826 * np.median(np.abs(r - centre)))
+                out[family] = (math.exp(centre), spread, len(r))
+        return out
+
+    def realisation(self, keys: np.ndarray, catalogue: Catalogue) -> tuple[np.ndarray, np.ndarray]:
+        """(median, log sd) of metered / estimated savings per row: learned for the family of
+        the row's measure where metered outcomes taught it, else REALISATION_PRIOR."""
+        median = np.full(len(keys), REALISATION_PRIOR[0])
+        sd = np.full(len(keys), REALISATION_PRIOR[1])
+        learned = getattr(self, "realisation_", {})
+        if learned:
+            families = _families(keys, catalogue)
+            for family, (m, s, _) in learned.items():
+                rows = families == family
+                median[rows], sd[rows] = m, s
+        return median, sd
+
+    def served_low(
+        self,
+        low: np.ndarray,
+        mid: np.ndarray,
+        picked: np.ndarray | None,
+        realisation: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """The low end (log fraction) of the interval served: of the savings the plant will
+        see, where the calibrated ``low`` is of what an auditor would estimate.
+
+        Two margins, both zero with ``interval_served_margins`` off:
+
+        - realisation: metered savings are a share R of estimates (log-normal: ``realisation``
+          per row, from :meth:`realisation`, else REALISATION_PRIOR); the low end is the
+          interval quantile of (estimate x R), the estimate's spread ``s`` read off the
+          calibrated interval (``s = (mid - low) / z``);
+        - selection: the savings model learned from pairs an auditor picked; a pair picked with
+          probability ``p`` (the applicability model) is, if the auditor picks on value, lower by
+          ``s x lambda(p)`` on average, with lambda the inverse Mills ratio
+          ``phi(Phi^-1(p)) / p`` (Heckman 1979; correlation 1 between picking and savings is the
+          ASSUMPTION). Rare picks thus get a low end far below the median, and pairs an auditor
+          would nearly always pick almost none.
+        """
+        if not self.config.interval_served_margins:
+            return low
+        z = float(ndtri(1 - self.config.interval_alpha / 2))
+        spread = np.maximum(mid - low, 0.0) / z
+        median_r, sd_r = realisation if realisation is not None else REALISATION_PRIOR
+        realised = mid + np.log(median_r) - z * np.sqrt(spread**2 + np.square(sd_r))
+        out = np.minimum(low, realised)
+        if picked is not None:
+            p = np.clip(np.asarray(picked, dtype=float), SELECTION_P_FLOOR, 1 - SELECTION_P_FLOOR)
+            q = ndtri(p)
+            mills = np.exp(-0.5 * q**2) / math.sqrt(2 * math.pi) / p
+            out = out - spread * mills
+        result: np.ndarray = out
+        return result
+
+    def served_interval_warning(self) -> str:
+        """What the served interval is of, with the realisation it allows for."""
+        learned = getattr(self, "realisation_", {})
+        median, sd = REALISATION_PRIOR
+        z = float(ndtri(0.95))
+        prior = {
+            "median": f"{median:.2f}",
+            "low": f"{median * math.exp(-z * sd):.2f}",
+            "high": f"{median * math.exp(z * sd):.2f}",
+        }
+        if not learned:
+            return text("served_interval", **prior)
+        count = sum(n for _, _, n in learned.values())
+        families = " and ".join(f"{f} ({m:.2f})" for f, (m, _, _) in sorted(learned.items()))
+        return text("served_interval_learned", count=f"{count:,}", families=families, **prior)
+
     def describe_training(
         self,
         source: str,
@@ -327,6 +447,8 @@ class RecommendationBundle:
                                       getattr(self, "money_base_year_", None)))  # fmt: skip
         elif source is None:
             out.append(UNKNOWN_SOURCE_WARNING)
+        if self.config.interval_served_margins:
+            out.append(self.served_interval_warning())
         metrics = getattr(self, "metrics_", {})
         served = metrics.get("adoption_roc_auc")
         rate = metrics.get("baseline_measure_rate.adoption_roc_auc")
@@ -507,15 +629,20 @@ class RecommendationBundle:
         self._check_fitted()
         X = design_matrix(self.spec_, energy, found, catalogue)
         side = self.side_.predict(X) if self.side_ is not None else np.zeros(len(found))
-        physics = _NetSavings(energy, found, catalogue, side)
+        declared = shares_declared(energy.factories)[found.factory_index]
+        wide = ~declared if self.config.interval_served_margins else None
+        physics = _NetSavings(energy, found, catalogue, side, undeclared=wide)
         factors = kg_per_unit[found.factory_index]
+        picked = None
         if deferred:
             mid = self.savings_.predict(X)
         else:
-            declared = shares_declared(energy.factories)[found.factory_index]
             low, mid, high = self.savings_.predict_interval(
                 X, interval_strata(found.keys, catalogue, declared)
             )
+            if self.applicability_ is not None:
+                picked = self.applicability_.predict_proba(X)
+            low = self.served_low(low, mid, picked, self.realisation(found.keys, catalogue))
         saved_mid, fraction_mid = physics.net_units(mid)
         t_mid = (saved_mid * factors).sum(axis=1) / 1000
         if deferred:
@@ -546,9 +673,7 @@ class RecommendationBundle:
             "side": side,
         }
         if self.applicability_ is not None:
-            result["applicability"] = (
-                np.full(len(found), np.nan) if deferred else self.applicability_.predict_proba(X)
-            )
+            result["applicability"] = np.full(len(found), np.nan) if picked is None else picked
         _apply_route_estimates(
             result, energy, found, catalogue, kg_per_unit, prices, self.currency_
         )
@@ -578,17 +703,20 @@ class RecommendationBundle:
             return
         X = scores["X"][rows]
         declared = shares_declared(energy.factories)[found.factory_index[rows]]
-        low, _, high = self.savings_.predict_interval(
+        low, mid, high = self.savings_.predict_interval(
             X, interval_strata(found.keys[rows], catalogue, declared)
         )
+        picked = None if self.applicability_ is None else self.applicability_.predict_proba(X)
+        low = self.served_low(low, mid, picked, self.realisation(found.keys[rows], catalogue))
         part = found.subset(rows)
-        physics = _NetSavings(energy, part, catalogue, scores["side"][rows])
+        wide = ~declared if self.config.interval_served_margins else None
+        physics = _NetSavings(energy, part, catalogue, scores["side"][rows], undeclared=wide)
         factors = kg_per_unit[part.factory_index]
         t_low, t_high = _interval_tco2e(physics, low, high, scores["tco2e"][rows], factors)
         scores["tco2e_low"][rows] = t_low
         scores["tco2e_high"][rows] = t_high
-        if self.applicability_ is not None:
-            scores["applicability"][rows] = self.applicability_.predict_proba(X)
+        if picked is not None:
+            scores["applicability"][rows] = picked
 
     def score_candidates(
         self,
@@ -728,9 +856,10 @@ def _interval_tco2e(
     t_mid: np.ndarray,
     factors: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(low, high) tCO2e of the savings interval's ends, bracketing the median's."""
+    """(low, high) tCO2e of the savings interval's ends, bracketing the median's; the high end
+    bounded by physics with the plant's undeclared end-use split taken as unknown."""
     t_a = (physics.net_units(low)[0] * factors).sum(axis=1) / 1000
-    t_b = (physics.net_units(high)[0] * factors).sum(axis=1) / 1000
+    t_b = (physics.net_units(high, wide=True)[0] * factors).sum(axis=1) / 1000
     return np.minimum.reduce([t_a, t_b, t_mid]), np.maximum.reduce([t_a, t_b, t_mid])
 
 
@@ -740,7 +869,12 @@ class _NetSavings:
     learned side effect, and no carrier saving more than the measure's end uses hold on it."""
 
     def __init__(
-        self, energy: FactoryEnergy, found: Pairs, catalogue: Catalogue, side: np.ndarray
+        self,
+        energy: FactoryEnergy,
+        found: Pairs,
+        catalogue: Catalogue,
+        side: np.ndarray,
+        undeclared: np.ndarray | None = None,
     ) -> None:
         self.energy, self.found = energy, found
         reduced, increased = carrier_masks(found.keys, catalogue)
@@ -761,11 +895,33 @@ class _NetSavings:
         chp_elec = np.zeros_like(reduced)
         chp_elec[:, CARRIERS.index(Carrier.ELECTRICITY)] = [c == "chp" for c in found.conversions]
         self.ceiling = np.where(reduced, targeted, np.where(chp_elec, np.inf, 0.0))
+        # Where the plant did not declare its end-use split, the sector's average split is a
+        # prior: the end uses may hold up to the whole of the carriers the measure reduces. The
+        # interval's high end is then bounded by that physical limit (the measure's largest
+        # fraction of its end uses, applied to at most the whole carrier), not by the average.
+        self.wide_cap, self.wide_top, self.wide_ceiling = found.cap, np.full(len(total), 1.0), None
+        if undeclared is not None and np.any(undeclared):
+            carrier_gj = energy.energy_gj[found.factory_index] * reduced
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(total > 0, carrier_gj.sum(axis=1) / total, 1.0)
+            ratio = np.where(np.asarray(undeclared, dtype=bool), np.maximum(ratio, 1.0), 1.0)
+            largest = catalogue.arrays.max_fraction[catalogue.arrays.rows(found.keys)]
+            by_physics = found.cap < largest - 1e-12  # a site limit (roof, hydrogen, ...) binds
+            self.wide_cap = np.where(by_physics, found.cap, largest * ratio)
+            self.wide_top = ratio
+            self.wide_ceiling = np.where(reduced, carrier_gj, self.ceiling)
 
-    def net_units(self, log_fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(net saving per carrier in canonical units, fraction displaced)."""
+    def net_units(
+        self, log_fraction: np.ndarray, wide: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(net saving per carrier in canonical units, fraction displaced); ``wide``: bounded
+        as the high end of an interval is (see ``__init__``)."""
         found = self.found
-        fraction = np.minimum(np.exp(np.minimum(log_fraction, math.log(MAX_FRACTION))), found.cap)
+        cap, ceiling = found.cap, self.ceiling
+        top: float | np.ndarray = MAX_FRACTION
+        if wide and self.wide_ceiling is not None:
+            cap, top, ceiling = self.wide_cap, MAX_FRACTION * self.wide_top, self.wide_ceiling
+        fraction = np.minimum(np.exp(np.minimum(log_fraction, np.log(top))), cap)
         displaced = found.targeted_gj * fraction[:, None]
         by_use = found.by_use_gj * fraction[:, None]
         added = conversion_added(
@@ -773,7 +929,7 @@ class _NetSavings:
         )
         # Physics bound: no carrier saves more than the measure's end uses hold on it, and
         # carriers it does not act on can only rise (CHP's generated electricity aside).
-        net = np.minimum(displaced - added + self.side_gj, self.ceiling)
+        net = np.minimum(displaced - added + self.side_gj, ceiling)
         canonical: np.ndarray = net / _TO_GJ
         return canonical, fraction
 
@@ -806,6 +962,15 @@ def interval_strata(
         return np.array(family, dtype=object)
     suffix = np.where(np.asarray(declared, dtype=bool), DECLARED, DEFAULT_SHARES)
     return np.array([f + s for f, s in zip(family, suffix.tolist(), strict=True)], dtype=object)
+
+
+def _families(keys: np.ndarray, catalogue: Catalogue) -> np.ndarray:
+    """The family of each key's measure ("group" for coarse keys)."""
+    measures = catalogue.measures
+    return np.array(
+        [measures[k].family.value if k in measures else "group" for k in np.asarray(keys).tolist()],
+        dtype=object,
+    )
 
 
 def shares_declared(factories: Table) -> np.ndarray:

@@ -184,6 +184,8 @@ def evaluate(
     return metrics
 
 
+#: End uses whose measures count as acting on heat in the coverage metrics.
+HEAT_USES = frozenset({"process_heating", "steam"})
 #: Size bands for coverage, by employees (small, medium, large).
 SIZE_BANDS: tuple[tuple[str, float, float], ...] = (
     ("small", 0, 50), ("medium", 50, 250), ("large", 250, float("inf")),
@@ -241,6 +243,15 @@ def _coverage_all_candidates(
         out[f"savings_interval_coverage_all_candidates.{name}"] = float(
             inside[family == name].mean()
         )
+    # Measures acting on heat (process heating or steam): the ones whose savings rest most on
+    # the plant's undeclared end-use split.
+    heat = np.array(
+        [bool(HEAT_USES & {u.value for u in catalogue.measures[m].end_uses})
+         for m in merged["measure_id"]],
+        dtype=bool,
+    )  # fmt: skip
+    if heat.any():
+        out["savings_interval_coverage_all_candidates.heat"] = float(inside[heat].mean())
     for band, lo, hi in SIZE_BANDS:
         sel = (size >= lo) & (size < hi)
         if sel.any():
