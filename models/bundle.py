@@ -410,16 +410,13 @@ class RecommendationBundle:
         learned = getattr(self, "realisation_", {})
         median, sd = REALISATION_PRIOR
         z = float(ndtri(0.95))
-        prior = {
-            "median": f"{median:.2f}",
-            "low": f"{median * math.exp(-z * sd):.2f}",
-            "high": f"{median * math.exp(z * sd):.2f}",
-        }
+        low, high = f"{median * math.exp(-z * sd):.2f}", f"{median * math.exp(z * sd):.2f}"
         if not learned:
-            return text("served_interval", **prior)
+            return text("served_interval", median=f"{median:.2f}", low=low, high=high)
         count = sum(n for _, _, n in learned.values())
         families = " and ".join(f"{f} ({m:.2f})" for f, (m, _, _) in sorted(learned.items()))
-        return text("served_interval_learned", count=f"{count:,}", families=families, **prior)
+        return text("served_interval_learned", count=f"{count:,}", families=families,
+                    median=f"{median:.2f}", low=low, high=high)  # fmt: skip
 
     def describe_training(
         self,
