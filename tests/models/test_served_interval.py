@@ -20,6 +20,7 @@ from features.sources import SyntheticConfig, load_dataset
 from features.sources.combined import combine
 from features.sources.schema import DataReport, Dataset
 from models.bundle import REALISATION_PRIOR, BundleConfig, RecommendationBundle
+from models.card import model_card
 from models.schemas import RecommendOptions
 from training.config import TrainConfig
 from training.evaluate import evaluate
@@ -119,6 +120,10 @@ def test_metered_outcomes_teach_the_realisation_and_move_the_low_end(tiny_data: 
     assert median < REALISATION_PRIOR[0], median  # below the prior: metered fell short
     caveat = next(w for w in bundle.data_warnings(RecommendOptions()) if w.startswith("each tCO2e"))
     assert "metered outcomes for technology_upgrade" in caveat
+    card = model_card(bundle)
+    assert [r.family for r in card.realisation] == ["technology_upgrade", "default"]
+    assert card.realisation[0].metered_outcomes == count
+    assert card.realisation[1].median == REALISATION_PRIOR[0]
     keys = np.array(["variable_speed_drives", "led_lighting", "energy_management_system"])
     medians, _ = bundle.realisation(keys, catalogue)
     assert medians[0] == pytest.approx(median)
