@@ -33,6 +33,8 @@ DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 MODEL_NAME = "decarb-recommender"
 CHAMPION_ALIAS = "champion"
 BUNDLE_ARTIFACT = "bundle"
+#: Run tags that say where training ran: kept in the store, never shown to API callers.
+PRIVATE_TAGS = ("host", "pid")
 #: Requirements written with the model (explicit: inferring them takes seconds and is noisy).
 PIP_REQUIREMENTS = [
     "lightgbm==4.7.0",
@@ -229,7 +231,8 @@ def load_bundle(uri: str = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}") -> LoadedMo
     if run_id:
         run = mlflow.MlflowClient().get_run(run_id)
         metrics = dict(run.data.metrics)
-        tags = {k: v for k, v in run.data.tags.items() if not k.startswith("mlflow.")}
+        tags = {k: v for k, v in run.data.tags.items()
+                if not k.startswith("mlflow.") and k not in PRIVATE_TAGS}  # fmt: skip
     return LoadedModel(
         bundle=wrapper.bundle, uri=uri, version=version, run_id=run_id, metrics=metrics, tags=tags
     )

@@ -32,6 +32,7 @@ from features.profile import FactoryProfile, parse_profile
 from models.collector import collection_paused
 from models.compiled import default_compiled_cache
 from models.pyfunc import LoadedModel, resolve_tracking_uri
+from models.redact import redact
 from models.schemas import FactoryRecommendations, RecommendOptions
 from serving import outcomes, pages
 from serving.auth import AdminAccess, ReadAccess
@@ -103,7 +104,7 @@ def _model_info(model: LoadedModel) -> ModelInfo:
     card = model.card
     return ModelInfo(
         name=name,
-        uri=model.uri,
+        uri=redact(model.uri),
         version=model.version,
         run_id=model.run_id,
         trained_on=card.summary,
@@ -306,7 +307,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
             catalogue_version=bundle.catalogue_version_,
             training_outcomes=bundle.n_training_outcomes_,
             metrics=model.metrics,
-            tags=model.tags,
+            tags={k: holder.shown(v) for k, v in model.tags.items()},
             last_reload_error=holder.last_error,
             compiled_trees=holder.compiled_trees,
             card=model.card,

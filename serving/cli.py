@@ -19,6 +19,7 @@ from features.errors import DecarbError
 from features.i18n import field_words, human, text
 from features.report import load_profile
 from models.pyfunc import resolve_tracking_uri
+from models.redact import redact
 from models.schemas import FactoryRecommendations, Objective, RecommendOptions
 from serving.app import create_app
 from serving.logs import configure_logging
@@ -69,11 +70,12 @@ def serve(
             where = ".".join(str(p) for p in err["loc"])
             typer.echo(f"error: {where + ': ' if where else ''}{err['msg']}", err=True)
         raise typer.Exit(code=2) from None
-    configure_logging(settings.log_level)
     tracking_uri = resolve_tracking_uri(settings.tracking_uri)
+    configure_logging(settings.log_level, [tracking_uri, settings.database_url])
     settings = settings.model_copy(update={"tracking_uri": tracking_uri})
     url = f"http://{settings.host}:{settings.port}"
-    typer.echo(f"serving {settings.model_uri} from {tracking_uri} at {url} (docs: {url}/docs)")
+    shown = redact(f"serving {settings.model_uri} from {tracking_uri}", tracking_uri)
+    typer.echo(f"{shown} at {url} (docs: {url}/docs)")
     key_header = "" if not settings.auth_enabled else ' -H "X-API-Key: $DECARB_KEY"'
     example = json.dumps({"profile": json.loads(Path(_example_path()).read_text())})
     typer.echo(

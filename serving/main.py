@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from models.pyfunc import resolve_tracking_uri
 from serving.app import create_app
 from serving.logs import configure_logging
 from serving.settings import get_settings
 
-configure_logging(get_settings().log_level)
+_settings = get_settings()
+configure_logging(
+    _settings.log_level, [resolve_tracking_uri(_settings.tracking_uri), _settings.database_url]
+)
 app = create_app()

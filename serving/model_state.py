@@ -13,6 +13,7 @@ import mlflow
 from models.collector import settle_after_load
 from models.compiled import compile_bundle
 from models.pyfunc import LoadedModel, load_bundle
+from models.redact import redact
 from serving.errors import ModelNotLoadedError
 
 logger = logging.getLogger("decarb.serving")
@@ -45,6 +46,10 @@ class ModelHolder:
         self._poller: threading.Thread | None = None
         self._loading: threading.Thread | None = None
 
+    def shown(self, text: object) -> str:
+        """``text`` as it may be logged or returned: no store password in it."""
+        return redact(text, self.tracking_uri, self.uri)
+
     @property
     def current(self) -> LoadedModel:
         model = self._current
@@ -52,7 +57,7 @@ class ModelHolder:
             # The reason stays in the log: store errors can carry paths and SQL.
             loading = self._loading is not None and self._loading.is_alive()
             raise ModelNotLoadedError(
-                f"no model loaded from {self.uri}"
+                f"no model loaded from {self.shown(self.uri)}"
                 + ("; still loading" if loading else "")
                 + ("; the last load failed (see the service log)" if self.last_error else "")
             )
@@ -87,15 +92,17 @@ class ModelHolder:
                 mlflow.set_tracking_uri(self.tracking_uri)
                 model = load_bundle(self.uri)
             except Exception as exc:  # any load failure keeps the old model
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.last_error = self.shown(f"{type(exc).__name__}: {exc}")
                 logger.error("model load failed", extra={
-                    "model_uri": self.uri, "tracking_uri": self.tracking_uri,
-                    "error_class": type(exc).__name__, "error": str(exc)[:2000]})  # fmt: skip
+                    "model_uri": self.shown(self.uri),
+                    "tracking_uri": self.shown(self.tracking_uri),
+                    "error_class": type(exc).__name__,
+                    "error": self.last_error[:2000]})  # fmt: skip
                 version = self._current.version if self._current else None
                 return ReloadOutcome(
                     False, version,
-                    f"loading {self.uri} from {self.tracking_uri} failed, kept version "
-                    f"{version}: {self.last_error}",
+                    self.shown(f"loading {self.uri} from {self.tracking_uri} failed, kept "
+                               f"version {version}: {self.last_error}"),
                 )  # fmt: skip
             previous = self._current.version if self._current else None
             self._current = model
@@ -116,7 +123,7 @@ class ModelHolder:
                 model.bundle.prepare()
             except Exception as exc:  # explanations then come from LightGBM's own
                 logger.warning("building tree explainers failed", extra={
-                    "model_version": model.version, "error": str(exc)[:2000]})  # fmt: skip
+                    "model_version": model.version, "error": self.shown(exc)[:2000]})  # fmt: skip
             if cache is None:
                 return
             self.compiled_trees = f"compiling version {model.version}"
@@ -124,9 +131,11 @@ class ModelHolder:
                 report = compile_bundle(model.bundle, cache)
             except Exception as exc:  # any build failure: LightGBM keeps predicting
                 if self._current is model:
-                    self.compiled_trees = f"failed, LightGBM predicts: {type(exc).__name__}: {exc}"
+                    self.compiled_trees = self.shown(
+                        f"failed, LightGBM predicts: {type(exc).__name__}: {exc}"
+                    )
                 logger.warning("compiling trees failed", extra={
-                    "model_version": model.version, "error": str(exc)[:2000]})  # fmt: skip
+                    "model_version": model.version, "error": self.shown(exc)[:2000]})  # fmt: skip
                 return
             if self._current is model:
                 self.compiled_trees = (
@@ -159,7 +168,7 @@ class ModelHolder:
                 try:
                     latest = self.alias_version()
                 except Exception as exc:  # registry hiccups must not kill the poller
-                    self.last_error = f"poll failed: {exc}"
+                    self.last_error = self.shown(f"poll failed: {exc}")
                     continue
                 current = self._current.version if self._current else None
                 if latest is not None and latest != current:

@@ -9,13 +9,15 @@ from mlflow.exceptions import MlflowException
 from rich.console import Console
 
 from models.pyfunc import LoadedModel, load_bundle, resolve_tracking_uri
+from models.redact import redact
 
 
 def load_model_or_exit(model_uri: str, tracking_uri: str | None, console: Console) -> LoadedModel:
     """Load ``model_uri`` from the store at ``tracking_uri`` (or the default)."""
-    mlflow.set_tracking_uri(resolve_tracking_uri(tracking_uri))
+    store = resolve_tracking_uri(tracking_uri)
+    mlflow.set_tracking_uri(store)
     try:
         return load_bundle(model_uri)
     except MlflowException as exc:
-        console.print(f"[red]error:[/red] cannot load {model_uri}: {exc}")
+        console.print(f"[red]error:[/red] {redact(f'cannot load {model_uri}: {exc}', store)}")
         raise typer.Exit(code=3) from None
