@@ -3,7 +3,9 @@
 The pyfunc takes a DataFrame of factory profiles (the profile columns, strings and numbers only,
 no pandas categories) and returns one row per factory with the recommendations as JSON, so
 ``mlflow models serve`` and ``mlflow.pyfunc.load_model`` work on the same artifact as our
-service.
+service. The project's own loader (:func:`load_bundle`) does not go through
+``mlflow.pyfunc.load_model``: it unpickles the bundle file alone, and only once its digest
+matches the one training recorded (:mod:`models.trust`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import functools
 import logging
 import os
 import pickle
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +31,14 @@ from features.profile import PROFILE_COLUMNS, profiles_from_frame
 from models.bundle import RecommendationBundle
 from models.card import ModelCard, model_card
 from models.schemas import RecommendOptions
+from models.trust import UntrustedModelError, check_record, digest_tags, unpickle_verified
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 MODEL_NAME = "decarb-recommender"
 CHAMPION_ALIAS = "champion"
 BUNDLE_ARTIFACT = "bundle"
+#: Where the bundle file sits inside a logged model (MLflow copies pyfunc artifacts there).
+BUNDLE_FILE = "artifacts/bundle.pkl"
 #: Run tags that say where training ran: kept in the store, never shown to API callers.
 PRIVATE_TAGS = ("host", "pid")
 #: Requirements written with the model (explicit: inferring them takes seconds and is noisy).
@@ -99,10 +105,13 @@ def input_example(factories: pd.DataFrame) -> pd.DataFrame:
 
 
 def log_bundle(bundle: RecommendationBundle, factories: pd.DataFrame, workdir: Path) -> Any:
-    """Log the bundle as a pyfunc model in the active run; returns mlflow's ModelInfo."""
+    """Log the bundle as a pyfunc model in the active run and record the bundle file's digest
+    on the run (keyed with the signing key when one is configured: :func:`resolve_signing_key`),
+    which :func:`load_bundle` checks before it unpickles; returns mlflow's ModelInfo."""
     path = workdir / "bundle.pkl"
-    with path.open("wb") as f:
-        pickle.dump(bundle, f)
+    data = pickle.dumps(bundle)
+    path.write_bytes(data)
+    mlflow.set_tags(digest_tags(data, resolve_signing_key()))
     example = input_example(factories)
     output = pd.DataFrame({"factory_id": ["x"], "result": ["{}"]})
     inferred = infer_signature(example, output)
@@ -163,6 +172,13 @@ def resolve_tracking_uri(explicit: str | None = None) -> str:
     return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
 
 
+def resolve_signing_key(explicit: str | None = None) -> str | None:
+    """The key that signs bundles at training and is checked at loading: an explicit setting,
+    else ``DECARB_MODEL_SIGNING_KEY``, else None (bundles then carry a plain SHA-256, which
+    shows a changed file but not who wrote it; see docs/deploy.md)."""
+    return explicit or os.environ.get("DECARB_MODEL_SIGNING_KEY") or None
+
+
 def resolve_artifact_root(explicit: str | None = None) -> str | None:
     """Where new experiments keep their artifacts: an explicit setting, else
     ``DECARB_ARTIFACT_ROOT``, else None (beside a SQLite store's file; see :func:`use_store`)."""
@@ -207,32 +223,53 @@ class LoadedModel:
         return model_card(self.bundle)
 
 
-def load_bundle(uri: str = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}") -> LoadedModel:
+def load_bundle(
+    uri: str = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}", signing_key: str | None = None
+) -> LoadedModel:
     """Load a bundle by registry URI (``models:/NAME@alias``, ``models:/NAME/VERSION`` or
-    ``runs:/...``). An alias is resolved once, to a version, and that version is what is loaded
-    and reported, so the label always names the model that computes the answers."""
-    version = None
-    load_uri = uri
+    ``runs:/RUN_ID/PATH``). An alias is resolved once, to a version, and that version is what is
+    loaded and reported, so the label always names the model that computes the answers.
+
+    Only a bundle this project's training logged is unpickled: its training run must hold the
+    digest of the bundle file (keyed with ``signing_key``, default
+    :func:`resolve_signing_key`, when there is one), and the file must match it. Otherwise
+    :class:`~models.trust.UntrustedModelError` is raised, before anything is unpickled.
+    """
+    key = resolve_signing_key(signing_key)
+    client = mlflow.MlflowClient()
+    version: str | None = None
     if uri.startswith("models:/"):
-        name, _, rest = uri.removeprefix("models:/").partition("@")
-        if rest:
-            version = str(mlflow.MlflowClient().get_model_version_by_alias(name, rest).version)
-            load_uri = f"models:/{name}/{version}"
+        name, _, alias = uri.removeprefix("models:/").partition("@")
+        if alias:
+            version = str(client.get_model_version_by_alias(name, alias).version)
         else:
-            name, _, number = name.partition("/")
-            version = number or None
-    model = mlflow.pyfunc.load_model(load_uri)
-    wrapper = model.unwrap_python_model()
-    if not isinstance(wrapper, RecommenderPyfunc):
-        raise TypeError(f"{uri} is not a decarb-recommender model")
-    run_id = model.metadata.run_id
-    metrics: dict[str, float] = {}
-    tags: dict[str, str] = {}
-    if run_id:
-        run = mlflow.MlflowClient().get_run(run_id)
-        metrics = dict(run.data.metrics)
-        tags = {k: v for k, v in run.data.tags.items()
-                if not k.startswith("mlflow.") and k not in PRIVATE_TAGS}  # fmt: skip
+            name, _, version = name.partition("/")
+        if not version:
+            raise UntrustedModelError(f"{uri}: name a version or an alias (models:/NAME/VERSION "
+                                      "or models:/NAME@alias)")  # fmt: skip
+        run_id = client.get_model_version(name, version).run_id or None
+        base = f"models:/{name}/{version}"
+    elif uri.startswith("runs:/"):
+        run_id = uri.removeprefix("runs:/").split("/", 1)[0] or None
+        base = uri.rstrip("/")
+    else:
+        raise UntrustedModelError(
+            f"{uri}: allowed: models:/NAME@alias, models:/NAME/VERSION or runs:/RUN_ID/PATH "
+            "(the training run they name holds the digest a bundle is checked against)"
+        )
+    run = client.get_run(run_id) if run_id else None
+    run_tags: dict[str, str] = dict(run.data.tags) if run is not None else {}
+    check_record(run_tags, key, uri)  # nothing is fetched without a digest to check it against
+    with tempfile.TemporaryDirectory(prefix="decarb-bundle-") as tmp:
+        path = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"{base}/{BUNDLE_FILE}", dst_path=tmp
+        )
+        bundle = unpickle_verified(Path(path).read_bytes(), run_tags, key, uri)
+    if not isinstance(bundle, RecommendationBundle):
+        raise UntrustedModelError(f"{uri}: not a decarb-recommender bundle")
+    tags = {k: v for k, v in run_tags.items()
+            if not k.startswith("mlflow.") and k not in PRIVATE_TAGS}  # fmt: skip
+    metrics = dict(run.data.metrics) if run is not None else {}
     return LoadedModel(
-        bundle=wrapper.bundle, uri=uri, version=version, run_id=run_id, metrics=metrics, tags=tags
+        bundle=bundle, uri=uri, version=version, run_id=run_id, metrics=metrics, tags=tags
     )

@@ -130,8 +130,17 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         cache = None
         if settings.compiled_trees:
             cache = Path(settings.compiled_cache or default_compiled_cache())
-        own = holder or ModelHolder(settings.model_uri, tracking_uri, cache)
+        key = settings.model_signing_key
+        own = holder or ModelHolder(
+            settings.model_uri, tracking_uri, cache, key.get_secret_value() if key else None
+        )
         app.state.holder = own
+        if own.signing_key is None:
+            logger.warning(
+                "no model signing key (DECARB_MODEL_SIGNING_KEY): a model's bundle is checked "
+                "against the plain SHA-256 its training run records, which anyone who can write "
+                "to the registry can forge (docs/deploy.md)"
+            )
         app.state.event_loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
         if not own.ready:
             outcome = own.load_at_start(settings.store_timeout_seconds)

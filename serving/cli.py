@@ -10,7 +10,7 @@ from typing import Annotated, Final
 
 import typer
 import uvicorn
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -115,7 +115,8 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump().items():
         if value is None:
             continue
-        text = json.dumps(value) if isinstance(value, list | bool) else str(value)
+        plain = value.get_secret_value() if isinstance(value, SecretStr) else value
+        text = json.dumps(plain) if isinstance(plain, list | bool) else str(plain)
         out[f"DECARB_{name.upper()}"] = text
     return out
 

@@ -32,9 +32,17 @@ class ModelHolder:
     """Holds the current model; readers take a reference, so a swap never affects a request in
     flight."""
 
-    def __init__(self, uri: str, tracking_uri: str, compiled_cache: Path | None = None) -> None:
+    def __init__(
+        self,
+        uri: str,
+        tracking_uri: str,
+        compiled_cache: Path | None = None,
+        signing_key: str | None = None,
+    ) -> None:
         self.uri = uri
         self.tracking_uri = tracking_uri
+        #: Key of the digest a model's bundle must match (models.trust); None: plain SHA-256.
+        self.signing_key = signing_key
         #: Where compiled boosters are kept; None: predictions by LightGBM only.
         self.compiled_cache = compiled_cache
         self.compiled_trees = "off" if compiled_cache is None else "not loaded"
@@ -90,7 +98,7 @@ class ModelHolder:
         with self._lock:
             try:
                 mlflow.set_tracking_uri(self.tracking_uri)
-                model = load_bundle(self.uri)
+                model = load_bundle(self.uri, self.signing_key)
             except Exception as exc:  # any load failure keeps the old model
                 self.last_error = self.shown(f"{type(exc).__name__}: {exc}")
                 logger.error("model load failed", extra={

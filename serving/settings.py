@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DECARB_", env_file=".env", extra="ignore")
 
     model_uri: str = Field(default="models:/decarb-recommender@champion")
+    model_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the HMAC-SHA256 that training records on a model's run "
+        "(DECARB_MODEL_SIGNING_KEY, the same for decarb-train and the service): a model version "
+        "without a matching one is refused before it is unpickled. Unset: the plain SHA-256 "
+        "training records is checked (a changed file is refused, a forged record is not; see "
+        "docs/deploy.md).",
+    )
     tracking_uri: str | None = Field(
         default=None, description="MLflow store; MLFLOW_TRACKING_URI, else sqlite:///mlflow.db."
     )

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from models.pyfunc import LoadedModel, load_bundle, resolve_tracking_uri
 from models.redact import redact
+from models.trust import UntrustedModelError
 
 
 def load_model_or_exit(model_uri: str, tracking_uri: str | None, console: Console) -> LoadedModel:
@@ -18,6 +19,6 @@ def load_model_or_exit(model_uri: str, tracking_uri: str | None, console: Consol
     mlflow.set_tracking_uri(store)
     try:
         return load_bundle(model_uri)
-    except MlflowException as exc:
+    except (MlflowException, UntrustedModelError) as exc:
         console.print(f"[red]error:[/red] {redact(f'cannot load {model_uri}: {exc}', store)}")
         raise typer.Exit(code=3) from None
