@@ -28,7 +28,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 from sklearn.model_selection import GroupKFold
 
 from features.accounting.factors import FactorTable
@@ -58,6 +57,16 @@ from models.estimators import (
 )
 from models.explain import explain_rows
 from models.schemas import FactoryRecommendations, RecommendOptions
+from models.served import (
+    METERED_PROVENANCE,
+    MIN_METERED_PER_FAMILY,
+    Learned,
+    audits_warning,
+    learn_realisation,
+    realisation_rows,
+    served_interval_warning,
+    served_low,
+)
 
 CARRIERS = list(Carrier)
 _TO_GJ = GJ_PER_CANONICAL
@@ -107,19 +116,6 @@ class BundleConfig:
     adoption_min_child_samples: int = 300
 
 
-#: Realisation of audit estimates (metered / estimated savings): median 0.675 and log sd 0.28.
-#: From ../shared/data/savings-realisation-evidence (realisation.md): a central 0.6-0.75 (the
-#: median is its midpoint) and a range of 0.4-1.0, read as a 90% range in logs:
-#: (ln 1.0 - ln 0.4) / (2 x 1.645) = 0.28. Sources there: Fowlie, Greenstone & Wolfram (NBER
-#: w21331, 2015), Burlig et al. (2020), the EPIC summary of nine evaluations; none measures
-#: IAC-type industrial measures, so the reading is an ASSUMPTION until metered outcomes exist.
-REALISATION_PRIOR = (0.675, 0.28)
-#: Outcomes whose savings were metered: those reported to the service's outcomes store.
-METERED_PROVENANCE = "outcomes"
-#: Metered outcomes a measure family needs before its realisation is learned, not assumed.
-MIN_METERED_PER_FAMILY = 30
-#: Picking probabilities are kept inside [floor, 1 - floor] for the selection margin.
-SELECTION_P_FLOOR = 1e-3
 #: Largest share of the adoption model's rows one leaf must hold (see BundleConfig).
 ADOPTION_MAX_LEAF_SHARE = 0.02
 #: Smallest P(picked | x) used for calibration weights (weights at most 1 / 0.05 = 20).
@@ -132,23 +128,6 @@ MIN_IDENTIFIED_OUTCOMES = 200
 
 COARSE_MODEL_WARNING = text("coarse_model")
 GENERATED_DATA_WARNING = text("generated_data")
-
-
-def audits_warning(parts: list[dict[str, object]], money_base_year: int | None) -> str:
-    """The caveat of a model trained on real audits blended with calibrated generated data:
-    what each part taught, with its counts and years, and how that carries to a plant."""
-    by_source = {str(p["source"]): p for p in parts}
-    real, generated = by_source.get("iac", {}), by_source.get("synthetic", {})
-    return text(
-        "audits_data",
-        real_outcomes=f"{int(real.get('outcomes', 0)):,}",  # type: ignore[call-overload]
-        real_factories=f"{int(real.get('factories', 0)):,}",  # type: ignore[call-overload]
-        real_years=real.get("years") or "unknown years",
-        generated_outcomes=f"{int(generated.get('outcomes', 0)):,}",  # type: ignore[call-overload]
-        generated_factories=f"{int(generated.get('factories', 0)):,}",  # type: ignore[call-overload]
-        generated_years=generated.get("years") or "unknown years",
-        base_year=money_base_year or "unrecorded",
-    )
 
 
 UNKNOWN_SOURCE_WARNING = text("unknown_source")
@@ -328,11 +307,10 @@ class RecommendationBundle:
         outcomes: pd.DataFrame,
         keys: np.ndarray,
         catalogue: Catalogue,
-    ) -> dict[str, tuple[float, float, int]]:
-        """Per measure family with at least MIN_METERED_PER_FAMILY metered outcomes (implemented
-        measures reported to the service's outcomes store, ``provenance`` "outcomes"): the
-        realisation the savings model leaves, as (median metered / predicted, robust log sd,
-        count). Families without enough keep REALISATION_PRIOR."""
+    ) -> Learned:
+        """Realisation per measure family from the metered outcomes among the training rows
+        (implemented measures reported to the outcomes store, ``provenance`` "outcomes"), as
+        :func:`models.served.learn_realisation`; empty without enough of them."""
         if "provenance" not in outcomes:
             return {}
         y = targets["log_fraction"].to_numpy()
@@ -344,28 +322,11 @@ class RecommendationBundle:
         if metered.sum() < MIN_METERED_PER_FAMILY:
             return {}
         residual = y[metered] - self.savings_.predict(X[metered])
-        families = _families(keys[metered], catalogue)
-        out: dict[str, tuple[float, float, int]] = {}
-        for family in sorted(set(families.tolist())):
-            r = residual[families == family]
-            if len(r) >= MIN_METERED_PER_FAMILY:
-                centre = float(np.median(r))
-                spread = float(1.4826 * np.median(np.abs(r - centre)))
-                out[family] = (math.exp(centre), spread, len(r))
-        return out
+        return learn_realisation(residual, _families(keys[metered], catalogue))
 
     def realisation(self, keys: np.ndarray, catalogue: Catalogue) -> tuple[np.ndarray, np.ndarray]:
-        """(median, log sd) of metered / estimated savings per row: learned for the family of
-        the row's measure where metered outcomes taught it, else REALISATION_PRIOR."""
-        median = np.full(len(keys), REALISATION_PRIOR[0])
-        sd = np.full(len(keys), REALISATION_PRIOR[1])
-        learned = getattr(self, "realisation_", {})
-        if learned:
-            families = _families(keys, catalogue)
-            for family, (m, s, _) in learned.items():
-                rows = families == family
-                median[rows], sd[rows] = m, s
-        return median, sd
+        """(median, log sd) of metered / estimated savings per row (learned or the prior)."""
+        return realisation_rows(getattr(self, "realisation_", {}), _families(keys, catalogue))
 
     def served_low(
         self,
@@ -374,49 +335,15 @@ class RecommendationBundle:
         picked: np.ndarray | None,
         realisation: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
-        """The low end (log fraction) of the interval served: of the savings the plant will
-        see, where the calibrated ``low`` is of what an auditor would estimate.
-
-        Two margins, both zero with ``interval_served_margins`` off:
-
-        - realisation: metered savings are a share R of estimates (log-normal: ``realisation``
-          per row, from :meth:`realisation`, else REALISATION_PRIOR); the low end is the
-          interval quantile of (estimate x R), the estimate's spread ``s`` read off the
-          calibrated interval (``s = (mid - low) / z``);
-        - selection: the savings model learned from pairs an auditor picked; a pair picked with
-          probability ``p`` (the applicability model) is, if the auditor picks on value, lower by
-          ``s x lambda(p)`` on average, with lambda the inverse Mills ratio
-          ``phi(Phi^-1(p)) / p`` (Heckman 1979; correlation 1 between picking and savings is the
-          ASSUMPTION). Rare picks thus get a low end far below the median, and pairs an auditor
-          would nearly always pick almost none.
-        """
+        """The low end of the interval served (:func:`models.served.served_low`); the
+        calibrated ``low`` with ``interval_served_margins`` off."""
         if not self.config.interval_served_margins:
             return low
-        z = float(ndtri(1 - self.config.interval_alpha / 2))
-        spread = np.maximum(mid - low, 0.0) / z
-        median_r, sd_r = realisation if realisation is not None else REALISATION_PRIOR
-        realised = mid + np.log(median_r) - z * np.sqrt(spread**2 + np.square(sd_r))
-        out = np.minimum(low, realised)
-        if picked is not None:
-            p = np.clip(np.asarray(picked, dtype=float), SELECTION_P_FLOOR, 1 - SELECTION_P_FLOOR)
-            q = ndtri(p)
-            mills = np.exp(-0.5 * q**2) / math.sqrt(2 * math.pi) / p
-            out = out - spread * mills
-        result: np.ndarray = out
-        return result
+        return served_low(low, mid, self.config.interval_alpha, picked, realisation)
 
     def served_interval_warning(self) -> str:
         """What the served interval is of, with the realisation it allows for."""
-        learned = getattr(self, "realisation_", {})
-        median, sd = REALISATION_PRIOR
-        z = float(ndtri(0.95))
-        low, high = f"{median * math.exp(-z * sd):.2f}", f"{median * math.exp(z * sd):.2f}"
-        if not learned:
-            return text("served_interval", median=f"{median:.2f}", low=low, high=high)
-        count = sum(n for _, _, n in learned.values())
-        families = " and ".join(f"{f} ({m:.2f})" for f, (m, _, _) in sorted(learned.items()))
-        return text("served_interval_learned", count=f"{count:,}", families=families,
-                    median=f"{median:.2f}", low=low, high=high)  # fmt: skip
+        return served_interval_warning(getattr(self, "realisation_", {}))
 
     def describe_training(
         self,

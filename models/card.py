@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.bundle import COARSE_MODEL_WARNING, REALISATION_PRIOR, RecommendationBundle
+from models.bundle import COARSE_MODEL_WARNING, RecommendationBundle
 from models.schemas import RecommendOptions
+from models.served import REALISATION_PRIOR
 
 #: Sources whose data are generated, not real outcomes.
 GENERATED_SOURCES = frozenset({"synthetic", "world2"})

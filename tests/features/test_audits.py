@@ -114,7 +114,9 @@ def test_the_caveat_names_both_parts_with_counts_and_years(
          "countries": ["CN"]},
     ]  # fmt: skip
     bundle.describe_training("audits", {}, money_base_year=2024, parts=parts)
-    (caveat,) = bundle.data_warnings(RecommendOptions())
+    warnings = bundle.data_warnings(RecommendOptions())
+    (caveat,) = [w for w in warnings if "Industrial Assessment" in w]
+    assert any(w.startswith("each tCO2e interval is of what your plant may see") for w in warnings)
     for piece in ("118,300", "15,786", "1981-2021", "30,038", "4,021", "2021-2024", "2024",
                   "not metered"):  # fmt: skip
         assert piece in caveat, piece

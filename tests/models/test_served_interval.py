@@ -19,9 +19,10 @@ from features.profile import profiles_from_frame
 from features.sources import SyntheticConfig, load_dataset
 from features.sources.combined import combine
 from features.sources.schema import DataReport, Dataset
-from models.bundle import REALISATION_PRIOR, BundleConfig, RecommendationBundle
+from models.bundle import BundleConfig, RecommendationBundle
 from models.card import model_card
 from models.schemas import RecommendOptions
+from models.served import REALISATION_PRIOR
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.split import split_by_factory
