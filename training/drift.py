@@ -20,6 +20,8 @@ from features.domain import PSI_DRIFT, DomainSummary
 from features.errors import InvalidValueError
 from features.profile import profiles_from_frame, profiles_to_frame
 from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, load_bundle, resolve_tracking_uri, use_store
+from models.redact import redact
+from models.trust import UntrustedModelError
 
 app = typer.Typer(add_completion=False, help=__doc__)
 
@@ -78,8 +80,13 @@ def main(
     try:
         factories = read_profiles(profiles)
         model = load_bundle(model_uri)
-    except (InvalidValueError, OSError, mlflow.exceptions.MlflowException) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+    except (
+        InvalidValueError,
+        OSError,
+        UntrustedModelError,
+        mlflow.exceptions.MlflowException,
+    ) as exc:
+        console.print(f"[red]error:[/red] {redact(exc, store)}")
         raise typer.Exit(2) from None
     domain = getattr(model.bundle, "domain_", None)
     if domain is None:

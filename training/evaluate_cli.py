@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 
 from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, load_bundle, use_store
+from models.redact import redact
+from models.trust import UntrustedModelError
 from training.config import load_config
 from training.evaluate import evaluate
 from training.pipeline import load_configured
@@ -72,8 +74,8 @@ def main(
     mlflow.set_tracking_uri(store)
     try:
         model = load_bundle(model_uri)
-    except (OSError, TypeError, mlflow.exceptions.MlflowException) as exc:
-        console.print(f"[red]error:[/red] cannot load {model_uri}: {exc}")
+    except (OSError, TypeError, UntrustedModelError, mlflow.exceptions.MlflowException) as exc:
+        console.print(f"[red]error:[/red] cannot load {model_uri}: {redact(exc, store)}")
         raise typer.Exit(2) from None
     data = load_configured(resolved)
     parts = split_by_factory(data, resolved)

@@ -28,6 +28,7 @@ from models.bundle import RecommendationBundle
 from models.cluster import DaskTrainer, dask_client
 from models.estimators import trained_with
 from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle, use_store
+from models.trust import UntrustedModelError
 from training.config import TrainConfig
 from training.evaluate import COMPARISONS, evaluate
 from training.plots import save_plots
@@ -318,8 +319,16 @@ def _register_and_gate(
         promote, reason = False, "not promoted: loses to a baseline: " + "; ".join(lost)
     elif champion is None:
         promote, reason = True, "no champion yet"
+    elif (old := _trusted_champion(config)) is None:
+        # The service refuses to load it too: nothing serves until a trusted model takes over.
+        promote, reason = (
+            True,
+            (
+                f"champion v{champion.version} is not a model this project's training produced "
+                "(the loader refuses it); replaced"
+            ),
+        )
     else:
-        old = load_bundle(f"models:/{config.model_name}@{CHAMPION_ALIAS}").bundle
         result.champion_metrics = evaluate(
             old, split.train_factories, split.train_outcomes, split.test_factories,
             split.test_outcomes, data.truth,
@@ -352,6 +361,16 @@ def _register_and_gate(
     result.promoted, result.reason = promote, reason
     mlflow.log_text(json.dumps({"promoted": promote, "reason": reason}), "gate.json")
     return result
+
+
+def _trusted_champion(config: TrainConfig) -> RecommendationBundle | None:
+    """The current champion, or None when the loader refuses it (models/trust.py: no digest
+    recorded by this project's training, or a file that no longer matches it); nothing of a
+    refused model is unpickled."""
+    try:
+        return load_bundle(f"models:/{config.model_name}@{CHAMPION_ALIAS}").bundle
+    except UntrustedModelError:
+        return None
 
 
 def guard_failures(new: dict[str, float], old: dict[str, float], config: TrainConfig) -> list[str]:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from features.sources.cli import write_dataset
 from models.bundle import COARSE_MODEL_WARNING
 from models.pyfunc import OPTIONS_PARAMS, load_bundle, pyfunc_input, use_store
 from models.schemas import RecommendOptions
+from models.trust import SHA256_TAG
 from training.cli import comparison_rows, train
 from training.config import TrainConfig, load_config
 from training.evaluate import ndcg_at, recall_at
@@ -318,3 +321,43 @@ def test_comparisons_say_which_side_wins() -> None:
     assert ("adoption_roc_auc", "0.8000", "baseline_measure_rate 0.8100", "worse") in rows
     assert ("model_tco2e.regret_at_5", "0.1000", "baseline_global_popularity 0.3000",
             "better") in rows  # fmt: skip
+
+
+def test_a_champion_the_loader_refuses_is_replaced_not_compared(store: str) -> None:
+    base = {"source": "synthetic", "n_factories": 300, "seed": 6, "tracking_uri": store,
+            "n_estimators": 30, "num_leaves": 7, "min_child_samples": 10}  # fmt: skip
+    first = run_training(TrainConfig(**base))  # type: ignore[arg-type]
+    assert first.promoted
+    # The champion's training run loses the digest its bundle is checked against (as for a
+    # version registered by hand, or from before digests were recorded).
+    client = mlflow.MlflowClient(tracking_uri=store)
+    client.delete_tag(first.run_id, SHA256_TAG)
+    second = run_training(TrainConfig(**base))  # type: ignore[arg-type]
+    assert second.promoted, second.reason
+    assert "champion v1 is not a model this project's training produced" in second.reason
+    assert second.champion_metrics is None
+    champion = client.get_model_version_by_alias("decarb-recommender", "champion")
+    assert str(champion.version) == second.model_version
+
+
+@pytest.mark.parametrize("command", ["decarb-evaluate", "decarb-drift"])
+def test_model_commands_name_an_unreachable_store_without_its_password(
+    command: str, tmp_path: Path
+) -> None:
+    password = "Pw-evaluate-77"
+    store = f"http://decarb:{password}@127.0.0.1:1"
+    profiles = tmp_path / "profiles.csv"
+    profiles_to_frame([parse_profile(example_profile_data())]).to_csv(profiles, index=False)
+    args = ["--model-uri", "models:/decarb-recommender@champion", "--tracking-uri", store]
+    if command == "decarb-drift":
+        args = [str(profiles), *args]
+    exe = shutil.which(command, path=str(Path(sys.executable).parent))
+    assert exe is not None
+    env = {**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+           "MLFLOW_HTTP_REQUEST_TIMEOUT": "3", "COLUMNS": "200"}  # fmt: skip
+    done = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120,
+                          env=env, check=False, cwd=tmp_path)  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "error" in output
+    assert password not in output
