@@ -819,21 +819,30 @@ class _NetSavings:
         chp_elec = np.zeros_like(reduced)
         chp_elec[:, CARRIERS.index(Carrier.ELECTRICITY)] = [c == "chp" for c in found.conversions]
         self.ceiling = np.where(reduced, targeted, np.where(chp_elec, np.inf, 0.0))
-        # Where the plant did not declare its end-use split, the sector's average split is a
-        # prior: the end uses may hold up to the whole of the carriers the measure reduces. The
-        # interval's high end is then bounded by that physical limit (the measure's largest
-        # fraction of its end uses, applied to at most the whole carrier), not by the average.
-        self.wide_cap, self.wide_top, self.wide_ceiling = found.cap, np.full(len(total), 1.0), None
-        if undeclared is not None and np.any(undeclared):
-            carrier_gj = energy.energy_gj[found.factory_index] * reduced
+        self._wide_args = (catalogue, reduced, total, undeclared)
+        self._wide: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _wide_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(fraction cap, top, ceiling per carrier) of an interval's high end, or None when every
+        row's split was declared. Where the plant did not declare its end-use split, the
+        sector's average split is a prior: the end uses may hold up to the whole of the carriers
+        the measure reduces. The high end is then bounded by that physical limit (the measure's
+        largest fraction of its end uses, applied to at most the whole carrier), not by the
+        average. Computed on first use (scoring without intervals never needs it)."""
+        catalogue, reduced, total, undeclared = self._wide_args
+        if undeclared is None or not np.any(undeclared):
+            return None
+        if self._wide is None:
+            found = self.found
+            carrier_gj = self.energy.energy_gj[found.factory_index] * reduced
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(total > 0, carrier_gj.sum(axis=1) / total, 1.0)
             ratio = np.where(np.asarray(undeclared, dtype=bool), np.maximum(ratio, 1.0), 1.0)
             largest = catalogue.arrays.max_fraction[catalogue.arrays.rows(found.keys)]
             by_physics = found.cap < largest - 1e-12  # a site limit (roof, hydrogen, ...) binds
-            self.wide_cap = np.where(by_physics, found.cap, largest * ratio)
-            self.wide_top = ratio
-            self.wide_ceiling = np.where(reduced, carrier_gj, self.ceiling)
+            cap = np.where(by_physics, found.cap, largest * ratio)
+            self._wide = (cap, ratio, np.where(reduced, carrier_gj, self.ceiling))
+        return self._wide
 
     def net_units(
         self, log_fraction: np.ndarray, wide: bool = False
@@ -843,8 +852,10 @@ class _NetSavings:
         found = self.found
         cap, ceiling = found.cap, self.ceiling
         top: float | np.ndarray = MAX_FRACTION
-        if wide and self.wide_ceiling is not None:
-            cap, top, ceiling = self.wide_cap, MAX_FRACTION * self.wide_top, self.wide_ceiling
+        bounds = self._wide_bounds() if wide else None
+        if bounds is not None:
+            cap, ratio, ceiling = bounds
+            top = MAX_FRACTION * ratio
         fraction = np.minimum(np.exp(np.minimum(log_fraction, np.log(top))), cap)
         displaced = found.targeted_gj * fraction[:, None]
         by_use = found.by_use_gj * fraction[:, None]
