@@ -19,6 +19,12 @@ from serving.settings import Settings
 #: Routes that score models: the ones the in-flight cap protects.
 SCORING_PATHS = ("/v1/recommendations", "/v1/recommendations/batch", "/v1/footprint",
                  "/v1/reports", "/results", "/report")  # fmt: skip
+#: Page routes that score: rate-limited like the API, by the key in the page's cookie (or the
+#: X-API-Key header), else by the client's address; the key typed into a form is in the body,
+#: which is not read before the limit is applied.
+PAGE_SCORING_PATHS = ("/results", "/report")
+#: The page's session cookie holding the key (serving.pages.routes.KEY_COOKIE).
+PAGE_KEY_COOKIE = b"decarb_key"
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,15 @@ def error_response(status: int, error: str, detail: object, request_id: str,
     )
 
 
+def _cookie(header: bytes, name: bytes) -> str | None:
+    """The value of cookie ``name`` in a Cookie header, or None."""
+    for part in header.split(b";"):
+        k, sep, v = part.strip().partition(b"=")
+        if sep and k == name:
+            return v.decode("latin-1")
+    return None
+
+
 class Guard:
     """ASGI middleware enforcing :class:`Settings` limits before the app sees a request."""
 
@@ -283,7 +298,8 @@ class Guard:
         request_id = str(scope.get("state", {}).get("request_id", ""))
         headers = dict(scope["headers"])
         path: str = scope["path"]
-        refusal = self._refuse(path, headers)
+        client = scope.get("client")
+        refusal = self._refuse(path, headers, str(client[0]) if client else "unknown")
         if refusal is not None:
             await _send(send, *error_response(refusal.status, refusal.error, refusal.detail,
                                               request_id, refusal.headers))  # fmt: skip
@@ -326,8 +342,9 @@ class Guard:
             if scoring:
                 self.in_flight -= 1
 
-    def _refuse(self, path: str, headers: dict[bytes, bytes]) -> Refusal | None:
-        """Why the request is refused before its body is read, or None."""
+    def _refuse(self, path: str, headers: dict[bytes, bytes], client: str) -> Refusal | None:
+        """Why the request is refused before its body is read, or None; ``client`` is the
+        peer's address (the rate-limit bucket of a page request without a key)."""
         s = self.settings
         key_bytes = headers.get(b"x-api-key")
         key = key_bytes.decode("latin-1") if key_bytes is not None else None
@@ -346,8 +363,16 @@ class Guard:
                 return Refusal(400, "bad_request", "Content-Length is not a number")
             if size > s.max_body_bytes:
                 return Refusal(413, "body_too_large", self._too_large_text(size))
-        if self.limiter is not None and path.startswith("/v1/"):
-            who = key if key is not None else "anonymous"
+        page = path in PAGE_SCORING_PATHS
+        if self.limiter is not None and (path.startswith("/v1/") or page):
+            if page and key is None:
+                # A cookie counts as the key only when it is one: made-up cookies would
+                # otherwise each get a fresh budget.
+                cookie = _cookie(headers.get(b"cookie", b""), PAGE_KEY_COOKIE)
+                valid = s.auth_enabled and cookie is not None and role_of(cookie, s) is not None
+                who = cookie if valid and cookie is not None else f"page client {client}"
+            else:
+                who = key if key is not None else "anonymous"
             wait = self.limiter.wait_seconds(who, time.monotonic())
             if wait > 0:
                 return Refusal(

@@ -337,3 +337,26 @@ def _without_none(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_none(v) for v in value]
     return value
+
+
+def test_pages_that_score_share_the_rate_limit(model_store: str) -> None:
+    # The page's key is in its session cookie (or, first, in the form body, not read before the
+    # limit): a valid cookie is its key's bucket, anything else the client's address.
+    with _client(model_store, rate_limit_per_minute=2) as client:
+        client.cookies.set("decarb_key", READ_KEY)
+        codes = [client.post("/results", data={"lang": "en"}).status_code for _ in range(3)]
+        assert codes[2] == 429, codes
+        assert 429 not in codes[:2]
+        refused = client.post("/report", data={"lang": "en"})
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) >= 1
+        # The same key through the API has used up its budget too: one bucket per key.
+        assert client.get("/v1/measures", headers=READ).status_code == 429
+        # Made-up cookies do not buy a fresh budget: they fall back to the client's address.
+        for i in range(3):
+            client.cookies.set("decarb_key", f"made-up-{i}")
+            last = client.post("/results", data={"lang": "en"}).status_code
+        assert last == 429
+        # Another key keeps its own budget.
+        client.cookies.set("decarb_key", ADMIN_KEY)
+        assert client.post("/results", data={"lang": "en"}).status_code != 429
