@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import threading
+from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -44,6 +48,7 @@ from serving.settings import Settings
 
 #: The cookie that keeps a page user's API key for the browser session.
 KEY_COOKIE = "decarb_key"
+T = TypeVar("T")
 SWAGGER_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
 OPTION_FIELDS = ("objective", "top_k", "target_reduction", "currency")
 
@@ -97,9 +102,10 @@ def _options(form: dict[str, str], lang: Lang) -> RecommendOptions:
         raise InvalidValueError(name, raw.get(name), str(first.get("msg", exc))) from None
 
 
-def router(settings: Settings, score: Any) -> APIRouter:
+def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) -> APIRouter:
     """The page routes. ``score(profile, options) -> (result, model)`` runs one factory through
-    the loaded model exactly as the API does (``Any``: a callable from the app factory)."""
+    the loaded model exactly as the API does (``Any``: a callable from the app factory);
+    ``slots`` bounds the uploads parsed and PDFs rendered at once (off the event loop)."""
     pages = APIRouter(include_in_schema=False)
 
     def key_problem(request: Request, form: dict[str, str]) -> str | None:
@@ -149,7 +155,7 @@ def router(settings: Settings, score: Any) -> APIRouter:
             return form_page(lang, 401, form_values_of(form), {"api_key": problem}, form)
         submitted = Submitted({}, {})
         try:
-            submitted = await _submitted(form, upload)
+            submitted = await _submitted(form, upload, slots)
             options = _options(form, lang)
             profile = parse_profile(submitted.profile)
         except InvalidValueError as exc:
@@ -183,7 +189,7 @@ def router(settings: Settings, score: Any) -> APIRouter:
         if problem is not None:
             return form_page(lang, 401, form_values_of(form), {"api_key": problem}, form)
         try:
-            submitted = await _submitted(form, upload)
+            submitted = await _submitted(form, upload, slots)
             options = _options(form, lang)
             profile = parse_profile(submitted.profile)
         except InvalidValueError as exc:
@@ -195,7 +201,7 @@ def router(settings: Settings, score: Any) -> APIRouter:
                 form,
             )
         result, model = await score(profile, options)
-        return _pdf_response(_view(result, model), settings)
+        return await _pdf_response(_view(result, model), settings, slots)
 
     @pages.get("/docs", response_class=HTMLResponse)
     def docs() -> HTMLResponse:
@@ -219,8 +225,9 @@ def router(settings: Settings, score: Any) -> APIRouter:
     return pages
 
 
-def api_router(settings: Settings, score: Any) -> APIRouter:
-    """``POST /v1/reports``: the printable report of one factory as PDF (``Any``: as above)."""
+def api_router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) -> APIRouter:
+    """``POST /v1/reports``: the printable report of one factory as PDF (``Any``, ``slots``: as
+    above)."""
     api = APIRouter()
 
     @api.post(
@@ -257,24 +264,36 @@ def api_router(settings: Settings, score: Any) -> APIRouter:
     async def reports(body: RecommendationRequest, _: ReadAccess) -> Response:
         """The footprint, cost curve, pathway and measure cards of one factory as a PDF."""
         result, model = await score(body.profile, body.options)
-        return _pdf_response(_view(result, model), settings)
+        return await _pdf_response(_view(result, model), settings, slots)
 
     return api
 
 
 def install(app: FastAPI, settings: Settings, score: Any) -> None:
     """Add the pages, the report API and the offline docs to ``app`` (``Any``: as above)."""
-    app.include_router(api_router(settings, score))
-    app.include_router(router(settings, score))
+    # PDF rendering and upload parsing take a core each, like scoring: run in threads, at most
+    # as many at once as scoring threads, so the event loop keeps admitting, refusing and
+    # answering health checks while they work.
+    slots = threading.BoundedSemaphore(settings.scoring_threads or os.cpu_count() or 1)
+    app.include_router(api_router(settings, score, slots))
+    app.include_router(router(settings, score, slots))
 
 
 def _view(result: FactoryRecommendations, model: LoadedModel) -> PageView:
     return build_view(result, model_uri=model.uri, model_version=str(model.version))
 
 
-def _pdf_response(view: PageView, settings: Settings) -> Response:
+def _in_slot(slots: threading.BoundedSemaphore, work: Callable[[], T]) -> T:
+    with slots:
+        return work()
+
+
+async def _pdf_response(
+    view: PageView, settings: Settings, slots: threading.BoundedSemaphore
+) -> Response:
     try:
-        data = render_pdf(view, settings.cjk_font)
+        render = functools.partial(render_pdf, view, settings.cjk_font)
+        data = await run_in_threadpool(_in_slot, slots, render)
     except MissingFontError as exc:
         raise FontMissingError(str(exc)) from None
     # Header values are Latin-1: the file name keeps the id's plain ASCII characters only.
@@ -303,13 +322,16 @@ async def _read_form(request: Request) -> tuple[dict[str, str], UploadFile | Non
     return fields, upload
 
 
-async def _submitted(form: dict[str, str], upload: UploadFile | None) -> Submitted:
+async def _submitted(
+    form: dict[str, str], upload: UploadFile | None, slots: threading.BoundedSemaphore
+) -> Submitted:
     """The profile: an uploaded file first, then the answer page's carried-over JSON, then the
     form's inputs."""
     if upload is not None:
         content = await upload.read()
         await upload.close()
-        return Submitted(profile_from_upload(upload.filename or "", content), {})
+        parse = functools.partial(profile_from_upload, upload.filename or "", content)
+        return Submitted(await run_in_threadpool(_in_slot, slots, parse), {})
     carried = form.get("profile_json", "").strip()
     if carried:
         check_depth("profile_json", carried[:200], carried.encode("utf-8", "replace"))

@@ -360,3 +360,55 @@ def test_pages_that_score_share_the_rate_limit(model_store: str) -> None:
         # Another key keeps its own budget.
         client.cookies.set("decarb_key", ADMIN_KEY)
         assert client.post("/results", data={"lang": "en"}).status_code != 429
+
+
+def test_pdf_rendering_runs_off_the_event_loop_a_bounded_number_at_a_time(
+    model_store: str, example_profile: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import serving.pages.routes as routes
+
+    lock = threading.Lock()
+    inside: list[int] = [0]
+    most: list[int] = [0]
+    threads: set[int] = set()
+    release = threading.Event()
+    two_inside = threading.Semaphore(0)
+    original = routes.render_pdf
+
+    def slow_render(*args: Any, **kwargs: Any) -> bytes:
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            threads.add(threading.get_ident())
+        two_inside.release()
+        release.wait(30)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(routes, "render_pdf", slow_render)
+    with _client(model_store, scoring_threads=2) as client:
+        codes: list[int] = []
+
+        def call() -> None:
+            r = client.post("/v1/reports", json={"profile": example_profile}, headers=READ)
+            codes.append(r.status_code)
+
+        busy = [threading.Thread(target=call) for _ in range(4)]
+        for t in busy:
+            t.start()
+        for _ in range(2):
+            assert two_inside.acquire(timeout=60)
+        # Two renders hold their slots and block: the loop still answers at once.
+        health = client.get("/healthz")
+        assert health.status_code == 200
+        with lock:
+            assert inside[0] == 2  # the other two wait for a slot, not beside them
+        release.set()
+        for t in busy:
+            t.join(60)
+    assert codes == [200] * 4
+    assert most[0] == 2
+    assert threading.get_ident() not in threads
