@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -65,6 +65,14 @@ class ConflictError(ServiceError):
     error = "conflict"
 
 
+class StoreUnavailableError(ServiceError):
+    """The outcomes database did not answer: retry after ``RETRY_AFTER_S``."""
+
+    status_code = 503
+    error = "store_unavailable"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "5"}
+
+
 _DESCRIPTIONS = {
     400: "Malformed request (e.g. a body that is not JSON)",
     401: "Missing or unknown API key",
@@ -75,7 +83,8 @@ _DESCRIPTIONS = {
     413: "Body over DECARB_MAX_BODY_BYTES, or a batch over DECARB_BATCH_MAX_FACTORIES",
     422: "Invalid value: detail lists {field, value, allowed, message}",
     429: "Over the key's rate limit; see Retry-After",
-    503: "No model loaded, or too many requests in flight; see Retry-After",
+    503: "No model loaded, too many requests in flight, or the outcomes store unreachable; see "
+    "Retry-After",
 }
 
 
@@ -187,7 +196,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> JSONResponse:
-        return _body(request, exc.status_code, exc.error, exc.detail)
+        return _body(request, exc.status_code, exc.error, exc.detail, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -3,12 +3,15 @@ admins page through what was reported. The store opens, and migrates, on first u
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from features import bounds
 from features.errors import InvalidValueError
@@ -22,8 +25,11 @@ from features.sources.outcome_store import (
     check_report,
 )
 from serving.auth import AdminAccess, WriteAccess
-from serving.errors import ConflictError, error_responses
+from serving.errors import ConflictError, StoreUnavailableError, error_responses
 from serving.settings import Settings
+
+logger = logging.getLogger("decarb.serving")
+T = TypeVar("T")
 
 
 class OutcomePage(BaseModel):
@@ -55,6 +61,31 @@ class StoreHolder:
         if self._store is not None:
             self._store.close()
 
+    def reset(self) -> None:
+        """Forget the open store: the next use opens it again and migrates (a database that
+        was recreated empty gets its tables back without a restart)."""
+        with self._lock:
+            store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    async def run(self, work: Callable[[OutcomeStore], T]) -> T:
+        """``work(store)`` in a thread; a database that does not answer (unreachable, or its
+        tables gone) is a :class:`StoreUnavailableError` (503 with Retry-After), the store is
+        reset for the next request, and the log line names the error type only (never the
+        statement or its parameters, which hold submitted data)."""
+        try:
+            store = await run_in_threadpool(self.get)
+            return await run_in_threadpool(work, store)
+        except (OperationalError, ProgrammingError, InterfaceError) as exc:
+            self.reset()
+            cause = type(getattr(exc, "orig", None) or exc).__name__
+            logger.warning("outcomes store unavailable", extra={"error_type": cause})
+            raise StoreUnavailableError(
+                f"the outcomes store did not answer ({cause}); nothing was stored, retry "
+                f"after {StoreUnavailableError.headers['Retry-After']} s"
+            ) from None
+
 
 EXAMPLE_REPORT: dict[str, Any] = {
     "factory_id": "plant-7", "measure_id": "compressed_air_leak_repair",
@@ -66,6 +97,22 @@ EXAMPLE_REPORT: dict[str, Any] = {
                 "sector": "electronics_appliances", "reporting_year": 2025,
                 "electricity_kwh": 8.5e6},
 }  # fmt: skip
+
+
+def _refuse_nul(value: Any, field: str) -> None:
+    """Refuse text holding NUL characters, naming the field (databases refuse them: PostgreSQL
+    text cannot store U+0000)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            shown = value.replace("\x00", "\\u0000")[:80]
+            raise InvalidValueError(field or "body", shown, "text without NUL (U+0000) characters")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(str(key), f"{field}.{key}" if field else str(key))
+            _refuse_nul(item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_nul(item, f"{field}[{i}]")
 
 
 def _check_numbers(checked: CheckedReport) -> None:
@@ -89,7 +136,7 @@ def router(settings: Settings, holder: StoreHolder) -> APIRouter:
         status_code=201,
         responses={
             200: {"model": StoredOutcome, "description": "A replay: what was stored before."},
-            **error_responses(400, 401, 403, 405, 409, 413, 422, 429),
+            **error_responses(400, 401, 403, 405, 409, 413, 422, 429, 503),
         },
         openapi_extra={"requestBody": {"content": {"application/json": {
             "example": EXAMPLE_REPORT}}}},
@@ -107,11 +154,12 @@ def router(settings: Settings, holder: StoreHolder) -> APIRouter:
         """Report what a factory did with one measure: planned, implemented (with measured
         savings per carrier over a stated period and actual capex) or rejected with a reason.
         The profile is stored with it, so the next training learns from it."""
-        checked = check_report(body.model_dump(mode="json", exclude_unset=True))
+        submitted = body.model_dump(mode="json", exclude_unset=True)
+        _refuse_nul(submitted, "")
+        checked = check_report(submitted)
         _check_numbers(checked)
-        store = await run_in_threadpool(holder.get)
         try:
-            stored, created = await run_in_threadpool(store.add, checked, idempotency_key)
+            stored, created = await holder.run(lambda store: store.add(checked, idempotency_key))
         except IdempotencyConflictError as exc:
             raise ConflictError(str(exc)) from None
         response.status_code = 201 if created else 200
@@ -120,7 +168,7 @@ def router(settings: Settings, holder: StoreHolder) -> APIRouter:
     @api.get(
         "/v1/outcomes",
         response_model=OutcomePage,
-        responses=error_responses(401, 403, 422, 429),
+        responses=error_responses(401, 403, 422, 429, 503),
     )
     async def list_outcomes(
         _: AdminAccess,
@@ -133,10 +181,9 @@ def router(settings: Settings, holder: StoreHolder) -> APIRouter:
         """Stored outcomes, oldest first, filtered by factory, measure or status (admin)."""
         if status is not None and status not in STATUSES:
             raise InvalidValueError("status", status, STATUSES)
-        store = await run_in_threadpool(holder.get)
-        items, total = await run_in_threadpool(
-            lambda: store.page(factory_id=factory_id, measure_id=measure_id, status=status,
-                               limit=limit, offset=offset)
+        items, total = await holder.run(
+            lambda store: store.page(factory_id=factory_id, measure_id=measure_id,
+                                     status=status, limit=limit, offset=offset)
         )  # fmt: skip
         following = offset + len(items)
         return OutcomePage(items=items, total=total, limit=limit, offset=offset,

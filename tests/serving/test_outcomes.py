@@ -13,6 +13,7 @@ from typing import Any
 
 import mlflow
 import numpy as np
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -24,6 +25,7 @@ from models.bundle import RecommendationBundle
 from models.schemas import RecommendOptions
 from serving.app import create_app
 from serving.settings import hash_key
+from tests.postgres import postgres_database
 from tests.serving.conftest import ADMIN_KEY, READ_KEY, settings_for
 from training.config import TrainConfig
 from training.pipeline import load_configured
@@ -180,3 +182,52 @@ def test_train_cli_reads_the_outcomes_store(
     report = mlflow.artifacts.load_text(f"{run.info.artifact_uri}/data_report.txt")
     assert "source: synthetic+outcomes" in report
     assert "4 reported outcomes x weight 3 = 12 rows" in report
+
+
+def test_an_unreachable_store_is_a_503_with_retry_after_and_no_data_in_the_log(
+    model_store: str, example_profile: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nothing listens on port 1: the connection is refused at once.
+    down = "postgresql+psycopg://decarb@127.0.0.1:1/outcomes?connect_timeout=2"
+    settings = settings_for(model_store, database_url=down, write_key_hashes=[hash_key(WRITE_KEY)])
+    body = _report({**example_profile, "factory_id": "secret-plant-4711"}, 1e5)
+    with caplog.at_level("INFO"), TestClient(create_app(settings)) as client:
+        r = client.post("/v1/outcomes", json=body, headers=WRITE)
+        page = client.get("/v1/outcomes", headers={"X-API-Key": ADMIN_KEY})
+    assert r.status_code == 503, r.text
+    assert r.json()["error"] == "store_unavailable"
+    assert int(r.headers["retry-after"]) >= 1
+    assert page.status_code == 503
+    logged = "\n".join(f"{rec.getMessage()} {vars(rec)}" for rec in caplog.records)
+    assert "outcomes store unavailable" in logged
+    assert "secret-plant-4711" not in logged
+
+
+def test_a_recreated_database_recovers_without_a_restart_and_nul_is_refused(
+    model_store: str, example_profile: dict[str, Any]
+) -> None:
+    with postgres_database() as url:
+        settings = settings_for(model_store, database_url=url,
+                                write_key_hashes=[hash_key(WRITE_KEY)])  # fmt: skip
+        with TestClient(create_app(settings)) as client:
+            first = client.post("/v1/outcomes", json=_report(example_profile, 1e5), headers=WRITE)
+            assert first.status_code == 201, first.text
+            # The database is emptied under the running service (as when it is recreated).
+            with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
+                                 autocommit=True) as admin:  # fmt: skip
+                admin.execute("DROP SCHEMA public CASCADE")
+                admin.execute("CREATE SCHEMA public")
+            body = _report(example_profile, 2e5)
+            codes = []
+            for _ in range(2):
+                r = client.post("/v1/outcomes", json=body, headers=WRITE)
+                codes.append(r.status_code)
+                if r.status_code == 503:
+                    assert r.headers["retry-after"]
+            assert codes[-1] == 201, codes  # back without a restart
+            # PostgreSQL text cannot hold NUL: refused as a 422 naming the field.
+            bad = client.post("/v1/outcomes", headers=WRITE,
+                              json=_report(example_profile, 1e5, reason="a\x00b"))  # fmt: skip
+            assert bad.status_code == 422, bad.text
+            assert bad.json()["detail"][0]["field"] == "reason"
+            assert "NUL" in bad.json()["detail"][0]["allowed"]
