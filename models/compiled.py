@@ -15,6 +15,7 @@ with LightGBM: the compiled libraries only predict.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -103,24 +104,35 @@ def booster_digest(booster: lgb.Booster) -> str:
 
 def compile_booster(booster: lgb.Booster, cache_dir: Path) -> tuple[Path, bool]:
     """The shared library of ``booster`` in ``cache_dir`` (built if missing): (path, built now).
-    Built under a temporary name and renamed, so concurrent workers never load half a file."""
+    Built under a temporary name and renamed, so concurrent workers never load half a file, and
+    under an exclusive lock on ``<digest>.lock`` in the cache folder, so two processes or
+    threads (workers reloading the same version, a reload storm) never run the compiler for the
+    same booster at once: the later ones wait, then find the library built."""
     import tl2cgen  # noqa: PLC0415
     import treelite  # noqa: PLC0415
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    target = cache_dir / f"{booster_digest(booster)}.so"
+    digest = booster_digest(booster)
+    target = cache_dir / f"{digest}.so"
     if target.exists():
         return target, False
-    model = treelite.frontend.from_lightgbm(booster)
-    with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
-        partial = Path(tmp) / target.name
-        tl2cgen.export_lib(
-            model,
-            toolchain="gcc",
-            libpath=str(partial),
-            params={"parallel_comp": os.cpu_count(), "quantize": 0},
-        )
-        shutil.move(partial, target)
+    with (cache_dir / f"{digest}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if target.exists():  # built by whoever held the lock before
+                return target, False
+            model = treelite.frontend.from_lightgbm(booster)
+            with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
+                partial = Path(tmp) / target.name
+                tl2cgen.export_lib(
+                    model,
+                    toolchain="gcc",
+                    libpath=str(partial),
+                    params={"parallel_comp": os.cpu_count(), "quantize": 0},
+                )
+                shutil.move(partial, target)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return target, True
 
 

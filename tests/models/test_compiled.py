@@ -5,10 +5,13 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tl2cgen
 
 from features.accounting.factors import FactorTable
 from features.catalogue.measures import Catalogue
@@ -17,6 +20,7 @@ from features.sources import Dataset
 from features.table import profile_table
 from models.bundle import RecommendationBundle
 from models.compiled import (
+    compile_booster,
     compile_bundle,
     component_boosters,
     largest_difference,
@@ -82,3 +86,36 @@ def test_threads_follow_openmp_settings(monkeypatch: pytest.MonkeyPatch) -> None
     ):
         monkeypatch.setenv("OMP_NUM_THREADS", value)
         assert openmp_threads() == expected
+
+
+def test_one_compiler_per_booster_however_many_reload_at_once(
+    tiny_bundle: RecommendationBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = threading.Lock()
+    running, most, builds = [0], [0], [0]
+
+    def slow_export(model: object, toolchain: str, libpath: str, params: object) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            builds[0] += 1
+        time.sleep(0.3)  # the compiler at work
+        Path(libpath).write_bytes(b"library")
+        with lock:
+            running[0] -= 1
+
+    monkeypatch.setattr(tl2cgen, "export_lib", slow_export)
+    booster = component_boosters(tiny_bundle)[0][2]
+    results: list[tuple[Path, bool]] = []
+    workers = [
+        threading.Thread(target=lambda: results.append(compile_booster(booster, tmp_path)))
+        for _ in range(6)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert most[0] == 1
+    assert builds[0] == 1
+    assert sorted(built for _, built in results) == [False] * 5 + [True]
+    assert len({path for path, _ in results}) == 1
