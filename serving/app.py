@@ -393,6 +393,33 @@ def _json(body: BaseModel) -> Response:
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 
 
+#: Headers on every response: no content sniffing.
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff")]
+#: Headers on HTML pages: only the service's own resources (inline styles and the interactive
+#: docs' inline start-up script allowed; the pages themselves carry no script), never inside
+#: another site's frame, forms posting only here, no referrer sent elsewhere.
+PAGE_SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+     b"img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+     b"object-src 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]  # fmt: skip
+
+
+def _known_path(scope: Scope) -> str:
+    """The route a request that never reached routing (refused by the guard) was for: its path
+    when the app has a route of that exact path, else "unmatched" (no label per stray path)."""
+    app = scope.get("app")
+    paths = getattr(getattr(app, "state", None), "route_paths", None)
+    if paths is None and app is not None:
+        paths = frozenset(getattr(r, "path", "") for r in getattr(app, "routes", []))
+        app.state.route_paths = paths
+    path = str(scope.get("path", ""))
+    return path if paths and path in paths else "unmatched"
+
+
 class _Observe:
     """ASGI middleware: request id (from ``x-request-id`` or new), Prometheus counters and
     latency per route, one JSON log line per request."""
@@ -419,16 +446,22 @@ class _Observe:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                if not any(k.lower() == b"x-request-id" for k, _ in headers):
+                names = {k.lower() for k, _ in headers}
+                if b"x-request-id" not in names:
                     headers.append((b"x-request-id", request_id.encode("latin-1")))
-                    message = {**message, "headers": headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in names]
+                html = any(k.lower() == b"content-type" and v.startswith(b"text/html")
+                           for k, v in headers)  # fmt: skip
+                if html:
+                    headers += [h for h in PAGE_SECURITY_HEADERS if h[0] not in names]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            path = getattr(scope.get("route"), "path", "unmatched")
+            path = getattr(scope.get("route"), "path", None) or _known_path(scope)
             self.metrics.requests.labels(path, scope["method"], str(status)).inc()
             self.metrics.latency.labels(path).observe(elapsed)
             if status >= 400:

@@ -412,3 +412,27 @@ def test_pdf_rendering_runs_off_the_event_loop_a_bounded_number_at_a_time(
     assert codes == [200] * 4
     assert most[0] == 2
     assert threading.get_ident() not in threads
+
+
+def test_pages_carry_security_headers_and_refusals_are_logged_with_their_route(
+    model_store: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="decarb"), _client(model_store) as client:
+        page = client.get("/")
+        api = client.get("/v1/measures", headers=READ)
+        refused = client.post("/v1/recommendations", json={})
+        stray = client.get("/no/such/path/42")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert api.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in api.headers  # JSON: no page policy needed
+    assert refused.status_code == 401
+    logged = {(r.__dict__.get("path"), r.__dict__.get("status")) for r in caplog.records
+              if r.getMessage() == "request"}  # fmt: skip
+    assert ("/v1/recommendations", 401) in logged, logged
+    assert ("unmatched", 404) in logged  # stray paths share one label
+    assert stray.status_code == 404
