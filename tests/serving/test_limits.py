@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from serving.app import create_app, response_examples
 from serving.logs import JsonFormatter
 from serving.model_state import ModelHolder
+from serving.pages import routes
 from serving.schemas import (
     BatchResponse,
     FootprintResponse,
@@ -365,8 +366,6 @@ def test_pages_that_score_share_the_rate_limit(model_store: str) -> None:
 def test_pdf_rendering_runs_off_the_event_loop_a_bounded_number_at_a_time(
     model_store: str, example_profile: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import serving.pages.routes as routes
-
     lock = threading.Lock()
     inside: list[int] = [0]
     most: list[int] = [0]
