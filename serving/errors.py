@@ -79,6 +79,7 @@ _DESCRIPTIONS = {
     403: "The key's role does not allow this endpoint",
     404: "No such path",
     405: "Method not allowed (the Allow header lists the right ones)",
+    408: "The body did not arrive within DECARB_BODY_READ_TIMEOUT_S",
     409: "The Idempotency-Key was used before for a different report",
     413: "Body over DECARB_MAX_BODY_BYTES, or a batch over DECARB_BATCH_MAX_FACTORIES",
     422: "Invalid value: detail lists {field, value, allowed, message}",

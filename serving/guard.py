@@ -4,6 +4,7 @@ body, sent at once, with ``Retry-After`` where waiting helps."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
@@ -47,6 +48,14 @@ class _BatchTooLargeError(Exception):
 
 class _TooDeepError(Exception):
     """The JSON body nested deeper than :data:`MAX_JSON_DEPTH` while it was being read."""
+
+
+class _TooSlowError(Exception):
+    """The body did not arrive within ``body_read_timeout_s``."""
+
+
+class _OverloadedError(Exception):
+    """The body arrived when every scoring slot was taken."""
 
 
 #: Deepest nesting of objects and arrays a JSON body (or an uploaded profile) may have. The
@@ -305,17 +314,10 @@ class Guard:
                                               request_id, refusal.headers))  # fmt: skip
             return
         scoring = scope["method"] == "POST" and path in SCORING_PATHS
-        if scoring:
-            if self.in_flight >= self.settings.max_in_flight:
-                await _send(send, *error_response(
-                    503, "overloaded",
-                    f"{self.in_flight} requests in flight, at most {self.settings.max_in_flight} "
-                    "(DECARB_MAX_IN_FLIGHT); retry shortly",
-                    request_id, {"Retry-After": "1"},
-                ))  # fmt: skip
-                return
-            self.in_flight += 1
-        state = {"started": False, "overflow": False, "batch": False, "deep": False}
+        # A scoring slot is taken once the body has arrived (see _limited): a client that
+        # dribbles its body never holds one.
+        state = {"started": False, "overflow": False, "batch": False, "deep": False,
+                 "slow": False, "overloaded": False, "slot": False, "scoring": scoring}  # fmt: skip
 
         async def tracked_send(message: Message) -> None:
             # A body that grew past the limit while being read ends as a 413, whatever the
@@ -334,12 +336,13 @@ class Guard:
             content_type = headers.get(b"content-type", b"application/json").lower()
             json_body = b"json" in content_type  # forms and uploads: checked where parsed
             await self.app(scope, self._limited(receive, state, batch, json_body), tracked_send)
-        except (_BodyTooLargeError, _BatchTooLargeError, _TooDeepError):
+        except (_BodyTooLargeError, _BatchTooLargeError, _TooDeepError, _TooSlowError,
+                _OverloadedError):  # fmt: skip
             if not state["started"]:
                 state["started"] = True
                 await _send(send, *self._refusal(request_id, state))
         finally:
-            if scoring:
+            if state["slot"]:
                 self.in_flight -= 1
 
     def _refuse(self, path: str, headers: dict[bytes, bytes], client: str) -> Refusal | None:
@@ -391,10 +394,29 @@ class Guard:
         counter = BatchCounter() if batch else None
         meter = DepthMeter() if json_body else None
         seen = 0
+        deadline: float | None = None
+        timeout = self.settings.body_read_timeout_s
 
         async def counting() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, deadline
+            loop = asyncio.get_running_loop()
+            if deadline is None:
+                deadline = loop.time() + timeout
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
+            except TimeoutError:
+                state["overflow"] = True
+                state["slow"] = True
+                raise _TooSlowError from None
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                deadline = float("inf")  # the body is complete: what follows is no upload
+                if state["scoring"] and not state["slot"]:
+                    if self.in_flight >= self.settings.max_in_flight:
+                        state["overflow"] = True
+                        state["overloaded"] = True
+                        raise _OverloadedError
+                    self.in_flight += 1
+                    state["slot"] = True
             if message["type"] == "http.request":
                 body = message.get("body", b"")
                 seen += len(body)
@@ -421,7 +443,22 @@ class Guard:
         )
 
     def _refusal(self, request_id: str, state: dict[str, bool]) -> tuple[Message, Message]:
-        """The answer to a body refused while it arrived: too deep, too many items, too big."""
+        """The answer to a body refused while it arrived: too slow, every slot taken, too deep,
+        too many items, too big."""
+        if state["slow"]:
+            return error_response(
+                408, "request_timeout",
+                f"the body did not arrive within {self.settings.body_read_timeout_s:g} s "
+                "(DECARB_BODY_READ_TIMEOUT_S)",
+                request_id, {"Connection": "close"},
+            )  # fmt: skip
+        if state["overloaded"]:
+            return error_response(
+                503, "overloaded",
+                f"{self.in_flight} requests in flight, at most {self.settings.max_in_flight} "
+                "(DECARB_MAX_IN_FLIGHT); retry shortly",
+                request_id, {"Retry-After": "1"},
+            )  # fmt: skip
         if state["deep"]:
             detail = [too_deep_detail("body", 0)]
             return error_response(422, "invalid_request", detail, request_id)

@@ -61,7 +61,15 @@ class Settings(BaseSettings):
         default=16,
         ge=1,
         le=100_000,
-        description="Scoring requests in flight per worker; more get a fast 503 + Retry-After.",
+        description="Scoring requests in flight per worker, counted once a request's body has "
+        "arrived; more get a fast 503 + Retry-After.",
+    )
+    body_read_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request's whole body may take to arrive; slower is a 408 (a "
+        "client dribbling its upload holds a connection, never a scoring slot, and not long).",
     )
     scoring_threads: int | None = Field(
         default=None,

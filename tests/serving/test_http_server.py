@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -243,3 +244,44 @@ def test_bad_settings_stop_start_up_with_one_line(tmp_path: Path) -> None:
     assert lines[0].startswith("error:")
     assert "DECARB_READ_KEY_HASHES" in lines[0]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_slow_uploads_without_a_key_hold_no_scoring_slot_and_time_out(
+    model_store: str, tmp_path: Path, example_profile: dict[str, Any]
+) -> None:
+    # Two scoring slots; eight clients dribble a body a byte at a time, four of them without
+    # a key to a page route (whose key is in the body). Legitimate scoring keeps its slots and
+    # the dribblers are cut off after the body deadline.
+    env = {"DECARB_MAX_IN_FLIGHT": "2", "DECARB_BODY_READ_TIMEOUT_S": "2",
+           "DECARB_COMPILED_TREES": "false"}  # fmt: skip
+    with live_server(model_store, tmp_path, **env) as url:
+        host, port = url.removeprefix("http://").split(":")
+        dribblers = []
+        for i in range(8):
+            path = "/results" if i % 2 else "/v1/recommendations"
+            key = "" if i % 2 else f"X-API-Key: {READ_KEY}\r\n"
+            kind = "application/x-www-form-urlencoded" if i % 2 else "application/json"
+            sock = socket.create_connection((host, int(port)), timeout=10)
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\n{key}Content-Type: {kind}\r\n"
+                         "Content-Length: 5000\r\n\r\n".encode())  # fmt: skip
+            sock.sendall(b"{")
+            dribblers.append(sock)
+        codes = []
+        for _ in range(4):
+            for sock in dribblers:
+                # Already cut off by the server is what the deadline is for.
+                with contextlib.suppress(OSError):
+                    sock.sendall(b" ")
+            r = httpx.post(f"{url}/v1/recommendations", json={"profile": example_profile},
+                           headers={"X-API-Key": READ_KEY}, timeout=30)  # fmt: skip
+            codes.append(r.status_code)
+        assert codes == [200] * 4
+        time.sleep(3.0)  # past the body deadline
+        answers = []
+        for sock in dribblers:
+            try:
+                answers.append(sock.recv(4096).decode("latin-1"))
+            finally:
+                sock.close()
+        assert all(a.startswith("HTTP/1.1 408") for a in answers), [a[:60] for a in answers]
+        assert all("request_timeout" in a for a in answers)
