@@ -157,10 +157,6 @@ def blend(real: Dataset, generated: Dataset) -> Dataset:
     return Dataset(factories=factories, outcomes=outcomes, truth=generated.truth, report=report)
 
 
-#: Country of each source's factories where the source fixes it.
-SOURCE_COUNTRY = {"iac": "US"}
-
-
 def training_parts(factories: pd.DataFrame, outcomes: pd.DataFrame) -> list[dict[str, object]]:
     """Per provenance (``x_provenance`` / ``provenance`` of :func:`blend` or :func:`combine`):
     factories, outcomes, the factories' reporting years and countries. Empty for data
