@@ -511,6 +511,42 @@ TEXTS: dict[str, tuple[str, str]] = {
         "heat demand above the temperature heat pumps supply",
         "热需求温度高于热泵可供温度",
     ),
+    # routes inferred for heavy-sector plants without production[] (features/routes/inference.py)
+    "route_named_by_naics": ("NAICS {code} names {products}", "NAICS {code}对应{products}"),
+    "route_named_by_sector": (
+        "only the sector ({sector}) points to {products}",
+        "仅由行业（{sector}）推定为{products}",
+    ),
+    "route_energy_sign": (
+        "{carriers} {share}% of final energy (the route's sign: at least {min_share}%, strong "
+        "from {strong_share}%)",
+        "{carriers}占终端能耗的{share}%（该工艺路线的特征：至少{min_share}%，{strong_share}%"
+        "及以上为强特征）",
+    ),
+    "route_confidence_high": ("high", "高"),
+    "route_confidence_medium": ("medium", "中"),
+    "route_confidence_low": ("low", "低"),
+    "route_inferred_warning": (
+        "production[] not given: the route was inferred as {route}, {output} t/yr of {products} "
+        "({low}-{high} t/yr: {energy} GJ/yr at {intensity} GJ/t), confidence {confidence} "
+        "({reason}). The reductant carve-out, process emissions and sector-pack measures rest "
+        "on it: declare production[] (product, route, output_t) to replace it",
+        "未填写production[]：工艺路线推定为{route}，{products}产量{output}吨/年（{low}-{high}"
+        "吨/年：{energy}吉焦/年按{intensity}吉焦/吨计），置信度{confidence}（{reason}）。"
+        "还原剂扣除、过程排放和行业措施包均以此为依据：请填写production[]（product、route、"
+        "output_t）以替代推定值",
+    ),
+    "route_inferred_note": (
+        "rests on the route {route} ({output} t/yr) inferred from the sector and energy mix, "
+        "not on a declared production[]",
+        "依据由行业和能源结构推定的工艺路线{route}（{output}吨/年），而非申报的production[]",
+    ),
+    "route_inferred_footprint": (
+        "process emissions and the reductant carve-out rest on the route {route} ({output} t/yr) "
+        "inferred from the sector and energy mix: declare production[] to replace it",
+        "过程排放和还原剂扣除依据由行业和能源结构推定的工艺路线{route}（{output}吨/年）："
+        "请填写production[]以替代推定值",
+    ),
 }
 
 #: Placeholders whose values are words to translate (the rest are numbers, ids or sources).

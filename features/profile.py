@@ -28,6 +28,7 @@ from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.regions import Country, grid_region, normalise_region, parse_country
 from features.routes.definitions import ProductionLine, route_table
+from features.routes.inference import InferredRoute, infer_route
 from features.sectors import Sector, parse_sector, sector_from_naics
 from features.units import (
     CANONICAL_UNIT,
@@ -422,6 +423,23 @@ class FactoryProfile(BaseModel):
             lines.append(line)
         return lines
 
+    def inferred_route(self) -> InferredRoute | None:
+        """The route inferred from sector, NAICS code, energy mix and size when ``production``
+        is empty (``None`` when it is given, or no route fits; features.routes.inference)."""
+        if self.production:
+            return None
+        energy = self.energy_by_carrier()
+        energy[Carrier.ELECTRICITY] += self.onsite_renewable_kwh
+        return infer_route(self.sector, self.naics_code, energy)
+
+    def route_lines(self) -> list[ProductionLine]:
+        """The lines accounting and the route measures act on: the declared ones, else the
+        inferred route's line (see :meth:`inferred_route`), else none."""
+        if self.production:
+            return self.production_lines()
+        inferred = self.inferred_route()
+        return [inferred.line] if inferred is not None else []
+
     @property
     def grid(self) -> str | None:
         """China's regional grid of the province; ``None`` for US states."""
@@ -513,13 +531,15 @@ PROFILE_COLUMNS: dict[str, str] = {
 
 
 def profiles_to_frame(profiles: Iterable[FactoryProfile]) -> pd.DataFrame:
-    """One row per profile, canonical units, columns :data:`PROFILE_COLUMNS`."""
+    """One row per profile, canonical units, columns :data:`PROFILE_COLUMNS` (``production``:
+    the declared lines, else an inferred route's, :meth:`FactoryProfile.route_lines`)."""
     rows = []
     for p in profiles:
         c = p.canonical()
         row = c.model_dump(exclude={"energy_use", "end_uses", "production"})
         row["end_use_shares"] = format_end_use_shares(c.end_use_shares())
-        row["production"] = format_production(c.production)
+        # Inferred routes too, as the request path's table has them (features.table).
+        row["production"] = format_production(c.route_lines())
         row["fuel_prices"] = format_fuel_prices(c.fuel_prices)
         row["country"] = c.country.value
         row["sector"] = c.sector.value

@@ -79,7 +79,7 @@ def profile_table(profiles: Sequence[FactoryProfile]) -> dict[str, list[object]]
             elif name == "measures_in_place":
                 value = ";".join(canonical.measures_in_place)
             elif name == "production":
-                value = format_production(canonical.production)
+                value = format_production(canonical.route_lines())
             elif name == "fuel_prices":
                 value = format_fuel_prices(canonical.fuel_prices)
             elif name == "end_use_shares":

@@ -22,6 +22,7 @@ from features.enduses.balance import end_use_balance
 from features.enduses.taxonomy import EndUse
 from features.i18n import Lang, human, text, translate
 from features.profile import FactoryProfile
+from features.routes.inference import InferredRoute
 from features.units import CANONICAL_UNIT, Carrier
 from models.schemas import (
     Direction,
@@ -289,6 +290,12 @@ def assemble_factory(
         ]
         for group in (chosen.increases, chosen.thin)
     ]  # fmt: skip
+    inferred = profile.inferred_route()  # None when production[] is declared or nothing fits
+    if inferred is not None:
+        recs, apart = (
+            _on_inferred_route(recs, inferred, lang),
+            [_on_inferred_route(group, inferred, lang) for group in apart],
+        )
     return FactoryRecommendations(
         factory_id=profile.factory_id,
         currency=currency,
@@ -313,8 +320,22 @@ def assemble_factory(
         candidates_considered=n_candidates,
         factor_table_version=table.version,
         catalogue_version=catalogue.version,
-        warnings=[translate(w, lang) for w in warnings],
+        warnings=[translate(w, lang) for w in warnings]
+        + ([inferred.warning(lang)] if inferred is not None else []),
     )
+
+
+def _on_inferred_route(
+    recs: list[Recommendation], inferred: InferredRoute, lang: Lang
+) -> list[Recommendation]:
+    """Route measures (engineering estimates) marked as resting on an inferred route."""
+    sep = "；" if lang == "zh" else "; "
+    return [
+        r.model_copy(update={"basis_note": r.basis_note + sep + inferred.note(lang)})
+        if r.basis == "engineering"
+        else r
+        for r in recs
+    ]
 
 
 def prices_used(profile: FactoryProfile, row: np.ndarray, currency: str) -> list[PriceUsed]:

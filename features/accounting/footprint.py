@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.accounting.factors import FactorTable, ResolvedFactor
 from features.errors import MissingFactorError
-from features.i18n import text
+from features.i18n import human, text
 from features.profile import FactoryProfile
 from features.routes.emissions import ProcessEmission, process_emissions
 from features.units import (
@@ -188,7 +188,7 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
             )
         )
     combustion = sum(e.tco2e for e in by_carrier if e.scope == 1)
-    lines = profile.production_lines()
+    lines = profile.route_lines()  # declared, else inferred
     process = process_emissions(lines)
     process_t = sum(p.tco2e for p in process)
     scope1 = combustion + process_t
@@ -253,7 +253,7 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
         net_market_tco2e=scope1 + scope2_market - removals,
         production_intensity=intensity,
         comprehensive_energy_tce=comprehensive_energy_tce(profile),
-        notes=_process_notes(process),
+        notes=_process_notes(process) + _inferred_notes(profile),
         scope2_location_tco2e=scope2_location,
         scope2_market_tco2e=scope2_market,
         total_location_tco2e=total_location,
@@ -283,6 +283,15 @@ def _process_notes(process: list[ProcessEmission]) -> list[str]:
     if any(p.origin == "default" and p.gas in ("CF4", "C2F6") for p in process):
         notes.append(PFC_TIER1_NOTE)
     return notes
+
+
+def _inferred_notes(profile: FactoryProfile) -> list[str]:
+    """Said when the process lines rest on a route inferred for a plant without production[]."""
+    inferred = profile.inferred_route()
+    if inferred is None:
+        return []
+    return [text("route_inferred_footprint", route=inferred.route_id,
+                 output=human(inferred.line.output_t))]  # fmt: skip
 
 
 def comprehensive_energy_tce(profile: FactoryProfile) -> float:

@@ -72,7 +72,7 @@ def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
             measure_id=measure.id, applicable=False, reason=text("uses_none", carriers=names)
         )
     if measure.route is not None:
-        if not matching_lines(measure.route, tuple(profile.production_lines())):
+        if not matching_lines(measure.route, tuple(profile.route_lines())):
             return Applicability(
                 measure_id=measure.id,
                 applicable=False,

@@ -38,9 +38,36 @@ _PARAGRAPHS = (
 )
 
 
-def _wrapped() -> list[str]:
+#: How a route is inferred for a plant without production[] (features/routes/inference.py).
+_INFERENCE = (
+    "A heavy-sector plant that does not declare `production[]` gets its likely route "
+    "inferred (`features/routes/inference.py`), so that its reductant is not taken for fuel "
+    "and its process emissions and sector-pack measures are not missing. **Product:** the "
+    "NAICS code names it (a code starting with one of the prefixes below), or, where the "
+    "product allows it and no code names another product, the sector alone does. **Route:** "
+    "the carriers that mark it carry at least the minimum share of the plant's final energy "
+    "(electricity at 3.6 MJ/kWh, on-site renewables included) and the carriers under 'at "
+    "most' stay below their cap. **Output:** the energy the route's intensity counts (all "
+    "carriers unless listed) over the mid value of the route's energy intensity above; its "
+    "high and low ends give the range. A plant below the route's smallest size gets no route. "
+    "**Confidence:** high when the NAICS code names the product and the share reaches the "
+    "strong threshold, medium when one of the two holds, low when neither (sector alone, "
+    "share between the thresholds); where several routes fit, the most confident wins, then "
+    "the one furthest above its minimum share. The inferred line carries the route's default "
+    "options and no measured values; the reductant carve-out, process emissions and route "
+    "measures follow from it exactly as from a declared line. The answer warns that "
+    "`production[]` was not given, names the route, its output and confidence with the "
+    "reason, and marks every route measure's `basis_note` (and the footprint's notes) as "
+    "resting on the inferred route. Plants that declare `production[]`, and plants of sectors "
+    "without a product here, are untouched. Not used: employees (labour productivity varies "
+    "more than tenfold between plants of one route, ASSUMPTION) and captive power (a smelter "
+    "burning coal in its own power plant shows coal, not electricity: declare its route)."
+)
+
+
+def _wrapped(paragraphs: str = _PARAGRAPHS) -> list[str]:
     out: list[str] = []
-    for i, para in enumerate(_PARAGRAPHS.split("\n\n")):
+    for i, para in enumerate(paragraphs.split("\n\n")):
         if i:
             out.append("")
         out.extend(textwrap.wrap(para, width=100, break_on_hyphens=False))
@@ -149,6 +176,7 @@ def heavy_industry_markdown(catalogue: Catalogue | None = None) -> str:
     ]
     out += ["", "Options:", "", *options, "", "Capture-ready streams:", "", *pure, ""]
     out += ["IPCC whole-route factors quoted, not added:", "", *checks, ""]
+    out += _inference_markdown()
     out += [
         "### Sector measure packs",
         "",
@@ -184,6 +212,46 @@ def heavy_industry_markdown(catalogue: Catalogue | None = None) -> str:
         )
     out += ["", END]
     return "\n".join(out) + "\n"
+
+
+def _inference_markdown() -> list[str]:
+    """The subsection on routes inferred for plants without production[]."""
+    table = route_table()
+    out = [
+        "### Routes inferred when `production[]` is not given",
+        "",
+        *_wrapped(_INFERENCE),
+        "",
+        "| product | NAICS 2022 | from the sector alone | source |",
+        "|---|---|---|---|",
+    ]
+    for pid, product in table.products.items():
+        sig = product.signature
+        if sig is not None:
+            out.append(
+                f"| {pid} | {', '.join(sig.naics)} | {'yes' if sig.from_sector else 'no'} | "
+                f"{sig.source} |"
+            )
+    out += [
+        "",
+        "| product / route | marking carriers | min share | strong share | at most | output "
+        "from | GJ/t (mid) | smallest plant t/yr | source |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for pid, product in table.products.items():
+        for rid, route in product.routes.items():
+            r = route.signature
+            if r is None:
+                continue
+            at_most = ", ".join(f"{c.value} {v:g}" for c, v in r.at_most.items()) or "-"
+            basis = ", ".join(c.value for c in r.output_carriers) or "all carriers"
+            naics = " (NAICS code needed)" if r.needs_naics else ""
+            out.append(
+                f"| {pid}/{rid}{naics} | {', '.join(c.value for c in r.carriers)} | "
+                f"{r.min_share:g} | {r.strong_share:g} | {at_most} | {basis} | "
+                f"{route.intensity.energy_gj_per_t.mid:g} | {r.min_output_t:g} | {r.source} |"
+            )
+    return [*out, ""]
 
 
 def with_section(doc: str, section: str) -> str:

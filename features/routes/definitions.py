@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from features import bounds
 from features.errors import CatalogueError, InvalidValueError
-from features.sectors import Sector
+from features.sectors import Sector, sector_from_naics
 from features.units import Carrier
 
 Basis = Literal["t_product", "t_clinker", "t_glass_batch"]
@@ -108,6 +108,51 @@ class CrossCheck(BaseModel):
     ipcc_source: str
 
 
+class RouteSignature(BaseModel):
+    """How a plant that does not declare its route is recognised as running this one
+    (``features/routes/inference.py``): the carriers that dominate its final energy, the
+    carriers it barely uses, the energy its output is estimated from and the smallest plant
+    of the route."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    carriers: tuple[Carrier, ...] = Field(
+        min_length=1, description="Carriers whose share of final energy marks the route."
+    )
+    min_share: float = Field(gt=0, le=1, description="Their share at least this to infer.")
+    strong_share: float = Field(gt=0, le=1, description="At least this: a strong sign.")
+    at_most: dict[Carrier, float] = Field(
+        default_factory=dict, description="Carriers whose share must stay at or below this."
+    )
+    output_carriers: tuple[Carrier, ...] = Field(
+        default=(),
+        description="Carriers the route's energy intensity counts (all when empty); output "
+        "= their GJ / the intensity's mid value.",
+    )
+    min_output_t: float = Field(gt=0, description="Smallest plant of the route, t/yr.")
+    needs_naics: bool = Field(
+        default=False, description="Inferred only when the NAICS code names the product."
+    )
+    source: str = Field(min_length=10)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RouteSignature:
+        if self.strong_share < self.min_share:
+            raise ValueError("signature: strong_share below min_share")
+        return self
+
+
+class ProductSignature(BaseModel):
+    """How a plant's product is recognised without a declared route: NAICS 2022 prefixes that
+    name it, and whether its sector alone may name it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    naics: tuple[str, ...] = Field(min_length=1)
+    from_sector: bool = False
+    source: str = Field(min_length=10)
+
+
 class Route(BaseModel):
     """One production route of a product."""
 
@@ -123,6 +168,7 @@ class Route(BaseModel):
     pure_co2_source: str = ""
     cross_check: CrossCheck | None = None
     intensity: Intensity
+    signature: RouteSignature | None = None
 
 
 class Product(BaseModel):
@@ -133,6 +179,7 @@ class Product(BaseModel):
     name: str
     sectors: tuple[Sector, ...]
     routes: dict[str, Route]
+    signature: ProductSignature | None = None
 
 
 class RouteTable(BaseModel):
@@ -146,6 +193,9 @@ class RouteTable(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> RouteTable:
         for pid, product in self.products.items():
+            for code in product.signature.naics if product.signature else ():
+                if sector_from_naics(code) not in product.sectors:
+                    raise ValueError(f"{pid}: NAICS {code} is not in {product.sectors}")
             for rid, route in product.routes.items():
                 for name in route.options:
                     if name not in OPTION_FIELDS:

@@ -107,3 +107,36 @@ HEAVY: dict[str, dict[str, Any]] = {
     "float_glass": HEBEI_FLOAT_GLASS,
     "coal_ammonia": SHANXI_COAL_AMMONIA,
 }
+
+#: Integrated steel works that does not declare its route (a user's profile, issue 29): NAICS
+#: 331110, 12,000 staff, 2.6 Mtce of coal (76.2 PJ at 29.3076 GJ/tce, GB/T 2589-2020) and
+#: 1.2 TWh of grid electricity. Coal is 95% of final energy: a BF-BOF works of ~4 Mt/yr at the
+#: route's 17-23 GJ/t (features/data/process_routes.yaml).
+UNDECLARED_BF_BOF: dict[str, Any] = {
+    "factory_id": "ref-undeclared-bf-bof",
+    "country": "CN",
+    "region": "Hebei",
+    "naics_code": "331110",
+    "reporting_year": 2023,
+    "employees": 12000,
+    "operating_hours_per_year": 8760,
+    "energy_use": [{"carrier": "coal", "value": 2.6e6, "unit": "tce"}],
+    "electricity_kwh": 1.2e9,
+}
+
+#: Scrap-EAF mini-mill in Jiangsu that does not declare its route: ~0.9 Mt/yr at ~550 kWh/t
+#: (scrap EAF 450-600 kWh/t, IEA Iron and Steel Technology Roadmap 2020, as in the route table)
+#: = 0.5 TWh, gas for ladles and reheating 0.6 PJ and a little charge coal 0.05 PJ
+#: (ASSUMPTION): electricity is 73% of final energy.
+UNDECLARED_EAF: dict[str, Any] = {
+    "factory_id": "ref-undeclared-eaf",
+    "country": "CN",
+    "region": "Jiangsu",
+    "naics_code": "331110",
+    "reporting_year": 2023,
+    "employees": 800,
+    "operating_hours_per_year": 7500,
+    "electricity_kwh": 5.0e8,
+    "natural_gas_gj": 6.0e5,
+    "coal_gj": 5.0e4,
+}
