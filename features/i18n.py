@@ -547,6 +547,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "过程排放和还原剂扣除依据由行业和能源结构推定的工艺路线{route}（{output}吨/年）："
         "请填写production[]以替代推定值",
     ),
+    # capex at the country's price level (features/catalogue/capex.py)
+    "capex_transfer": (
+        "capex of {measures} has no {country} price data: it is the cost learned at the {model} "
+        "price level moved with China's price level relative to the US, {ratio} (range "
+        "{low}-{high}, which widens its capex interval; World Bank WDI {year}: PPP conversion "
+        "factor, GDP, over the official exchange rate)",
+        "{measures}的投资额缺少{country}本地价格数据：由在{model}价格水平下学到的成本按中国相对美国的"
+        "价格水平比{ratio}换算而来（范围{low}-{high}，投资额区间因此放宽；世界银行WDI {year}年：GDP"
+        "购买力平价换算因子除以官方汇率）",
+    ),
 }
 
 #: Placeholders whose values are words to translate (the rest are numbers, ids or sources).

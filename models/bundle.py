@@ -34,6 +34,7 @@ from features.accounting.factors import FactorTable
 from features.accounting.prices import price_matrix
 from features.catalogue.applicability import candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
+from features.catalogue.capex import price_scored_capex, transfer_caveat
 from features.catalogue.measures import Catalogue, measure_name
 from features.design import DesignSpec, design_matrix
 from features.domain import DomainSummary
@@ -702,8 +703,12 @@ class RecommendationBundle:
         currencies = [answer_currency(p, options) for p in profiles]
         rate = np.array([USD_PER[self.currency_] / USD_PER[c] for c in currencies])
         row_rate = rate[found.factory_index]
-        for name in ("capex", "cost_savings", "gross_value"):
+        for name in ("cost_savings", "gross_value"):
             scores[name] = scores[name] * row_rate
+        # Capex at the price level of each factory's country (features/catalogue/capex.py).
+        priced = price_scored_capex(scores, found, profiles, catalogue, self.currency_, currencies)
+        scores["capex"] = priced.mid
+        scores["capex_low"], scores["capex_high"] = priced.low, priced.high
         # Below min_evidence training outcomes a learned measure is listed apart, not ranked
         # (only for models that tell measures apart; coarse models carry their own warning).
         min_evidence = options.min_evidence if self.ranks_measures else 0
@@ -749,6 +754,9 @@ class RecommendationBundle:
         for i, profile in enumerate(profiles):
             end = start + len(chosen[i].rows)
             inputs = domain.check(profile) if domain is not None else []
+            listed = np.concatenate([chosen[i].rows, chosen[i].increases, chosen[i].thin])
+            moved = keys[listed[priced.transferred[listed]]]  # capex moved by a price-level ratio
+            caveat = transfer_caveat(profile, self.currency_, moved)
             results.append(
                 assemble_factory(
                     profile,
@@ -760,7 +768,7 @@ class RecommendationBundle:
                     catalogue,
                     table,
                     currencies[i],
-                    base_warnings + [w.message for w in inputs],
+                    base_warnings + caveat + [w.message for w in inputs],
                     len(factory_rows[i]),
                     stacked[i],
                     inputs,

@@ -179,6 +179,8 @@ def _recommendation(
         energy_saved={c: float(v) for c, v in zip(CARRIERS, standalone, strict=True) if v},
         cost_savings_per_year=savings,
         capex=capex,
+        capex_low=float(s["capex_low"][row]) if "capex_low" in s else capex,
+        capex_high=float(s["capex_high"][row]) if "capex_high" in s else capex,
         payback_years=capex / savings if savings > 0 else None,
         abatement_cost_per_tco2e=None if math.isnan(abatement) else abatement,
         adoption_probability=None if math.isnan(adoption) else adoption,

@@ -157,7 +157,19 @@ class Recommendation(BaseModel):
         description="Per carrier, canonical unit per year (kWh; GJ); negative = more used."
     )
     cost_savings_per_year: float
-    capex: float
+    capex: float = Field(
+        description="Up-front cost at the price level of the factory's country "
+        "(features/data/capex_levels.csv), answer currency."
+    )
+    capex_low: float | None = Field(
+        default=None,
+        description="Low end of the capex interval: the range of the price level (local prices, "
+        "or a price-level ratio moved from another country, which widens it); the cost model's "
+        "own error is not in it. None when not computed.",
+    )
+    capex_high: float | None = Field(
+        default=None, description="High end of the capex interval (as capex_low)."
+    )
     payback_years: float | None
     abatement_cost_per_tco2e: float | None = Field(
         description="(annualised capex - annual savings) / tCO2e; None when tCO2e <= 0."
