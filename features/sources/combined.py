@@ -66,6 +66,12 @@ def combine(base: Dataset, reported: Dataset, weight: int = 1) -> Dataset:
 #: Communique of the People's Republic of China on the 2024 National Economic and Social
 #: Development, 28 February 2025, section I: "consumer prices rose by 0.2 percent").
 CN_CPI_2024_OVER_2023 = 1.002
+#: Chinese yuan per international dollar in 2024, the World Bank's PPP conversion factor for GDP
+#: (WDI PA.NUS.PPP, China 2024: 3.52538; ../shared/data/wb-ppp-fx-chn-usa-1990-2025, against a
+#: market rate of 7.19749, PA.NUS.FCRF). Generated outcome money (CNY at China's price level)
+#: joins real US audits at the US price level by it: one currency and one price level for the
+#: cost model, paybacks unchanged (every money column moves by the same factor).
+CNY_PER_INTL_DOLLAR_2024 = 3.52538
 #: Money columns restated when generated data join real audits at another price level.
 MONEY_COLUMNS = {
     "factories": ("annual_revenue", "electricity_cost_per_year", "fuel_cost_per_year"),
@@ -89,6 +95,12 @@ def _price_level(base_year: int | None, target_year: int, currency: pd.Series) -
     return np.where(currency.to_numpy() == "CNY", cny, usd)
 
 
+def _real_currency(real: Dataset) -> str | None:
+    """The one currency of the real outcomes, if they have one."""
+    currencies = set(real.outcomes["currency"].dropna().astype(str))
+    return currencies.pop() if len(currencies) == 1 else None
+
+
 def blend(real: Dataset, generated: Dataset) -> Dataset:
     """Real audits and generated data in one training set (source ``audits``): the real rows
     teach what they carry (adoption by payback, cost, size, sector and year; savings as a
@@ -110,7 +122,14 @@ def blend(real: Dataset, generated: Dataset) -> Dataset:
         for col in MONEY_COLUMNS["factories"]:
             if col in gen_f:
                 gen_f[col] = pd.to_numeric(gen_f[col], errors="coerce") * factor_f
-        factor_o = _price_level(base, target, gen_o["currency"].astype(str))
+        currency_o = gen_o["currency"].astype(str)
+        factor_o = _price_level(base, target, currency_o)
+        # Outcomes in the real data's currency (USD) at its price level, so one cost model
+        # never reads yuan as dollars; factories keep their own declared currency.
+        moved = (currency_o == "CNY").to_numpy()
+        if target == 2024 and _real_currency(real) == "USD":
+            factor_o = np.where(moved, factor_o / CNY_PER_INTL_DOLLAR_2024, factor_o)
+            gen_o.loc[moved, "currency"] = "USD"
         for col in MONEY_COLUMNS["outcomes"]:
             if col in gen_o:
                 gen_o[col] = pd.to_numeric(gen_o[col], errors="coerce") * factor_o
@@ -145,7 +164,9 @@ def blend(real: Dataset, generated: Dataset) -> Dataset:
             f"{len(generated.outcomes):,} from {generated.report.source}"
             + (
                 f"; generated money restated from {generated.report.money_base_year} to "
-                f"{target} prices (CPI-U for USD, China's CPI for CNY)"
+                f"{target} prices (CPI-U for USD, China's CPI for CNY), outcome CNY in USD at "
+                f"the US price level ({CNY_PER_INTL_DOLLAR_2024} CNY per international $, "
+                "World Bank PPP 2024)"
                 if target is not None and generated.report.money_base_year != target
                 else ""
             ),
