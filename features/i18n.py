@@ -263,6 +263,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "基于市场法（未被绿电合同或绿证覆盖的电网电量按剩余电力排放因子计算范围二）；"
         "包含过程排放和碳移除",
     ),
+    "portfolio_note": (
+        "standalone figures do not add: the {n} measures listed save {combined} tCO2e/yr "
+        "together ({share} of the footprint), each acting on what the ones above it left, "
+        "against {standalone} if their standalone figures were added",
+        "各措施单独减排量不可相加：所列{n}项措施依次实施合计年减排{combined} tCO2e"
+        "（占排放{share}），单独数值相加则为{standalone}",
+    ),
     "market_note": (
         "market-based scope 2 exceeds location-based here: grid electricity not covered by "
         "green contracts or certificates counts at the national residual mix (the average "
@@ -302,11 +309,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "cli_engineering": ("engineering estimate", "工程估算"),
     "cli_pathway": (
-        "Pathway ({basis}): {baseline} tCO2e/yr -> {physical} after all {n} beneficial measures "
-        "-> {onsite} after on-site renewables -> {green} after contracting {kwh} kWh of green "
-        "power -> {ccus} after CO2 capture -> {residual} after {offsets} tCO2e of offsets: gap "
-        "to zero-carbon {gap} tCO2e/yr.",
-        "零碳路径（{basis}）：{baseline} tCO2e/年 -> 实施全部{n}项有效措施后{physical} -> "
+        "Pathway ({basis}): {baseline} tCO2e/yr -> {physical} after {n} measures (the "
+        "efficiency programme, then fuel switching and electrification) -> {onsite} after "
+        "on-site renewables -> {green} after contracting {kwh} kWh of green power -> {ccus} "
+        "after CO2 capture -> {residual} after {offsets} tCO2e of offsets: gap to zero-carbon "
+        "{gap} tCO2e/yr.",
+        "零碳路径（{basis}）：{baseline} tCO2e/年 -> 实施{n}项措施（节能改造方案，"
+        "再燃料替代与电气化）后{physical} -> "
         "厂内可再生能源后{onsite} -> 购买{kwh} kWh绿电后{green} -> 碳捕集后{ccus} -> "
         "抵消{offsets} tCO2e后{residual}：距零碳工厂还差{gap} tCO2e/年。",
     ),
@@ -389,6 +398,32 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_process_columns": ("line|tCO2e/yr|source", "生产线|tCO2e/年|来源"),
     "page_step_baseline": ("Baseline", "基准排放"),
     "page_step_physical": ("Physical measures", "节能降碳措施"),
+    "page_step_efficiency": ("Efficiency programme", "节能改造方案"),
+    "page_step_structural": (
+        "Fuel switching, electrification, route changes",
+        "燃料替代、电气化、工艺路线调整",
+    ),
+    "page_pathway_holds": ("What each step holds", "各步骤包含的内容"),
+    "page_holds_efficiency": (
+        "{n} measures, capex {capex}, payback {payback} y (each within {limit} y on what "
+        "it adds); {beyond} more beyond that payback",
+        "{n}项措施，投资{capex}，回收期{payback}年（每项按其新增节能量回收期不超过{limit}年）；"
+        "另有{beyond}项超出该回收期",
+    ),
+    "page_holds_measures": ("{n} measures, capex {capex}", "{n}项措施，投资{capex}"),
+    "page_holds_green": (
+        "{kwh} kWh/yr of green electricity to contract (plus {cert} kWh/yr of certificates)",
+        "需采购绿电{kwh}千瓦时/年（另需绿证{cert}千瓦时/年）",
+    ),
+    "page_holds_prices": ("Prices used: {prices}", "所用价格：{prices}"),
+    "page_holds_target": ("Target line: {target} tCO2e/yr", "目标线：{target} tCO2e/年"),
+    "page_portfolio": (
+        "Together the {n} measures listed save {combined} tCO2e/yr ({share} of the footprint); "
+        "their standalone figures add to {standalone}, which no plant reaches: measures on the "
+        "same end use or pool share savings.",
+        "所列{n}项措施合计年减排{combined} tCO2e（占排放{share}）；"
+        "各措施单独数值相加为{standalone}，不可直接相加：作用于同一用能环节或同一节能潜力池的措施共享节能量。",
+    ),
     "page_step_onsite": ("On-site renewables, microgrid", "厂内可再生能源、微电网"),
     "page_step_green": ("Green electricity", "绿电"),
     "page_step_certificates": ("Certificates", "绿证"),

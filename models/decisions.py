@@ -30,7 +30,9 @@ from models.schemas import (
     FactoryRecommendations,
     MarketInstrument,
     Pathway,
+    PortfolioSummary,
     PriceUsed,
+    ProgrammeMeasure,
     Recommendation,
     RecommendOptions,
 )
@@ -232,6 +234,12 @@ def stack_factories(
     footprints = [compute_footprint(p, table) for p in profiles]
     scope1 = np.array([f.scope1_tco2e for f in footprints])
     plans = [pathway_plan(found, s, catalogue, rows, options, lifetimes) for rows in all_rows]
+    trials = stack_batch([p.efficiency for p in plans], profiles, cells_gj, found, s, kg,
+                         catalogue, scope1)  # fmt: skip
+    plans = [
+        choose_programme(p, t, s, s["factory_prices"][i])
+        for i, (p, t) in enumerate(zip(plans, trials, strict=True))
+    ]
     portfolios = stack_batch([c.rows for c in chosen], profiles, cells_gj, found, s, kg,
                              catalogue, scope1)  # fmt: skip
     pathways = stack_batch([p.sequence for p in plans], profiles, cells_gj, found, s, kg,
@@ -305,7 +313,16 @@ def assemble_factory(
         footprint=localised_footprint(footprint, lang),
         recommendations=recs,
         market_instruments=market_instruments(profile, stack.remaining, footprint, catalogue, lang),
-        pathway=pathway_to_zero(profile, kg, footprint, options, stacked.plan, stacked.pathway),
+        pathway=pathway_to_zero(
+            profile,
+            kg,
+            footprint,
+            options,
+            stacked.plan,
+            stacked.pathway,
+            *_pathway_money(stacked, found, s, catalogue, kg, footprint, lang),
+        ),
+        portfolio=_portfolio_summary(recs, stack, footprint, s, chosen.rows, lang),
         emission_increases=apart[0],
         not_enough_evidence=[
             r.model_copy(
@@ -442,6 +459,9 @@ def stack_batch(
         np.ascontiguousarray(kg, dtype=float),
         scope1,
         np.array(scope1_tco2e, dtype=float),
+        np.ascontiguousarray(arrays.pool[measure]),
+        arrays.pool_end_uses,
+        arrays.pool_ceiling,
     )
     return [
         Stack(saved[i, : len(q)], tco2e[i, : len(q)], process[i, : len(q)], left[i])
@@ -457,7 +477,8 @@ def compile_kernels() -> None:
         np.zeros(0, dtype=np.int64), np.zeros((0, 0, c), dtype=bool),
         np.zeros((0, 0, e), dtype=bool), np.zeros((0, c, e)), np.zeros((0, c)),
         np.zeros((0, 0, c)), np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, c)),
-        np.zeros(c, dtype=bool), np.zeros(0),
+        np.zeros(c, dtype=bool), np.zeros(0), np.zeros((0, 0), dtype=np.int64),
+        np.zeros((0, e), dtype=bool), np.zeros(0),
     )  # fmt: skip
 
 
@@ -474,12 +495,18 @@ def _stack_kernel(
     kg: np.ndarray,
     scope1: np.ndarray,
     direct: np.ndarray,
+    pool: np.ndarray,
+    pool_end_uses: np.ndarray,
+    pool_ceiling: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`stack_batch`'s arithmetic, factory by factory and row by row (a sequential
     recurrence: each row acts on what the rows before it left). Per factory ``f`` and step
     ``k``: ``reduced[f, k]`` (carriers) and ``end_uses[f, k]`` (end uses) say which cells the
     row acts on, ``row_saved`` its standalone saving per carrier, ``row_fraction`` the share of
-    those cells it displaces, ``row_process`` its process-side tCO2e."""
+    those cells it displaces, ``row_process`` its process-side tCO2e, ``pool[f, k]`` the pool
+    it shares savings in (-1 none). A pool saves at most ``pool_ceiling`` of the energy of its
+    end uses (``pool_end_uses``) per carrier, with diminishing returns: a member whose saving
+    would be ``s`` adds ``h (1 - exp(-s / h))`` where ``h`` is what the pool has left."""
     n, longest, n_c = row_saved.shape
     n_e = cells.shape[2]
     saved = np.zeros((n, longest, n_c))
@@ -488,10 +515,24 @@ def _stack_kernel(
     left = np.zeros((n, n_c))
     original_c = np.empty(n_c)
     left_c = np.empty(n_c)
+    n_p = pool_ceiling.shape[0]
     for f in range(n):
         remaining = cells[f].copy()
         total = np.zeros(n_c)
         direct_left = direct[f]
+        # What each pool may still save, per carrier, in the carrier's canonical unit (cells
+        # are GJ; base is canonical).
+        head = np.zeros((n_p, n_c))
+        for c in range(n_c):
+            gj = 0.0
+            for e in range(n_e):
+                gj += cells[f, c, e]
+            unit = base[f, c] / gj if gj > 0 else 0.0
+            for q in range(n_p):
+                for e in range(n_e):
+                    if pool_end_uses[q, e]:
+                        head[q, c] += cells[f, c, e]
+                head[q, c] *= pool_ceiling[q] * unit
         for k in range(lengths[f]):
             original, remains = 0.0, 0.0
             for c in range(n_c):
@@ -508,17 +549,26 @@ def _stack_kernel(
             # total.
             overall = remains / original if original > 0 else 0.0
             t, scope1_t = 0.0, 0.0
+            q = pool[f, k]
+            asked, given = 0.0, 0.0
             for c in range(n_c):
                 scale = left_c[c] / original_c[c] if original_c[c] > 0 else overall
                 # On-site generation and efficiency together cannot save more of a carrier
                 # than is left.
                 step = min(row_saved[f, k, c] * scale, max(base[f, c] - total[c], 0.0))
+                if q >= 0 and step > 0:
+                    h = head[q, c]
+                    asked += step
+                    step = h * (1.0 - np.exp(-step / h)) if h > 0 else 0.0
+                    head[q, c] -= step
+                    given += step
                 saved[f, k, c] = step
                 total[c] += step
                 t += step * kg[f, c]
                 if scope1[c]:
                     scope1_t += step * kg[f, c]
-            shrink = 1 - row_fraction[f, k]
+            # A pooled row displaces less of its cells when the pool gave it less.
+            shrink = 1 - row_fraction[f, k] * (given / asked if asked > 0 else 1.0)
             for c in range(n_c):
                 if reduced[f, k, c]:
                     for e in range(n_e):
@@ -542,12 +592,20 @@ MARKET_NOTE = text("market_note")
 
 @dataclass(frozen=True)
 class PathwayPlan:
-    """The rows the pathway stacks, in order: physical reductions by abatement cost, then
-    on-site supply, then capture."""
+    """The rows the pathway stacks, in order: the efficiency programme, then fuel switching,
+    electrification and route changes (structural), by abatement cost; then on-site supply;
+    then capture. ``efficiency`` holds every beneficial efficiency candidate in order (the
+    programme is chosen from it by :func:`choose_programme`)."""
 
     sequence: np.ndarray
     n_physical: int
     n_onsite: int
+    n_programme: int = 0
+    efficiency: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    structural: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    onsite: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    capture: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    payback_years: float = 0.0
 
 
 def pathway_plan(
@@ -558,9 +616,11 @@ def pathway_plan(
     options: RecommendOptions,
     lifetimes: np.ndarray | None = None,
 ) -> PathwayPlan:
-    """Every beneficial physical measure of ``rows`` in order of abatement cost, then on-site
-    renewables and the microgrid, then CO2 capture (independent of ``top_k`` and
-    ``objective``)."""
+    """Every beneficial physical measure of ``rows`` in order of abatement cost, split into
+    efficiency (technology upgrades and management that only save), structural change (fuel
+    switching, electrification, route changes), on-site renewables with the microgrid, and CO2
+    capture (independent of ``top_k`` and ``objective``). The sequence holds every efficiency
+    candidate until :func:`choose_programme` keeps the programme."""
     candidates = np.arange(0, dtype=np.intp) if rows is None else rows
     if lifetimes is None:
         lifetimes = catalogue.arrays.lifetime[catalogue.arrays.rows(found.keys)]
@@ -573,12 +633,61 @@ def pathway_plan(
     onsite = np.isin(conversion, ONSITE_RENEWABLE) | np.isin(keys, ONSITE_MEASURES)
     capture = np.array([_captures(catalogue.measures[k]) for k in keys], dtype=bool)
     capture &= ~onsite
-    physical_rows = ~onsite & ~capture
-    # Reductions first, then on-site supply, then capture on what is left (CCUS).
-    sequence = np.concatenate([ordered[physical_rows], ordered[onsite], ordered[capture]]).astype(
-        np.intp
+    structural = np.array([_structural(catalogue.measures[k]) for k in keys], dtype=bool).reshape(
+        -1
     )
-    return PathwayPlan(sequence, int(physical_rows.sum()), int(onsite.sum()))
+    structural &= ~onsite & ~capture
+    efficiency = ~onsite & ~capture & ~structural
+    eff, struct, site, cap = (
+        ordered[m].astype(np.intp) for m in (efficiency, structural, onsite, capture)
+    )
+    return _plan(eff, eff, struct, site, cap, options.programme_payback_years)
+
+
+def _plan(
+    programme: np.ndarray,
+    efficiency: np.ndarray,
+    structural: np.ndarray,
+    onsite: np.ndarray,
+    capture: np.ndarray,
+    payback_years: float,
+) -> PathwayPlan:
+    # Efficiency first, then structural change on what it left, on-site supply, then capture
+    # on what is left (CCUS).
+    sequence = np.concatenate([programme, structural, onsite, capture]).astype(np.intp)
+    return PathwayPlan(
+        sequence, len(programme) + len(structural), len(onsite), len(programme), efficiency,
+        structural, onsite, capture, payback_years,
+    )  # fmt: skip
+
+
+def _structural(measure: Measure) -> bool:
+    """Fuel switching, electrification and route changes: measures that change what energy is
+    used (a conversion), or a production route, rather than only using less of it."""
+    route = measure.route
+    return measure.conversion is not None or (
+        route is not None and (route.to_route is not None or route.replace_with is not None)
+    )
+
+
+def choose_programme(
+    plan: PathwayPlan, trial: Stack, s: dict[str, np.ndarray], prices: np.ndarray
+) -> PathwayPlan:
+    """The efficiency programme out of ``plan.efficiency`` stacked alone (``trial``): each
+    measure kept when it avoids emissions and its simple payback on the saving it adds after
+    the ones before it (its cost savings scaled by what stacking left of its energy, valued at
+    the factory's ``prices`` per carrier) is within ``plan.payback_years``."""
+    rows = plan.efficiency
+    if not len(rows):
+        return plan
+    alone = (s["saved"][rows] * prices).sum(axis=1)
+    together = (trial.saved[: len(rows)] * prices).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(alone > 0, together / alone, 0.0)
+        adds = s["cost_savings"][rows] * share
+        payback = np.where(adds > 0, s["capex"][rows] / adds, np.inf)
+    keep = (trial.tco2e[: len(rows)] > MIN_TCO2E) & (payback <= plan.payback_years)
+    return _plan(rows[keep], rows, plan.structural, plan.onsite, plan.capture, plan.payback_years)
 
 
 def pathway_to_zero(
@@ -588,6 +697,8 @@ def pathway_to_zero(
     options: RecommendOptions | None,
     plan: PathwayPlan,
     stack: Stack,
+    programme: list[ProgrammeMeasure] | None = None,
+    capex: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
 ) -> Pathway:
     """From today's net market-based footprint to the gap to a zero-carbon factory, on one
     stated basis and independent of ``top_k`` and ``objective``: every beneficial physical
@@ -602,13 +713,23 @@ def pathway_to_zero(
     kg_market = kg.copy()
     kg_market[CARRIERS.index(Carrier.ELECTRICITY)] = market.residual_factor.kgco2e_per_unit
     sequence, n_phys, n_onsite = plan.sequence, plan.n_physical, plan.n_onsite
-    steps = (slice(0, n_phys), slice(n_phys, n_phys + n_onsite), slice(n_phys + n_onsite, None))
+    n_prog = plan.n_programme
+    steps = (
+        slice(0, n_prog), slice(n_prog, n_phys), slice(n_phys, n_phys + n_onsite),
+        slice(n_phys + n_onsite, None),
+    )  # fmt: skip
 
     def market_t(part: slice) -> float:
         saved = stack.saved[part].sum(axis=0)
         return float((saved * kg_market).sum() / 1000) + float(stack.process[part].sum())
 
-    physical, renewables, ccus = (market_t(part) for part in steps)
+    efficiency, structural, renewables, ccus = (market_t(part) for part in steps)
+    physical = efficiency + structural
+    programme = programme or []
+    prog_saved = stack.saved[steps[0]].sum(axis=0)
+    used = np.array([profile.energy(c) for c in CARRIERS], dtype=float)
+    prog_capex = float(sum(m.capex for m in programme))
+    prog_savings = float(sum(m.cost_savings_per_year for m in programme))
     elec = CARRIERS.index(Carrier.ELECTRICITY)
     grid_left = float(stack.remaining[elec])
     already = profile.green_electricity_contract_kwh + profile.green_certificates_kwh
@@ -645,6 +766,27 @@ def pathway_to_zero(
         removals_tco2=footprint.removals_tco2,
         measures_counted=len(sequence),
         physical_measures_tco2e=physical,
+        efficiency_programme=programme,
+        efficiency_programme_tco2e=efficiency,
+        efficiency_programme_capex=prog_capex,
+        efficiency_programme_cost_savings_per_year=prog_savings,
+        efficiency_programme_payback_years=prog_capex / prog_savings if prog_savings > 0 else None,
+        efficiency_programme_energy_saved={
+            c: float(v)
+            for c, v in zip(CARRIERS, prog_saved, strict=True)
+            if used[CARRIERS.index(c)] > 0
+        },
+        efficiency_programme_energy_share={
+            c: float(v / u) for c, v, u in zip(CARRIERS, prog_saved, used, strict=True) if u > 0
+        },
+        programme_payback_years=plan.payback_years,
+        efficiency_measures_beyond_payback=len(plan.efficiency) - n_prog,
+        structural_measures=n_phys - n_prog,
+        structural_tco2e=structural,
+        structural_capex=capex[1],
+        onsite_renewables_measures=n_onsite,
+        onsite_renewables_capex=capex[2],
+        ccus_capex=capex[3],
         portfolio_process_tco2e_avoided=float(stack.process.sum()),
         after_physical_measures_tco2e=after_physical,
         onsite_renewables_tco2e=renewables,
@@ -665,6 +807,92 @@ def pathway_to_zero(
         target_tco2e=target,
         gap_to_target_tco2e=None if target is None else max(residual - target, 0.0),
         notes=notes,
+    )
+
+
+def _pathway_money(
+    stacked: Stacked,
+    found: Pairs,
+    s: dict[str, np.ndarray],
+    catalogue: Catalogue,
+    kg: np.ndarray,
+    footprint: Footprint,
+    lang: Lang,
+) -> tuple[list[ProgrammeMeasure], tuple[float, float, float, float]]:
+    """The efficiency programme's measures as they act in the pathway (what each adds after the
+    ones before it), and the capex of each pathway step (programme, structural, on-site, CCUS)
+    in the answer's currency."""
+    plan, stack = stacked.plan, stacked.pathway
+    kg_market = kg.copy()
+    kg_market[CARRIERS.index(Carrier.ELECTRICITY)] = (
+        footprint.market_based.residual_factor.kgco2e_per_unit
+    )
+    prices = (
+        s["factory_prices"][int(found.factory_index[plan.sequence[0]])]
+        if len(plan.sequence)
+        else None
+    )
+    programme = []
+    for k, row in enumerate(plan.sequence[: plan.n_programme].tolist()):
+        measure = catalogue.measures[str(found.keys[row])]
+        alone = float((s["saved"][row] * prices).sum()) if prices is not None else 0.0
+        together = float((stack.saved[k] * prices).sum()) if prices is not None else 0.0
+        adds = float(s["cost_savings"][row]) * (together / alone if alone > 0 else 0.0)
+        capex = float(s["capex"][row])
+        pool = catalogue.pool_of(measure.id)
+        programme.append(
+            ProgrammeMeasure(
+                order=k + 1,
+                measure_id=measure.id,
+                name=measure_name(measure, lang),
+                tco2e_avoided=float((stack.saved[k] * kg_market).sum() / 1000)
+                + float(stack.process[k]),
+                capex=capex,
+                cost_savings_per_year=adds,
+                payback_years=capex / adds if adds > 0 else None,
+                pool=None if pool is None else pool.id,
+            )
+        )
+    n_prog, n_phys, n_onsite = plan.n_programme, plan.n_physical, plan.n_onsite
+    capex_of = s["capex"][plan.sequence] if len(plan.sequence) else np.zeros(0)
+    steps = (
+        float(capex_of[:n_prog].sum()), float(capex_of[n_prog:n_phys].sum()),
+        float(capex_of[n_phys : n_phys + n_onsite].sum()),
+        float(capex_of[n_phys + n_onsite :].sum()),
+    )  # fmt: skip
+    return programme, steps
+
+
+def _portfolio_summary(
+    recs: list[Recommendation],
+    stack: Stack,
+    footprint: Footprint,
+    s: dict[str, np.ndarray],
+    rows: np.ndarray,
+    lang: Lang,
+) -> PortfolioSummary:
+    """The listed measures together beside their standalone figures added up."""
+    standalone = float(sum(r.tco2e_avoided for r in recs))
+    combined = float(sum(r.portfolio_tco2e_avoided for r in recs))
+    base = footprint.net_location_tco2e
+    saved = stack.saved.sum(axis=0) if len(recs) else np.zeros(len(CARRIERS))
+    return PortfolioSummary(
+        measures=len(recs),
+        standalone_sum_tco2e=standalone,
+        combined_tco2e=combined,
+        combined_share_of_footprint=combined / base if base > 0 else 0.0,
+        combined_energy_saved={
+            c: float(v) for c, v in zip(CARRIERS, saved, strict=True) if abs(v) > 0
+        },
+        capex=float(s["capex"][rows].sum()) if len(rows) else 0.0,
+        note=text(
+            "portfolio_note",
+            lang,
+            n=len(recs),
+            standalone=human(standalone),
+            combined=human(combined),
+            share=f"{(combined / base if base > 0 else 0.0):.1%}",
+        ),
     )
 
 

@@ -160,6 +160,7 @@ OPTIONS_PARAMS = ParamSchema(
         ParamSpec("green_contract_share", "double", _DEFAULTS.green_contract_share),
         ParamSpec("target_reduction", "double", None),
         ParamSpec("min_evidence", "long", _DEFAULTS.min_evidence),
+        ParamSpec("programme_payback_years", "double", _DEFAULTS.programme_payback_years),
     ]
 )
 

@@ -67,6 +67,14 @@ class RecommendOptions(BaseModel):
         description="Reduction target as a share of the baseline (1 = net zero) for the "
         "pathway's gap to target.",
     )
+    programme_payback_years: float = Field(
+        default=4.2,
+        ge=0,
+        le=30,
+        description="Pathway: the efficiency programme takes a measure when its simple payback "
+        "on the saving it adds after the ones before it is at most this (default 4.2 years: "
+        "the 90th percentile of the payback of 128,572 IAC recommendations, FY1981-2021).",
+    )
     min_evidence: int = Field(
         default=30,
         ge=0,
@@ -226,6 +234,48 @@ class MarketInstrument(BaseModel):
     note: str
 
 
+class ProgrammeMeasure(BaseModel):
+    """One measure of the pathway's efficiency programme, as it acts after the ones before it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order: int = Field(description="1 = first carried out (cheapest abatement first).")
+    measure_id: str
+    name: str
+    tco2e_avoided: float = Field(
+        description="What it adds after the ones before it (market basis)."
+    )
+    capex: float = Field(description="In the answer's currency.")
+    cost_savings_per_year: float = Field(description="What it adds, answer currency per year.")
+    payback_years: float | None = Field(description="capex / cost_savings_per_year.")
+    pool: str | None = Field(
+        default=None, description="The pool of savings it shares with others (catalogue pools)."
+    )
+
+
+class PortfolioSummary(BaseModel):
+    """What the listed measures save together, beside what their standalone figures add to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    measures: int
+    standalone_sum_tco2e: float = Field(
+        description="The listed measures' standalone tCO2e/yr added up: NOT a saving any plant "
+        "can reach, because measures on the same end use or pool share savings."
+    )
+    combined_tco2e: float = Field(
+        description="What they save together, each acting on what the ones above it left."
+    )
+    combined_share_of_footprint: float = Field(
+        description="combined_tco2e / the net location-based footprint."
+    )
+    combined_energy_saved: dict[Carrier, float] = Field(
+        default_factory=dict, description="Together, per carrier (canonical units per year)."
+    )
+    capex: float = Field(description="Their capex added up, answer currency.")
+    note: str
+
+
 class Pathway(BaseModel):
     """From today's footprint to the gap to a zero-carbon factory, tCO2e/yr, on one stated basis
     (market-based, as green power counts in the programme), independent of top_k and objective."""
@@ -247,9 +297,46 @@ class Pathway(BaseModel):
         description="Beneficial measures stacked: physical, on-site renewables and CCUS."
     )
     physical_measures_tco2e: float = Field(
-        description="All beneficial physical measures except on-site renewables and CCUS, "
-        "cheapest abatement first, each acting on what the ones before it left (market basis)."
+        description="The efficiency programme plus fuel switching, electrification and route "
+        "changes (market basis): efficiency_programme_tco2e + structural_tco2e."
     )
+    efficiency_programme: list[ProgrammeMeasure] = Field(
+        default_factory=list,
+        description="The efficiency measures a plant would carry out, in order: cheapest "
+        "abatement first, each kept when its payback on what it adds after the ones before it "
+        "is within programme_payback_years; measures sharing a pool share its savings.",
+    )
+    efficiency_programme_tco2e: float = 0.0
+    efficiency_programme_capex: float = Field(default=0.0, description="Answer currency.")
+    efficiency_programme_cost_savings_per_year: float = 0.0
+    efficiency_programme_payback_years: float | None = None
+    efficiency_programme_energy_saved: dict[Carrier, float] = Field(
+        default_factory=dict, description="Per carrier, canonical units per year."
+    )
+    efficiency_programme_energy_share: dict[Carrier, float] = Field(
+        default_factory=dict,
+        description="Per carrier the factory uses, the share of its use the programme saves "
+        "(compare real audits: docs/evaluation.md, 'Portfolio totals against real audits').",
+    )
+    programme_payback_years: float = Field(
+        default=4.2, description="The payback limit the programme was built with."
+    )
+    efficiency_measures_beyond_payback: int = Field(
+        default=0,
+        description="Beneficial efficiency measures left out of the programme: their payback on "
+        "what they would add exceeds programme_payback_years.",
+    )
+    structural_measures: int = Field(
+        default=0, description="Fuel switching, electrification and route changes stacked."
+    )
+    structural_tco2e: float = Field(
+        default=0.0,
+        description="What they avoid after the efficiency programme (market basis).",
+    )
+    structural_capex: float = Field(default=0.0, description="Answer currency.")
+    onsite_renewables_measures: int = 0
+    onsite_renewables_capex: float = Field(default=0.0, description="Answer currency.")
+    ccus_capex: float = Field(default=0.0, description="Answer currency.")
     portfolio_process_tco2e_avoided: float = Field(
         description="Of the measures' total, process emissions removed or CO2 captured."
     )
@@ -320,6 +407,11 @@ class FactoryRecommendations(BaseModel):
     recommendations: list[Recommendation]
     market_instruments: list[MarketInstrument]
     pathway: Pathway
+    portfolio: PortfolioSummary | None = Field(
+        default=None,
+        description="The listed recommendations together: their combined saving beside the "
+        "sum of their standalone figures, which does not add.",
+    )
     emission_increases: list[Recommendation] = Field(
         default_factory=list,
         description="Candidate measures that would raise this factory's emissions, most harmful "

@@ -206,11 +206,14 @@ def print_recommendations(
             why or (text("cli_engineering", lang) if r.basis == "engineering" else ""),
         )  # fmt: skip
     console.print(table)
+    if result.portfolio is not None and result.portfolio.measures:
+        console.print(result.portfolio.note)
     p = result.pathway
     console.print(
         text(
             "cli_pathway", lang, basis=text("rpt_market", lang), baseline=h(p.baseline_tco2e),
-            physical=h(p.after_physical_measures_tco2e), n=p.measures_counted,
+            physical=h(p.after_physical_measures_tco2e),
+            n=len(p.efficiency_programme) + p.structural_measures,
             onsite=h(p.after_onsite_renewables_tco2e), green=h(p.after_green_electricity_tco2e),
             kwh=h(p.green_electricity_to_contract_kwh), ccus=h(p.after_ccus_tco2e),
             offsets=h(p.offsets_tco2e), residual=h(p.residual_tco2e),

@@ -229,6 +229,23 @@ class Measure(BaseModel):
         return (*self.carriers_reduced, *self.carriers_increased)
 
 
+class Pool(BaseModel):
+    """Measures that share one potential (an end use's system, or plant-wide practice): together
+    they save at most ``ceiling`` of the energy of ``end_uses``, with diminishing returns."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    end_uses: tuple[EndUse, ...]
+    ceiling: float = Field(gt=0, le=1, description="Share of the end uses' energy, at most.")
+    ceiling_range: tuple[float, float] | None = Field(
+        default=None, description="The range the cited studies give (low, high)."
+    )
+    source: str = Field(min_length=1)
+    members: tuple[str, ...] = Field(min_length=1)
+
+
 class UnmappedArc(BaseModel):
     """ARC codes deliberately left out of the catalogue, with the reason."""
 
@@ -286,9 +303,12 @@ class MeasureArrays:
     end_uses: np.ndarray  # (n + 1, end uses) bool; the unknown row acts on every end use
     max_fraction: np.ndarray  # (n + 1,)
     conversion: tuple[str | None, ...]  # (n + 1,)
+    pool: np.ndarray  # (n + 1,) index into the catalogue's pools, -1 for none
+    pool_end_uses: np.ndarray  # (pools, end uses) bool
+    pool_ceiling: np.ndarray  # (pools,) share of the pool's end-use energy
 
     @classmethod
-    def build(cls, measures: Sequence[Measure]) -> MeasureArrays:
+    def build(cls, measures: Sequence[Measure], pools: Sequence[Pool] = ()) -> MeasureArrays:
         carriers = list(Carrier)
         families = list(Family)
         n = len(measures)
@@ -310,6 +330,15 @@ class MeasureArrays:
             end_uses=end_uses,
             max_fraction=np.array([m.max_fraction for m in measures] + [1.0]),
             conversion=(*(m.conversion for m in measures), None),
+            pool=np.array(
+                [next((j for j, p in enumerate(pools) if m.id in p.members), -1) for m in measures]
+                + [-1],
+                dtype=np.int64,
+            ),
+            pool_end_uses=np.array(
+                [[u in p.end_uses for u in uses] for p in pools], dtype=bool
+            ).reshape(len(pools), len(uses)),
+            pool_ceiling=np.array([p.ceiling for p in pools], dtype=float),
         )
 
     def rows(self, keys: Iterable[object]) -> np.ndarray:
@@ -323,7 +352,11 @@ class Catalogue:
     """Validated measures and the ARC -> measure index."""
 
     def __init__(
-        self, measures: Iterable[Measure], unmapped: Iterable[UnmappedArc], version: str
+        self,
+        measures: Iterable[Measure],
+        unmapped: Iterable[UnmappedArc],
+        version: str,
+        pools: Iterable[Pool] = (),
     ) -> None:
         self.version = version
         self.measures: dict[str, Measure] = {}
@@ -347,6 +380,21 @@ class Catalogue:
                     other = self._prefix_owner[prefix]
                     raise CatalogueError(f"ARC prefix {prefix} claimed twice ({_name(other)})")
                 self._prefix_owner[prefix] = owner
+        self.pools = tuple(pools)
+        pooled: dict[str, str] = {}
+        for pool in self.pools:
+            for member in pool.members:
+                if member not in self.measures:
+                    raise CatalogueError(f"pool {pool.id!r} names unknown measure {member!r}")
+                if member in pooled:
+                    raise CatalogueError(
+                        f"measure {member!r} is in two pools ({pooled[member]}, {pool.id})"
+                    )
+                pooled[member] = pool.id
+
+    def pool_of(self, measure_id: str) -> Pool | None:
+        """The pool a measure shares its savings in, if any."""
+        return next((p for p in self.pools if measure_id in p.members), None)
 
     @classmethod
     def from_yaml(cls, text: str) -> Catalogue:
@@ -355,9 +403,10 @@ class Catalogue:
         try:
             measures = [Measure.model_validate(m) for m in doc["measures"]]
             unmapped = [UnmappedArc.model_validate(u) for u in doc.get("unmapped", [])]
+            pools = [Pool.model_validate(p) for p in doc.get("pools", [])]
         except ValidationError as exc:
             raise CatalogueError(str(exc)) from None
-        return cls(measures, unmapped, str(doc.get("version", "unversioned")))
+        return cls(measures, unmapped, str(doc.get("version", "unversioned")), pools)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Catalogue:
@@ -375,7 +424,7 @@ class Catalogue:
     @functools.cached_property
     def arrays(self) -> MeasureArrays:
         """The measures' attributes as arrays (built once per catalogue)."""
-        return MeasureArrays.build(list(self.measures.values()))
+        return MeasureArrays.build(list(self.measures.values()), self.pools)
 
     def __getitem__(self, measure_id: str) -> Measure:
         try:

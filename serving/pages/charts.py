@@ -165,8 +165,11 @@ class Step:
     total: bool = False
 
 
-def waterfall(steps: list[Step], title: str, width: float = 640) -> Chart:
-    """Pathway waterfall: totals as full bars, changes hanging from the running level."""
+def waterfall(
+    steps: list[Step], title: str, width: float = 640, target: float | None = None
+) -> Chart:
+    """Pathway waterfall: totals as full bars, changes hanging from the running level; a
+    dashed line at ``target`` (tCO2e/yr) when one is set."""
     left, right, top, bottom = 70.0, 10.0, 20.0, 70.0
     height = 300.0
     chart = Chart(width, height, title)
@@ -179,7 +182,7 @@ def waterfall(steps: list[Step], title: str, width: float = 640) -> Chart:
         else:
             spans.append((level, level - step.value))
             level -= step.value
-    lo = min([0.0, *(min(a, b) for a, b in spans)])
+    lo = min([0.0, *(min(a, b) for a, b in spans), *([target] if target is not None else [])])
     hi = max([0.0, *(max(a, b) for a, b in spans)]) or 1.0
     span = (hi - lo) or 1.0
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -212,6 +215,11 @@ def waterfall(steps: list[Step], title: str, width: float = 640) -> Chart:
         for j, part in enumerate(_wrap(step.label, 14)):
             chart.shapes.append(Label(x + w / 2, height - bottom + 14 + 11 * j, part, 8, "middle"))
     chart.shapes.append(Rule(left, y_of(0.0), width - right, y_of(0.0)))
+    if target is not None:
+        chart.shapes.append(Rule(left, y_of(target), width - right, y_of(target), RED, True))
+        chart.shapes.append(
+            Label(width - right - 2, y_of(target) - 3, f"target {human(target)}", 8, "end")
+        )
     for value in _ticks(lo, hi):
         chart.shapes.append(Label(left - 4, y_of(value) + 3, human(value), 8, "end"))
     chart.shapes.append(Label(4, top - 6, "tCO2e/yr", 9))

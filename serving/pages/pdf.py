@@ -123,8 +123,12 @@ def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
     story.append(
         KeepTogether([p(text("page_pathway", lang), h2), to_drawing(view.charts["pathway"], font)])
     )
+    story.append(p(text("page_pathway_holds", lang), body))
+    story += [p(f"- {n}", small) for n in view.pathway_holds]
     story += [p(f"- {n}", small) for n in view.pathway_notes]
     story.append(p(text("page_measures", lang), h2))
+    if view.portfolio_line:
+        story.append(p(view.portfolio_line, small))
     story += [_card(c, lang, body, small) for c in view.cards]
     if view.low_evidence:
         story.append(p(view.low_evidence, small))

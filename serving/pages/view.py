@@ -68,6 +68,8 @@ class PageView:
     cards: list[Card]
     low_evidence: str
     pathway_notes: list[str]
+    pathway_holds: list[str] = field(default_factory=list)
+    portfolio_line: str = ""
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -164,7 +166,8 @@ def build_view(
     charts["pathway"] = waterfall(
         [
             Step(say("page_step_baseline", lang), p.baseline_tco2e, total=True),
-            Step(say("page_step_physical", lang), p.physical_measures_tco2e),
+            Step(say("page_step_efficiency", lang), p.efficiency_programme_tco2e),
+            Step(say("page_step_structural", lang), p.structural_tco2e),
             Step(say("page_step_onsite", lang), p.onsite_renewables_tco2e),
             Step(say("page_step_green", lang), p.green_electricity_tco2e),
             Step(say("page_step_certificates", lang), p.certificates_tco2e),
@@ -173,6 +176,7 @@ def build_view(
             Step(say("page_step_gap", lang), p.residual_tco2e, total=True),
         ],
         say("page_pathway", lang),
+        target=p.target_tco2e,
     )
     raises = [f"{r.name}: {r.direction_reason}" for r in result.emission_increases]
     low = result.not_enough_evidence
@@ -205,6 +209,8 @@ def build_view(
         if low
         else "",
         pathway_notes=list(p.notes),
+        pathway_holds=_pathway_holds(result, cur, lang),
+        portfolio_line=_portfolio_line(result, lang),
     )
 
 
@@ -275,3 +281,49 @@ def _card(r: Recommendation, currency: str, lang: Lang) -> Card:
         reasons=reasons,
         raises=r.direction == "increase",
     )
+
+
+def _pathway_holds(result: FactoryRecommendations, cur: str, lang: Lang) -> list[str]:
+    """What each pathway bar holds: measures and their capex, the green kWh to contract, the
+    prices used and the target line."""
+    p = result.pathway
+    payback = p.efficiency_programme_payback_years
+    lines = [
+        f"{say('page_step_efficiency', lang)}: "
+        + say(
+            "page_holds_efficiency", lang, n=len(p.efficiency_programme),
+            capex=money(p.efficiency_programme_capex, cur, lang),
+            payback="-" if payback is None else f"{payback:.1f}",
+            limit=f"{p.programme_payback_years:g}", beyond=p.efficiency_measures_beyond_payback,
+        )
+        + (" (" + ", ".join(m.name for m in p.efficiency_programme) + ")"
+           if p.efficiency_programme else ""),
+        f"{say('page_step_structural', lang)}: "
+        + say("page_holds_measures", lang, n=p.structural_measures,
+              capex=money(p.structural_capex, cur, lang)),
+        f"{say('page_step_onsite', lang)}: "
+        + say("page_holds_measures", lang, n=p.onsite_renewables_measures,
+              capex=money(p.onsite_renewables_capex, cur, lang)),
+        f"{say('page_step_green', lang)}: "
+        + say("page_holds_green", lang, kwh=human(p.green_electricity_to_contract_kwh),
+              cert=human(p.certificates_kwh)),
+    ]  # fmt: skip
+    if result.prices:
+        used = ", ".join(
+            f"{x.carrier.value} {human(x.price)} {cur}/{x.unit}" for x in result.prices
+        )
+        lines.append(say("page_holds_prices", lang, prices=used))
+    if p.target_tco2e is not None:
+        lines.append(say("page_holds_target", lang, target=human(p.target_tco2e)))
+    return [" ".join(line.split()) for line in lines]
+
+
+def _portfolio_line(result: FactoryRecommendations, lang: Lang) -> str:
+    """The listed measures together beside their standalone figures added up."""
+    s = result.portfolio
+    if s is None or not s.measures:
+        return ""
+    return say(
+        "page_portfolio", lang, n=s.measures, combined=human(s.combined_tco2e),
+        share=f"{s.combined_share_of_footprint:.1%}", standalone=human(s.standalone_sum_tco2e),
+    )  # fmt: skip

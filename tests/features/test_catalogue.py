@@ -193,3 +193,48 @@ def test_every_measure_has_a_chinese_name_and_mechanism() -> None:
         assert measure_mechanism(measure, "zh") == mechanism
         assert measure_name(measure, "en") == measure.name
         assert measure_mechanism(measure, "en") == measure.mechanism
+
+
+def test_pools_are_sourced_and_their_members_act_on_their_end_uses() -> None:
+    """Every pool names its source, a ceiling within its cited range, and members that exist,
+    belong to it alone and act on at least one of its end uses."""
+    catalogue = Catalogue.default()
+    assert {p.id for p in catalogue.pools} >= {"motor_systems", "lighting", "management"}
+    seen: set[str] = set()
+    for pool in catalogue.pools:
+        assert len(pool.source) > 40, pool.id
+        if pool.ceiling_range is not None:
+            low, high = pool.ceiling_range
+            assert low <= pool.ceiling <= high, pool.id
+        for member in pool.members:
+            assert member not in seen, member
+            seen.add(member)
+            assert set(catalogue[member].end_uses) & set(pool.end_uses), (pool.id, member)
+            assert catalogue.pool_of(member) == pool
+    arrays = catalogue.arrays
+    assert arrays.pool[arrays.index["led_lighting"]] == [p.id for p in catalogue.pools].index(
+        "lighting"
+    )
+    assert arrays.pool[-1] == -1  # unknown keys share no pool
+
+
+@pytest.mark.parametrize(
+    ("pools", "message"),
+    [
+        ([("a", '["led_lighting", "no_such_measure"]')], "unknown measure"),
+        ([("a", '["led_lighting"]'), ("b", '["led_lighting"]')], "two pools"),
+    ],
+)
+def test_a_pool_naming_an_unknown_or_shared_measure_is_refused(
+    pools: list[tuple[str, str]], message: str
+) -> None:
+    text = Path("features/data/measures.yaml").read_text(encoding="utf-8")
+    head, _, rest = text.partition("\npools:\n")
+    body = rest[rest.index("\nmeasures:\n") :]
+    lines = "".join(
+        f"  - {{id: {i}, name: {i}, end_uses: [lighting], ceiling: 0.5, "
+        f'source: "a source long enough", members: {members}}}\n'
+        for i, members in pools
+    )
+    with pytest.raises(CatalogueError, match=message):
+        Catalogue.from_yaml(head + "\npools:\n" + lines + body)

@@ -111,6 +111,18 @@ def test_results_page_shows_what_the_api_answers(
     # The model's caveats are on the page, above the numbers.
     for warning in result["warnings"]:
         assert unescape(html).index(warning) < html.index('id="scopes"')
+    # What adds up: the listed measures together beside their standalone sum; what each
+    # pathway bar holds.
+    portfolio = result["portfolio"]
+    shown = unescape(html)
+    assert human(portfolio["combined_tco2e"]) in shown.split('id="portfolio"')[1][:400]
+    assert human(portfolio["standalone_sum_tco2e"]) in shown.split('id="portfolio"')[1][:400]
+    holds = shown.split('id="pathway-holds"')[1].split("</ul>")[0]
+    path = result["pathway"]
+    assert f"{len(path['efficiency_programme'])} measures" in holds
+    for m in path["efficiency_programme"]:
+        assert m["name"] in holds
+    assert human(path["green_electricity_to_contract_kwh"]) in holds
     # Three charts drawn on the server, nothing scripted.
     assert html.count("<svg") == 4
     assert "<script" not in html
@@ -263,6 +275,11 @@ def test_the_report_pdf_holds_the_factory_totals_and_measures(
         assert human(answer["footprint"]["net_location_tco2e"]) in words
         for rec in answer["recommendations"]:
             assert re.sub(r"\s+", "", rec["name"]) in flat
+        # The portfolio line and what each pathway bar holds, as on the page.
+        assert human(answer["portfolio"]["combined_tco2e"]) in words
+        assert human(answer["pathway"]["efficiency_programme_capex"] / 1e4) in words or (
+            human(answer["pathway"]["efficiency_programme_capex"]) in words
+        )
         # Chinese in an English report only where a cited source is Chinese.
         sources = "".join(c["factor"]["source"] for c in answer["footprint"]["by_carrier"])
         if lang == "zh":
