@@ -10,6 +10,7 @@ import pandas as pd
 from features.accounting.deflate import cpi_factor
 from features.errors import InvalidValueError
 from features.sources.schema import DataReport, Dataset, fingerprint
+from features.units import USD_PER
 
 
 def combine(base: Dataset, reported: Dataset, weight: int = 1) -> Dataset:
@@ -66,12 +67,12 @@ def combine(base: Dataset, reported: Dataset, weight: int = 1) -> Dataset:
 #: Communique of the People's Republic of China on the 2024 National Economic and Social
 #: Development, 28 February 2025, section I: "consumer prices rose by 0.2 percent").
 CN_CPI_2024_OVER_2023 = 1.002
-#: Chinese yuan per international dollar in 2024, the World Bank's PPP conversion factor for GDP
-#: (WDI PA.NUS.PPP, China 2024: 3.52538; ../shared/data/wb-ppp-fx-chn-usa-1990-2025, against a
-#: market rate of 7.19749, PA.NUS.FCRF). Generated outcome money (CNY at China's price level)
-#: joins real US audits at the US price level by it: one currency and one price level for the
-#: cost model, paybacks unchanged (every money column moves by the same factor).
-CNY_PER_INTL_DOLLAR_2024 = 3.52538
+#: Generated outcome money (CNY of 2023) joins real US audits in USD: at the 2023 market rate
+#: of features/data/exchange_rates.csv (7.0809 CNY per USD, Federal Reserve G.5A), then in 2024
+#: dollars with the CPI-U, exactly as scripts/calibration_table.py converts it when the
+#: generator's cost per unit saved is fitted to the real audits' (so the generated costs land at
+#: the US price level they were calibrated to). One currency for the cost model; paybacks
+#: unchanged (every money column moves by the same factor).
 #: Money columns restated when generated data join real audits at another price level.
 MONEY_COLUMNS = {
     "factories": ("annual_revenue", "electricity_cost_per_year", "fuel_cost_per_year"),
@@ -127,8 +128,9 @@ def blend(real: Dataset, generated: Dataset) -> Dataset:
         # Outcomes in the real data's currency (USD) at its price level, so one cost model
         # never reads yuan as dollars; factories keep their own declared currency.
         moved = (currency_o == "CNY").to_numpy()
-        if target == 2024 and _real_currency(real) == "USD":
-            factor_o = np.where(moved, factor_o / CNY_PER_INTL_DOLLAR_2024, factor_o)
+        if base == 2023 and _real_currency(real) == "USD":
+            in_usd = float(cpi_factor(base, target)) * USD_PER["CNY"]
+            factor_o = np.where(moved, in_usd, factor_o)
             gen_o.loc[moved, "currency"] = "USD"
         for col in MONEY_COLUMNS["outcomes"]:
             if col in gen_o:
@@ -164,9 +166,9 @@ def blend(real: Dataset, generated: Dataset) -> Dataset:
             f"{len(generated.outcomes):,} from {generated.report.source}"
             + (
                 f"; generated money restated from {generated.report.money_base_year} to "
-                f"{target} prices (CPI-U for USD, China's CPI for CNY), outcome CNY in USD at "
-                f"the US price level ({CNY_PER_INTL_DOLLAR_2024} CNY per international $, "
-                "World Bank PPP 2024)"
+                f"{target} prices (CPI-U for USD, China's CPI for CNY); outcome money in USD "
+                f"at {1 / USD_PER['CNY']:.4f} CNY per USD (2023) and the CPI-U, the conversion the "
+                "generator was calibrated with"
                 if target is not None and generated.report.money_base_year != target
                 else ""
             ),

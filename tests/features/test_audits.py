@@ -88,14 +88,18 @@ def test_generated_money_is_restated_at_the_audits_price_level(blended: Dataset)
     generated = generate(SyntheticConfig(n_factories=300, seed=5))
     assert generated.report.money_base_year == 2023
     mine = blended.outcomes[blended.outcomes["provenance"] == "synthetic"]
-    # Generated money is CNY of 2023: China's CPI 2024/2023 (NBS, +0.2%), then USD at the US
-    # price level (World Bank PPP 2024, 3.52538 CNY per international $), so the cost model
-    # reads one currency; by hand for one row.
+    # Generated outcome money is CNY of 2023: in USD at the 2023 rate the generator was
+    # calibrated with (7.0809 CNY per USD), then 2024 dollars by the CPI-U (313.689 / 304.702,
+    # BLS annual averages), so the cost model reads one currency.
     assert set(mine["currency"]) == {"USD"}
     np.testing.assert_allclose(
         mine["implementation_cost"].to_numpy(),
-        generated.outcomes["implementation_cost"].to_numpy() * 1.002 / 3.52538,
+        generated.outcomes["implementation_cost"].to_numpy() / 7.0809 * (313.689 / 304.702),
+        rtol=1e-4,
     )
+    # Factories keep their own declared currency, restated by China's CPI.
+    gen_f = blended.factories[blended.factories["x_provenance"] == "synthetic"]
+    assert set(gen_f["revenue_currency"].astype(str)) == {"CNY"}
     paybacks = mine["implementation_cost"] / mine["cost_savings_per_year"]
     original = (
         generated.outcomes["implementation_cost"] / generated.outcomes["cost_savings_per_year"]
