@@ -68,6 +68,7 @@ def _measure_columns() -> list[Column]:
         Column("measure", "measure", "", True),
         Column("measure_family", "measure", "", True),
         Column("measure_lifetime_years", "measure", "years"),
+        Column("catalogue_measure", "measure", "flag (0: a coarse class of real audits)"),
     ]
     for carrier in Carrier:
         cols.append(Column(f"reduces_{carrier.value}", "measure", "flag"))
@@ -195,19 +196,23 @@ def measure_block(
     out[:, 0] = _code(keys, spec.measure_keys)
     out[:, 1] = arrays.family[rows]
     out[:, 2] = arrays.lifetime[rows]
-    out[:, 3 : 3 + 2 * n_carriers : 2] = arrays.reduced[rows]
-    out[:, 4 : 4 + 2 * n_carriers : 2] = arrays.increased[rows]
+    out[:, 3] = known
+    out[:, 4 : 4 + 2 * n_carriers : 2] = arrays.reduced[rows]
+    out[:, 5 : 5 + 2 * n_carriers : 2] = arrays.increased[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
         out[:, -3] = np.log1p(targeted)
         out[:, -2] = np.where(total_gj > 0, targeted / total_gj, np.nan)
     out[:, -1] = found.cap
-    out[~known, 1 : 3 + 2 * n_carriers] = np.nan  # coarse group: only the key and energy known
+    # Coarse group: only the key, its kind and the energy known.
+    out[~known, 1:3] = np.nan
+    out[~known, 4 : 4 + 2 * n_carriers] = np.nan
     return out
 
 
-#: Columns of :func:`measure_block`: code, family, lifetime, reduced/increased per carrier,
-#: log targeted energy, its share of the factory's, the physics cap.
-MEASURE_BLOCK_WIDTH = 3 + 2 * len(Carrier) + 3
+#: Columns of :func:`measure_block`: code, family, lifetime, catalogue measure (1) or coarse
+#: class (0), reduced/increased per carrier, log targeted energy, its share of the factory's,
+#: the physics cap.
+MEASURE_BLOCK_WIDTH = 4 + 2 * len(Carrier) + 3
 #: Rows written at a time into a preallocated design matrix (bounds the temporaries).
 DESIGN_CHUNK_ROWS = 200_000
 

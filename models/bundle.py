@@ -196,6 +196,14 @@ class RecommendationBundle:
 
         identified = int(targets["key"].isin(list(catalogue.measures)).sum())
         self.n_identified_outcomes_ = identified
+        # Outcomes of catalogue measures beside outcomes of coarse classes (real audits whose
+        # measure code was rounded): the regressors split on which kind a row is before
+        # anything else, so what identifies the coarse rows' source (US states, their years)
+        # never carries their scale (a share of all the plant's energy) to a catalogue measure
+        # (a share of its end uses) at a plant like theirs.
+        regress = kwargs
+        if 0 < identified < len(targets):
+            regress = kwargs | {"split_first": spec.names.index("catalogue_measure")}
         self.applicability_: GBMClassifier | None = None
         # Which measures auditors recommend can only be learned from outcomes that name them; a
         # handful among coarse groups (3 of 148k in the IAC release here) would teach noise.
@@ -226,7 +234,7 @@ class RecommendationBundle:
         interval = IntervalRegressor(
             alpha=self.config.interval_alpha,
             drift_column=drift,
-            **kwargs,  # type: ignore[arg-type]
+            **regress,  # type: ignore[arg-type]
         )
         recent = self.config.interval_calibration == "recent"
         self.savings_ = interval.fit(
@@ -243,19 +251,19 @@ class RecommendationBundle:
         conversion = np.array([c is not None for c in found.conversions], dtype=bool)
         rows = ~np.isnan(y) & ~conversion
         self.side_: GBMRegressor | None = (
-            GBMRegressor(**kwargs).fit(X[rows], y[rows]) if rows.sum() >= 20 else None  # type: ignore[arg-type]
+            GBMRegressor(**regress).fit(X[rows], y[rows]) if rows.sum() >= 20 else None  # type: ignore[arg-type]
         )
         progress("cost model")
         y = targets["log_cost"].to_numpy()
         rows = ~np.isnan(y)
-        self.cost_ = GBMRegressor(**kwargs).fit(X[rows], y[rows])  # type: ignore[arg-type]
+        self.cost_ = GBMRegressor(**regress).fit(X[rows], y[rows])  # type: ignore[arg-type]
         # Adoption as served: the model learns from the cost and savings the other models
         # predict for factories they did not see (out of fold), which is what it gets at
         # recommendation time, not from the auditor's own figures.
         self.currency_ = _currency(outcomes)
         progress(f"adoption model on out-of-fold cost and savings ({OOF_FOLDS} folds)")
         served_cost, served_savings = self._out_of_fold(
-            X, targets, found, energy, catalogue, kwargs
+            X, targets, found, energy, catalogue, regress
         )
         y = targets["implemented"].to_numpy()
         rows = ~np.isnan(y)

@@ -13,11 +13,14 @@ base value and each row sums to the raw prediction.
 
 from __future__ import annotations
 
+import json
 import logging
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lightgbm as lgb
@@ -173,7 +176,9 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         categorical_features: tuple[int, ...] = (),
         n_jobs: int = 2,
         random_state: int = 0,
+        split_first: int | None = None,
     ) -> None:
+        self.split_first = split_first
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -265,7 +270,22 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     ) -> lgb.Booster:
         trainer = _trainer.get()
         params = self._params(objective, **extra)
-        return trainer(params, X, y, list(self.categorical_features), self.n_estimators)
+        column = (
+            None
+            if isinstance(X, RowBlocks) or self.split_first is None
+            else (X[:, self.split_first])
+        )
+        if column is None or not ((column < 0.5).any() and (column > 0.5).any()):
+            # Nothing to force: a split with an empty side is refused by LightGBM.
+            return trainer(params, X, y, list(self.categorical_features), self.n_estimators)
+        # Every tree splits first on the 0/1 column ``split_first``, zeros on the left (LightGBM
+        # forced splits, read from a file; a threshold of 0 selects LightGBM's zero bin, the
+        # only threshold it accepts for a two-valued column).
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "forced_splits.json"
+            path.write_text(json.dumps({"feature": self.split_first, "threshold": 0.0}))
+            params = {**params, "forcedsplits_filename": str(path)}
+            return trainer(params, X, y, list(self.categorical_features), self.n_estimators)
 
 
 class GBMRegressor(_GBMBase):
@@ -343,10 +363,11 @@ class IntervalRegressor(_GBMBase):
         categorical_features: tuple[int, ...] = (),
         n_jobs: int = 2,
         random_state: int = 0,
+        split_first: int | None = None,
     ) -> None:
         super().__init__(
             n_estimators, learning_rate, num_leaves, max_depth, min_child_samples, subsample,
-            colsample, categorical_features, n_jobs, random_state,
+            colsample, categorical_features, n_jobs, random_state, split_first,
         )  # fmt: skip
         self.alpha = alpha
         self.calibration_fraction = calibration_fraction

@@ -20,7 +20,7 @@ from features.sources.combined import CN_CPI_2024_OVER_2023, blend, training_par
 from features.sources.packaged import PACKAGED_IAC, verify_packaged
 from features.sources.schema import Dataset
 from features.sources.synthetic import generate
-from models.bundle import RecommendationBundle
+from models.bundle import BundleConfig, RecommendationBundle
 from models.card import model_card
 from models.schemas import RecommendOptions
 from training.config import TrainConfig
@@ -164,3 +164,25 @@ def test_training_on_the_blend_judges_each_part(audit_subset: Path, tmp_path: Pa
     )
     losses = baseline_losses(metrics, config)
     assert any(loss.startswith("part.iac.adoption_roc_auc") for loss in losses), losses
+
+
+def test_catalogue_measures_never_take_the_coarse_rows_scale(blended: Dataset) -> None:
+    """In the blend, a coarse row's target is a share of all the plant's energy and a catalogue
+    measure's a share of its end uses; the regressors split on which kind a row is first, so
+    what marks the real audits' plants (US states, their years) cannot carry the coarse scale
+    to a catalogue measure."""
+    config = BundleConfig(n_estimators=20, num_leaves=15, min_child_samples=10)
+    bundle = RecommendationBundle(config).fit(blended.factories, blended.outcomes)
+    column = bundle.spec_.names.index("catalogue_measure")
+    boosters = {**bundle.savings_.boosters(), "cost": bundle.cost_.booster_}
+    for name, booster in boosters.items():
+        for tree in booster.dump_model()["tree_info"]:
+            root = tree["tree_structure"]
+            if "split_feature" not in root:  # a tree that found nothing to split
+                continue
+            assert root["split_feature"] == column, name
+            assert 0 < root["threshold"] < 1, name
+    # Generated data alone has no coarse rows: nothing is forced there.
+    alone = generate(SyntheticConfig(n_factories=300, seed=5))
+    plain = RecommendationBundle(config).fit(alone.factories, alone.outcomes)
+    assert plain.cost_.split_first is None

@@ -36,8 +36,9 @@ def test_measure_block_for_a_measure_and_a_coarse_group() -> None:
     assert known[0] == 1  # code in the spec's vocabulary
     assert known[1] == list(Family).index(measure.family)
     assert known[2] == measure.lifetime_years
-    reduced = known[3 : 3 + 2 * len(CARRIERS) : 2]
-    increased = known[4 : 4 + 2 * len(CARRIERS) : 2]
+    assert known[3] == 1  # a catalogue measure
+    reduced = known[4 : 4 + 2 * len(CARRIERS) : 2]
+    increased = known[5 : 5 + 2 * len(CARRIERS) : 2]
     assert {c for c, f in zip(CARRIERS, reduced, strict=True) if f} == set(measure.carriers_reduced)
     assert not increased.any()
     # Drives act on the machine-drive half of the electricity only, not on the gas.
@@ -45,7 +46,10 @@ def test_measure_block_for_a_measure_and_a_coarse_group() -> None:
     assert math.isclose(known[-2], 18.0 / 136.0)
 
     assert coarse[0] == 0
-    assert np.isnan(coarse[1:-3]).all()  # only the key and the energy are known for a group
+    assert coarse[3] == 0  # a coarse class, not a catalogue measure
+    # Only the key, its kind and the energy are known for a group.
+    assert np.isnan(coarse[1:3]).all()
+    assert np.isnan(coarse[4:-3]).all()
     assert math.isclose(coarse[-3], math.log1p(136.0))  # a coarse group acts on everything
 
 
