@@ -144,7 +144,9 @@ def test_a_person_gets_advice_and_a_report_in_a_real_browser(
         assert api["recommendations"][0]["name"] in first.inner_text()
         assert page.locator("#caveats").is_visible()
         assert page.locator("#cost-curve svg rect").count() >= 1
-        assert page.locator("#pathway svg rect").count() == 8
+        # Baseline, efficiency programme, fuel switching, on-site, green power, certificates,
+        # CCUS, offsets, the gap.
+        assert page.locator("#pathway svg rect").count() == 9
 
         # Switch to Chinese: the same numbers, Chinese words and units.
         page.click("#lang-switch")
