@@ -462,6 +462,8 @@ def stack_batch(
         np.ascontiguousarray(arrays.pool[measure]),
         arrays.pool_end_uses,
         arrays.pool_ceiling,
+        np.ascontiguousarray(arrays.plant_wide[measure]),
+        arrays.plant_ceiling,
     )
     return [
         Stack(saved[i, : len(q)], tco2e[i, : len(q)], process[i, : len(q)], left[i])
@@ -478,7 +480,7 @@ def compile_kernels() -> None:
         np.zeros((0, 0, e), dtype=bool), np.zeros((0, c, e)), np.zeros((0, c)),
         np.zeros((0, 0, c)), np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, c)),
         np.zeros(c, dtype=bool), np.zeros(0), np.zeros((0, 0), dtype=np.int64),
-        np.zeros((0, e), dtype=bool), np.zeros(0),
+        np.zeros((0, e), dtype=bool), np.zeros(0), np.zeros((0, 0), dtype=bool), 1.0,
     )  # fmt: skip
 
 
@@ -498,6 +500,8 @@ def _stack_kernel(
     pool: np.ndarray,
     pool_end_uses: np.ndarray,
     pool_ceiling: np.ndarray,
+    plant_wide: np.ndarray,
+    plant_ceiling: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`stack_batch`'s arithmetic, factory by factory and row by row (a sequential
     recurrence: each row acts on what the rows before it left). Per factory ``f`` and step
@@ -506,7 +510,9 @@ def _stack_kernel(
     those cells it displaces, ``row_process`` its process-side tCO2e, ``pool[f, k]`` the pool
     it shares savings in (-1 none). A pool saves at most ``pool_ceiling`` of the energy of its
     end uses (``pool_end_uses``) per carrier, with diminishing returns: a member whose saving
-    would be ``s`` adds ``h (1 - exp(-s / h))`` where ``h`` is what the pool has left."""
+    would be ``s`` adds ``h (1 - exp(-s / h))`` where ``h`` is what the pool has left. Rows with
+    ``plant_wide[f, k]`` (efficiency measures) then share the plant's ceiling the same way:
+    ``plant_ceiling`` of each carrier."""
     n, longest, n_c = row_saved.shape
     n_e = cells.shape[2]
     saved = np.zeros((n, longest, n_c))
@@ -533,6 +539,7 @@ def _stack_kernel(
                     if pool_end_uses[q, e]:
                         head[q, c] += cells[f, c, e]
                 head[q, c] *= pool_ceiling[q] * unit
+        plant = base[f] * plant_ceiling  # what efficiency may still save, per carrier
         for k in range(lengths[f]):
             original, remains = 0.0, 0.0
             for c in range(n_c):
@@ -556,18 +563,23 @@ def _stack_kernel(
                 # On-site generation and efficiency together cannot save more of a carrier
                 # than is left.
                 step = min(row_saved[f, k, c] * scale, max(base[f, c] - total[c], 0.0))
-                if q >= 0 and step > 0:
-                    h = head[q, c]
+                if step > 0 and (q >= 0 or plant_wide[f, k]):
                     asked += step
-                    step = h * (1.0 - np.exp(-step / h)) if h > 0 else 0.0
-                    head[q, c] -= step
+                    if q >= 0:
+                        h = head[q, c]
+                        step = h * (1.0 - np.exp(-step / h)) if h > 0 else 0.0
+                        head[q, c] -= step
+                    if plant_wide[f, k]:
+                        h = plant[c]
+                        step = h * (1.0 - np.exp(-step / h)) if h > 0 else 0.0
+                        plant[c] -= step
                     given += step
                 saved[f, k, c] = step
                 total[c] += step
                 t += step * kg[f, c]
                 if scope1[c]:
                     scope1_t += step * kg[f, c]
-            # A pooled row displaces less of its cells when the pool gave it less.
+            # A pooled row displaces less of its cells when its pools gave it less.
             shrink = 1 - row_fraction[f, k] * (given / asked if asked > 0 else 1.0)
             for c in range(n_c):
                 if reduced[f, k, c]:

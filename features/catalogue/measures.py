@@ -246,6 +246,15 @@ class Pool(BaseModel):
     members: tuple[str, ...] = Field(min_length=1)
 
 
+class PlantCeiling(BaseModel):
+    """What all efficiency measures together may save of each carrier a plant uses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ceiling: float = Field(gt=0, le=1)
+    source: str = Field(min_length=1)
+
+
 class UnmappedArc(BaseModel):
     """ARC codes deliberately left out of the catalogue, with the reason."""
 
@@ -306,9 +315,13 @@ class MeasureArrays:
     pool: np.ndarray  # (n + 1,) index into the catalogue's pools, -1 for none
     pool_end_uses: np.ndarray  # (pools, end uses) bool
     pool_ceiling: np.ndarray  # (pools,) share of the pool's end-use energy
+    plant_wide: np.ndarray  # (n + 1,) bool: an efficiency measure, within the plant's ceiling
+    plant_ceiling: float  # share of each carrier all efficiency measures together may save
 
     @classmethod
-    def build(cls, measures: Sequence[Measure], pools: Sequence[Pool] = ()) -> MeasureArrays:
+    def build(
+        cls, measures: Sequence[Measure], pools: Sequence[Pool] = (), plant_ceiling: float = 1.0
+    ) -> MeasureArrays:
         carriers = list(Carrier)
         families = list(Family)
         n = len(measures)
@@ -339,6 +352,15 @@ class MeasureArrays:
                 [[u in p.end_uses for u in uses] for p in pools], dtype=bool
             ).reshape(len(pools), len(uses)),
             pool_ceiling=np.array([p.ceiling for p in pools], dtype=float),
+            plant_wide=np.array(
+                [
+                    m.reduction_kind == "physical" and m.conversion is None and m.route is None
+                    for m in measures
+                ]
+                + [False],
+                dtype=bool,
+            ),
+            plant_ceiling=plant_ceiling,
         )
 
     def rows(self, keys: Iterable[object]) -> np.ndarray:
@@ -357,8 +379,10 @@ class Catalogue:
         unmapped: Iterable[UnmappedArc],
         version: str,
         pools: Iterable[Pool] = (),
+        plant_ceiling: PlantCeiling | None = None,
     ) -> None:
         self.version = version
+        self.plant_ceiling = plant_ceiling
         self.measures: dict[str, Measure] = {}
         for m in measures:
             if m.id in self.measures:
@@ -404,9 +428,11 @@ class Catalogue:
             measures = [Measure.model_validate(m) for m in doc["measures"]]
             unmapped = [UnmappedArc.model_validate(u) for u in doc.get("unmapped", [])]
             pools = [Pool.model_validate(p) for p in doc.get("pools", [])]
+            plant = doc.get("plant_ceiling")
+            ceiling = None if plant is None else PlantCeiling.model_validate(plant)
         except ValidationError as exc:
             raise CatalogueError(str(exc)) from None
-        return cls(measures, unmapped, str(doc.get("version", "unversioned")), pools)
+        return cls(measures, unmapped, str(doc.get("version", "unversioned")), pools, ceiling)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Catalogue:
@@ -424,7 +450,8 @@ class Catalogue:
     @functools.cached_property
     def arrays(self) -> MeasureArrays:
         """The measures' attributes as arrays (built once per catalogue)."""
-        return MeasureArrays.build(list(self.measures.values()), self.pools)
+        ceiling = 1.0 if self.plant_ceiling is None else self.plant_ceiling.ceiling
+        return MeasureArrays.build(list(self.measures.values()), self.pools, ceiling)
 
     def __getitem__(self, measure_id: str) -> Measure:
         try:

@@ -211,7 +211,17 @@ def test_pools_are_sourced_and_their_members_act_on_their_end_uses() -> None:
             seen.add(member)
             assert set(catalogue[member].end_uses) & set(pool.end_uses), (pool.id, member)
             assert catalogue.pool_of(member) == pool
+    plant = catalogue.plant_ceiling
+    assert plant is not None
+    assert 0 < plant.ceiling <= 0.5
+    assert len(plant.source) > 40
     arrays = catalogue.arrays
+    assert arrays.plant_ceiling == plant.ceiling
+    # Efficiency measures share the plant's ceiling; conversions and route changes do not.
+    assert arrays.plant_wide[arrays.index["led_lighting"]]
+    assert arrays.plant_wide[arrays.index["process_redesign"]]
+    assert not arrays.plant_wide[arrays.index["heat_pumps"]]
+    assert not arrays.plant_wide[arrays.index["steel_scrap_eaf_shift"]]
     assert arrays.pool[arrays.index["led_lighting"]] == [p.id for p in catalogue.pools].index(
         "lighting"
     )

@@ -335,6 +335,11 @@ def test_efficiency_programme_lies_within_what_real_audits_find(
     assert len(p.efficiency_programme) + p.efficiency_measures_beyond_payback >= len(
         p.efficiency_programme
     )
+    # Never more than the plant-wide ceiling of any carrier (features/data/measures.yaml).
+    ceiling = Catalogue.default().plant_ceiling
+    assert ceiling is not None
+    for carrier, share in p.efficiency_programme_energy_share.items():
+        assert share <= ceiling.ceiling * (1 + 1e-9), (name, carrier, share)
     checked = 0
     for carrier, (low, high) in REAL_AUDIT_RANGE.items():
         share = p.efficiency_programme_energy_share.get(carrier)
