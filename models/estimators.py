@@ -265,6 +265,17 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         """LightGBM's own exact SHAP values of booster ``name`` (the reference)."""
         return np.asarray(getattr(self, name).predict(_check_xy(X)[0], pred_contrib=True))
 
+    def _can_force(self, column: np.ndarray) -> bool:
+        """Whether both sides of the forced split on the 0/1 ``column`` keep at least
+        ``min_child_samples`` rows in every tree. LightGBM (4.x) crashes the process, rather than
+        refusing, when a forced split leaves a side below that minimum, and with bagging the
+        count is the one in each tree's bag: the smaller side's expected bag size must clear the
+        minimum by four binomial standard deviations."""
+        smaller = float(min((column < 0.5).sum(), (column > 0.5).sum()))
+        q = min(max(self.subsample, 0.0), 1.0)
+        bagged = smaller * q - 4.0 * np.sqrt(smaller * q * (1.0 - q))
+        return smaller > 0 and bagged >= max(self.min_child_samples, 1)
+
     def _train(
         self, X: np.ndarray | RowBlocks, y: np.ndarray, objective: str, **extra: Any
     ) -> lgb.Booster:
@@ -275,8 +286,7 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
             if isinstance(X, RowBlocks) or self.split_first is None
             else (X[:, self.split_first])
         )
-        if column is None or not ((column < 0.5).any() and (column > 0.5).any()):
-            # Nothing to force: a split with an empty side is refused by LightGBM.
+        if column is None or not self._can_force(column):
             return trainer(params, X, y, list(self.categorical_features), self.n_estimators)
         # Every tree splits first on the 0/1 column ``split_first``, zeros on the left (LightGBM
         # forced splits, read from a file; a threshold of 0 selects LightGBM's zero bin, the

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -196,3 +199,40 @@ def test_interval_widens_for_years_beyond_the_calibration_years_when_the_data_dr
     # Without an order to calibrate on, there is no drift to measure.
     plain = IntervalRegressor(alpha=0.2, drift_column=1, **kwargs).fit(X[train], y[train])  # type: ignore[arg-type]
     assert plain.drift_per_year_ == 0.0
+
+
+def _first_split_features(model: GBMRegressor) -> set[int]:
+    trees = model.booster_.dump_model()["tree_info"]
+    return {int(t["tree_structure"].get("split_feature", -1)) for t in trees}
+
+
+def test_forced_first_split_holds_and_is_skipped_when_a_side_is_too_small() -> None:
+    """Every tree splits first on the 0/1 column when both sides are large enough; when one side
+    is below ``min_child_samples`` (or would be in a tree's bag) the split is not forced, since
+    LightGBM ends the process on such a forced split instead of refusing it."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 3))
+    X[:, 0] = (np.arange(400) < 150).astype(float)
+    y = 3 * X[:, 1] + 0.1 * X[:, 0]
+    forced = GBMRegressor(n_estimators=15, min_child_samples=10, split_first=0).fit(X, y)
+    assert _first_split_features(forced) == {0}
+    free = GBMRegressor(n_estimators=15, min_child_samples=10).fit(X, y)
+    assert 0 not in _first_split_features(free)
+    # A side of 5 rows (below the minimum of 10) and one of 12 rows bagged at 0.8 (about 9.6 a
+    # tree): run apart, so a crash shows as this test failing with its exit code.
+    script = (
+        "import numpy as np\n"
+        "from models.estimators import GBMRegressor\n"
+        "rng = np.random.default_rng(0)\n"
+        "for ones, sub in ((5, 1.0), (12, 0.8), (11, 0.3)):\n"
+        "    X = rng.normal(size=(400, 3)); X[:, 0] = (np.arange(400) < ones).astype(float)\n"
+        "    m = GBMRegressor(n_estimators=30, min_child_samples=10, subsample=sub,\n"
+        "                     split_first=0)\n"
+        "    m.fit(X, X[:, 1] + X[:, 0])\n"
+        "print('fitted')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "fitted" in done.stdout
