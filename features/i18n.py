@@ -592,6 +592,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "价格水平比{ratio}换算而来（范围{low}-{high}，投资额区间因此放宽；世界银行WDI {year}年：GDP"
         "购买力平价换算因子除以官方汇率）",
     ),
+    # --- verification: statistics and verdicts (features/verification) ---
+    # --- verification: command line, page and PDF (serving) ---
 }
 
 #: Placeholders whose values are words to translate (the rest are numbers, ids or sources).
