@@ -593,6 +593,98 @@ TEXTS: dict[str, tuple[str, str]] = {
         "购买力平价换算因子除以官方汇率）",
     ),
     # --- verification: statistics and verdicts (features/verification) ---
+    "verification_method": (
+        "Baseline regressed on the plant's own metered history and projected into the reporting "
+        "period (IPMVP Option C, whole facility; ISO 50015), its fit and savings uncertainty "
+        "judged by ASHRAE Guideline 14-2014, at {confidence} two-sided confidence.",
+        "以工厂自身的计量历史回归建立能耗基准并外推到报告期（IPMVP选项C，整体设施；ISO 50015），"
+        "按ASHRAE Guideline 14-2014评判拟合优度和节能量不确定度，双侧置信水平{confidence}。",
+    ),
+    "verification_excluded": (
+        "{carrier} {period}: left out of the baseline fit and the savings: non-routine event "
+        "\"{note}\" without an adjustment",
+        "{carrier} {period}：非常规事件“{note}”未给调整量，该期不参与基准拟合和节能量计算",
+    ),
+    "verification_adjusted": (
+        "{carrier} {period}: non-routine event \"{note}\": its adjustment of {value} {unit} is "
+        "taken off the baseline data (baseline period) or added to the projected baseline "
+        "(reporting period)",
+        "{carrier} {period}：非常规事件“{note}”：调整量{value} {unit}（基准期从计量值中扣除，"
+        "报告期加到外推基准上）",
+    ),
+    "verification_installation": (
+        "{carrier} {periods}: in the installation month, neither baseline nor reporting",
+        "{carrier} {periods}：处于安装月份，既不属于基准期也不属于报告期",
+    ),
+    "verification_driver_missing": (
+        "{carrier}: {driver} is missing in {periods}, so the baseline does not use it",
+        "{carrier}：{periods}缺少{driver}数据，基准模型不使用该变量",
+    ),
+    "verification_no_reporting": (
+        "{carrier}: no reporting period after the installed month {installed}: nothing to verify",
+        "{carrier}：安装月份{installed}之后没有报告期数据，无法核证",
+    ),
+    "verification_too_few": (
+        "{carrier}: {n} usable baseline periods over {days} days; the baseline needs at least "
+        "{minimum} periods covering a full year (IPMVP: a full operating cycle): not verifiable",
+        "{carrier}：可用基准期仅{n}期、覆盖{days}天；基准期至少需要{minimum}期并覆盖完整一年"
+        "（IPMVP：一个完整运行周期），无法核证",
+    ),
+    "verification_fit": (
+        "{carrier}: baseline form {form} over {n} periods; CV(RMSE) {cv}, NMBE {nmbe}, R² {r2}, "
+        "lag-1 autocorrelation of residuals {rho}",
+        "{carrier}：基准模型形式{form}，基准期{n}期；CV(RMSE) {cv}，NMBE {nmbe}，R² {r2}，"
+        "残差一阶自相关{rho}",
+    ),
+    "verification_weak_fit": (
+        "{carrier}: the baseline is too weak to verify savings: CV(RMSE) {cv} (limit {cv_limit}), "
+        "NMBE {nmbe} (limit ±{nmbe_limit}), ASHRAE Guideline 14-2014: not verifiable",
+        "{carrier}：基准模型拟合太弱，无法核证节能量：CV(RMSE) {cv}（限值{cv_limit}），"
+        "NMBE {nmbe}（限值±{nmbe_limit}），依据ASHRAE Guideline 14-2014：无法核证",
+    ),
+    "verification_verified": (
+        "{carrier}: saved {saved} ± {uncertainty} {unit} over the reporting period ({fraction} of "
+        "the adjusted baseline) at {confidence} confidence: verified",
+        "{carrier}：报告期节能{saved} ± {uncertainty} {unit}（占调整后基准的{fraction}），"
+        "置信水平{confidence}：节能量已核证",
+    ),
+    "verification_no_savings": (
+        "{carrier}: saved {saved} ± {uncertainty} {unit} over the reporting period at {confidence} "
+        "confidence; the interval includes zero or lies below it: no savings detected",
+        "{carrier}：报告期节能{saved} ± {uncertainty} {unit}，置信水平{confidence}；"
+        "区间包含零或在零以下：未检测到节能",
+    ),
+    "verification_not_verifiable": (
+        "{carrier}: the figure of {saved} ± {uncertainty} {unit} is not a verified measurement",
+        "{carrier}：{saved} ± {uncertainty} {unit}这一数值不是经核证的计量结果",
+    ),
+    "verification_overall_verified": (
+        "In all: {tco2e} ± {uncertainty} tCO2e/yr avoided (location-based, verifiable carriers) "
+        "at {confidence} confidence: verified",
+        "合计：年减排{tco2e} ± {uncertainty} tCO2e（基于位置，可核证的能源品种），"
+        "置信水平{confidence}：已核证",
+    ),
+    "verification_overall_no_savings_detected": (
+        "In all: {tco2e} ± {uncertainty} tCO2e/yr (location-based, verifiable carriers) at "
+        "{confidence} confidence: no savings detected",
+        "合计：年减排{tco2e} ± {uncertainty} tCO2e（基于位置，可核证的能源品种），"
+        "置信水平{confidence}：未检测到节能",
+    ),
+    "verification_overall_not_verifiable": (
+        "No carrier has a baseline good enough to verify savings: not verifiable",
+        "没有任何能源品种的基准模型足以核证节能量：无法核证",
+    ),
+    "verification_factor": (
+        "{carrier}: emission factors {location} kgCO2e/{unit} location-based ({factor_id}) and "
+        "{market} kgCO2e/{unit} market-based ({market_id}), as in the footprint",
+        "{carrier}：排放因子基于位置{location} kgCO2e/{unit}（{factor_id}），基于市场{market} "
+        "kgCO2e/{unit}（{market_id}），与碳足迹核算一致",
+    ),
+    "verification_no_outcome": (
+        "no carrier's savings were measured (overall verdict {verdict}); a not-verifiable "
+        "figure is not a measurement",
+        "没有任何能源品种的节能量经过计量核证（总体结论{verdict}）；无法核证的数值不是计量结果",
+    ),
     # --- verification: command line, page and PDF (serving) ---
 }
 

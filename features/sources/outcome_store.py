@@ -67,6 +67,33 @@ class IdempotencyConflictError(DecarbError, ValueError):
     """An idempotency key was used before with a different report."""
 
 
+class VerifiedCarrierFit(BaseModel):
+    """How one carrier's measured savings were verified: the baseline fit (ASHRAE Guideline 14)
+    and the verdict (see ``features.verification``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    carrier: Carrier
+    form: str = Field(max_length=64, description="Baseline model form, e.g. production_hdd.")
+    cv_rmse: float = Field(description="CV(RMSE) of the baseline fit, a fraction.")
+    nmbe: float = Field(description="Normalised mean bias error, a fraction.")
+    r2: float
+    n_baseline: int = Field(ge=0, description="Baseline periods fitted.")
+    fractional_uncertainty: float = Field(
+        ge=0, description="Half-width of the savings at `confidence` over the savings."
+    )
+    confidence: float = Field(ge=0.5, le=0.99)
+    verdict: Literal["verified", "not_verifiable", "no_savings_detected"]
+
+
+class OutcomeVerification(BaseModel):
+    """The fit behind measured savings that came from metered data (IPMVP Option C)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    carriers: list[VerifiedCarrierFit] = Field(min_length=1, max_length=len(Carrier))
+
+
 class OutcomeReport(BaseModel):
     """What a factory did with one recommended measure, and what it measured."""
 
@@ -97,6 +124,11 @@ class OutcomeReport(BaseModel):
     )
     model_version: str | None = Field(
         default=None, max_length=64, description="Model version that recommended it."
+    )
+    verification: OutcomeVerification | None = Field(
+        default=None,
+        description="When measured_savings come from metered data: the baseline fit and "
+        "verdict per carrier (features.verification).",
     )
     profile: dict[str, Any] = Field(
         description="The factory's profile as submitted for the recommendation (same fields as "
@@ -199,6 +231,7 @@ class StoredOutcomeRow(_Base):
     currency: Mapped[str] = mapped_column(String(8))
     model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)  # validated, canonical
+    verification: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -226,6 +259,7 @@ class StoredOutcome(BaseModel):
     actual_capex: float | None
     currency: str
     model_version: str | None
+    verification: OutcomeVerification | None = None
 
     @classmethod
     def of(cls, row: StoredOutcomeRow, replayed: bool = False) -> StoredOutcome:
@@ -239,6 +273,8 @@ class StoredOutcome(BaseModel):
             period_start=row.period_start, period_end=row.period_end,
             annual_savings=dict(row.annual_savings), actual_capex=row.actual_capex,
             currency=row.currency, model_version=row.model_version,
+            verification=None if row.verification is None
+            else OutcomeVerification.model_validate(row.verification),
         )  # fmt: skip
 
 
@@ -273,6 +309,8 @@ class OutcomeStore:
             raise InvalidValueError("Idempotency-Key", idempotency_key[:200],
                                     "1-128 characters of A-Z a-z 0-9 . _ : -")  # fmt: skip
         body = checked.report.model_dump(mode="json")
+        if body["verification"] is None:  # hashes of reports without one stay as before 0002
+            del body["verification"]
         digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
         with Session(self.engine) as session:
             found = self._replay(session, idempotency_key, digest)
@@ -287,7 +325,7 @@ class OutcomeStore:
                 measured_savings=body["measured_savings"],
                 annual_savings={c.value: v for c, v in checked.annual_savings.items()},
                 actual_capex=r.actual_capex, currency=checked.currency,
-                model_version=r.model_version,
+                model_version=r.model_version, verification=body.get("verification"),
                 profile=json.loads(checked.profile.model_dump_json()),
                 created_at=datetime.now(UTC),
             )  # fmt: skip

@@ -129,7 +129,7 @@ def _migrated(url: str) -> None:
             "SELECT version_num FROM outcomes_alembic_version"
         ).scalar()
     engine.dispose()
-    assert version == "0001"
+    assert version == "0002"  # 0002: the verification column
 
 
 def test_migrations_from_empty_on_sqlite(tmp_path: Path) -> None:
