@@ -607,10 +607,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "verification_adjusted": (
         "{carrier} {period}: non-routine event \"{note}\": its adjustment of {value} {unit} is "
-        "taken off the baseline data (baseline period) or added to the projected baseline "
-        "(reporting period)",
-        "{carrier} {period}：非常规事件“{note}”：调整量{value} {unit}（基准期从计量值中扣除，"
-        "报告期加到外推基准上）",
+        "added to the projected baseline",
+        "{carrier} {period}：非常规事件“{note}”：调整量{value} {unit}已加到外推基准上",
+    ),
+    "verification_adjusted_baseline": (
+        "{carrier} {period}: non-routine event \"{note}\": its adjustment of {value} {unit} is "
+        "taken off the metered use before the baseline is fitted",
+        "{carrier} {period}：非常规事件“{note}”：拟合基准前从计量值中扣除调整量{value} {unit}",
     ),
     "verification_installation": (
         "{carrier} {periods}: in the installation month, neither baseline nor reporting",
