@@ -57,9 +57,15 @@ from models.estimators import (
     RowBlocks,
 )
 from models.explain import explain_rows
+from models.metered import (
+    DEFAULT_METERED_WEIGHT,
+    first_reported,
+    metered_mask,
+    metered_weights,
+    savings_log_sd,
+)
 from models.schemas import FactoryRecommendations, RecommendOptions
 from models.served import (
-    METERED_PROVENANCE,
     MIN_METERED_PER_FAMILY,
     Learned,
     audits_warning,
@@ -115,6 +121,13 @@ class BundleConfig:
     #: Leaf size of the adoption trees, at most ADOPTION_MAX_LEAF_SHARE of its rows (small
     #: training sets keep splits) and at least min_child_samples.
     adoption_min_child_samples: int = 300
+    #: How much a metered outcome (reported to the outcomes store with measured savings)
+    #: counts against one auditor's estimate in the savings and side-effect models: the ratio
+    #: of their variances about what a plant really saves (models.metered:
+    #: DEFAULT_METERED_WEIGHT, an ASSUMPTION through the metered noise it supposes); a verified
+    #: outcome's own uncertainty can only lower it. Not in the adoption model: only implemented
+    #: measures are metered, so weighting them would teach a higher adoption rate.
+    metered_weight: float = DEFAULT_METERED_WEIGHT
 
 
 #: Largest share of the adoption model's rows one leaf must hold (see BundleConfig).
@@ -220,6 +233,12 @@ class RecommendationBundle:
         groups = targets["factory_row"].to_numpy()
 
         y = targets["log_fraction"].to_numpy()
+        metered = metered_mask(outcomes, targets["implemented"].to_numpy(), y)
+        self.n_metered_outcomes_ = int((metered & first_reported(outcomes)).sum())
+        # Metered outcomes count above estimates in the energy models (None: all rows once).
+        sample_weight = metered_weights(
+            metered, savings_log_sd(outcomes), self.config.metered_weight
+        )
         rows = ~np.isnan(y)
         if rows.sum() < 20:
             raise ValueError(f"only {int(rows.sum())} outcomes with energy savings; need >= 20")
@@ -244,14 +263,18 @@ class RecommendationBundle:
             weights=None if weights is None else weights[rows],
             strata=None if strata is None else strata[rows],
             calibration_order=years[rows] if recent else None,
+            sample_weight=None if sample_weight is None else sample_weight[rows],
         )
-        self.realisation_ = self._learn_realisation(X, targets, outcomes, found.keys, catalogue)
         # Side effects of measures that are not conversions, from every carrier reported.
         y = targets["side_fraction"].to_numpy()
         conversion = np.array([c is not None for c in found.conversions], dtype=bool)
         rows = ~np.isnan(y) & ~conversion
         self.side_: GBMRegressor | None = (
-            GBMRegressor(**regress).fit(X[rows], y[rows]) if rows.sum() >= 20 else None  # type: ignore[arg-type]
+            GBMRegressor(**regress).fit(  # type: ignore[arg-type]
+                X[rows], y[rows], None if sample_weight is None else sample_weight[rows]
+            )
+            if rows.sum() >= 20
+            else None
         )
         progress("cost model")
         y = targets["log_cost"].to_numpy()
@@ -262,8 +285,12 @@ class RecommendationBundle:
         # recommendation time, not from the auditor's own figures.
         self.currency_ = _currency(outcomes)
         progress(f"adoption model on out-of-fold cost and savings ({OOF_FOLDS} folds)")
-        served_cost, served_savings = self._out_of_fold(
-            X, targets, found, energy, catalogue, regress
+        served_cost, served_savings, held_out_fraction = self._out_of_fold(
+            X, targets, found, energy, catalogue, regress, sample_weight
+        )
+        # What the savings model leaves on metered plants it did not see (out of fold).
+        self.realisation_ = self._learn_realisation(
+            held_out_fraction, targets, metered, first_reported(outcomes), found.keys, catalogue
         )
         y = targets["implemented"].to_numpy()
         rows = ~np.isnan(y)
@@ -311,27 +338,30 @@ class RecommendationBundle:
 
     def _learn_realisation(
         self,
-        X: np.ndarray,
+        held_out_fraction: np.ndarray,
         targets: pd.DataFrame,
-        outcomes: pd.DataFrame,
+        metered: np.ndarray,
+        first: np.ndarray,
         keys: np.ndarray,
         catalogue: Catalogue,
     ) -> Learned:
-        """Realisation per measure family from the metered outcomes among the training rows
-        (implemented measures reported to the outcomes store, ``provenance`` "outcomes"), as
-        :func:`models.served.learn_realisation`; empty without enough of them."""
-        if "provenance" not in outcomes:
-            return {}
+        """Realisation per measure family from the ``metered`` outcome rows (implemented
+        measures reported to the outcomes store; each outcome once: ``first``), as
+        :func:`models.served.learn_realisation`: metered savings over the savings model's
+        prediction for plants it did not see (``held_out_fraction``, out of fold; the model
+        itself learned from these rows, weighted, so its own fit would hide what it leaves);
+        empty without enough of them."""
         y = targets["log_fraction"].to_numpy()
-        metered = (
-            (outcomes["provenance"].astype(str).to_numpy() == METERED_PROVENANCE)
-            & (targets["implemented"].to_numpy() == 1)
-            & ~np.isnan(y)
-        )
-        if metered.sum() < MIN_METERED_PER_FAMILY:
+        known = ~np.isnan(held_out_fraction) & ~np.isnan(y)
+        rows = metered & first & known
+        if rows.sum() < MIN_METERED_PER_FAMILY:
             return {}
-        residual = y[metered] - self.savings_.predict(X[metered])
-        return learn_realisation(residual, _families(keys[metered], catalogue))
+        residual = y - held_out_fraction
+        estimates = known & ~metered
+        return learn_realisation(
+            residual[rows], _families(keys[rows], catalogue),
+            residual[estimates], _families(keys[estimates], catalogue),
+        )  # fmt: skip
 
     def realisation(self, keys: np.ndarray, catalogue: Catalogue) -> tuple[np.ndarray, np.ndarray]:
         """(median, log sd) of metered / estimated savings per row (learned or the prior)."""
@@ -409,11 +439,14 @@ class RecommendationBundle:
         energy: FactoryEnergy,
         catalogue: Catalogue,
         kwargs: dict[str, object],
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(log capex, log yearly cost savings) of every outcome row as the served models would
-        predict them for a factory outside their training data: folds grouped by factory, the
-        savings, side-effect and cost models refit on the other folds, savings turned into money
-        through the same physics and prices as serving."""
+        sample_weight: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(log capex, log yearly cost savings, log fraction saved) of every outcome row as the
+        served models would predict them for a factory outside their training data: folds
+        grouped by factory, the savings, side-effect and cost models refit on the other folds
+        (the energy models with ``sample_weight``, as served), savings turned into money
+        through the same physics and prices as serving. The log fraction is NaN where a fold
+        had too few rows for a model."""
         groups = targets["factory_row"].to_numpy()
         log_cost = np.full(len(X), np.nan)
         log_fraction = np.full(len(X), np.nan)
@@ -424,22 +457,25 @@ class RecommendationBundle:
         conversion = np.array([c is not None for c in found.conversions], dtype=bool)
         n_folds = min(OOF_FOLDS, len(np.unique(groups)))
         for train, test in GroupKFold(n_splits=n_folds).split(X, groups=groups):
-            for y, out, extra in ((y_sav, log_fraction, None), (y_cost, log_cost, None),
-                                  (y_side, side, conversion)):  # fmt: skip
+            for y, out, extra, weighted in ((y_sav, log_fraction, None, True),
+                                            (y_cost, log_cost, None, False),
+                                            (y_side, side, conversion, True)):  # fmt: skip
                 ok = train[~np.isnan(y[train])]
                 if extra is not None:
                     ok = ok[~extra[ok]]
                 if len(ok) < 20:
                     continue
-                model = GBMRegressor(**kwargs).fit(X[ok], y[ok])  # type: ignore[arg-type]
+                w = sample_weight[ok] if weighted and sample_weight is not None else None
+                model = GBMRegressor(**kwargs).fit(X[ok], y[ok], w)  # type: ignore[arg-type]
                 out[test] = model.predict(X[test])
+        held_out = log_fraction.copy()
         log_fraction = np.where(np.isnan(log_fraction), np.nanmedian(y_sav), log_fraction)
         saved, _ = _NetSavings(energy, found, catalogue, side).net_units(log_fraction)
         prices = price_matrix(energy.factories, self.currency_)
         cost_savings = (saved * prices[found.factory_index]).sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_savings = np.where(cost_savings > 0, np.log(cost_savings), np.nan)
-        return log_cost, log_savings
+        return log_cost, log_savings, held_out
 
     def adoption_as_served(
         self, energy: FactoryEnergy, found: Pairs, X: np.ndarray, catalogue: Catalogue

@@ -191,3 +191,42 @@ def model_card(bundle: RecommendationBundle) -> ModelCard:
         headline_metrics={k: metrics[k] for k in HEADLINE_METRICS if k in metrics},
         caveats=caveats,
     )
+
+
+def card_markdown(bundle: RecommendationBundle) -> str:
+    """The card of a fitted bundle as Markdown (the training run keeps it beside the model):
+    the summary, the realisation per measure family with the metered outcomes it was learned
+    from, the weight metered outcomes had in training, the headline metrics and the caveats."""
+    card = model_card(bundle)
+    lines = ["# Model card", "", card.summary + ".", ""]
+    metered = int(getattr(bundle, "n_metered_outcomes_", 0))
+    weight = getattr(bundle.config, "metered_weight", 1.0)
+    lines += [
+        "## Metered outcomes",
+        "",
+        f"{metered:,} metered outcomes (reported to the outcomes store with measured savings) "
+        f"were in the training data, each counting up to {weight:g} times an auditor's estimate "
+        "in the savings models.",
+        "",
+    ]
+    if card.realisation:
+        lines += [
+            "## Realisation: metered over predicted savings, per measure family",
+            "",
+            "What the low end of each served tCO2e interval allows for.",
+            "",
+            "| family | median | log sd | metered outcomes | source |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r.family} | {r.median:.3f} | {r.log_sd:.3f} | {r.metered_outcomes:,} | "
+            f"{r.source} |"
+            for r in card.realisation
+        ]
+        lines.append("")
+    if card.headline_metrics:
+        lines += ["## Held-out metrics", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {v:.4f} |" for k, v in card.headline_metrics.items()]
+        lines.append("")
+    lines += ["## Caveats", ""] + [f"- {c}" for c in card.caveats]
+    return "\n".join(lines) + "\n"

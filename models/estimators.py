@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,20 +108,22 @@ def train_in_process(
     categorical: list[int],
     rounds: int,
     init_score: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
 ) -> lgb.Booster:
     """The default trainer: ``lgb.train`` in this process (large row blocks read out of core,
     small ones joined into one matrix: the same booster either way, and one build of each
-    block instead of two). ``init_score``: a raw score per row the trees start from."""
+    block instead of two). ``init_score``: a raw score per row the trees start from;
+    ``weight``: a weight per row (None: every row counts once)."""
     if isinstance(X, RowBlocks) and len(X) * X.width * 4 <= IN_MEMORY_DESIGN_BYTES:
         X = np.concatenate([X.build(i) for i, n in enumerate(X.lengths) if n])
     if isinstance(X, RowBlocks):
         cache: dict[int, np.ndarray] = {}
         source = [_BlockSequence(X, i, cache) for i in range(len(X.lengths)) if X.lengths[i]]
         data = lgb.Dataset(source, label=y, categorical_feature=categorical, free_raw_data=True,
-                           init_score=init_score)  # fmt: skip
+                           init_score=init_score, weight=weight)  # fmt: skip
     else:
         data = lgb.Dataset(X, label=y, categorical_feature=categorical, free_raw_data=True,
-                           init_score=init_score)  # fmt: skip
+                           init_score=init_score, weight=weight)  # fmt: skip
     return lgb.train(params, data, num_boost_round=rounds)
 
 
@@ -153,6 +156,18 @@ def _check_xy(X: np.ndarray, y: np.ndarray | None = None) -> tuple[np.ndarray, n
     if not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinite values")
     return X, y
+
+
+def _check_weight(sample_weight: np.ndarray | None, n: int) -> np.ndarray | None:
+    """``sample_weight`` as n finite positive floats, or None."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=float)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
+    if not (np.isfinite(w).all() and (w > 0).all()):
+        raise ValueError("sample_weight must be finite and > 0")
+    return w
 
 
 def _check_fitted(model: object, attribute: str) -> None:
@@ -277,9 +292,18 @@ class _GBMBase(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         return smaller > 0 and bagged >= max(self.min_child_samples, 1)
 
     def _train(
-        self, X: np.ndarray | RowBlocks, y: np.ndarray, objective: str, **extra: Any
+        self,
+        X: np.ndarray | RowBlocks,
+        y: np.ndarray,
+        objective: str,
+        sample_weight: np.ndarray | None = None,
+        **extra: Any,
     ) -> lgb.Booster:
         trainer = _trainer.get()
+        if sample_weight is not None:
+            # Weighted boosters train in this process: the cluster trainer takes no weights,
+            # and the weighted models (savings, side effects) are of outcome rows only.
+            trainer = partial(train_in_process, weight=sample_weight)
         params = self._params(objective, **extra)
         column = (
             None
@@ -310,10 +334,14 @@ class GBMRegressor(_GBMBase):
     True
     """
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> GBMRegressor:
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> GBMRegressor:
+        """Fit on ``X``, ``y``; ``sample_weight`` (optional, > 0): how much each row counts."""
         X, y_checked = _check_xy(X, y)
         assert y_checked is not None
-        self.booster_ = self._train(X, y_checked, "regression")
+        w = _check_weight(sample_weight, len(X))
+        self.booster_ = self._train(X, y_checked, "regression", w)
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -391,6 +419,7 @@ class IntervalRegressor(_GBMBase):
         weights: np.ndarray | None = None,
         strata: np.ndarray | None = None,
         calibration_order: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> IntervalRegressor:
         """Fit the median and quantile models and calibrate the margin.
 
@@ -400,9 +429,12 @@ class IntervalRegressor(_GBMBase):
         least ``MIN_STRATUM`` calibration rows, else the overall margin. ``calibration_order``
         (optional, e.g. the reporting year) puts the groups with the highest values in the
         calibration set instead of random ones, so the margin reflects the latest data.
+        ``sample_weight`` (optional, > 0) is how much each row counts in the median and quantile
+        models (metered outcomes above estimates); the calibration keeps ``weights`` only.
         """
         X, y_checked = _check_xy(X, y)
         assert y_checked is not None
+        w_fit = _check_weight(sample_weight, len(X))
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
         rng = np.random.default_rng(self.random_state)
@@ -419,9 +451,10 @@ class IntervalRegressor(_GBMBase):
         calibration = np.isin(groups, calibration_groups)
         fit_rows = ~calibration
         lo, hi = self.alpha / 2, 1 - self.alpha / 2
-        self.median_ = self._train(X, y_checked, "regression")
-        self.lower_ = self._train(X[fit_rows], y_checked[fit_rows], "quantile", alpha=lo)
-        self.upper_ = self._train(X[fit_rows], y_checked[fit_rows], "quantile", alpha=hi)
+        w_rows = None if w_fit is None else w_fit[fit_rows]
+        self.median_ = self._train(X, y_checked, "regression", w_fit)
+        self.lower_ = self._train(X[fit_rows], y_checked[fit_rows], "quantile", w_rows, alpha=lo)
+        self.upper_ = self._train(X[fit_rows], y_checked[fit_rows], "quantile", w_rows, alpha=hi)
         yc = y_checked[calibration]
         scores = np.maximum(
             self.lower_.predict(X[calibration]) - yc, yc - self.upper_.predict(X[calibration])

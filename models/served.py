@@ -30,17 +30,36 @@ SELECTION_P_FLOOR = 1e-3
 Learned = dict[str, tuple[float, float, int]]
 
 
-def learn_realisation(residual: np.ndarray, families: np.ndarray) -> Learned:
+def _robust_sd(r: np.ndarray) -> float:
+    """1.4826 x the median absolute deviation: the sd of a normal sample, robust to outliers."""
+    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+
+
+def learn_realisation(
+    residual: np.ndarray,
+    families: np.ndarray,
+    estimate_residual: np.ndarray | None = None,
+    estimate_families: np.ndarray | None = None,
+) -> Learned:
     """Per family with at least MIN_METERED_PER_FAMILY metered outcomes: the realisation the
-    savings model leaves (``residual`` = log metered - log predicted), as the median ratio, a
-    robust log sd (1.4826 x the median absolute deviation) and the count."""
+    savings model leaves (``residual`` = log metered - log predicted, for plants the model did
+    not see), as the median ratio, a log sd and the count.
+
+    The log sd is the robust spread (1.4826 x the median absolute deviation) of the metered
+    residuals beyond that of the estimates' residuals of the same family
+    (``estimate_residual``, also out of fold), subtracted in variance: the served interval
+    already carries the model's own error, and the realisation adds only what metering adds
+    to it. Without estimates of the family, the whole spread."""
     out: Learned = {}
     for family in sorted(set(families.tolist())):
         r = residual[families == family]
         if len(r) >= MIN_METERED_PER_FAMILY:
-            centre = float(np.median(r))
-            spread = float(1.4826 * np.median(np.abs(r - centre)))
-            out[family] = (math.exp(centre), spread, len(r))
+            spread = _robust_sd(r)
+            if estimate_residual is not None and estimate_families is not None:
+                e = estimate_residual[estimate_families == family]
+                if len(e) >= MIN_METERED_PER_FAMILY:
+                    spread = math.sqrt(max(spread**2 - _robust_sd(e) ** 2, 0.0))
+            out[family] = (math.exp(float(np.median(r))), spread, len(r))
     return out
 
 

@@ -95,6 +95,10 @@ def main(
     outcomes_weight: Annotated[
         int | None, typer.Option(help="Rows of the base one reported outcome counts as.")
     ] = None,
+    metered_weight: Annotated[
+        float | None,
+        typer.Option(help="How much a metered outcome counts against an auditor's estimate."),
+    ] = None,
     config: Annotated[Path | None, typer.Option(help="YAML config; flags override it.")] = None,
     assess: Annotated[Path | None, typer.Option(help="IAC: the ASSESS table.")] = None,
     eia_state_factors: Annotated[Path | None, typer.Option(help="EIA state-year factors.")] = None,
@@ -136,7 +140,7 @@ def main(
     the tolerance on the guard metrics, with its interval's coverage in the band."""
     overrides: dict[str, object] = {
         "source": source, "path": path, "outcomes_url": outcomes_url,
-        "outcomes_weight": outcomes_weight,
+        "outcomes_weight": outcomes_weight, "metered_weight": metered_weight,
         "assess_path": str(assess) if assess else None,
         "eia_state_factors": str(eia_state_factors) if eia_state_factors else None,
         "n_factories": n_factories, "seed": seed, "n_estimators": n_estimators,

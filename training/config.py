@@ -36,7 +36,16 @@ class TrainConfig(BaseModel):
         default=1,
         ge=1,
         le=1000,
-        description="How many rows of the base each reported outcome counts as (repetitions).",
+        description="How many rows of the base each reported outcome counts as (repetitions, "
+        "on top of metered_weight; each outcome still counts once in the realisation).",
+    )
+    metered_weight: float = Field(
+        default=BundleConfig.metered_weight,
+        ge=1,
+        le=100,
+        description="How much a metered outcome (reported with measured savings) counts against "
+        "an auditor's estimate in the savings models (sample weight; a verification's own "
+        "uncertainty can only lower it).",
     )
     assess_path: str | None = None
     eia_state_factors: str | None = None
@@ -107,6 +116,7 @@ class TrainConfig(BaseModel):
             max_depth=self.max_depth,
             min_child_samples=self.min_child_samples,
             interval_alpha=self.interval_alpha,
+            metered_weight=self.metered_weight,
             # Real data drift over the years: calibrate the interval on the most recent ones.
             interval_calibration="recent" if self.source == "iac" else "random",
             random_state=self.seed,

@@ -25,6 +25,7 @@ from features.sources.combined import combine, training_parts
 from features.sources.outcome_store import safe_url
 from features.sources.schema import Dataset
 from models.bundle import RecommendationBundle
+from models.card import card_markdown
 from models.cluster import DaskTrainer, dask_client
 from models.estimators import trained_with
 from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle, use_store
@@ -34,6 +35,7 @@ from training.evaluate import COMPARISONS, evaluate
 from training.plots import save_plots
 from training.search import search
 from training.split import Split, split_by_factory
+from training.verified import with_verifications
 
 
 @dataclass
@@ -59,12 +61,16 @@ def load_configured(config: TrainConfig) -> Dataset:
         eia_state_factors=config.eia_state_factors,
         synthetic=SyntheticConfig(n_factories=config.n_factories, seed=config.seed),
     )
+    if config.source == "outcomes" and config.path is not None:
+        data = with_verifications(data, config.path)
     if config.outcomes_url is None:
         return data
     if config.source == "outcomes":
         raise InvalidValueError("outcomes_url", config.outcomes_url,
                                 "none when the source is outcomes itself")  # fmt: skip
-    reported = load_dataset("outcomes", config.outcomes_url)
+    reported = with_verifications(
+        load_dataset("outcomes", config.outcomes_url), config.outcomes_url
+    )
     return combine(data, reported, config.outcomes_weight)
 
 
@@ -193,6 +199,7 @@ def run_training(
         mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in metrics.items()})
         mlflow.log_dict(metrics, "evaluation.json")
         mlflow.log_text(_evaluation_markdown(metrics, config, split), "evaluation.md")
+        mlflow.log_text(card_markdown(bundle), "model_card.md")
         progress("plots")
         for plot in save_plots(bundle, split, workdir):
             mlflow.log_artifact(str(plot), "plots")

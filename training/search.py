@@ -46,6 +46,7 @@ def search(
             max_depth=trial.suggest_int("max_depth", 3, 8),
             min_child_samples=trial.suggest_int("min_child_samples", 5, 80),
             interval_alpha=config.interval_alpha,
+            metered_weight=config.metered_weight,
             random_state=config.seed,
         )
         params = dict(trial.params)

@@ -20,7 +20,7 @@ from features.sources import SyntheticConfig, load_dataset
 from features.sources.combined import combine
 from features.sources.schema import DataReport, Dataset
 from models.bundle import BundleConfig, RecommendationBundle
-from models.card import model_card
+from models.card import card_markdown, model_card
 from models.schemas import RecommendOptions
 from models.served import REALISATION_PRIOR
 from training.config import TrainConfig
@@ -85,8 +85,9 @@ def test_high_end_relaxes_only_where_the_split_was_not_declared(
     assert (served["tco2e_high"] > plain["tco2e_high"] * 1.001)[saving & rows_undeclared].any()
 
 
-def test_metered_outcomes_teach_the_realisation_and_move_the_low_end(tiny_data: Dataset) -> None:
-    # Plants that reported metered savings at 40% of the estimates for technology upgrades.
+def _metered_at(tiny_data: Dataset, ratio: float) -> Dataset:
+    """``tiny_data`` with 400 of its technology-upgrade outcomes reported again to the outcomes
+    store as implemented, metered at ``ratio`` of the estimates."""
     catalogue = Catalogue.default()
     o = tiny_data.outcomes
     upgrade = o["measure_id"].map(
@@ -96,7 +97,7 @@ def test_metered_outcomes_teach_the_realisation_and_move_the_low_end(tiny_data: 
     )
     chosen = o[upgrade.astype(bool)].head(400).copy()
     saved = [c for c in chosen.columns if c.endswith("_saved")]
-    chosen[saved] = chosen[saved] * 0.4
+    chosen[saved] = chosen[saved] * ratio
     chosen["implementation_status"] = "implemented"
     chosen["implemented"] = True
     factories = tiny_data.factories[tiny_data.factories["factory_id"].isin(chosen["factory_id"])]
@@ -111,7 +112,33 @@ def test_metered_outcomes_teach_the_realisation_and_move_the_low_end(tiny_data: 
             rows_used={"factories": len(factories), "outcomes": len(chosen)},
         ),
     )
-    data = combine(tiny_data, reported)
+    return combine(tiny_data, reported)
+
+
+def test_metered_outcomes_count_above_estimates(tiny_data: Dataset) -> None:
+    # Metered savings at 40% of the estimates at the same plants: the more a metered outcome
+    # counts, the closer the savings model's prediction there comes to the metered figure.
+    data = _metered_at(tiny_data, 0.4)
+    plants = data.factories[data.factories["factory_id"].str.startswith("outcomes:")]
+    plants = plants.reset_index(drop=True)
+    upgrades = {m.id for m in Catalogue.default().measures.values()
+                if m.family.value == "technology_upgrade"}  # fmt: skip
+    predicted = {}
+    for weight in (1.0, 3.0):
+        config = BundleConfig(n_estimators=40, num_leaves=15, min_child_samples=10,
+                              random_state=1, metered_weight=weight)  # fmt: skip
+        bundle = RecommendationBundle(config).fit(data.factories, data.outcomes)
+        scores = _scores(bundle, plants)
+        rows = np.isin(scores["keys"], list(upgrades)) & ~scores["engineering"]
+        predicted[weight] = float(np.mean(scores["log_fraction"][rows]))
+    # log 0.4 = -0.92 below the estimates: weight 3 moves the prediction further down.
+    assert predicted[3.0] < predicted[1.0] - 0.05, predicted
+
+
+def test_metered_outcomes_teach_the_realisation_and_move_the_low_end(tiny_data: Dataset) -> None:
+    # Plants that reported metered savings at 40% of the estimates for technology upgrades.
+    catalogue = Catalogue.default()
+    data = _metered_at(tiny_data, 0.4)
     config = BundleConfig(n_estimators=40, num_leaves=15, min_child_samples=10, random_state=1)
     bundle = RecommendationBundle(config).fit(data.factories, data.outcomes)
     learned = bundle.realisation_
@@ -129,6 +156,11 @@ def test_metered_outcomes_teach_the_realisation_and_move_the_low_end(tiny_data: 
     medians, _ = bundle.realisation(keys, catalogue)
     assert medians[0] == pytest.approx(median)
     assert medians[2] == pytest.approx(REALISATION_PRIOR[0])  # management: still the prior
+    # The card training writes lists the learned ratio with its count.
+    markdown = card_markdown(bundle)
+    assert f"| technology_upgrade | {median:.3f} |" in markdown
+    assert f"| {count:,} |" in markdown
+    assert f"{bundle.n_metered_outcomes_:,} metered outcomes" in markdown
 
 
 @pytest.mark.parametrize(
