@@ -689,6 +689,170 @@ TEXTS: dict[str, tuple[str, str]] = {
         "没有任何能源品种的节能量经过计量核证（总体结论{verdict}）；无法核证的数值不是计量结果",
     ),
     # --- verification: command line, page and PDF (serving) ---
+    "verify_title": ("Verified savings", "节能量核证"),
+    "verify_heading": ("Verified savings of {measure}", "{measure}的节能量核证"),
+    "verify_meta": (
+        "Factory {factory}; installed {installed} (neither baseline nor reporting); "
+        "confidence {confidence}; {date}",
+        "工厂 {factory}；{installed}投入使用（该月既不计入基准期也不计入报告期）；"
+        "置信水平 {confidence}；{date}",
+    ),
+    "verify_verdict": ("Verdict: {word}", "结论：{word}"),
+    "verify_verdict_line": ("Verdict: {word}. {sentence}", "结论：{word}。{sentence}"),
+    "verify_excluded_line": ("{carrier} {period}: {note}", "{carrier} {period}：{note}"),
+    "verify_word_verified": ("verified", "已核证"),
+    "verify_word_not_verifiable": ("not verifiable", "无法核证"),
+    "verify_word_no_savings_detected": ("no savings detected", "未检出节能量"),
+    "verify_say_verified": (
+        "Savings verified: the meters show less energy used than the baseline projects, by "
+        "more than the uncertainty at {confidence} confidence, on a baseline within ASHRAE "
+        "Guideline 14's limits.",
+        "节能量已核证：计量能耗低于基线预测值，差额在{confidence}置信水平下大于其不确定度，"
+        "且基线模型满足ASHRAE Guideline 14的限值。",
+    ),
+    "verify_say_not_verifiable": (
+        "Not verifiable: the baseline does not predict this plant's use well enough (ASHRAE "
+        "Guideline 14's limits) or too few periods were metered, so no savings can be stated.",
+        "无法核证：基线模型对本厂能耗的预测不够准确（超出ASHRAE Guideline 14的限值），"
+        "或计量周期太少，因此无法给出节能量。",
+    ),
+    "verify_say_no_savings_detected": (
+        "No savings detected: the difference between the baseline and the meters is within "
+        "its uncertainty at {confidence} confidence, or more energy was used.",
+        "未检出节能量：在{confidence}置信水平下，基线与计量值之差未超出其不确定度，"
+        "或能耗有所增加。",
+    ),
+    "verify_carrier_line": (
+        "{carrier}: {verdict}. Saved {saved}/yr ± {uncertainty} ({confidence} confidence), "
+        "{fraction} of the adjusted baseline; {loc} tCO2e/yr location-based, {market} "
+        "market-based (± {tco2e_unc})",
+        "{carrier}：{verdict}。年节能量{saved} ± {uncertainty}（置信水平{confidence}），"
+        "占调整后基线的{fraction}；年减排{loc} tCO2e（基于位置），{market} tCO2e（基于市场）"
+        "（± {tco2e_unc}）",
+    ),
+    "verify_period_line": (
+        "reporting {start} to {end} ({n} periods): adjusted baseline {baseline}, metered "
+        "{metered}, non-routine adjustment {adjustment}, saved {saved}",
+        "报告期{start}至{end}（{n}个周期）：调整后基线{baseline}，计量值{metered}，"
+        "非常规调整{adjustment}，节能量{saved}",
+    ),
+    "verify_total": (
+        "Total: {loc} tCO2e/yr location-based, {market} tCO2e/yr market-based, ± {unc} "
+        "({confidence} confidence)",
+        "合计：年减排{loc} tCO2e（基于位置），{market} tCO2e（基于市场），± {unc}"
+        "（置信水平{confidence}）",
+    ),
+    "verify_by_carrier": ("Savings by carrier", "分能源品种节能量"),
+    "verify_total_row": ("Total (verifiable carriers)", "合计（可核证的能源品种）"),
+    "verify_columns": (
+        "Carrier|Verdict|Saved per year|± uncertainty|Share of baseline|tCO2e/yr "
+        "location-based|tCO2e/yr market-based|Reporting period",
+        "能源品种|结论|年节能量|±不确定度|占基线比例|年减排tCO2e（基于位置）|"
+        "年减排tCO2e（基于市场）|报告期",
+    ),
+    "verify_fits": ("Baseline fits (ASHRAE Guideline 14)", "基线拟合（ASHRAE Guideline 14）"),
+    "verify_fit_columns": (
+        "Carrier|Baseline model|Baseline periods|R²|CV(RMSE) (limit)|NMBE (limit)|Lag-1 "
+        "autocorrelation|Within the limits",
+        "能源品种|基线模型|基准期周期数|R²|CV(RMSE)（限值）|NMBE（限值）|一阶自相关系数|"
+        "是否满足限值",
+    ),
+    "verify_fit_line": (
+        "{carrier}: {form}, {n} baseline periods, R² {r2}, CV(RMSE) {cv} (limit {cv_limit}), "
+        "NMBE {nmbe} (limit ±{nmbe_limit}), lag-1 autocorrelation {ac}: {passes}",
+        "{carrier}：{form}，基准期{n}个周期，R² {r2}，CV(RMSE) {cv}（限值{cv_limit}），"
+        "NMBE {nmbe}（限值±{nmbe_limit}），一阶自相关系数{ac}：{passes}",
+    ),
+    "verify_fit_passes": ("within the limits", "满足限值"),
+    "verify_fit_fails": ("outside the limits", "超出限值"),
+    "verify_form_mean": ("mean of the baseline periods", "基准期均值"),
+    "verify_form_production": ("linear in production", "与产量线性相关"),
+    "verify_form_production_hdd": ("production and heating degree days", "产量与采暖度日数"),
+    "verify_form_production_cdd": ("production and cooling degree days", "产量与制冷度日数"),
+    "verify_form_production_hdd_cdd": (
+        "production, heating and cooling degree days",
+        "产量、采暖度日数与制冷度日数",
+    ),
+    "verify_form_change_point_heating": (
+        "change-point model, heating (balance point {balance} °C)",
+        "变点模型（采暖，平衡点温度{balance} °C）",
+    ),
+    "verify_form_change_point_cooling": (
+        "change-point model, cooling (balance point {balance} °C)",
+        "变点模型（制冷，平衡点温度{balance} °C）",
+    ),
+    "verify_excluded": ("Excluded and adjusted periods", "剔除和调整的周期"),
+    "verify_excluded_columns": ("Carrier|Period|Non-routine event", "能源品种|周期|非常规事件"),
+    "verify_left_out": (
+        "left out of the fit and the savings: {note}",
+        "不计入基线拟合和节能量：{note}",
+    ),
+    "verify_adjusted": (
+        "kept, with a non-routine adjustment of {amount}",
+        "保留，非常规调整量{amount}",
+    ),
+    "verify_excluded_none": ("none", "无"),
+    "verify_notes": ("Notes", "说明"),
+    "verify_method": ("Method", "方法"),
+    "verify_factors": ("Emission factors", "排放因子"),
+    "verify_chart_title": (
+        "{carrier}: metered use against the baseline ({unit} per period)",
+        "{carrier}：计量能耗与基线对比（{unit}/周期）",
+    ),
+    "verify_chart_charts": ("Metered use against the baseline", "计量能耗与基线对比"),
+    "verify_legend_baseline": ("baseline", "基线"),
+    "verify_legend_metered": ("metered", "计量值"),
+    "verify_legend_saved": ("saved", "节约量"),
+    "verify_legend_more": ("used more", "多用量"),
+    "verify_legend_installation": ("installation", "安装期"),
+    "verify_legend_excluded": ("excluded", "剔除"),
+    "verify_page_title": ("Verify savings from meter readings", "根据计量数据核证节能量"),
+    "verify_page_intro": (
+        "Upload a year or more of metered energy before the measure and some months after it "
+        "(one row per period and carrier). The baseline is fitted on the periods before, "
+        "projected over the periods after, and the difference is the avoided energy, with its "
+        "uncertainty (IPMVP Option C, ASHRAE Guideline 14).",
+        "上传措施实施前一年以上及实施后若干个月的计量能耗（每个周期、每种能源一行）。"
+        "以实施前的周期拟合基线，推算至实施后的周期，二者之差即为节能量，并给出其不确定度"
+        "（IPMVP选项C，ASHRAE Guideline 14）。",
+    ),
+    "verify_file": ("Meter readings (CSV or Excel)", "计量数据（CSV或Excel）"),
+    "verify_file_help": (
+        "Columns: period (YYYY-MM), carrier, quantity, unit; optional period_end, production, "
+        "hdd, cdd, temperature_c, non_routine, adjustment.",
+        "列：period（YYYY-MM）、carrier、quantity、unit；可选period_end、production、hdd、"
+        "cdd、temperature_c、non_routine、adjustment。",
+    ),
+    "verify_measure": ("Measure", "措施"),
+    "verify_installed": ("Installed (month)", "投入使用月份"),
+    "verify_installed_help": (
+        "YYYY-MM; the month itself is neither baseline nor reporting period.",
+        "YYYY-MM；该月既不计入基准期也不计入报告期。",
+    ),
+    "verify_country": ("Country", "国家"),
+    "verify_region": ("Province or state", "省份或州"),
+    "verify_region_help": (
+        "For the emission factors, e.g. Jiangsu or Texas.",
+        "用于选取排放因子，如江苏、Texas。",
+    ),
+    "verify_confidence": ("Confidence level", "置信水平"),
+    "verify_confidence_help": (
+        "Two-sided level of the savings uncertainty, 0.5 to 0.99.",
+        "节能量不确定度的双侧置信水平，0.5至0.99。",
+    ),
+    "verify_factory": ("Factory id (optional)", "工厂编号（可选）"),
+    "verify_language": ("Language", "语言"),
+    "verify_submit": ("Verify the savings", "核证节能量"),
+    "verify_pdf": ("Download the verification (PDF)", "下载核证报告（PDF）"),
+    "verify_again": ("Verify another", "重新核证"),
+    "verify_nav": ("Verify savings", "节能量核证"),
+    "verify_errors": ("Please correct {n} input(s)", "请更正{n}处输入"),
+    "verify_cli_stored": (
+        "stored as outcome {id} in {store}{replayed}",
+        "已作为实施结果{id}存入{store}{replayed}",
+    ),
+    "verify_cli_replayed": (" (stored before)", "（此前已存储）"),
+    "verify_cli_wrote": ("wrote {path}", "已写入{path}"),
 }
 
 #: Placeholders whose values are words to translate (the rest are numbers, ids or sources).

@@ -21,12 +21,26 @@ from models.bundle import BundleConfig, RecommendationBundle
 from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, use_store
 from serving.app import EXAMPLE_PROFILE, create_app
 from serving.settings import Settings
+from serving.verify import example_request
 
 OUT = Path(__file__).resolve().parents[1] / "serving" / "data" / "response_examples.json"
 
 
 def _trim_measures(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "measures": body["measures"][:2]}
+
+
+def trim_series(body: dict[str, Any], keep: int = 3) -> dict[str, Any]:
+    """A verification answer with the first ``keep`` chart points only (the rest alike)."""
+    return {**body, "result": {**body["result"], "series": body["result"]["series"][:keep]}}
+
+
+def verification_example(client: TestClient) -> dict[str, Any]:
+    """``POST /v1/verifications`` on the shipped meter file, its series trimmed."""
+    response = client.post("/v1/verifications", json=example_request())
+    if response.status_code != 200:
+        raise RuntimeError(f"POST /v1/verifications: {response.status_code} {response.text[:300]}")
+    return trim_series(response.json())
 
 
 def main() -> None:
@@ -73,12 +87,14 @@ def main() -> None:
                 "GET /v1/model": client.get("/v1/model"),
                 "POST /v1/admin/reload": client.post("/v1/admin/reload"),
             }
+            verification = verification_example(client)
     examples = {}
     for key, response in calls.items():
         if response.status_code != 200:
             raise RuntimeError(f"{key}: {response.status_code} {response.text[:300]}")
         body = response.json()
         examples[key] = _trim_measures(body) if key == "GET /v1/measures" else body
+    examples["POST /v1/verifications"] = verification
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(examples, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT} ({OUT.stat().st_size:,} bytes)")

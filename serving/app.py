@@ -34,7 +34,7 @@ from models.compiled import default_compiled_cache
 from models.pyfunc import LoadedModel, resolve_tracking_uri
 from models.redact import redact
 from models.schemas import FactoryRecommendations, RecommendOptions
-from serving import outcomes, pages
+from serving import outcomes, pages, verify
 from serving.auth import AdminAccess, ReadAccess
 from serving.errors import (
     BatchTooLargeError,
@@ -195,6 +195,10 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
     pages.install(app, settings, score)
     store_holder = StoreHolder(settings.database_url)
     app.include_router(outcomes.router(settings, store_holder))
+    app.include_router(
+        verify.router(settings, store_holder, cores,
+                      _documented("POST /v1/verifications", *READ_ERRORS, 403))
+    )  # fmt: skip
 
     @app.get("/healthz", response_model=Health, tags=["health"],
              responses=_documented("GET /healthz"))  # fmt: skip

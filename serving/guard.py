@@ -19,11 +19,12 @@ from serving.settings import Settings
 
 #: Routes that score models: the ones the in-flight cap protects.
 SCORING_PATHS = ("/v1/recommendations", "/v1/recommendations/batch", "/v1/footprint",
-                 "/v1/reports", "/results", "/report")  # fmt: skip
+                 "/v1/reports", "/results", "/report", "/v1/verifications", "/verify/results",
+                 "/verify/report")  # fmt: skip
 #: Page routes that score: rate-limited like the API, by the key in the page's cookie (or the
 #: X-API-Key header), else by the client's address; the key typed into a form is in the body,
 #: which is not read before the limit is applied.
-PAGE_SCORING_PATHS = ("/results", "/report")
+PAGE_SCORING_PATHS = ("/results", "/report", "/verify/results", "/verify/report")
 #: The page's session cookie holding the key (serving.pages.routes.KEY_COOKIE).
 PAGE_KEY_COOKIE = b"decarb_key"
 

@@ -126,6 +126,15 @@ def _check_numbers(checked: CheckedReport) -> None:
         )  # fmt: skip
 
 
+def checked_submission(submitted: dict[str, Any]) -> CheckedReport:
+    """A submitted report (raw JSON, ``Any``) checked as ``POST /v1/outcomes`` checks it: no
+    NUL characters, the report and its profile valid, its numbers within plausible ranges."""
+    _refuse_nul(submitted, "")
+    checked = check_report(submitted)
+    _check_numbers(checked)
+    return checked
+
+
 def router(settings: Settings, holder: StoreHolder) -> APIRouter:
     """The outcome routes over the store in ``holder``."""
     api = APIRouter(tags=["outcomes"])
@@ -154,10 +163,7 @@ def router(settings: Settings, holder: StoreHolder) -> APIRouter:
         """Report what a factory did with one measure: planned, implemented (with measured
         savings per carrier over a stated period and actual capex) or rejected with a reason.
         The profile is stored with it, so the next training learns from it."""
-        submitted = body.model_dump(mode="json", exclude_unset=True)
-        _refuse_nul(submitted, "")
-        checked = check_report(submitted)
-        _check_numbers(checked)
+        checked = checked_submission(body.model_dump(mode="json", exclude_unset=True))
         try:
             stored, created = await holder.run(lambda store: store.add(checked, idempotency_key))
         except IdempotencyConflictError as exc:

@@ -58,6 +58,7 @@ class Rule:
     y2: float
     stroke: str = "#616161"
     dashed: bool = False
+    width: float = 1.0
 
 
 @dataclass
@@ -276,9 +277,10 @@ def to_svg(chart: Chart) -> str:
             )
         else:
             dash = ' stroke-dasharray="4 3"' if s.dashed else ""
+            thick = f' stroke-width="{s.width:g}"' if s.width != 1.0 else ""
             out.append(
                 f'<line x1="{s.x1:.1f}" y1="{s.y1:.1f}" x2="{s.x2:.1f}" y2="{s.y2:.1f}" '
-                f'stroke="{s.stroke}"{dash}/>'
+                f'stroke="{s.stroke}"{dash}{thick}/>'
             )
     out.append("</svg>")
     return "".join(out)
@@ -309,6 +311,7 @@ def to_drawing(chart: Chart, font: str, scale: float = 0.75) -> Drawing:
             )
         else:
             line = Line(s.x1, h - s.y1, s.x2, h - s.y2, strokeColor=HexColor(s.stroke))
+            line.strokeWidth = s.width
             if s.dashed:
                 line.strokeDashArray = [4, 3]
             group.add(line)

@@ -27,6 +27,7 @@ from models.pyfunc import LoadedModel
 from models.schemas import FactoryRecommendations, RecommendOptions
 from serving.auth import ReadAccess, role_of
 from serving.errors import ServiceError, error_responses, invalid_value_detail
+from serving.pages import verify as verify_pages
 from serving.pages.charts import to_svg
 from serving.pages.form import (
     ROW_TITLES,
@@ -277,6 +278,7 @@ def install(app: FastAPI, settings: Settings, score: Any) -> None:
     slots = threading.BoundedSemaphore(settings.scoring_threads or os.cpu_count() or 1)
     app.include_router(api_router(settings, score, slots))
     app.include_router(router(settings, score, slots))
+    app.include_router(verify_pages.router(settings, slots))
 
 
 def _view(result: FactoryRecommendations, model: LoadedModel) -> PageView:

@@ -26,6 +26,7 @@ from serving.schemas import (
     RecommendationResponse,
     ReloadResponse,
 )
+from serving.verify import VerificationResponse
 from tests.serving.conftest import ADMIN_KEY, READ_KEY, settings_for
 
 READ = {"X-API-Key": READ_KEY}
@@ -297,6 +298,7 @@ def test_every_endpoint_documents_a_recorded_response_that_still_validates(
         "POST /v1/recommendations/batch": BatchResponse,
         "POST /v1/footprint": FootprintResponse, "GET /v1/measures": MeasuresResponse,
         "GET /v1/model": LoadedModelResponse, "POST /v1/admin/reload": ReloadResponse,
+        "POST /v1/verifications": VerificationResponse,
     }  # fmt: skip
     examples = response_examples()
     assert set(examples) == set(models)

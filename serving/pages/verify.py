@@ -1,0 +1,251 @@
+"""The verification page: ``/verify`` the upload form (meter file, measure, installed month,
+country and region, confidence, language), ``POST /verify/results`` the answer (verdict, chart
+per carrier with the savings shaded, savings table, fits, periods left out, method) and
+``POST /verify/report`` the same as a PDF. Nothing is scripted or fetched in the browser."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from features.catalogue.measures import Catalogue, measure_name
+from features.errors import InvalidValueError
+from features.i18n import Lang, text
+from features.profile import invalid_value
+from features.regions import Country
+from features.verification import verify
+from features.verification.meters import read_meters
+from features.verification.schema import VerificationRequest
+from serving.auth import role_of
+from serving.errors import ServiceError, invalid_value_detail
+from serving.pages.charts import to_svg
+from serving.pages.pdf import MissingFontError
+from serving.pages.verify_pdf import render_verification_pdf
+from serving.pages.verify_view import VerificationView, build_verification_view
+from serving.settings import Settings
+from serving.verify import check_measure, request_of
+
+T = TypeVar("T")
+#: The page's session cookie holding the key (the factory page's, ``routes.KEY_COOKIE``).
+KEY_COOKIE = "decarb_key"
+#: The form's inputs besides the file, in the order they are shown.
+INPUTS = ("measure_id", "installed", "factory_id", "country", "region", "confidence")
+#: Meter files the form takes.
+ACCEPTED = ".csv,.xlsx"
+
+
+class FontMissingError(ServiceError):
+    status_code = 503
+    error = "font_missing"
+
+
+@functools.cache
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("serving.pages", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _lang(value: object) -> Lang:
+    return "zh" if value == "zh" else "en"
+
+
+def measure_choices(lang: Lang) -> list[tuple[str, str]]:
+    """(id, name in ``lang``) of every catalogue measure, by name."""
+    catalogue = Catalogue.default()
+    return sorted(
+        ((m.id, measure_name(m, lang)) for m in catalogue.measures.values()),
+        key=lambda pair: pair[1],
+    )
+
+
+def input_of(field: str) -> str:
+    """The form input an error's field belongs to: the file for anything about readings
+    (``row 7: quantity``, ``readings[3].unit``), else the input of the same name."""
+    head = re.split(r"[.\[:\s]", field, maxsplit=1)[0]
+    return head if head in INPUTS else "meter_file"
+
+
+def _in_slot(slots: threading.BoundedSemaphore, work: Callable[[], T]) -> T:
+    with slots:
+        return work()
+
+
+def _verified(request: VerificationRequest, lang: Lang) -> VerificationView:
+    return build_verification_view(verify(request, lang), lang)
+
+
+def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
+    """The page routes; ``slots`` bounds the uploads read, verifications run and PDFs rendered
+    at once (in threads, off the event loop)."""
+    pages = APIRouter(include_in_schema=False)
+
+    def key_problem(request: Request, form: dict[str, str]) -> str | None:
+        if not settings.auth_enabled:
+            return None
+        key = form.get("api_key") or request.cookies.get(KEY_COOKIE)
+        if role_of(key, settings) is None:
+            return "missing or unknown API key" if key else "an API key is needed"
+        return None
+
+    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        # Any: template context values
+        page = _templates().get_template(name).render(text=text, **context)
+        return HTMLResponse(page, status_code=status)
+
+    def form_page(
+        lang: Lang,
+        status: int = 200,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        return render(
+            "verify_form.html",
+            status,
+            lang=lang,
+            values=values or {"confidence": "0.9", "country": "CN"},
+            errors=errors or {},
+            measures=measure_choices(lang),
+            countries=[c.value for c in Country],
+            auth=settings.auth_enabled,
+            accepted=ACCEPTED,
+        )
+
+    async def answer(request: Request) -> tuple[Lang, dict[str, str], Any]:
+        """The form's language, its fields, and its request or the error page (``Any``: one
+        or the other)."""
+        form, upload = await _read_form(request)
+        lang = _lang(form.get("lang"))
+        problem = key_problem(request, form)
+        if problem is not None:
+            return lang, form, form_page(lang, 401, _values(form), {"api_key": problem})
+        try:
+            parsed = await _request(form, upload, slots)
+        except InvalidValueError as exc:
+            where = input_of(exc.field)
+            message = str(invalid_value_detail(exc)["message"])
+            return lang, form, form_page(lang, 422, _values(form), {where: message})
+        return lang, form, parsed
+
+    @pages.get("/verify", response_class=HTMLResponse)
+    def verify_form(lang: str = "en") -> HTMLResponse:
+        return form_page(_lang(lang))
+
+    @pages.post("/verify/results", response_class=HTMLResponse)
+    async def verify_results(request: Request) -> Response:
+        lang, form, parsed = await answer(request)
+        if isinstance(parsed, Response):
+            return parsed
+        try:
+            work = functools.partial(_verified, parsed, lang)
+            view = await run_in_threadpool(_in_slot, slots, work)
+        except InvalidValueError as exc:
+            where = input_of(exc.field)
+            message = str(invalid_value_detail(exc)["message"])
+            return form_page(lang, 422, _values(form), {where: message})
+        response = render(
+            "verify_results.html",
+            lang=lang,
+            view=view,
+            svg={k: to_svg(c) for k, c in view.charts.items()},
+            request_json=parsed.model_dump_json(exclude_none=True),
+            other="en" if lang == "zh" else "zh",
+        )
+        key = form.get("api_key")
+        if key:
+            response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict")
+        return response
+
+    @pages.post("/verify/report")
+    async def verify_report(request: Request) -> Response:
+        lang, form, parsed = await answer(request)
+        if isinstance(parsed, Response):
+            return parsed
+        try:
+            work = functools.partial(_verified, parsed, lang)
+            view = await run_in_threadpool(_in_slot, slots, work)
+            render_pdf = functools.partial(render_verification_pdf, view, settings.cjk_font)
+            data = await run_in_threadpool(_in_slot, slots, render_pdf)
+        except InvalidValueError as exc:
+            where = input_of(exc.field)
+            message = str(invalid_value_detail(exc)["message"])
+            return form_page(lang, 422, _values(form), {where: message})
+        except MissingFontError as exc:
+            raise FontMissingError(str(exc)) from None
+        # Header values are Latin-1: the file name keeps plain ASCII characters only.
+        safe = "".join(c for c in parsed.measure_id if c.isascii() and (c.isalnum() or c in "-_"))
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="verification-{safe}.pdf"'},
+        )
+
+    return pages
+
+
+async def _read_form(request: Request) -> tuple[dict[str, str], UploadFile | None]:
+    """The form's text fields, and the uploaded meter file if one was chosen."""
+    data = await request.form()
+    fields: dict[str, str] = {}
+    upload: UploadFile | None = None
+    for name, value in data.multi_items():
+        if isinstance(value, UploadFile):
+            if name == "meter_file" and value.filename and upload is None:
+                upload = value
+            else:
+                await value.close()
+        else:
+            fields[name] = value
+    return fields, upload
+
+
+def _values(form: dict[str, str]) -> dict[str, str]:
+    """The form's own inputs back (to refill it after an error)."""
+    return {k: v for k, v in form.items() if k in INPUTS}
+
+
+async def _request(
+    form: dict[str, str], upload: UploadFile | None, slots: threading.BoundedSemaphore
+) -> VerificationRequest:
+    """The request: the uploaded file's readings with the form's inputs, or the results page's
+    carried-over request (language switch, PDF)."""
+    carried = form.get("request_json", "").strip()
+    if upload is None and carried:
+        try:
+            request = VerificationRequest.model_validate_json(carried)
+        except ValidationError as exc:
+            raise invalid_value(exc, VerificationRequest, "request_json") from None
+        check_measure(request)
+        return request
+    if upload is None:
+        raise InvalidValueError("meter_file", None, f"a meter file ({ACCEPTED})")
+    content = await upload.read()
+    await upload.close()
+    read = functools.partial(read_meters, content, upload.filename or "")
+    readings = await run_in_threadpool(_in_slot, slots, read)
+    values: dict[str, Any] = {"readings": readings}  # Any: typed by the request model
+    for name in INPUTS:
+        value = form.get(name, "").strip()
+        if not value:
+            continue
+        if name == "confidence":
+            try:
+                values[name] = float(value)
+            except ValueError:
+                raise InvalidValueError(name, value, "a number from 0.5 to 0.99") from None
+        else:
+            values[name] = value
+    return request_of(values)
