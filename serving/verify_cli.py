@@ -178,8 +178,7 @@ def plain_text(view: VerificationView) -> str:
         *(f"- {line}" for line in view.fit_lines),
         "",
         text("verify_excluded", lang),
-        *([f"- {text('verify_excluded_line', lang, carrier=c, period=p, note=n)}"
-           for c, p, n in view.excluded_rows]
+        *([f"- {c} {p}{'：' if lang == 'zh' else ': '}{n}" for c, p, n in view.excluded_rows]
           or [f"- {text('verify_excluded_none', lang)}"]),
     ]  # fmt: skip
     if view.messages:
