@@ -593,6 +593,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "购买力平价换算因子除以官方汇率）",
     ),
     # --- verification: statistics and verdicts (features/verification) ---
+    "no_region_national_factor": (
+        "national factor: no region given",
+        "未给出地区，采用全国因子",
+    ),
+    "verification_no_region": (
+        "No region given: tCO2e use the national factor of {country}; give the province or state "
+        "for its own grid factor",
+        "未给出地区：tCO2e按{country}全国因子计算；请填写省份或州，以采用其电网因子",
+    ),
     "verification_method": (
         "Baseline regressed on the plant's own metered history and projected into the reporting "
         "period (IPMVP Option C, whole facility; ISO 50015), its fit and savings uncertainty "
@@ -602,16 +611,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "verification_excluded": (
         "{carrier} {period}: left out of the baseline fit and the savings: non-routine event "
-        "\"{note}\" without an adjustment",
+        '"{note}" without an adjustment',
         "{carrier} {period}：非常规事件“{note}”未给调整量，该期不参与基准拟合和节能量计算",
     ),
     "verification_adjusted": (
-        "{carrier} {period}: non-routine event \"{note}\": its adjustment of {value} {unit} is "
+        '{carrier} {period}: non-routine event "{note}": its adjustment of {value} {unit} is '
         "added to the projected baseline",
         "{carrier} {period}：非常规事件“{note}”：调整量{value} {unit}已加到外推基准上",
     ),
     "verification_adjusted_baseline": (
-        "{carrier} {period}: non-routine event \"{note}\": its adjustment of {value} {unit} is "
+        '{carrier} {period}: non-routine event "{note}": its adjustment of {value} {unit} is '
         "taken off the metered use before the baseline is fitted",
         "{carrier} {period}：非常规事件“{note}”：拟合基准前从计量值中扣除调整量{value} {unit}",
     ),

@@ -247,6 +247,20 @@ class FactorTable:
             cached = self._cache[key] = self._resolve(carrier, country, region, year, factor_type)
         return cached
 
+    def resolve_national(
+        self, carrier: Carrier, country: Country, year: int, factor_type: str | None = None
+    ) -> ResolvedFactor:
+        """The country's national factor for ``carrier`` (for a plant whose region is not
+        given), by the same year rule as :meth:`resolve`; the region's own factor where the
+        table has no national row."""
+        kind = (factor_type or "average") if carrier == Carrier.ELECTRICITY else None
+        rows = self._index.get((carrier.value, country.value, kind, "national", ""))
+        if not rows:
+            capital = {Country.CN: "Beijing", Country.US: "DC"}[country]
+            return self.resolve(carrier, country, capital, year, factor_type)
+        row = self._pick_year(rows, year)
+        return self._to_resolved(row, carrier, text("no_region_national_factor"))
+
     def _resolve(
         self,
         carrier: Carrier,

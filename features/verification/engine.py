@@ -160,22 +160,7 @@ def _factor(
 ) -> ResolvedFactor:
     if region is not None:
         return table.resolve(carrier, country, region, year, factor_type)
-    # Without a region, the national factor (the table's national level: every country has one).
-    national = {Country.CN: "Beijing", Country.US: "DC"}[country]
-    found = table.resolve(carrier, country, national, year, factor_type)
-    if carrier == Carrier.ELECTRICITY and found.region_level != "national":
-        rows = table.frame[
-            (table.frame["carrier"] == carrier.value)
-            & (table.frame["country"] == country.value)
-            & (table.frame["region_level"] == "national")
-            & (table.frame["factor_type"] == (factor_type or "average"))
-        ]
-        if len(rows):
-            row = table._pick_year(
-                [{str(k): v for k, v in r.items()} for r in rows.to_dict("records")], year
-            )  # the table's own year rule
-            return table._to_resolved(row, carrier, "national factor: no region given")
-    return found
+    return table.resolve_national(carrier, country, year, factor_type)
 
 
 def _rows(request: VerificationRequest) -> list[_Row]:
@@ -402,6 +387,8 @@ def verify(
     else:
         overall = "no_savings_detected"
     messages = [m for r in results for m in r.messages]
+    if request.region is None:
+        messages.append(text("verification_no_region", lang, country=request.country.value))
     messages.append(text(f"verification_overall_{overall}", lang, tco2e=_fmt(location),
                          uncertainty=_fmt(spread),
                          confidence=_pct(request.confidence)))  # fmt: skip

@@ -13,6 +13,7 @@ import pytest
 
 from features.accounting.factors import FactorTable
 from features.errors import InvalidValueError
+from features.regions import Country
 from features.report import example_profile_data
 from features.sources.outcome_store import OutcomeStore, check_report
 from features.units import Carrier
@@ -298,3 +299,17 @@ def test_the_shipped_example_verifies() -> None:
     assert {p.phase for p in result.series} == {"baseline", "installation", "reporting"}
     electricity = by_carrier[Carrier.ELECTRICITY]
     assert electricity.tco2e_per_year_market > electricity.tco2e_per_year_location > 0
+
+
+@pytest.mark.parametrize("country", [Country.CN, Country.US])
+def test_no_region_takes_the_national_factor_and_says_so(country: Country) -> None:
+    readings = read_meters(EXAMPLE.read_bytes(), EXAMPLE.name)
+    request = VerificationRequest(measure_id=EXAMPLE_MEASURE, installed="2024-01",
+                                  country=country, readings=readings)  # fmt: skip
+    result = verify(request, table=TABLE)
+    electricity = next(c for c in result.carriers if c.carrier == Carrier.ELECTRICITY)
+    national = TABLE.resolve_national(Carrier.ELECTRICITY, country, 2024)
+    assert national.region_level == "national"
+    expected = electricity.saved_per_year * national.kgco2e_per_unit / 1000
+    assert electricity.tco2e_per_year_location == pytest.approx(expected)
+    assert any("national factor" in m for m in result.messages)
