@@ -12,10 +12,17 @@ out of range (converting it to a float first would raise ``OverflowError``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from features.errors import InvalidValueError
-from features.units import PLAUSIBLE_MAX, USD_PER, Carrier
+from features.units import (
+    NCV_GJ_PER_PHYSICAL_UNIT,
+    PLAUSIBLE_MAX,
+    PROFILE_FIELD,
+    USD_PER,
+    Carrier,
+)
 
 
 @dataclass(frozen=True)
@@ -130,3 +137,77 @@ def check_annual_savings(field: str, carrier: Carrier, given: float, annual: flo
             field, given, f"at most {limit.high:.0e} {limit.unit} either way once converted and "
             f"annualised ({limit.why})",
         )  # fmt: skip
+
+
+# --- a value typed in kWh that was meant in 万kWh ---------------------------------------------
+#: Log standard deviations either side of a sector's median use per employee that still count as
+#: plausible for one plant. ASSUMPTION: 3, 99.7% of a log-normal; the medians and spreads are
+#: those of US IAC plants (features.sources.synthetic.SECTOR_STATS), wider than any one country.
+PLAUSIBLE_LOG_SDS = 3.0
+#: The 万 (10^4) a Chinese statistical unit carries (features.units.WAN_PREFIX).
+WAN_FACTOR = 10_000.0
+
+
+@dataclass(frozen=True)
+class WanSlip:
+    """A carrier's annual use that is too small for the plant's size by about 10^4: as typed
+    (``value``, ``unit``) it is below ``low``-``high`` (same unit), read as 万 it is inside."""
+
+    field: str
+    value: float
+    unit: str
+    low: float
+    high: float
+
+
+def per_employee_range(median: float, log_sd: float) -> tuple[float, float]:
+    """Plausible annual use per employee of one carrier: the sector's median use per employee
+    times or divided by exp(:data:`PLAUSIBLE_LOG_SDS` log standard deviations)."""
+    spread = math.exp(PLAUSIBLE_LOG_SDS * log_sd)
+    return median / spread, median * spread
+
+
+#: The carriers a 万 slip is looked for in, with the unit people type them in and that unit's
+#: amount in the canonical unit (gas in Nm3 at China's NCV, features.units).
+WAN_CARRIERS: dict[Carrier, tuple[str, float]] = {
+    Carrier.ELECTRICITY: ("kWh", 1.0),
+    Carrier.NATURAL_GAS: ("Nm3", NCV_GJ_PER_PHYSICAL_UNIT[(Carrier.NATURAL_GAS, "Nm3")]),
+}
+
+
+def wan_slips(
+    country: str,
+    employees: int | None,
+    use: Mapping[Carrier, float],
+    per_employee: Mapping[Carrier, tuple[float, float]],
+) -> list[WanSlip]:
+    """Electricity and natural gas of a Chinese plant that look typed in kWh (Nm3) where
+    万kWh (万Nm3) was meant: below the plausible range for ``employees`` and inside it once
+    multiplied by 10^4.
+
+    Parameters
+    ----------
+    country
+        ISO code; only Chinese plants ("CN") count in 万.
+    employees
+        The plant's employees (no check without them).
+    use
+        Annual use per carrier, canonical unit (kWh; GJ).
+    per_employee
+        The sector's median annual use per employee (canonical unit) and its log standard
+        deviation, per carrier.
+    """
+    if country != "CN" or not employees:
+        return []
+    out = []
+    for carrier, (unit, per_unit) in WAN_CARRIERS.items():
+        value = use.get(carrier, 0.0)
+        if carrier not in per_employee or value <= 0:
+            continue
+        low, high = (employees * v for v in per_employee_range(*per_employee[carrier]))
+        if value < low <= value * WAN_FACTOR <= high:
+            out.append(
+                WanSlip(PROFILE_FIELD[carrier], value / per_unit, unit, low / per_unit,
+                        high / per_unit)
+            )  # fmt: skip
+    return out

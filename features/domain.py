@@ -15,10 +15,12 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from features import bounds
 from features.i18n import text
 from features.profile import FactoryProfile
+from features.sources.synthetic import SECTOR_STATS
 from features.table import Table, floats, n_rows, texts
-from features.units import PROFILE_FIELD, Carrier
+from features.units import GJ_PER_MMBTU, LHV_PER_HHV, PROFILE_FIELD, WAN_PREFIX, Carrier
 
 #: Numeric profile fields compared with the training data. Energy carriers count only where used
 #: (a plant without coal is not "outside the range" of coal users).
@@ -40,7 +42,9 @@ MIN_CATEGORY_COUNT = 5
 PSI_DRIFT = 0.25
 _EPS = 1e-4
 
-WarningCode = Literal["outside_training_range", "unseen_category", "year_beyond_training"]
+WarningCode = Literal[
+    "outside_training_range", "unseen_category", "year_beyond_training", "likely_wan_unit"
+]
 
 
 class InputWarning(BaseModel):
@@ -107,10 +111,12 @@ class DomainSummary:
 
     def check(self, profile: FactoryProfile) -> list[InputWarning]:
         """Warnings for the profile's values outside the training data."""
-        out: list[InputWarning] = []
+        out = wan_warnings(profile)
         for name, s in self.numeric.items():
             value = _value(profile, name)
             if value is None or (name in _POSITIVE_ONLY and value <= 0):
+                continue
+            if any(w.field == name for w in out):  # said more usefully: typed for 万
                 continue
             if s.low <= value <= s.high:
                 continue
@@ -209,6 +215,44 @@ def _value(profile: FactoryProfile, name: str) -> float | None:
 def _category(profile: FactoryProfile, name: str) -> str:
     value = getattr(profile, name)
     return str(value.value if hasattr(value, "value") else value)
+
+
+def wan_warnings(profile: FactoryProfile) -> list[InputWarning]:
+    """Warnings for a Chinese plant's electricity or gas that reads as typed in kWh (Nm3)
+    where 万kWh (万Nm3) was meant (features.bounds.wan_slips)."""
+    stats = SECTOR_STATS[profile.sector]
+    per_employee = {
+        Carrier.ELECTRICITY: (stats.kwh_per_employee, stats.kwh_log_sd),
+        # Gas per MWh of electricity among gas users (MMBtu, HHV) to GJ (LHV); the two spreads
+        # taken as independent.
+        Carrier.NATURAL_GAS: (
+            stats.kwh_per_employee / 1000 * stats.gas_mmbtu_per_mwh * GJ_PER_MMBTU
+            * LHV_PER_HHV[Carrier.NATURAL_GAS],
+            math.hypot(stats.kwh_log_sd, stats.gas_log_sd),
+        ),
+    }  # fmt: skip
+    slips = bounds.wan_slips(
+        profile.country.value, profile.employees, profile.energy_by_carrier(), per_employee
+    )
+    return [
+        InputWarning(
+            code="likely_wan_unit",
+            field=slip.field,
+            value=_value(profile, slip.field),
+            training_range=f"{_fmt(slip.low)}-{_fmt(slip.high)} {slip.unit}/yr",
+            message=text(
+                "likely_wan_unit",
+                field=slip.field,
+                value=_fmt(slip.value),
+                unit=slip.unit,
+                wan_unit=WAN_PREFIX + slip.unit,
+                employees=profile.employees,
+                low=_fmt(slip.low),
+                high=_fmt(slip.high),
+            ),
+        )
+        for slip in slips
+    ]
 
 
 def _fmt(value: float) -> str:

@@ -592,6 +592,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "价格水平比{ratio}换算而来（范围{low}-{high}，投资额区间因此放宽；世界银行WDI {year}年：GDP"
         "购买力平价换算因子除以官方汇率）",
     ),
+    "likely_wan_unit": (
+        "{field} {value} {unit}/yr is below the range for {employees} employees of the sector "
+        "({low}-{high} {unit}/yr); did you mean {value} {wan_unit}?",
+        "{field} {value} {unit}/年低于该行业{employees}名员工的合理范围（{low}-{high} {unit}/年）；"
+        "是否应为{value} {wan_unit}？",
+    ),
     # --- verification: statistics and verdicts (features/verification) ---
     "no_region_national_factor": (
         "national factor: no region given",

@@ -19,11 +19,18 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from features import bounds
 from features.bounds import Bound
-from features.catalogue.measures import Catalogue
+from features.catalogue.measures import Catalogue, measure_ids
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.regions import Country, grid_region, normalise_region, parse_country
@@ -36,7 +43,10 @@ from features.units import (
     PLAUSIBLE_MAX,
     PROFILE_FIELD,
     Carrier,
+    number_text,
     parse_money,
+    parse_number,
+    parse_share,
     to_canonical,
 )
 
@@ -87,6 +97,33 @@ def _check_bounds(values: dict[str, Any], currency: str | None) -> None:
             price.check(f"fuel_prices.{getattr(carrier, 'value', carrier)}", value)
 
 
+#: A quantity typed with its unit: "3,200 万千瓦时", "3.2e7kWh", "120 万方".
+_QUANTITY = re.compile(r"^([+-]?[\d., ]*\d(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(\D.*)$")
+
+
+def _typed_numbers(data: dict[str, Any]) -> None:
+    """Number fields typed as text (a form, a table) as Python reads them, in place: thousands
+    separators and full-width characters (features.units.number_text); an energy field may
+    carry its unit ("3,200 万千瓦时" in electricity_kwh), converted to the field's unit."""
+    energy_field = {name: carrier for carrier, name in PROFILE_FIELD.items()}
+    for name in field_bounds(None):
+        value = data.get(name)
+        if not isinstance(value, str) or name in MONEY_FIELDS:
+            continue
+        typed = number_text(value)
+        match = _QUANTITY.match(typed)
+        if name in energy_field and match is not None:
+            amount = parse_number(name, match.group(1))
+            data[name] = to_canonical(energy_field[name], amount, match.group(2), field=name)
+        else:
+            data[name] = typed
+
+
+def _typed_number(value: Any) -> Any:
+    """A list entry's number typed as text, as Python reads it (``Any``: raw input)."""
+    return number_text(value) if isinstance(value, str) else value
+
+
 class EnergyQuantity(BaseModel):
     """An annual energy quantity in any supported unit, e.g. 1.2e6 Nm3 of natural gas."""
 
@@ -96,8 +133,11 @@ class EnergyQuantity(BaseModel):
     value: float = Field(description="Annual quantity in `unit`, >= 0.")
     unit: str = Field(
         description="Unit of `value`; per carrier, see features.units.allowed_units "
-        "(MMBtu and therm of a fuel are higher heating value)."
+        "(MMBtu and therm of a fuel are higher heating value); Chinese unit words too "
+        "(千瓦时/度, 万千瓦时, 吉焦, 立方米/方 read as Nm3, 万方, 吨, 吨标准煤, ...)."
     )
+
+    _value_text = field_validator("value", mode="before")(_typed_number)
 
 
 class EndUseEntry(BaseModel):
@@ -116,6 +156,14 @@ class EndUseEntry(BaseModel):
         "unit is omitted). Give share or value.",
     )
     unit: str | None = Field(default=None, description="Unit of `value`, as in energy_use.")
+
+    _value_text = field_validator("value", mode="before")(_typed_number)
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _share_text(cls, value: Any) -> Any:
+        # Any: raw input; "50%" and "50％" are read as 0.5.
+        return parse_share("end_uses.share", value) if isinstance(value, str) else value
 
 
 class FactoryProfile(BaseModel):
@@ -200,7 +248,9 @@ class FactoryProfile(BaseModel):
         default=0.0, description="Roof area available for PV, m2."
     )
     measures_in_place: tuple[str, ...] = Field(
-        default=(), description="Catalogue measure ids already implemented."
+        default=(),
+        description="Catalogue measures already implemented: ids, English or Chinese names "
+        "(any case), as a list or text separated by ';'.",
     )
     end_uses: list[EndUseEntry] = Field(
         default_factory=list,
@@ -270,6 +320,12 @@ class FactoryProfile(BaseModel):
             data["sector"] = sector_from_naics(data["naics_code"])
         elif isinstance(sector, str):
             data["sector"] = parse_sector(sector)
+        measures = data.get("measures_in_place")
+        if isinstance(measures, str) or (
+            isinstance(measures, list | tuple) and all(isinstance(m, str) for m in measures)
+        ):
+            data["measures_in_place"] = measure_ids(measures)
+        _typed_numbers(data)
         # Raw numbers against their ranges, so that an int of any length is refused before
         # anything converts it (money in any currency unless one is stated: a money
         # unit may still set it).

@@ -8,6 +8,8 @@ it; the eastern leagues are served by the Northeast grid).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from enum import StrEnum
 
 from features.errors import InvalidValueError, UnknownRegionError
@@ -82,6 +84,30 @@ for _english, (_chinese, _grid) in CHINA_PROVINCES.items():
     _PROVINCE_LOOKUP[_chinese] = _english
 
 
+#: What official names add to a province's short name: 省 (province), 市 (municipality),
+#: 自治区 with the titular nationality (autonomous region), 特别行政区 (special administrative
+#: region); longest first, so that 广西壮族自治区 loses 壮族自治区 whole.
+_CHINESE_SUFFIXES = ("维吾尔自治区", "特别行政区", "壮族自治区", "回族自治区", "自治区", "省", "市")
+#: The same in English ("Jiangsu Province", "Guangxi Zhuang Autonomous Region").
+_ENGLISH_SUFFIXES = re.compile(
+    r"\s+(?:(?:zhuang|hui|uy[g]?hur|uygur)\s+)?(?:autonomous\s+region|province|municipality|"
+    r"special\s+administrative\s+region|shi|sheng)$"
+)
+
+
+def _province(typed: str) -> str | None:
+    """The English province name for a short or official name, Chinese or English."""
+    key = unicodedata.normalize("NFKC", typed).strip()
+    for candidate in (key, key.lower(), _ENGLISH_SUFFIXES.sub("", key.lower())):
+        found = _PROVINCE_LOOKUP.get(candidate) or _PROVINCE_LOOKUP.get(candidate.replace(" ", ""))
+        if found is not None:
+            return found
+    for suffix in _CHINESE_SUFFIXES:
+        if key.endswith(suffix) and key[: -len(suffix)] in _PROVINCE_LOOKUP:
+            return _PROVINCE_LOOKUP[key[: -len(suffix)]]
+    return None
+
+
 def parse_country(value: str, field: str = "country") -> Country:
     """Return the :class:`Country` for an ISO code such as ``"CN"`` (case-insensitive)."""
     try:
@@ -93,6 +119,9 @@ def parse_country(value: str, field: str = "country") -> Country:
 def normalise_region(country: Country, region: str, field: str = "region") -> str:
     """Return the canonical region name: English province name for China, USPS code for the US.
 
+    A Chinese province may be named short or in full, in Chinese or English: 江苏, 江苏省,
+    广西壮族自治区, 北京市, "Jiangsu Province" all name theirs.
+
     Raises
     ------
     UnknownRegionError
@@ -100,9 +129,12 @@ def normalise_region(country: Country, region: str, field: str = "region") -> st
     """
     key = region.strip()
     if country == Country.CN:
-        found = _PROVINCE_LOOKUP.get(key) or _PROVINCE_LOOKUP.get(key.lower())
+        found = _province(key)
         if found is None:
-            raise UnknownRegionError(field, region, sorted(CHINA_PROVINCES))
+            raise UnknownRegionError(
+                field, region, [f"{name} ({CHINA_PROVINCES[name][0]})"
+                                for name in sorted(CHINA_PROVINCES)],
+            )  # fmt: skip
         return found
     code = key.upper()
     if code not in US_STATES:

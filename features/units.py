@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import unicodedata
 from enum import StrEnum
 from importlib import resources
 
@@ -103,6 +104,82 @@ MONEY_UNITS: dict[str, tuple[str, float]] = {
     **{WAN_PREFIX + code: (code, 1e4) for code in CURRENCIES},
 }  # fmt: skip
 _MONEY = re.compile(r"^\s*([-+0-9.eE,]+)\s*(\S+)\s*$")
+#: Money words too vague to read: 万 or 亿 of which currency.
+AMBIGUOUS_MONEY_UNITS = ("万", "亿")
+
+# --- numbers as people type them --------------------------------------------------------------
+#: Digits in groups of three split by a comma or a space ("32,000,000", "32 000 000"), as bills
+#: and statistical tables print them; anything else keeps its commas (and is refused).
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:([, ])\d{3})(?:\1\d{3})*(?:\.\d+)?$")
+
+
+def number_text(text: str) -> str:
+    """Typed number text as Python reads it: full-width digits, signs, commas, points and
+    percent signs folded to ASCII (Unicode NFKC), thin and no-break spaces to spaces, and
+    thousands separators ("32,000,000", "32，000，000", "32 000 000") removed.
+
+    Examples
+    --------
+    >>> number_text("３２，０００，０００")
+    '32000000'
+    >>> number_text(" 1,200.5 ")
+    '1200.5'
+    """
+    folded = unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
+    folded = re.sub(r"[\u2009\u202f\u00a0]", " ", folded)
+    if _GROUPED.match(folded):
+        return folded.replace(",", "").replace(" ", "")
+    return folded
+
+
+def parse_number(field: str, value: object) -> float:
+    """A number, or number text as typed (see :func:`number_text`), as a float.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming ``field`` when the value is not a finite number.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        try:
+            number = float(number_text(value)) if isinstance(value, str) else math.nan
+        except ValueError:
+            number = math.nan
+    if not math.isfinite(number):
+        raise InvalidValueError(field, value, 'a number such as 32000000, "32,000,000" or "3.2e7"')
+    return number
+
+
+def parse_share(field: str, value: object) -> float:
+    """A share typed as a fraction ("0.5") or a percentage ("50%", "50％") as a fraction 0-1.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming ``field`` when the value is neither, or outside 0-1 (0-100%).
+
+    Examples
+    --------
+    >>> parse_share("target_reduction", "50％")
+    0.5
+    """
+    share = math.nan
+    if isinstance(value, str) and number_text(value).endswith("%"):
+        try:
+            share = float(number_text(number_text(value)[:-1])) / 100
+        except ValueError:
+            share = math.nan
+    elif isinstance(value, int | float | str) and not isinstance(value, bool):
+        try:
+            share = parse_number(field, value)
+        except InvalidValueError:
+            share = math.nan
+    if not (math.isfinite(share) and 0.0 <= share <= 1.0):
+        raise InvalidValueError(field, value, 'a share from 0 to 1 such as 0.5, or a percentage '
+                                'from 0% to 100% such as "50%"')  # fmt: skip
+    return share
 
 
 def parse_money(field: str, value: object) -> tuple[float, str | None]:
@@ -118,15 +195,24 @@ def parse_money(field: str, value: object) -> tuple[float, str | None]:
     if isinstance(value, dict):
         number, unit = value.get("value"), value.get("unit")
     elif isinstance(value, str):
+        typed = number_text(value)
         try:  # a bare number written as text (a form field, a table cell)
-            amount = float(value.replace(",", ""))
+            amount = float(typed.replace(",", ""))
         except ValueError:
             amount = math.nan
         if math.isfinite(amount):
             return amount, None
-        match = _MONEY.match(value)
+        match = _MONEY.match(typed)
         if match is not None:
-            number, unit = match.group(1).replace(",", ""), match.group(2)
+            number, unit = number_text(match.group(1)).replace(",", ""), match.group(2)
+        else:  # "32,000 万元" (a space between groups and unit) or "32 000 万元"
+            head, _, tail = typed.rpartition(" ")
+            number, unit = number_text(head), tail
+    if isinstance(unit, str) and unit in AMBIGUOUS_MONEY_UNITS:
+        raise InvalidValueError(
+            field, value, f"an amount with a currency, one of the units {list(MONEY_UNITS)} "
+            f"({unit} alone does not say which currency)",
+        )  # fmt: skip
     if isinstance(unit, str) and unit in MONEY_UNITS:
         try:
             amount = float(number)  # type: ignore[arg-type]
@@ -207,6 +293,60 @@ _WAN_LISTED = ("kWh", "Nm3", "t", "tce")
 KGCE_PER_KWH = 0.1229
 
 
+#: Chinese unit words read as the units above (the words of bills, meters and statistical
+#: returns). 立方米/方 of gas are read as normal cubic metres (Nm3, 0 deg C and 101.325 kPa),
+#: the basis of China's gas NCV above; 度 is the everyday word for a kWh.
+UNIT_WORDS: dict[str, str] = {
+    "千瓦时": "kWh", "千瓦小时": "kWh", "度": "kWh", "兆瓦时": "MWh", "吉瓦时": "GWh",
+    "兆焦": "MJ", "吉焦": "GJ", "太焦": "TJ",
+    "立方米": "Nm3", "方": "Nm3", "标准立方米": "Nm3", "标方": "Nm3",
+    "吨": "t", "千克": "kg", "公斤": "kg", "升": "L",
+    "吨标准煤": "tce", "吨标煤": "tce",
+}  # fmt: skip
+#: Words that name no unit of energy by themselves, and why; refused with the allowed units.
+AMBIGUOUS_UNIT_WORDS: dict[str, str] = {
+    "万": "万 of which unit",
+    "亿": "亿 of which unit",
+    "千瓦": "kW is power, not energy: 千瓦时 (kWh)?",
+    "兆瓦": "MW is power, not energy: 兆瓦时 (MWh)?",
+    "kW": "kW is power, not energy: kWh?",
+    "MW": "MW is power, not energy: MWh?",
+    "标煤": "a mass of standard coal: 吨标准煤 (tce) or 万吨标准煤 (万tce)?",
+    "标准煤": "a mass of standard coal: 吨标准煤 (tce) or 万吨标准煤 (万tce)?",
+    "立方": "立方米 (Nm3)?",
+}
+
+
+def unit_words(carrier: Carrier) -> list[str]:
+    """The Chinese unit words (:data:`UNIT_WORDS`, with 万) accepted for ``carrier``."""
+    units = set(allowed_units(carrier))
+    words = [w for w, unit in UNIT_WORDS.items() if unit in units]
+    return words + [WAN + w for w, unit in UNIT_WORDS.items() if WAN + unit in units]
+
+
+def unit_of_word(carrier: Carrier, unit: str, field: str = "unit") -> str:
+    """The unit a typed unit means: a Chinese word (:data:`UNIT_WORDS`, also after 万) as its
+    unit, full-width letters and digits folded ("ｋＷｈ"), anything else unchanged.
+
+    Raises
+    ------
+    UnitError
+        For a word that names no unit by itself (:data:`AMBIGUOUS_UNIT_WORDS`), with the units
+        and words allowed for ``carrier``.
+    """
+    typed = unicodedata.normalize("NFKC", unit).strip()
+    if typed in AMBIGUOUS_UNIT_WORDS:
+        raise UnitError(
+            field, unit, [*allowed_units(carrier), *unit_words(carrier),
+                          f"({AMBIGUOUS_UNIT_WORDS[typed]})"],
+        )  # fmt: skip
+    if typed in UNIT_WORDS:
+        return UNIT_WORDS[typed]
+    if typed.startswith(WAN) and typed[1:] in UNIT_WORDS:
+        return WAN + UNIT_WORDS[typed[1:]]
+    return typed
+
+
 def allowed_units(carrier: Carrier) -> list[str]:
     """Units accepted for ``carrier`` by :func:`to_canonical`."""
     if carrier == Carrier.ELECTRICITY:
@@ -230,7 +370,8 @@ def to_canonical(carrier: Carrier, value: float, unit: str, field: str = "unit")
     value
         Quantity in ``unit``.
     unit
-        One of :func:`allowed_units` for the carrier. ``MMBtu``/``therm`` of a fuel are HHV.
+        One of :func:`allowed_units` for the carrier, or a Chinese word for one
+        (:func:`unit_words`). ``MMBtu``/``therm`` of a fuel are HHV.
     field
         Field name used in the error message.
 
@@ -252,12 +393,15 @@ def to_canonical(carrier: Carrier, value: float, unit: str, field: str = "unit")
     2000.0
     >>> to_canonical(Carrier.ELECTRICITY, 1.5, "万kWh")
     15000.0
+    >>> to_canonical(Carrier.ELECTRICITY, 1.5, "万千瓦时")
+    15000.0
     """
+    typed, unit = unit, unit_of_word(carrier, unit, field)
     if unit.startswith(WAN) and len(unit) > 1:
         try:
             return to_canonical(carrier, value * 10_000, unit[1:], field)
         except UnitError:
-            raise UnitError(field, unit, allowed_units(carrier)) from None
+            raise UnitError(field, typed, allowed_units(carrier) + unit_words(carrier)) from None
     if carrier == Carrier.ELECTRICITY:
         if unit in _ELECTRICITY_TO_KWH:
             return value * _ELECTRICITY_TO_KWH[unit]
@@ -273,7 +417,7 @@ def to_canonical(carrier: Carrier, value: float, unit: str, field: str = "unit")
         ncv = NCV_GJ_PER_PHYSICAL_UNIT.get((carrier, physical_unit))
         if ncv is not None:
             return value * scale * ncv
-    raise UnitError(field, unit, allowed_units(carrier))
+    raise UnitError(field, typed, allowed_units(carrier) + unit_words(carrier))
 
 
 def fuel_gj_lhv_to_basis(carrier: Carrier, gj_lhv: float, basis: str) -> float:

@@ -7,7 +7,10 @@ measure (or ``unmapped`` entry) with the longest matching prefix, so each code h
 
 from __future__ import annotations
 
+import difflib
 import functools
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -514,6 +517,95 @@ def measure_mechanism(measure: Measure, lang: str) -> str:
     if lang == "zh" and chinese_text().get(measure.id, ("", ""))[1]:
         return chinese_text()[measure.id][1]
     return measure.mechanism
+
+
+#: What separates the measures of a typed list; commas also sit inside English names, so they
+#: split only where a whole name does not match.
+_LIST_SEPARATORS = re.compile(r"[;；\n]+")
+_NAME_TOKEN = re.compile(r"[^\s,，、;；()（）]+")
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    """A name as lower-case words, its punctuation dropped (so "Steam trap survey, repair"
+    matches "steam trap survey repair" and a form's split list joined back)."""
+    return tuple(_NAME_TOKEN.findall(unicodedata.normalize("NFKC", text).lower()))
+
+
+@functools.cache
+def _names_by_tokens(catalogue: Catalogue) -> dict[tuple[str, ...], str]:
+    """Id, English and Chinese name of every measure, as words -> measure id."""
+    zh = chinese_text()
+    out: dict[tuple[str, ...], str] = {}
+    for measure in catalogue.measures.values():
+        for name in (measure.id, measure.name, zh.get(measure.id, ("", ""))[0]):
+            if name:
+                out.setdefault(_tokens(name), measure.id)
+    return out
+
+
+def measure_ids(
+    values: str | Iterable[str],
+    catalogue: Catalogue | None = None,
+    field: str = "measures_in_place",
+) -> tuple[str, ...]:
+    """The catalogue ids of measures named by id, English or Chinese name (any case, any
+    punctuation), given as a list or as text separated by ';', '；' or new lines.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming the entry that matches no measure, with the closest ids and names.
+
+    Examples
+    --------
+    >>> measure_ids("LED照明改造; Lighting controls (occupancy, daylight, zoning)")
+    ('led_lighting', 'lighting_controls')
+    """
+    catalogue = catalogue or Catalogue.default()
+    index = _names_by_tokens(catalogue)
+    longest = max(len(k) for k in index)
+    parts = [values] if isinstance(values, str) else list(values)
+    texts = [p.strip() for part in parts for p in _LIST_SEPARATORS.split(str(part)) if p.strip()]
+    # Words of every entry in one run, each with its entry: a form that split the text at
+    # spaces and commas hands over a name's words as entries of their own.
+    words = [(i, word) for i, typed in enumerate(texts) for word in _tokens(typed)]
+    out: list[str] = []
+    start = 0
+    while start < len(words):
+        # The longest run of words from here that is a whole name (one word: an id).
+        for stop in range(min(len(words), start + longest), start, -1):
+            found = index.get(tuple(w for _, w in words[start:stop]))
+            if found is not None:
+                out.append(found)
+                start = stop
+                break
+        else:
+            entry = words[start][0]
+            raise InvalidValueError(
+                f"{field}[{entry}]", texts[entry], _close_names(catalogue, texts[entry])
+            )
+    return tuple(out)
+
+
+def _close_names(catalogue: Catalogue, typed: str) -> str:
+    """The ids and names closest to what matched none, for the error."""
+    zh = chinese_text()
+    names = {m.id: m.id for m in catalogue.measures.values()}
+    for m in catalogue.measures.values():
+        names[m.name.lower()] = m.id
+        names[zh.get(m.id, (m.id, ""))[0].lower()] = m.id
+    close = difflib.get_close_matches(typed.lower(), list(names), n=10, cutoff=0.4)
+    ids = list(dict.fromkeys(names[c] for c in close))[:5]
+    shown = (
+        ", ".join(
+            f"{i} ({catalogue[i].name}; {zh.get(i, (catalogue[i].name, ''))[0]})" for i in ids
+        )
+        or "none close"
+    )
+    return (
+        f"a measure id, English or Chinese name (closest: {shown}; every id: "
+        f"{', '.join(sorted(catalogue.measures))})"
+    )
 
 
 @functools.cache
