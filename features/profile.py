@@ -98,7 +98,7 @@ def _check_bounds(values: dict[str, Any], currency: str | None) -> None:
 
 
 #: A quantity typed with its unit: "3,200 万千瓦时", "3.2e7kWh", "120 万方".
-_QUANTITY = re.compile(r"^([+-]?[\d., ]*\d(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(\D.*)$")
+_QUANTITY = re.compile(r"^([+-]?[\d., ]*\d(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*([^\d\s.,+-].*)$")
 
 
 def _typed_numbers(data: dict[str, Any]) -> None:
@@ -111,12 +111,20 @@ def _typed_numbers(data: dict[str, Any]) -> None:
         if not isinstance(value, str) or name in MONEY_FIELDS:
             continue
         typed = number_text(value)
-        match = _QUANTITY.match(typed)
+        match = None if _is_number(typed) else _QUANTITY.match(typed)
         if name in energy_field and match is not None:
             amount = parse_number(name, match.group(1))
             data[name] = to_canonical(energy_field[name], amount, match.group(2), field=name)
         else:
             data[name] = typed
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _typed_number(value: Any) -> Any:

@@ -193,6 +193,14 @@ TYPED: dict[str, Any] = {  # Any: raw profile values
 }
 
 
+@pytest.mark.parametrize(
+    ("typed", "kwh"),
+    [("1234567.5", 1234567.5), ("1.2e7", 1.2e7), ("3.2e3 MWh", 3.2e6), ("3,200万度", 3.2e7)],
+)
+def test_an_energy_field_typed_with_or_without_its_unit(typed: str, kwh: float) -> None:
+    assert parse_profile({**CANONICAL, "electricity_kwh": typed}).electricity_kwh == kwh
+
+
 def test_chinese_typed_profile_gives_the_canonical_footprint() -> None:
     typed, canonical = parse_profile(TYPED), parse_profile(CANONICAL)
     assert typed.canonical() == canonical.canonical()
