@@ -97,6 +97,36 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
     "capex": ("capital cost", "投资"),
     "cost_savings_per_year": ("annual cost saving", "年节约费用"),
     "payback_years": ("payback", "投资回收期"),
+    # the profile form's other inputs and its row columns (serving/pages/form.py)
+    "factory_id": ("factory id", "工厂编号"),
+    "naics_code": ("NAICS code", "NAICS行业代码"),
+    "it_load_kwh": ("IT load", "IT设备用电量"),
+    "pue": ("PUE (power usage effectiveness)", "PUE（电能利用效率）"),
+    "heat_sink_temperature_c": ("heat sink temperature", "余热利用端温度"),
+    "byproduct_hydrogen_nm3": ("by-product hydrogen", "副产氢气量"),
+    "other_fuel_gj": ("other fuel use", "其他燃料用量"),
+    "revenue_currency": ("currency of the money fields", "金额币种"),
+    "electricity_price": ("electricity price", "电价"),
+    "onsite_renewable_kwh": ("on-site renewable electricity", "厂内可再生能源发电量"),
+    "green_electricity_contract_kwh": ("green electricity bought", "绿电交易电量"),
+    "green_certificates_kwh": ("green certificates", "绿证电量"),
+    "onsite_wind_hydro_kwh_potential": ("on-site wind and hydro potential", "厂内风电水电潜力"),
+    "co2_captured_stored_t": ("CO2 captured and stored", "二氧化碳捕集封存量"),
+    "offsets_tco2e": ("carbon credits retired", "注销的碳信用"),
+    "carrier": ("energy carrier", "能源品种"),
+    "value": ("amount", "数量"),
+    "unit": ("unit", "单位"),
+    "share": ("share", "占比"),
+    "end_use": ("end use", "终端用途"),
+    "product": ("product", "产品"),
+    "route": ("process route", "工艺路线"),
+    "output_t": ("output", "产量"),
+    "more": ("further options", "其他参数"),
+    "price": ("price", "价格"),
+    "top_k": ("number of measures", "措施数量"),
+    "target_reduction": ("reduction target", "减排目标"),
+    "currency": ("currency of the answer", "结果币种"),
+    "objective": ("ranking", "排序方式"),
 }
 
 #: Every templated sentence: key -> (English, Chinese). Placeholders are plain ``{name}``
@@ -597,6 +627,80 @@ TEXTS: dict[str, tuple[str, str]] = {
         "({low}-{high} {unit}/yr); did you mean {value} {wan_unit}?",
         "{field} {value} {unit}/年低于该行业{employees}名员工的合理范围（{low}-{high} {unit}/年）；"
         "是否应为{value} {wan_unit}？",
+    ),
+    # --- the profile form's errors (serving/pages/form_check.py) ---
+    "form_missing": ("Please fill in the {what}.", "请填写{what}。"),
+    "form_negative": (
+        "The {what} cannot be negative (you entered {value}).",
+        "{what}不能为负（填写的是{value}）。",
+    ),
+    "form_not_number": (
+        "The {what} must be a number (you entered {value}).",
+        "{what}应为数字（填写的是{value}）。",
+    ),
+    "form_not_whole": (
+        "The {what} must be a whole number (you entered {value}).",
+        "{what}应为整数（填写的是{value}）。",
+    ),
+    "form_between": (
+        "The {what} must be between {low} and {high} (you entered {value}).",
+        "{what}应在{low}到{high}之间（填写的是{value}）。",
+    ),
+    "form_at_least": (
+        "The {what} must be at least {low} (you entered {value}).",
+        "{what}不能小于{low}（填写的是{value}）。",
+    ),
+    "form_choose": (
+        "The {what} cannot be {value}: please choose one from the list.",
+        "{what}不能为{value}，请从列表中选择。",
+    ),
+    "form_region": (
+        "The {what} cannot be {value}: no such region in this country; known regions: {allowed}.",
+        "{what}不能为{value}：该国家没有此地区；可填写：{allowed}。",
+    ),
+    "form_unit": (
+        "The {what} cannot be {value}: it does not fit this carrier; units that do: {allowed}.",
+        "{what}不能为{value}：该单位不适用于此能源品种；可用单位：{allowed}。",
+    ),
+    "form_measure": (
+        "The {what} cannot include {value}: no measure of the catalogue has this id.",
+        "{what}不能包含{value}：措施库中没有此编号的措施。",
+    ),
+    "form_key_needed": ("An API key is needed to get results.", "需要API密钥才能获取结果。"),
+    "form_key_unknown": ("This API key is not known.", "此API密钥无效。"),
+    "form_invalid": (
+        "The {what} cannot be {value} (allowed: {allowed}).",
+        "{what}不能为{value}（允许：{allowed}）。",
+    ),
+    "form_cell": ("{table}, row {row}, {column}", "{table}第{row}行{column}"),
+    "form_file_too_large": (
+        "The file is {size} MB; files up to {limit} MB can be uploaded.",
+        "文件大小为{size} MB，最大可上传{limit} MB。",
+    ),
+    "form_file_bad_json": (
+        "The file {name} is not readable JSON: a profile file holds one JSON object, such as "
+        '{{"factory_id": "plant-7", "country": "CN"}}.',
+        '文件{name}不是有效的JSON：档案文件应为一个JSON对象，例如 {{"factory_id": "plant-7", '
+        '"country": "CN"}}。',
+    ),
+    "form_file_bad_csv": (
+        "The file {name} is not a readable CSV table: a header row of profile columns, then "
+        "one row for the factory.",
+        "文件{name}不是有效的CSV表格：第一行为档案列名，第二行为该工厂的数据。",
+    ),
+    "form_file_rows": (
+        "The file {name} holds {rows} factories; upload one factory per file.",
+        "文件{name}含有{rows}家工厂；每个文件只能上传一家工厂。",
+    ),
+    "form_file_kind": (
+        "The file {name} is neither .json nor .csv.",
+        "文件{name}既不是 .json 也不是 .csv 文件。",
+    ),
+    "form_file_in": ("In the file: {message}", "文件中：{message}"),
+    "form_more": (
+        "The {what} must be key=value pairs separated by ';', such as clinker_ratio=0.7 "
+        "(you entered {value}).",
+        "{what}应为以“;”分隔的“键=值”，例如 clinker_ratio=0.7（填写的是{value}）。",
     ),
     # --- verification: statistics and verdicts (features/verification) ---
     "no_region_national_factor": (

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import pandas as pd
@@ -166,13 +167,26 @@ def covered_fields() -> set[str]:
     return {n for names in SECTIONS.values() for n in names} | set(ROWS)
 
 
+class FileError(InvalidValueError):
+    """An uploaded profile file that cannot be read: ``key`` and ``slots`` say why in words
+    (a :data:`features.i18n.TEXTS` key and its values), the message says it to the API's
+    readers."""
+
+    def __init__(self, key: str, filename: str, allowed: str, **slots: str) -> None:
+        super().__init__("profile_file", filename, allowed)
+        self.key = key
+        self.slots = {"name": filename, **slots}
+
+
 @dataclass
 class Submitted:
-    """A profile as submitted through the form: the raw profile, and where each list row's
-    entries went (so an error on ``energy_use.0`` is shown on the row the user filled)."""
+    """A profile as submitted through the form: the raw profile, where each list row's
+    entries went (so an error on ``energy_use.0`` is shown on the row the user filled), and
+    the inputs that could not be read into it (left out of ``profile``)."""
 
     profile: dict[str, Any]  # Any: raw JSON-like values, validated by parse_profile
     row_of: dict[str, dict[int, int]]
+    unread: list[InvalidValueError] = dataclass_field(default_factory=list)
 
 
 def profile_from_form(form: dict[str, str]) -> Submitted:
@@ -188,29 +202,33 @@ def profile_from_form(form: dict[str, str]) -> Submitted:
             m.strip() for m in re.split(r"[;,\s]+", profile["measures_in_place"]) if m.strip()
         ]
     row_of: dict[str, dict[int, int]] = {}
-    for field, (count, columns) in ROWS.items():
+    unread: list[InvalidValueError] = []
+    for name, (count, columns) in ROWS.items():
         entries: list[dict[str, Any]] = []
-        row_of[field] = {}
+        row_of[name] = {}
         filled = [
             int(k.split(".")[1])
             for k in form
-            if k.startswith(f"{field}.") and k.split(".")[1].isdigit()
+            if k.startswith(f"{name}.") and k.split(".")[1].isdigit()
         ]
         for i in range(max(count, max(filled, default=-1) + 1)):
-            cells = {c: form.get(f"{field}.{i}.{c}", "").strip() for c in columns}
+            cells = {c: form.get(f"{name}.{i}.{c}", "").strip() for c in columns}
             if not any(cells.values()):
                 continue
-            row_of[field][len(entries)] = i
+            row_of[name][len(entries)] = i
             entry: dict[str, Any] = {c: v for c, v in cells.items() if v and c != "more"}
-            entry.update(_more(field, i, cells.get("more", "")))
+            try:
+                entry.update(_more(name, i, cells.get("more", "")))
+            except InvalidValueError as exc:
+                unread.append(exc)
             entries.append(entry)
         if not entries:
             continue
-        if field == "fuel_prices":
-            profile[field] = {e.get("carrier", ""): e.get("price", "") for e in entries}
+        if name == "fuel_prices":
+            profile[name] = {e.get("carrier", ""): e.get("price", "") for e in entries}
         else:
-            profile[field] = entries
-    return Submitted(profile, row_of)
+            profile[name] = entries
+    return Submitted(profile, row_of, unread)
 
 
 def _more(field: str, row: int, text: str) -> dict[str, str]:
@@ -255,28 +273,29 @@ def profile_from_upload(filename: str, content: bytes) -> dict[str, Any]:
         try:
             data = json.loads(content.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidValueError("profile_file", filename, f"a JSON object ({exc})") from None
+            raise FileError("form_file_bad_json", filename, f"a JSON object ({exc})") from None
         if not isinstance(data, dict):
-            raise InvalidValueError("profile_file", filename, "a JSON object (one factory)")
+            raise FileError("form_file_bad_json", filename, "a JSON object (one factory)")
         inner = data.get("profile")
         return inner if isinstance(inner, dict) else data
     if name.endswith(".csv"):
         try:
             frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
         except (UnicodeDecodeError, ValueError) as exc:
-            raise InvalidValueError("profile_file", filename, f"a CSV table ({exc})") from None
+            raise FileError("form_file_bad_csv", filename, f"a CSV table ({exc})") from None
         frame = frame.replace("", None)
         if len(frame) != 1:
-            raise InvalidValueError(
-                "profile_file",
-                f"{filename}: {len(frame)} rows",
+            raise FileError(
+                "form_file_rows",
+                filename,
                 "one factory per upload (the batch API takes many)",
+                rows=str(len(frame)),
             )
         profiles, rejected = profiles_from_frame(frame)
         if rejected:
             raise rejected[0][1]
         return _raw(profiles[0])
-    raise InvalidValueError("profile_file", filename, "a .json or .csv file")
+    raise FileError("form_file_kind", filename, "a .json or .csv file")
 
 
 def check_depth(field: str, value: str, content: bytes) -> None:

@@ -10,6 +10,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -22,25 +23,34 @@ from starlette.datastructures import UploadFile
 
 from features.errors import InvalidValueError
 from features.i18n import Lang, text
-from features.profile import parse_profile
+from features.profile import FactoryProfile
 from models.pyfunc import LoadedModel
 from models.schemas import FactoryRecommendations, RecommendOptions
 from serving.auth import ReadAccess, role_of
-from serving.errors import ServiceError, error_responses, invalid_value_detail
+from serving.errors import ServiceError, error_responses
 from serving.pages import verify as verify_pages
 from serving.pages.charts import to_svg
 from serving.pages.form import (
     ROW_TITLES,
     Submitted,
     check_depth,
-    covered_fields,
     form_inputs,
     form_values,
-    input_of_error,
     profile_from_form,
     profile_from_upload,
     row_inputs,
     unit_help,
+)
+from serving.pages.form_check import (
+    OPTION_FIELDS,
+    Problem,
+    check_options,
+    check_profile,
+    input_words,
+    problem_of,
+    rendered,
+    unread_problem,
+    upload_problem,
 )
 from serving.pages.pdf import MissingFontError, render_pdf
 from serving.pages.view import PageView, build_view
@@ -51,12 +61,24 @@ from serving.settings import Settings
 KEY_COOKIE = "decarb_key"
 T = TypeVar("T")
 SWAGGER_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
-OPTION_FIELDS = ("objective", "top_k", "target_reduction", "currency")
 
 
 class FontMissingError(ServiceError):
     status_code = 503
     error = "font_missing"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A submitted form checked whole: the profile (None when a problem stops it), the options,
+    the raw profile it came from (carried by the results page), the values that refill the form,
+    and every problem."""
+
+    profile: FactoryProfile | None
+    options: RecommendOptions
+    raw: dict[str, Any]  # Any: raw JSON values
+    values: dict[str, str]
+    problems: list[Problem]
 
 
 @functools.cache
@@ -79,43 +101,19 @@ def _lang(value: object) -> Lang:
     return "zh" if value == "zh" else "en"
 
 
-def _options(form: dict[str, str], lang: Lang) -> RecommendOptions:
-    """Options from the form (strings to their types; errors name the option)."""
-    raw: dict[str, Any] = {"lang": lang}  # Any: typed per option below
-    for name in OPTION_FIELDS:
-        value = form.get(name, "").strip()
-        if not value:
-            continue
-        try:
-            if name == "top_k":
-                raw[name] = int(value)
-            elif name == "target_reduction":
-                raw[name] = float(value)
-            else:
-                raw[name] = value
-        except ValueError:
-            raise InvalidValueError(name, value, "a number") from None
-    try:
-        return RecommendOptions.model_validate(raw)
-    except ValueError as exc:
-        first = exc.errors()[0] if hasattr(exc, "errors") else {}
-        name = str(first.get("loc", ["options"])[0]) if first else "options"
-        raise InvalidValueError(name, raw.get(name), str(first.get("msg", exc))) from None
-
-
 def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) -> APIRouter:
     """The page routes. ``score(profile, options) -> (result, model)`` runs one factory through
     the loaded model exactly as the API does (``Any``: a callable from the app factory);
     ``slots`` bounds the uploads parsed and PDFs rendered at once (off the event loop)."""
     pages = APIRouter(include_in_schema=False)
 
-    def key_problem(request: Request, form: dict[str, str]) -> str | None:
+    def key_problem(request: Request, form: dict[str, str]) -> Problem | None:
         """Why the page may not answer (auth on and no valid key), or None."""
         if not settings.auth_enabled:
             return None
         key = form.get("api_key") or request.cookies.get(KEY_COOKIE)
         if role_of(key, settings) is None:
-            return "missing or unknown API key" if key else "an API key is needed"
+            return Problem("api_key", "form_key_unknown" if key else "form_key_needed", {})
         return None
 
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -127,25 +125,72 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
         lang: Lang,
         status: int = 200,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        problems: list[Problem] | None = None,
         form: dict[str, str] | None = None,
     ) -> HTMLResponse:
+        """The form in ``lang``, filled with ``values``, every problem beside its input and
+        in the summary on top."""
+        problems = problems or []
+        errors = rendered(problems, lang)
+        summary = [(p.where, input_words(p.where, lang), p.render(lang)) for p in problems]
+        limit_mb = settings.max_body_bytes / 1e6
         return render(
             "form.html",
             status,
             lang=lang,
+            other="en" if lang == "zh" else "zh",
             sections=form_inputs(lang, values, errors),
             rows=row_inputs(values, errors),
             row_titles=ROW_TITLES,
-            errors=errors or {},
+            errors=errors,
+            summary=summary,
             options=form or {},
             auth=settings.auth_enabled,
             unit_help=unit_help(),
+            max_upload_bytes=settings.max_body_bytes,
+            # The browser puts the chosen file's size into {size} (see form.html).
+            too_large=text("form_file_too_large", lang, size="{size}", limit=f"{limit_mb:g}"),
         )
+
+    async def checked(form: dict[str, str], upload: UploadFile | None, lang: Lang) -> Checked:
+        """A submitted form checked whole: every problem at once."""
+        options, problems = check_options(form, lang)
+        try:
+            submitted = await _submitted(form, upload, slots)
+        except InvalidValueError as exc:
+            if exc.field == "profile_json":  # the carried profile has no input of its own
+                problems.append(Problem("profile", problem_of(exc, {}).key, {}))
+            else:
+                problems.append(upload_problem(exc))
+            return Checked(None, options, {}, form_values_of(form), problems)
+        from_form = upload is None and not form.get("profile_json", "").strip()
+        values = form_values_of(form) if from_form else form_values(submitted.profile)
+        problems += [unread_problem(e, submitted.row_of) for e in submitted.unread]
+        profile, found = check_profile(submitted.profile, submitted.row_of)
+        return Checked(profile, options, submitted.profile, values, [*problems, *found])
 
     @pages.get("/", response_class=HTMLResponse)
     def index(lang: str = "en") -> HTMLResponse:
         return form_page(_lang(lang))
+
+    @pages.post("/form", response_class=HTMLResponse)
+    async def refill(request: Request) -> HTMLResponse:
+        """The form again, filled: in the other language (the form's own switch posts what
+        was typed here) or from the profile behind a results page (its edit button)."""
+        form, upload = await _read_form(request)
+        lang = _lang(form.get("switch_to") or form.get("lang"))
+        values = form_values_of(form)
+        problems: list[Problem] = []
+        if upload is not None or form.get("profile_json", "").strip():
+            try:
+                submitted = await _submitted(form, upload, slots)
+                values = {**values, **form_values(submitted.profile)}
+            except InvalidValueError as exc:
+                problems.append(upload_problem(exc))
+        response = form_page(lang, 422 if problems else 200, values, problems, form)
+        if settings.auth_enabled and role_of(form.get("api_key"), settings) is not None:
+            _keep_key(response, form)  # a typed key is not written back into the page
+        return response
 
     @pages.post("/results", response_class=HTMLResponse)
     async def results(request: Request) -> Response:
@@ -153,29 +198,18 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
         lang = _lang(form.get("lang"))
         problem = key_problem(request, form)
         if problem is not None:
-            return form_page(lang, 401, form_values_of(form), {"api_key": problem}, form)
-        submitted = Submitted({}, {})
-        try:
-            submitted = await _submitted(form, upload, slots)
-            options = _options(form, lang)
-            profile = parse_profile(submitted.profile)
-        except InvalidValueError as exc:
-            values = form_values(submitted.profile) if submitted.profile else form_values_of(form)
-            where = input_of_error(exc.field, submitted.row_of)
-            if where not in covered_fields() and "." not in where:
-                where = "profile_file" if upload is not None else where
-            if where == "profile_json":  # the carried profile has no input of its own
-                where = "profile"
-            detail = invalid_value_detail(exc)["message"]
-            return form_page(lang, 422, values, {where or "profile": detail}, form)
-        result, model = await score(profile, options)
+            return form_page(lang, 401, form_values_of(form), [problem], form)
+        done = await checked(form, upload, lang)
+        if done.problems or done.profile is None:
+            return form_page(lang, 422, done.values, done.problems, form)
+        result, model = await score(done.profile, done.options)
         view = _view(result, model)
         response = render(
             "results.html",
             lang=lang,
             view=view,
             svg={k: to_svg(c) for k, c in view.charts.items()},
-            profile_json=json.dumps(submitted.profile, ensure_ascii=False),
+            profile_json=json.dumps(done.raw, ensure_ascii=False),
             options={k: form.get(k, "") for k in OPTION_FIELDS},
             other="en" if lang == "zh" else "zh",
         )
@@ -188,20 +222,11 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
         lang = _lang(form.get("lang"))
         problem = key_problem(request, form)
         if problem is not None:
-            return form_page(lang, 401, form_values_of(form), {"api_key": problem}, form)
-        try:
-            submitted = await _submitted(form, upload, slots)
-            options = _options(form, lang)
-            profile = parse_profile(submitted.profile)
-        except InvalidValueError as exc:
-            return form_page(
-                lang,
-                422,
-                form_values_of(form),
-                {"profile": invalid_value_detail(exc)["message"]},
-                form,
-            )
-        result, model = await score(profile, options)
+            return form_page(lang, 401, form_values_of(form), [problem], form)
+        done = await checked(form, upload, lang)
+        if done.problems or done.profile is None:
+            return form_page(lang, 422, done.values, done.problems, form)
+        result, model = await score(done.profile, done.options)
         return await _pdf_response(_view(result, model), settings, slots)
 
     @pages.get("/docs", response_class=HTMLResponse)
