@@ -228,7 +228,10 @@ def test_bad_input_is_shown_next_to_the_field_in_the_browser(
                 }
             },
         ).json()
-        assert message.inner_text() == api["detail"][0]["message"]
+        # The API names the field and the allowed set; the page says the same in Chinese words.
+        assert api["detail"][0]["field"] == "profile.region"
+        assert message.inner_text().startswith("地区不能为Atlantis：")
+        assert "用电量不能为负" in page.inner_text("#error-electricity_kwh")
         page.screenshot(path=str(_artefacts() / "form-error.png"), full_page=True)
     assert outside == []
 
