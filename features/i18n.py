@@ -668,6 +668,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "form_key_needed": ("An API key is needed to get results.", "需要API密钥才能获取结果。"),
     "form_key_unknown": ("This API key is not known.", "此API密钥无效。"),
+    "form_unknown": (
+        "A profile has no field {name}: its fields are the inputs of this form.",
+        "工厂档案没有{name}这一字段：档案的字段即本表单中的各项。",
+    ),
     "form_invalid": (
         "The {what} cannot be {value} (allowed: {allowed}).",
         "{what}不能为{value}（允许：{allowed}）。",

@@ -23,7 +23,15 @@ from features.profile import FactoryProfile, parse_profile
 from features.regions import CHINA_PROVINCES, US_STATES, parse_country
 from features.sectors import Sector
 from models.schemas import RecommendOptions
-from serving.pages.form import REQUIRED, ROW_TITLES, ROWS, SECTIONS, FileError, input_of_error
+from serving.pages.form import (
+    REQUIRED,
+    ROW_TITLES,
+    ROWS,
+    SECTIONS,
+    FileError,
+    covered_fields,
+    input_of_error,
+)
 
 #: Inputs chosen from a list on the form (a wrong value there is a wrong choice).
 CHOICE_INPUTS = frozenset(
@@ -31,6 +39,8 @@ CHOICE_INPUTS = frozenset(
 )
 #: Options of the form, beside the profile (RecommendOptions fields).
 OPTION_FIELDS = ("objective", "top_k", "target_reduction", "currency")
+#: Inputs of the form besides the profile's fields.
+_INPUTS = frozenset({*OPTION_FIELDS, "profile_file", "profile_json", "api_key", "profile"})
 #: Longest typed value quoted back in a message; a longer one is cut with "…".
 _QUOTED = 40
 #: Bound of a range as features.bounds / features.profile._range state it.
@@ -129,6 +139,8 @@ def problem_of(exc: InvalidValueError, row_of: dict[str, dict[int, int]]) -> Pro
     # "a + b" (a sum over inputs): filed under its first input.
     where = input_of_error(exc.field.split(" + ")[0], row_of)
     column = where.rsplit(".", 1)[-1]
+    if where.split(".", maxsplit=1)[0] not in _INPUTS | covered_fields():
+        return Problem("profile", "form_unknown", {"name": _quoted(exc.field)})
     value = _quoted(exc.value)
     if exc.value is None or value == "":
         return Problem(where, "form_missing", {})
@@ -251,8 +263,10 @@ def _set_aside(
             trial["region"] = _stand_in("region", {"country": "CN"})
         trial[head] = _stand_in(head, trial)
         return True
-    if head in trial:
-        del trial[head]
+    # A field the profile does not have is filed under the profile: set aside by its name.
+    name = head if head in trial else (parts[0] if parts else "")
+    if name in trial:
+        del trial[name]
         return True
     return False
 

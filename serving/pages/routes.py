@@ -159,7 +159,8 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
             submitted = await _submitted(form, upload, slots)
         except InvalidValueError as exc:
             if exc.field == "profile_json":  # the carried profile has no input of its own
-                problems.append(Problem("profile", problem_of(exc, {}).key, {}))
+                carried = problem_of(exc, {})
+                problems.append(Problem("profile", carried.key, carried.slots))
             else:
                 problems.append(upload_problem(exc))
             return Checked(None, options, {}, form_values_of(form), problems)

@@ -108,6 +108,14 @@ def test_a_right_form_gives_the_profile_and_leaves_the_rows_it_was_given() -> No
     assert json.dumps(submitted.profile) == rows
 
 
+def test_a_field_no_profile_has_is_named_and_the_rest_still_checked() -> None:
+    raw = {**profile_from_form(WRONG).profile, "colour": "green"}
+    _, problems = check_profile(raw, {})
+    messages = rendered(problems, "zh")
+    assert messages["profile"] == "工厂档案没有colour这一字段：档案的字段即本表单中的各项。"
+    assert "用电量不能为负" in messages["electricity_kwh"]
+
+
 def test_options_are_checked_each_on_its_own() -> None:
     options, problems = check_options({"top_k": "100", "target_reduction": "half"}, "zh")
     assert options.top_k == 10  # the default stands in
@@ -172,6 +180,9 @@ def test_the_form_comes_back_filled_in_the_other_language_and_from_the_results(
     assert values["factory_id"] == example_profile["factory_id"]
     assert values["region"] == example_profile["region"]
     assert values["top_k"] == "5"
+    broken = open_client.post("/results", data={**body, "profile_json": "{oops"})
+    assert broken.status_code == 422
+    assert "工厂档案有1处错误" in broken.text
     results = open_client.post("/results", data=body)
     assert 'id="edit"' in results.text
     assert 'action="/form"' in results.text
