@@ -117,6 +117,9 @@ def _typed_numbers(data: dict[str, Any]) -> None:
             data[name] = to_canonical(energy_field[name], amount, match.group(2), field=name)
         else:
             data[name] = typed
+    prices = data.get("fuel_prices")
+    if isinstance(prices, dict):
+        data["fuel_prices"] = {k: _typed_number(v) for k, v in prices.items()}
 
 
 def _is_number(text: str) -> bool:

@@ -201,6 +201,19 @@ def test_an_energy_field_typed_with_or_without_its_unit(typed: str, kwh: float) 
     assert parse_profile({**CANONICAL, "electricity_kwh": typed}).electricity_kwh == kwh
 
 
+def test_a_refused_unit_word_in_a_profile_names_its_row() -> None:
+    rows = [{"carrier": "natural_gas", "value": "12", "unit": "万"}]
+    with pytest.raises(UnitError) as err:
+        parse_profile({**CANONICAL, "energy_use": rows})
+    assert err.value.field == "energy_use[0].unit"
+    assert "万方" in err.value.allowed.split(", ")
+
+
+def test_fuel_prices_typed_with_separators() -> None:
+    profile = parse_profile({**CANONICAL, "fuel_prices": {"natural_gas": "１，０００"}})
+    assert profile.fuel_prices == {Carrier.NATURAL_GAS: 1000.0}
+
+
 def test_chinese_typed_profile_gives_the_canonical_footprint() -> None:
     typed, canonical = parse_profile(TYPED), parse_profile(CANONICAL)
     assert typed.canonical() == canonical.canonical()
