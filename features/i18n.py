@@ -700,6 +700,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The file {name} is neither .json nor .csv.",
         "文件{name}既不是 .json 也不是 .csv 文件。",
     ),
+    "form_file_deep": (
+        "The file {name} nests objects and arrays more than {most} levels deep; a profile "
+        "needs at most {most} levels.",
+        "文件{name}中对象和数组的嵌套超过{most}层；工厂档案最多只需{most}层。",
+    ),
     "form_file_in": ("In the file: {message}", "文件中：{message}"),
     "form_more": (
         "The {what} must be key=value pairs separated by ';', such as clinker_ratio=0.7 "

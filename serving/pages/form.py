@@ -269,7 +269,11 @@ def profile_from_upload(filename: str, content: bytes) -> dict[str, Any]:
     ``decarb-data`` writes them). ``Any``: raw JSON values."""
     name = filename.lower()
     if name.endswith(".json"):
-        check_depth("profile_file", filename, content)
+        try:
+            check_depth("profile_file", filename, content)
+        except InvalidValueError as exc:
+            most = str(MAX_JSON_DEPTH)
+            raise FileError("form_file_deep", filename, exc.allowed, most=most) from None
         try:
             data = json.loads(content.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
