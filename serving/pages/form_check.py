@@ -41,7 +41,8 @@ CHOICE_INPUTS = frozenset(
 OPTION_FIELDS = ("objective", "top_k", "target_reduction", "currency")
 #: Inputs of the form besides the profile's fields.
 _INPUTS = frozenset({*OPTION_FIELDS, "profile_file", "profile_json", "api_key", "profile"})
-#: Longest typed value quoted back in a message; a longer one is cut with "…".
+#: Longest typed value quoted back in a message; a longer one is cut with "…" (ASSUMPTION:
+#: enough to recognise a value, README "The factory's page").
 _QUOTED = 40
 #: Bound of a range as features.bounds / features.profile._range state it.
 _RANGE = re.compile(r"^a finite number >= (?P<low>[-+.\deE]+)(?: and <= (?P<high>[-+.\deE]+))?")
@@ -111,6 +112,7 @@ def _quoted(value: object) -> str:
 
 def _plain(number: float) -> str:
     """A limit as people write it: a year as 1980, a large limit with separators."""
+    # ASSUMPTION (README "The factory's page"): whole numbers below 10,000 read like years.
     if number.is_integer() and abs(number) < 1e4:
         return str(int(number))
     return human(number, 6)
