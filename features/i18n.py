@@ -700,6 +700,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The file {name} is neither .json nor .csv.",
         "文件{name}既不是 .json 也不是 .csv 文件。",
     ),
+    "form_row": ("The {what} row is not complete: {allowed}.", "{what}这一行不完整：{allowed}。"),
+    "form_money": (
+        "The {what} must be a number or an amount with a known unit, such as 9e8 CNY or "
+        "1.2e7 USD (you entered {value}).",
+        "{what}应为数字或带已知单位的金额，例如 9 亿元、1200 万元（填写的是{value}）。",
+    ),
+    "form_green": (
+        "The green electricity bought and the green certificates together ({value} kWh) cannot "
+        "exceed the grid electricity bought ({grid} kWh).",
+        "绿电交易电量与绿证电量之和（{value} kWh）不能超过外购电网电量（{grid} kWh）。",
+    ),
     "form_file_deep": (
         "The file {name} nests objects and arrays more than {most} levels deep; a profile "
         "needs at most {most} levels.",

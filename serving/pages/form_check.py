@@ -44,6 +44,8 @@ _INPUTS = frozenset({*OPTION_FIELDS, "profile_file", "profile_json", "api_key", 
 #: Longest typed value quoted back in a message; a longer one is cut with "…" (ASSUMPTION:
 #: enough to recognise a value, README "The factory's page").
 _QUOTED = 40
+#: Green electricity and certificates beyond the grid electricity (features.profile).
+_GRID_BOUGHT = re.compile(r"^at most the grid electricity bought \((?P<kwh>[\d.,]+) kWh\)")
 #: Bound of a range as features.bounds / features.profile._range state it.
 _RANGE = re.compile(r"^a finite number >= (?P<low>[-+.\deE]+)(?: and <= (?P<high>[-+.\deE]+))?")
 
@@ -134,18 +136,40 @@ def _number(value: object) -> float | None:
         return None
 
 
-def problem_of(exc: InvalidValueError, row_of: dict[str, dict[int, int]]) -> Problem:
-    """The problem a domain error describes, filed under the input it came from."""
+def problem_of(
+    exc: InvalidValueError,
+    row_of: dict[str, dict[int, int]],
+    fuel_rows: dict[str, int] | None = None,
+) -> Problem:
+    """The problem a domain error describes, filed under the input it came from
+    (``fuel_rows``: the form row of each carrier's fuel price)."""
     if isinstance(exc, FileError):
         return Problem("profile_file", exc.key, exc.slots)
     # "a + b" (a sum over inputs): filed under its first input.
     where = input_of_error(exc.field.split(" + ")[0], row_of)
+    parts = [p for p in re.split(r"[.\[\]]+", exc.field) if p]
+    if parts[:1] == ["fuel_prices"] and len(parts) > 1:
+        # Prices are keyed by carrier: a wrong carrier (or electricity, priced apart) or price.
+        row = (fuel_rows or {}).get(parts[1], 0)
+        carrier = exc.value == parts[1] or parts[1] == "electricity"
+        where = f"fuel_prices.{row}.{'carrier' if carrier else 'price'}"
+        if carrier:
+            return Problem(where, "form_choose", {"value": parts[1]})
     column = where.rsplit(".", 1)[-1]
     if where.split(".", maxsplit=1)[0] not in _INPUTS | covered_fields():
         return Problem("profile", "form_unknown", {"name": _quoted(exc.field)})
     value = _quoted(exc.value)
-    if exc.value is None or value == "":
+    if exc.value is None or value == "" or exc.allowed == "Field required":
         return Problem(where, "form_missing", {})
+    if isinstance(exc.value, dict | list):  # a row as a whole: what it lacks is in its rule
+        if where.startswith("end_uses.") and "share" in exc.allowed:
+            return Problem(f"{where.rsplit('.', 1)[0]}.share", "form_missing", {})
+        return Problem(where, "form_row", {"allowed": exc.allowed})
+    if exc.allowed.startswith("a number, or an amount with one of the units"):
+        return Problem(where, "form_money", {"value": value})
+    grid = _GRID_BOUGHT.match(exc.allowed)
+    if grid is not None:
+        return Problem(where, "form_green", {"value": value, "grid": grid["kwh"]})
     if isinstance(exc, UnknownRegionError):
         return Problem(where, "form_region", {"value": value, "allowed": exc.allowed})
     if isinstance(exc, UnitError):
@@ -219,7 +243,7 @@ def check_profile(
         try:
             profile = parse_profile(trial)
         except InvalidValueError as exc:
-            problem = problem_of(exc, rows)
+            problem = problem_of(exc, rows, _fuel_rows(raw, row_of))
             if problem.where not in stood_in:
                 problems.append(problem)
             if not _set_aside(trial, rows, stood_in, exc.field, problem.where):
@@ -232,6 +256,15 @@ def check_profile(
         break
     problems.sort(key=lambda p: _order(p.where))
     return None, problems
+
+
+def _fuel_rows(raw: dict[str, Any], row_of: dict[str, dict[int, int]]) -> dict[str, int]:
+    """The form row of each carrier's fuel price (``Any``: raw JSON values)."""
+    prices = raw.get("fuel_prices")
+    if not isinstance(prices, dict):
+        return {}
+    of = row_of.get("fuel_prices", {})
+    return {str(carrier): of.get(i, i) for i, carrier in enumerate(prices)}
 
 
 def _set_aside(
@@ -255,6 +288,10 @@ def _set_aside(
         # Rows after the one set aside move up: keep pointing at the rows the user filled.
         of = rows.get(head, {})
         rows[head] = {i if i < index else i - 1: r for i, r in of.items() if i != index}
+        return True
+    prices = trial.get("fuel_prices")
+    if head == "fuel_prices" and isinstance(prices, dict) and len(parts) > 1 and parts[1] in prices:
+        trial["fuel_prices"] = {k: v for k, v in prices.items() if k != parts[1]}
         return True
     if head in REQUIRED:
         if head in stood_in:

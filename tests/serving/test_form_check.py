@@ -116,6 +116,37 @@ def test_a_field_no_profile_has_is_named_and_the_rest_still_checked() -> None:
     assert "用电量不能为负" in messages["electricity_kwh"]
 
 
+RIGHT = {k: v for k, v in WRONG.items() if k in REQUIRED} | {
+    "region": "Jiangsu",
+    "reporting_year": "2024",
+}
+
+
+@pytest.mark.parametrize(
+    ("typed", "where", "zh"),
+    [
+        ({"energy_use.1.carrier": "diesel", "energy_use.1.value": "4"}, "energy_use.1.unit",
+         "请填写其他单位的能源量第2行单位。"),
+        ({"end_uses.0.carrier": "electricity", "end_uses.0.end_use": "lighting"},
+         "end_uses.0.share", "请填写已知终端用能分配第1行占比。"),
+        ({"fuel_prices.0.carrier": "coal", "fuel_prices.0.price": "3",
+          "fuel_prices.2.carrier": "diesel", "fuel_prices.2.price": "abc"},
+         "fuel_prices.2.price", "燃料价格第3行价格应为数字（填写的是abc）。"),
+        ({"annual_revenue": "9 亿美元", "revenue_currency": "CNY"}, "annual_revenue",
+         "年营业收入应为数字或带已知单位的金额，例如 9 亿元、1200 万元（填写的是9 亿美元）。"),
+        ({"green_certificates_kwh": "500", "electricity_kwh": "100"},
+         "green_electricity_contract_kwh",
+         "绿电交易电量与绿证电量之和（500 kWh）不能超过外购电网电量（100 kWh）。"),
+    ],
+)  # fmt: skip
+def test_rows_prices_money_and_green_power_are_said_in_words(
+    typed: dict[str, str], where: str, zh: str
+) -> None:
+    _, problems = _check({**RIGHT, **typed})
+    assert rendered(problems, "zh") == {where: zh}
+    assert "{" not in rendered(problems, "en")[where]
+
+
 def test_options_are_checked_each_on_its_own() -> None:
     options, problems = check_options({"top_k": "100", "target_reduction": "half"}, "zh")
     assert options.top_k == 10  # the default stands in
