@@ -127,6 +127,7 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
     "target_reduction": ("reduction target", "减排目标"),
     "currency": ("currency of the answer", "结果币种"),
     "objective": ("ranking", "排序方式"),
+    "api_key": ("API key", "API密钥"),
 }
 
 #: Every templated sentence: key -> (English, Chinese). Placeholders are plain ``{name}``
