@@ -13,7 +13,7 @@ import pytest
 
 from serving.pages.form import REQUIRED
 from tests.serving.live import live_server
-from tests.serving.test_browser import browser, offline_page
+from tests.serving.test_browser import _artefacts, browser, offline_page
 
 __all__ = ["browser", "offline_page"]  # fixtures shared with test_browser
 
@@ -61,6 +61,7 @@ def test_an_empty_form_in_chinese_flags_every_required_field_at_once(
         assert not LATIN.search(message), message
         assert page.get_attribute(f"[id='{name}']", "aria-invalid") == "true"
     assert "工厂编号" in page.inner_text("#form-errors")
+    page.screenshot(path=str(_artefacts() / "form-errors-zh.png"))
     assert outside == []
 
 
