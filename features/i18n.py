@@ -723,6 +723,93 @@ TEXTS: dict[str, tuple[str, str]] = {
         "(you entered {value}).",
         "{what}应为以“;”分隔的“键=值”，例如 clinker_ratio=0.7（填写的是{value}）。",
     ),
+    # --- zero-carbon factory indicators (features/accounting/readiness.py) ---
+    "readiness_title": ("Zero-carbon factory indicators", "零碳工厂指标"),
+    "readiness_no_national": (
+        "The national zero-carbon factory guidance ({doc}) publishes no numeric "
+        "thresholds; the thresholds below come from a province's indicator system and from "
+        "related national schemes.",
+        "国家零碳工厂建设指导意见（{doc}）未公布数值门槛；以下门槛来自省级指标体系和相关国家政策。",
+    ),
+    "readiness_own_province": (
+        "{province} publishes zero-carbon factory thresholds: the plant is held against its own "
+        "province's.",
+        "{province}已公布零碳工厂指标：按本省门槛衡量本厂。",
+    ),
+    "readiness_reference_province": (
+        "No zero-carbon factory thresholds of {own} are in our data; those of {reference} are "
+        "shown as a reference, not as rules that apply to this plant.",
+        "数据中没有{own}的零碳工厂指标；列出{reference}的指标仅作参考，并非适用于本厂的要求。",
+    ),
+    "readiness_basis_own": ("own province ({province})", "本省（{province}）"),
+    "readiness_basis_reference": ("reference: {province}", "参考：{province}"),
+    "readiness_basis_national": ("related national scheme", "相关国家政策"),
+    "readiness_pass": ("meets", "达到"),
+    "readiness_fail": ("does not meet", "未达到"),
+    "readiness_not_computable": ("not computable", "无法计算"),
+    "readiness_not_applicable": ("not applicable", "不适用"),
+    "readiness_no_onsite": ("no on-site generation declared", "未申报厂内发电"),
+    "readiness_needs_energy": (
+        "needs the plant's energy use (comprehensive energy is 0)",
+        "需要工厂的能源消费量（综合能耗为 0）",
+    ),
+    "readiness_needs_electricity": (
+        "needs electricity use (grid or on-site)",
+        "需要用电量（电网或厂内发电）",
+    ),
+    "readiness_needs_generation": (
+        "needs the on-site generation total and the kWh exported to the grid; the profile holds "
+        "only on-site electricity used",
+        "需要厂内发电总量和上网电量；档案只含厂内自用的发电量",
+    ),
+    "readiness_needs_waste_heat": (
+        "needs waste heat/pressure and cascade energy use, which the profile does not hold",
+        "需要余热余压和能源梯级利用量，档案中没有",
+    ),
+    "readiness_needs_capacity": (
+        "needs the installed renewable capacity in MW, which the profile does not hold",
+        "需要可再生能源装机容量（MW），档案中没有",
+    ),
+    "readiness_needs_base_year": (
+        "needs the key product's carbon footprint in the base year and now",
+        "需要重点产品基准年和当前的碳足迹",
+    ),
+    "readiness_needs_weight": (
+        "needs the national average renewable consumption responsibility weight, which the data "
+        "does not hold as a number",
+        "需要全国可再生能源电力总量消纳责任权重平均水平，数据中没有该数值",
+    ),
+    "readiness_carbon_basis": (
+        "net market-based emissions {tco2e} tCO2e over comprehensive energy {tce} tce "
+        "(calorific equivalent); location-based: {location} tCO2e/tce",
+        "市场法净排放 {tco2e} tCO2e 除以综合能耗 {tce} tce（当量值）；"
+        "按地点法为 {location} tCO2e/tce",
+    ),
+    "readiness_share_basis": (
+        "on-site {onsite} kWh + green-power contracts {contract} kWh over {use} kWh used; "
+        "with certificates: {with_cert}%",
+        "厂内发电 {onsite} kWh 加绿电交易 {contract} kWh，除以用电量 {use} kWh；"
+        "计入绿证为 {with_cert}%",
+    ),
+    "readiness_energy_share_basis": (
+        "renewables {renewable} tce over total energy {total} tce (on-site generation included)",
+        "可再生能源 {renewable} tce 除以能源消费总量 {total} tce（含厂内发电）",
+    ),
+    "readiness_green_basis": (
+        "on-site generation, contracts and certificates cover {share}% of electricity used",
+        "厂内发电、绿电交易和绿证覆盖用电量的 {share}%",
+    ),
+    "readiness_columns": (
+        "Indicator|Value|Threshold|Target year|Result|Basis|Source|Confidence",
+        "指标|数值|门槛|目标年|结果|依据|来源|可信度",
+    ),
+    "readiness_conf_medium-low": ("medium-low", "中低"),
+    "likely_wan_unit": (
+        "{field} {value} {unit}/yr is below the range for {employees} employees of the sector "
+        "({low}-{high} {unit}/yr); did you mean {value} {wan_unit}?",
+        "{field} {value} {unit}/年低于该行业{employees}名员工的合理范围（{low}-{high} {unit}/年）；"
+        "是否应为{value} {wan_unit}？",
+    ),
     # --- verification: statistics and verdicts (features/verification) ---
     "no_region_national_factor": (
         "national factor: no region given",

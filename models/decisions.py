@@ -15,6 +15,7 @@ import numpy as np
 from features.accounting.factors import FactorTable
 from features.accounting.footprint import Footprint, compute_footprint
 from features.accounting.prices import price_sources
+from features.accounting.readiness import zero_carbon_readiness
 from features.catalogue.candidates import Pairs
 from features.catalogue.measures import Catalogue, Measure, measure_mechanism, measure_name
 from features.domain import InputWarning
@@ -336,6 +337,7 @@ def assemble_factory(
         ],
         end_use_balance=end_use_balance(profile, shares),
         prices=[] if prices is None else prices_used(profile, prices, currency),
+        readiness=zero_carbon_readiness(profile, footprint, lang),
         candidates_considered=n_candidates,
         factor_table_version=table.version,
         catalogue_version=catalogue.version,

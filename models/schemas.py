@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from features import bounds
 from features.accounting.footprint import Footprint
+from features.accounting.readiness import ZeroCarbonReadiness
 from features.domain import InputWarning
 from features.enduses.balance import EndUseEnergy
 from features.enduses.taxonomy import EndUse
@@ -433,6 +434,12 @@ class FactoryRecommendations(BaseModel):
     end_use_balance: list[EndUseEnergy] = Field(
         default_factory=list,
         description="The factory's energy by carrier and end use, with where each split came from.",
+    )
+    readiness: ZeroCarbonReadiness | None = Field(
+        default=None,
+        description="Chinese plants: held against every zero-carbon factory indicator with a "
+        "published number (the national guidance publishes none), each with its source and "
+        "confidence; None elsewhere.",
     )
     candidates_considered: int
     factor_table_version: str

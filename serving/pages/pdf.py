@@ -107,6 +107,18 @@ def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
                 [head, *view.process_rows], font, header=True, widths=(70 * mm, 22 * mm, 85 * mm)
             )
         )
+    if view.readiness_rows:
+        story.append(p(text("readiness_title", lang), h2))
+        story += [p(n, small) for n in view.readiness_notes]
+        head = text("readiness_columns", lang).split("|")
+        story.append(
+            _table(
+                [head, *view.readiness_rows],
+                font,
+                header=True,
+                widths=tuple(w * mm for w in (24, 18, 18, 12, 40, 18, 36, 12)),
+            )
+        )
     story.append(KeepTogether([to_drawing(view.charts["end_uses"], font)]))
     story.append(
         KeepTogether(

@@ -71,6 +71,8 @@ class PageView:
     pathway_holds: list[str] = field(default_factory=list)
     portfolio_line: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    readiness_notes: list[str] = field(default_factory=list)
+    readiness_rows: list[list[str]] = field(default_factory=list)
 
 
 def say(key: str, lang: Lang, **values: object) -> str:
@@ -211,7 +213,49 @@ def build_view(
         pathway_notes=list(p.notes),
         pathway_holds=_pathway_holds(result, cur, lang),
         portfolio_line=_portfolio_line(result, lang),
+        readiness_notes=_readiness_notes(result),
+        readiness_rows=_readiness_rows(result, lang),
     )
+
+
+#: A source's confidence in words.
+_CONFIDENCE = {
+    "medium": "route_confidence_medium",
+    "medium-low": "readiness_conf_medium-low",
+    "low": "route_confidence_low",
+}
+
+
+def _readiness_notes(result: FactoryRecommendations) -> list[str]:
+    """That the national guidance publishes no thresholds, and whose thresholds are shown."""
+    r = result.readiness
+    return [] if r is None else [r.national_statement, r.province_statement]
+
+
+def _readiness_rows(result: FactoryRecommendations, lang: Lang) -> list[list[str]]:
+    """One row per zero-carbon factory indicator: indicator, value, threshold, target year,
+    result with how it was computed or what is missing, basis, source, confidence."""
+    if result.readiness is None:
+        return []
+    rows = []
+    for c in result.readiness.checks:
+        threshold = c.threshold_text if c.threshold_value is None else human(c.threshold_value)
+        source = "; ".join(
+            part for part in (c.scheme, c.issuer, c.doc_number, c.doc_date, c.source_url) if part
+        )
+        rows.append(
+            [
+                c.indicator,
+                "-" if c.value is None else f"{human(c.value)} {c.unit}",
+                f"{c.threshold_op} {threshold} {c.unit}",  # ASCII: Helvetica has no ≤
+                c.target_year,
+                f"{c.status_text}: {c.explanation}",
+                c.basis_text,
+                source,
+                say(_CONFIDENCE[c.confidence], lang),
+            ]
+        )
+    return rows
 
 
 def _by_end_use(result: FactoryRecommendations, lang: Lang) -> list[tuple[str, float]]:

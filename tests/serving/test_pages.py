@@ -285,6 +285,10 @@ def test_the_report_pdf_holds_the_factory_totals_and_measures(
         )
         # Chinese in an English report only where a cited source is Chinese.
         sources = "".join(c["factor"]["source"] for c in answer["footprint"]["by_carrier"])
+        readiness = answer["readiness"]
+        sources += readiness["national_statement"] + "".join(
+            c["scheme"] + c["issuer"] + c["doc_number"] + c["doc_date"] for c in readiness["checks"]
+        )
         if lang == "zh":
             assert has_chinese(words)
         else:
@@ -298,6 +302,51 @@ def test_the_report_pdf_holds_the_factory_totals_and_measures(
         pages = pdf_pages_render(pdf, tmp_path / lang)
         assert pages >= 2
     assert client.post("/v1/reports", json={"profile": example_profile}).status_code == 401
+
+
+@pytest.mark.usefixtures("poppler")
+def test_zero_carbon_indicators_show_with_their_sources_on_page_and_pdf(
+    open_client: TestClient, example_profile: dict[str, Any], tmp_path: Path
+) -> None:
+    for lang, title, status, reference in (
+        ("zh", "零碳工厂指标", "无法计算", "参考：湖南"),
+        ("en", "Zero-carbon factory indicators", "not computable", "reference: Hunan"),
+    ):
+        body = {"profile": example_profile, "options": {"lang": lang}}
+        answer = open_client.post("/v1/recommendations", json=body).json()["result"]
+        panel = answer["readiness"]
+        html = unescape(
+            open_client.post(
+                "/results", data={"profile_json": json.dumps(example_profile), "lang": lang}
+            ).text
+        )
+        shown = html.split('id="readiness"')[1].split("</table>")[0]
+        assert title in html
+        assert panel["national_statement"] in shown
+        assert panel["province_statement"] in shown
+        assert "13号" in shown
+        assert reference in shown
+        rows = re.findall(r"<tr><td>", shown)
+        assert len(rows) == len(panel["checks"])
+        for c in panel["checks"]:
+            assert c["source_url"] in shown
+            assert c["indicator"] in shown
+        carbon = next(c for c in panel["checks"] if c["indicator_id"].startswith("hunan_carbon"))
+        assert human(carbon["value"]) in shown
+        assert status in shown
+        # The PDF carries the same panel.
+        r = open_client.post("/v1/reports", json=body)
+        assert r.status_code == 200, r.text
+        pdf = tmp_path / f"readiness-{lang}.pdf"
+        pdf.write_bytes(r.content)
+        flat = re.sub(r"\s+", "", pdf_text(pdf))
+        assert title.replace(" ", "") in flat
+        assert re.sub(r"\s+", "", panel["national_statement"]) in flat
+        for c in panel["checks"]:
+            assert re.sub(r"\s+", "", c["source_url"]) in flat
+        assert "发改能源" not in flat  # a chemicals/data-centre rule, not for this plant
+        assert "mzbh.com.cn" in flat
+        assert ("中低" if lang == "zh" else "medium-low") in flat
 
 
 def test_docs_need_nothing_from_the_internet(open_client: TestClient) -> None:
