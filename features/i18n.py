@@ -804,12 +804,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "指标|数值|门槛|目标年|结果|依据|来源|可信度",
     ),
     "readiness_conf_medium-low": ("medium-low", "中低"),
-    "likely_wan_unit": (
-        "{field} {value} {unit}/yr is below the range for {employees} employees of the sector "
-        "({low}-{high} {unit}/yr); did you mean {value} {wan_unit}?",
-        "{field} {value} {unit}/年低于该行业{employees}名员工的合理范围（{low}-{high} {unit}/年）；"
-        "是否应为{value} {wan_unit}？",
-    ),
     # --- verification: statistics and verdicts (features/verification) ---
     "no_region_national_factor": (
         "national factor: no region given",

@@ -49,9 +49,11 @@ def dask_client(address: str) -> Iterator[Any]:
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
     if address == "local":
+        # The dashboard on a free port: None means distributed's default 8787, and a second
+        # cluster on the machine (another job, another test run) then fails to start.
         with (
             LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
             ) as cluster,  # fmt: skip
             Client(cluster) as client,
         ):
