@@ -246,7 +246,7 @@ def wan_warnings(profile: FactoryProfile) -> list[InputWarning]:
                 value=_fmt(slip.value),
                 unit=slip.unit,
                 wan_unit=WAN_PREFIX + slip.unit,
-                employees=profile.employees,
+                employees=f"{profile.employees:,}",
                 low=_fmt(slip.low),
                 high=_fmt(slip.high),
             ),

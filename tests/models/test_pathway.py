@@ -3,6 +3,7 @@ green power netted, market instruments valued as they claim, a target and its ga
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -183,7 +184,8 @@ def test_an_answer_in_chinese_says_everything_in_chinese(
     untranslated = [t for t in sentences if not has_chinese(t)]
     assert untranslated == []
     # The same answer in English has no Chinese, and the numbers do not depend on the language.
-    assert not any(has_chinese(t) for t in _sentences(en))
+    # (万kWh, 万Nm3: the Chinese statistical units a slip warning names, in either language.)
+    assert not any(has_chinese(re.sub(r"万(?=[A-Za-z])", "", t)) for t in _sentences(en))
     assert zh.pathway.residual_tco2e == en.pathway.residual_tco2e
 
 
