@@ -1,6 +1,6 @@
-"""Regenerate the verification example of README.md and its chart from the shipped meter file.
+"""Regenerate the verification example of docs/verification.md and its chart from the shipped meter file.
 
-Usage: python scripts/verification_example.py  (a few seconds; writes README.md in place between
+Usage: python scripts/verification_example.py  (a few seconds; writes docs/verification.md in place between
 the ``verification-example`` marker comments, and docs/images/verification_example.svg).
 
 The command shown is the one run: ``decarb-verify`` on ``features/data/meters_example.csv``
@@ -20,7 +20,7 @@ from serving.verify import EXAMPLE_FACTORY, EXAMPLE_INSTALLED, EXAMPLE_MEASURE, 
 from serving.verify_cli import verify_app
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
+DOC = ROOT / "docs" / "verification.md"
 CHART = "docs/images/verification_example.svg"
 START = "<!-- verification-example:start (scripts/verification_example.py writes this block) -->"
 END = "<!-- verification-example:end -->"
@@ -61,20 +61,20 @@ def block(output: str) -> str:
         trimmed(output),
         "```",
         "",
-        f"![Metered use against the baseline, savings shaded]({CHART})",
+        f"![Metered use against the baseline, savings shaded]({CHART.removeprefix('docs/')})",
         END,
     ])  # fmt: skip
 
 
 def main() -> None:
     (ROOT / CHART).parent.mkdir(parents=True, exist_ok=True)
-    text = README.read_text(encoding="utf-8")
+    text = DOC.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
     if not pattern.search(text):
-        raise SystemExit(f"README.md has no block between {START!r} and {END!r}")
+        raise SystemExit(f"{DOC.name} has no block between {START!r} and {END!r}")
     new = pattern.sub(lambda _: block(run()), text, count=1)
-    README.write_text(new, encoding="utf-8")
-    print(f"wrote {README} and {ROOT / CHART}")
+    DOC.write_text(new, encoding="utf-8")
+    print(f"wrote {DOC} and {ROOT / CHART}")
 
 
 if __name__ == "__main__":

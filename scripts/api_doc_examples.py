@@ -1,10 +1,10 @@
-"""Regenerate the two example responses in README.md from a champion trained with the
+"""Regenerate the two example responses in docs/api.md from a champion trained with the
 ``decarb-train`` defaults (the shipped audits blend), served by the real app.
 
-Usage: python scripts/readme_examples.py  (about two minutes; writes README.md in place).
+Usage: python scripts/api_doc_examples.py  (about two minutes; writes docs/api.md in place).
 
 Each example is the ```json block that follows the ```bash block whose request names its
-``factory_id``; the request bodies below are the ones the README shows. Long parts are trimmed
+``factory_id``; the request bodies below are the ones docs/api.md shows. Long parts are trimmed
 to "..." (kept: the footprint totals, the first recommendations with their explanation's top
 features, the portfolio, the pathway)."""
 
@@ -25,7 +25,7 @@ from serving.settings import Settings
 from training.config import TrainConfig
 from training.pipeline import run_training
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 
 REQUESTS: dict[str, dict[str, Any]] = {
     "plant-7": {
@@ -113,7 +113,7 @@ def main() -> None:
                 if response.status_code != 200:
                     raise RuntimeError(f"{factory}: {response.status_code} {response.text[:300]}")
                 answers[factory] = trim(response.json())
-    readme = README.read_text(encoding="utf-8")
+    readme = DOC.read_text(encoding="utf-8")
     for factory, body in answers.items():
         pattern = re.compile(
             r'(```bash\n[^`]*"factory_id": "' + re.escape(factory) + r'"[^`]*```\n\n```json\n)'
@@ -123,9 +123,9 @@ def main() -> None:
         text = json.dumps(body, ensure_ascii=False, indent=2)
         readme, n = pattern.subn(lambda m, t=text: m.group(1) + t + m.group(3), readme, count=1)
         if n != 1:
-            raise RuntimeError(f"README: no example block for {factory}")
-    README.write_text(readme, encoding="utf-8")
-    print("README.md examples rewritten")
+            raise RuntimeError(f"docs/api.md: no example block for {factory}")
+    DOC.write_text(readme, encoding="utf-8")
+    print("docs/api.md examples rewritten")
 
 
 if __name__ == "__main__":
