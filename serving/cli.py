@@ -22,6 +22,7 @@ from models.pyfunc import resolve_tracking_uri
 from models.redact import redact
 from models.schemas import FactoryRecommendations, Objective, RecommendOptions
 from serving.app import create_app
+from serving.http_protocol import protocol_class
 from serving.logs import configure_logging
 from serving.pages.pdf import MissingFontError, render_pdf
 from serving.pages.view import build_view
@@ -82,6 +83,7 @@ def serve(
         "try:\n  curl -s -X POST " + url + "/v1/recommendations" + key_header
         + " -H 'Content-Type: application/json' -d '" + example + "'"
     )  # fmt: skip
+    http = protocol_class(settings.header_read_timeout_s)  # httptools with a header deadline
     if settings.workers > 1:
         # Workers are new processes that build their app from DECARB_* variables: every
         # setting, flags included, goes to them through the environment.
@@ -95,18 +97,17 @@ def serve(
                                       settings.log_level])  # fmt: skip
         uvicorn.run("serving.main:app", host=settings.host, port=settings.port,
                     workers=settings.workers, log_config=None, access_log=False,
-                    loop=SERVER_LOOP, http=SERVER_HTTP)  # fmt: skip
+                    loop=SERVER_LOOP, http=http)  # fmt: skip
     else:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                    log_config=None, access_log=False, loop=SERVER_LOOP,
-                    http=SERVER_HTTP)  # fmt: skip
+                    log_config=None, access_log=False, loop=SERVER_LOOP, http=http)  # fmt: skip
 
 
 #: Named, not left to uvicorn's "auto": without uvloop and httptools (uvicorn[standard]) a
 #: worker answered in ~44 ms what takes ~0.3 ms with them (measured on an empty FastAPI app);
 #: a missing package stops the start with an import error instead of a slow service.
 SERVER_LOOP: Final = "uvloop"
-SERVER_HTTP: Final = "httptools"
+SERVER_HTTP: Final = "httptools"  # with the header deadline of serving.http_protocol
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

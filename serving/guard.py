@@ -318,7 +318,8 @@ class Guard:
         # A scoring slot is taken once the body has arrived (see _limited): a client that
         # dribbles its body never holds one.
         state = {"started": False, "overflow": False, "batch": False, "deep": False,
-                 "slow": False, "overloaded": False, "slot": False, "scoring": scoring}  # fmt: skip
+                 "slow": False, "slow_rate": False, "overloaded": False, "slot": False,
+                 "scoring": scoring}  # fmt: skip
 
         async def tracked_send(message: Message) -> None:
             # A body that grew past the limit while being read ends as a 413, whatever the
@@ -397,20 +398,29 @@ class Guard:
         seen = 0
         deadline: float | None = None
         timeout = self.settings.body_read_timeout_s
+        rate = self.settings.body_min_bytes_per_s
+        grace = self.settings.body_rate_grace_s
+        begun = 0.0
 
         async def counting() -> Message:
-            nonlocal seen, deadline
+            nonlocal seen, deadline, begun
             loop = asyncio.get_running_loop()
             if deadline is None:
-                deadline = loop.time() + timeout
+                begun = loop.time()
+                deadline = begun + timeout
+            # the body must average ``rate`` bytes/s after the grace: the next piece is due
+            # by the time the bytes so far fall below that
+            due = begun + grace + seen / rate if rate > 0 and deadline != math.inf else math.inf
+            wait = min(deadline, due) - loop.time()
             try:
-                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
+                message = await asyncio.wait_for(receive(), max(wait, 0.0))
             except TimeoutError:
                 state["overflow"] = True
                 state["slow"] = True
+                state["slow_rate"] = due < deadline
                 raise _TooSlowError from None
             if message["type"] == "http.request" and not message.get("more_body", False):
-                deadline = float("inf")  # the body is complete: what follows is no upload
+                deadline = math.inf  # the body is complete: what follows is no upload
                 if state["scoring"] and not state["slot"]:
                     if self.in_flight >= self.settings.max_in_flight:
                         state["overflow"] = True
@@ -447,12 +457,15 @@ class Guard:
         """The answer to a body refused while it arrived: too slow, every slot taken, too deep,
         too many items, too big."""
         if state["slow"]:
-            return error_response(
-                408, "request_timeout",
-                f"the body did not arrive within {self.settings.body_read_timeout_s:g} s "
-                "(DECARB_BODY_READ_TIMEOUT_S)",
-                request_id, {"Connection": "close"},
-            )  # fmt: skip
+            s = self.settings
+            why = (
+                f"the body arrived slower than {s.body_min_bytes_per_s:g} bytes/s after its "
+                f"first {s.body_rate_grace_s:g} s (DECARB_BODY_MIN_BYTES_PER_S)"
+                if state.get("slow_rate")
+                else f"the body did not arrive within {s.body_read_timeout_s:g} s "
+                "(DECARB_BODY_READ_TIMEOUT_S)"
+            )
+            return error_response(408, "request_timeout", why, request_id, {"Connection": "close"})
         if state["overloaded"]:
             return error_response(
                 503, "overloaded",

@@ -71,6 +71,27 @@ class Settings(BaseSettings):
         description="Seconds a request's whole body may take to arrive; slower is a 408 (a "
         "client dribbling its upload holds a connection, never a scoring slot, and not long).",
     )
+    header_read_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a request's headers may take to arrive, from their first byte (and "
+        "a new connection to begin a request); slower is a 408 and the connection closed. A "
+        "browser or client sends its headers in one packet; Apache's mod_reqtimeout allows 20 s "
+        "to the first header byte by default.",
+    )
+    body_min_bytes_per_s: float = Field(
+        default=500.0,
+        ge=0,
+        description="Slowest average rate a request body may arrive at once "
+        "body_rate_grace_s has passed (0: no minimum); slower is a 408 before the whole-body "
+        "deadline. 500 bytes/s is mod_reqtimeout's default MinRate.",
+    )
+    body_rate_grace_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds a body may take to get going before body_min_bytes_per_s applies.",
+    )
     scoring_threads: int | None = Field(
         default=None,
         ge=1,

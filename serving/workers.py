@@ -15,6 +15,7 @@ service instead of being restarted forever.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import signal
@@ -81,7 +82,15 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def run_worker(config: WorkerConfig) -> None:
-    """One worker: its own socket, the app from its import string, uvicorn's server."""
+    """One worker: its own socket, the app from its import string, uvicorn's server (with the
+    header deadline of :mod:`serving.http_protocol` when the protocol is httptools)."""
+    # imported here: the supervisor itself holds uvicorn and little else
+    from serving.http_protocol import protocol_class  # noqa: PLC0415
+    from serving.settings import get_settings  # noqa: PLC0415
+
+    http: str | type[asyncio.Protocol] = config.http
+    if config.http == "httptools":
+        http = protocol_class(get_settings().header_read_timeout_s)
     sock = listening_socket(config.host, config.port)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -91,7 +100,7 @@ def run_worker(config: WorkerConfig) -> None:
             log_config=None,
             access_log=False,
             loop=config.loop,
-            http=config.http,
+            http=http,
         )
     )
     server.run(sockets=[sock])
