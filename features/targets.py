@@ -32,7 +32,8 @@ from features.units import GJ_PER_CANONICAL, Carrier
 MIN_FRACTION, MAX_FRACTION = 1e-5, 1.0
 #: Side effects are clipped to this many times the energy the measure acts on.
 MAX_SIDE = 5.0
-CARRIERS = list(Carrier)
+from features.carriers import CARRIERS  # noqa: E402  (the one carrier order)
+
 _TO_GJ = GJ_PER_CANONICAL
 
 

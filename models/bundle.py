@@ -32,6 +32,7 @@ from sklearn.model_selection import GroupKFold
 
 from features.accounting.factors import FactorTable
 from features.accounting.prices import price_matrix
+from features.carriers import CARRIERS, ELECTRICITY, GJ_PER_CANONICAL
 from features.catalogue.applicability import candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue.capex import price_scored_capex, transfer_caveat
@@ -46,7 +47,7 @@ from features.routes.emissions import table_lines
 from features.routes.estimate import estimate
 from features.table import Table, profile_table, texts
 from features.targets import MAX_FRACTION, carrier_masks, outcome_targets
-from features.units import GJ_PER_CANONICAL, USD_PER, Carrier
+from features.units import USD_PER
 from models.collector import collection_paused
 from models.decisions import assemble_factory, compile_kernels, rank_rows, stack_factories
 from models.estimators import (
@@ -74,10 +75,6 @@ from models.served import (
     served_interval_warning,
     served_low,
 )
-
-CARRIERS = list(Carrier)
-_TO_GJ = GJ_PER_CANONICAL
-
 
 #: Factories per block when training the applicability model on all candidate pairs (memory).
 APPLICABILITY_BLOCK_FACTORIES = 10_000
@@ -869,7 +866,7 @@ class _NetSavings:
             )
         self.side_gj = (side * total)[:, None] * spread
         chp_elec = np.zeros_like(reduced)
-        chp_elec[:, CARRIERS.index(Carrier.ELECTRICITY)] = [c == "chp" for c in found.conversions]
+        chp_elec[:, ELECTRICITY] = [c == "chp" for c in found.conversions]
         self.ceiling = np.where(reduced, targeted, np.where(chp_elec, np.inf, 0.0))
         self._wide_args = (catalogue, reduced, total, undeclared)
         self._wide: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -917,7 +914,7 @@ class _NetSavings:
         # Physics bound: no carrier saves more than the measure's end uses hold on it, and
         # carriers it does not act on can only rise (CHP's generated electricity aside).
         net = np.minimum(displaced - added + self.side_gj, ceiling)
-        canonical: np.ndarray = net / _TO_GJ
+        canonical: np.ndarray = net / GJ_PER_CANONICAL
         return canonical, fraction
 
 

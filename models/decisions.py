@@ -16,6 +16,7 @@ from features.accounting.factors import FactorTable
 from features.accounting.footprint import Footprint, compute_footprint
 from features.accounting.prices import price_sources
 from features.accounting.readiness import zero_carbon_readiness
+from features.carriers import CARRIERS, ELECTRICITY
 from features.catalogue.candidates import Pairs
 from features.catalogue.measures import Catalogue, Measure, measure_mechanism, measure_name
 from features.domain import InputWarning
@@ -38,7 +39,6 @@ from models.schemas import (
     RecommendOptions,
 )
 
-CARRIERS = list(Carrier)
 #: A measure changing emissions by less than this (tCO2e/yr) has no direction worth ranking.
 MIN_TCO2E = 1e-6
 
@@ -725,7 +725,7 @@ def pathway_to_zero(
     market = footprint.market_based
     # Electricity on the market basis: the residual-mix factor; other carriers as located.
     kg_market = kg.copy()
-    kg_market[CARRIERS.index(Carrier.ELECTRICITY)] = market.residual_factor.kgco2e_per_unit
+    kg_market[ELECTRICITY] = market.residual_factor.kgco2e_per_unit
     sequence, n_phys, n_onsite = plan.sequence, plan.n_physical, plan.n_onsite
     n_prog = plan.n_programme
     steps = (
@@ -744,7 +744,7 @@ def pathway_to_zero(
     used = np.array([profile.energy(c) for c in CARRIERS], dtype=float)
     prog_capex = float(sum(m.capex for m in programme))
     prog_savings = float(sum(m.cost_savings_per_year for m in programme))
-    elec = CARRIERS.index(Carrier.ELECTRICITY)
+    elec = ELECTRICITY
     grid_left = float(stack.remaining[elec])
     already = profile.green_electricity_contract_kwh + profile.green_certificates_kwh
     uncovered = max(grid_left - already, 0.0)
@@ -838,9 +838,7 @@ def _pathway_money(
     in the answer's currency."""
     plan, stack = stacked.plan, stacked.pathway
     kg_market = kg.copy()
-    kg_market[CARRIERS.index(Carrier.ELECTRICITY)] = (
-        footprint.market_based.residual_factor.kgco2e_per_unit
-    )
+    kg_market[ELECTRICITY] = footprint.market_based.residual_factor.kgco2e_per_unit
     prices = (
         s["factory_prices"][int(found.factory_index[plan.sequence[0]])]
         if len(plan.sequence)
@@ -926,7 +924,7 @@ def market_instruments(
     not already covered, valued on the market basis they claim (the residual-mix factor the
     market-based footprint uses)."""
     grid_kwh = max(
-        float(remaining[CARRIERS.index(Carrier.ELECTRICITY)])
+        float(remaining[ELECTRICITY])
         - profile.green_electricity_contract_kwh
         - profile.green_certificates_kwh,
         0.0,

@@ -7,9 +7,10 @@ import math
 
 import numpy as np
 
+from features.carriers import GJ_PER_CANONICAL, column
 from features.i18n import Lang, field_words, human, text
 from features.profile import PROFILE_COLUMNS, FactoryProfile
-from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
+from features.units import PROFILE_FIELD, Carrier
 from models.estimators import GBMClassifier, IntervalRegressor
 from models.schemas import Explanation, FeatureContribution, RecommendOptions
 
@@ -204,8 +205,7 @@ def _profile_value(profile: FactoryProfile, field: str) -> object:
         return profile.grid
     if field == "total_energy":
         return sum(
-            v * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0)
-            for c, v in profile.energy_by_carrier().items()
+            v * float(GJ_PER_CANONICAL[column(c)]) for c, v in profile.energy_by_carrier().items()
         )
     if field == "measures_in_place":
         return ";".join(profile.measures_in_place)

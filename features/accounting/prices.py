@@ -16,11 +16,10 @@ from importlib import resources
 
 import numpy as np
 
+from features.carriers import CARRIERS
 from features.profile import FactoryProfile
 from features.table import Table, floats, floats0, n_rows, texts
 from features.units import PROFILE_FIELD, USD_PER, Carrier
-
-CARRIERS = list(Carrier)
 
 
 @dataclass(frozen=True)

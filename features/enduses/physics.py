@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from features.carriers import CARRIERS
 from features.enduses.taxonomy import EndUse
 from features.regions import CHINA_PROVINCES, ChinaGrid
 from features.table import Table, floats, floats0, texts
 from features.units import GJ_PER_KWH, Carrier
 
-CARRIERS = list(Carrier)
 END_USES = list(EndUse)
 _C = {c: i for i, c in enumerate(CARRIERS)}
 _U = {u: i for i, u in enumerate(END_USES)}

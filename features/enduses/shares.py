@@ -20,15 +20,15 @@ from importlib import resources
 
 import numpy as np
 
+from features.carriers import CARRIERS, GJ_PER_CANONICAL
 from features.enduses.taxonomy import EndUse
 from features.profile import parse_end_use_shares
 from features.routes.definitions import ProductionLine
 from features.routes.emissions import reductant_shares, table_lines
 from features.sectors import Sector
 from features.table import Table, floats, floats0, texts
-from features.units import GJ_PER_KWH, PROFILE_FIELD, Carrier
+from features.units import PROFILE_FIELD, Carrier
 
-CARRIERS = list(Carrier)
 END_USES = list(EndUse)
 _C = {c: i for i, c in enumerate(CARRIERS)}
 _U = {u: i for i, u in enumerate(END_USES)}
@@ -203,8 +203,5 @@ def _data_centre_cached(pue: float) -> np.ndarray:
 def energy_gj_matrix(factories: Table) -> np.ndarray:
     """(factories, carriers) energy use in GJ (electricity converted from kWh); missing = 0."""
     return np.column_stack(
-        [
-            floats0(factories, PROFILE_FIELD[c]) * (GJ_PER_KWH if c == Carrier.ELECTRICITY else 1.0)
-            for c in CARRIERS
-        ]
+        [floats0(factories, PROFILE_FIELD[c]) * GJ_PER_CANONICAL[j] for j, c in enumerate(CARRIERS)]
     )

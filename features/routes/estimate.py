@@ -14,14 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from features.carriers import CARRIERS, ELECTRICITY, GJ_PER_CANONICAL
 from features.catalogue.measures import Catalogue, RouteEffect, SourcedRange
 from features.i18n import text
 from features.routes.definitions import ProductionLine, route_table
 from features.routes.emissions import process_emissions
-from features.units import GJ_PER_CANONICAL, GJ_PER_KWH, Carrier
 
-CARRIERS = list(Carrier)
-_TO_GJ = GJ_PER_CANONICAL
 _LEVELS = ("low", "mid", "high")
 #: What a route-measure estimate is, in the words a user reads.
 ENGINEERING_NOTE = text("engineering_note")
@@ -77,7 +75,7 @@ def estimate(
     process_t = sum(p.tco2e for p in process if p.gas in gases or _measured_gas(p.gas, gases))
     process_co2 = sum(p.tco2e for p in process if p.gas == "CO2")
     new_route_t_per_t = _route_process_per_t(effect, match)
-    kg_per_gj = kg_per_unit / _TO_GJ
+    kg_per_gj = kg_per_unit / GJ_PER_CANONICAL
     saved = np.zeros((3, len(CARRIERS)))
     removed_process = np.zeros(3)
     captured = np.zeros(3)
@@ -95,7 +93,7 @@ def estimate(
                 gj[CARRIERS.index(effect.replace_with)] -= added
         for carrier, per_t in effect.energy_per_t.items():
             c = CARRIERS.index(carrier)
-            gj[c] -= _at(per_t, level) * share * output * _TO_GJ[c]
+            gj[c] -= _at(per_t, level) * share * output * GJ_PER_CANONICAL[c]
         if effect.capture is not None:
             cap = effect.capture
             if cap.stream == "pure_co2":
@@ -105,13 +103,17 @@ def estimate(
                     for line in match
                 )
             else:
-                fuel = np.where(_TO_GJ == 1.0, targeted_gj * kg_per_gj / 1000, 0.0)
+                fuel = np.where(GJ_PER_CANONICAL == 1.0, targeted_gj * kg_per_gj / 1000, 0.0)
                 stream = process_co2 + float(fuel.sum())
             captured[k] = share * _at(cap.rate, level) * stream
             gj[CARRIERS.index(cap.heat_carrier)] -= _at(cap.heat_gj_per_tco2, level) * captured[k]
-            gj[0] -= _at(cap.electricity_kwh_per_tco2, level) * captured[k] * GJ_PER_KWH
+            gj[ELECTRICITY] -= (
+                _at(cap.electricity_kwh_per_tco2, level)
+                * captured[k]
+                * GJ_PER_CANONICAL[ELECTRICITY]
+            )
         gj = np.minimum(gj, energy_gj)
-        saved[k] = gj / _TO_GJ
+        saved[k] = gj / GJ_PER_CANONICAL
         if effect.process_fraction is not None:
             removed_process[k] = share * _at(effect.process_fraction, level) * process_t
         removed_process[k] -= share * output * new_route_t_per_t

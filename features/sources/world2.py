@@ -75,6 +75,7 @@ import pandas as pd
 
 from features.accounting.factors import FactorTable
 from features.accounting.prices import default_price
+from features.carriers import CARRIERS, ELECTRICITY
 from features.catalogue.applicability import candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue.measures import Catalogue, Family, Measure
@@ -119,7 +120,6 @@ from features.units import (
     Carrier,
 )
 
-CARRIERS = list(Carrier)
 END_USES = list(EndUse)
 _SECTORS = list(Sector)
 _PROVINCES = list(CHINA_PROVINCES)
@@ -512,8 +512,8 @@ def _factory_frame(
     to_local = np.where(plants.us, 1.0, 1.0 / USD_PER["CNY"])
     price = _local_prices(plants)
     in_place_text = [";".join(m.id for m in measures if in_place[m.id][i]) for i in range(n)]
-    fuel_cost = sum((plants.energy[c] * price[:, k] for k, c in enumerate(CARRIERS) if k > 0),
-                    np.zeros(n))  # fmt: skip
+    fuel_cost = sum((plants.energy[c] * price[:, k] for k, c in enumerate(CARRIERS)
+                     if c != Carrier.ELECTRICITY), np.zeros(n))  # fmt: skip
     data: dict[str, object] = {
         "factory_id": ids,
         "country": country,
@@ -528,7 +528,9 @@ def _factory_frame(
         "revenue_currency": currency,
         "operating_hours_per_year": plants.hours,
         **{PROFILE_FIELD[c]: plants.energy[c].round(1) for c in Carrier},
-        "electricity_cost_per_year": (plants.energy[Carrier.ELECTRICITY] * price[:, 0]).round(0),
+        "electricity_cost_per_year": (
+            plants.energy[Carrier.ELECTRICITY] * price[:, ELECTRICITY]
+        ).round(0),
         "fuel_cost_per_year": fuel_cost.round(0),
         "onsite_renewable_kwh": 0.0,
         "green_electricity_contract_kwh": 0.0,

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from features.carriers import CARRIERS
 from features.catalogue.applicability import applicability
 from features.catalogue.candidates import Pairs
 from features.catalogue.measures import Catalogue
@@ -29,7 +30,6 @@ from models.decisions import stack_batch
 from models.schemas import FactoryRecommendations, Recommendation, RecommendOptions
 from tests.reference.factories import ALL
 
-CARRIERS = list(Carrier)
 STEAM_AND_FURNACE = {
     "boiler_economiser", "boiler_replacement", "steam_trap_management", "condensate_recovery",
     "steam_leak_repair", "steam_system_optimisation", "combustion_optimisation",
