@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from features import outcomes
 from features.accounting.factors import FactorTable
 from features.regions import Country
 from features.units import PROFILE_FIELD, Carrier
 
-#: Column holding the energy saved on each carrier, per year, canonical unit.
-SAVED_COLUMN: dict[Carrier, str] = {c: f"{PROFILE_FIELD[c]}_saved" for c in Carrier}
+#: Column holding the energy saved on each carrier, per year, canonical unit (defined with the
+#: reported outcomes, :mod:`features.outcomes`).
+SAVED_COLUMN: dict[Carrier, str] = outcomes.SAVED_COLUMN
 
 IMPLEMENTATION_STATUSES: tuple[str, ...] = (
     "implemented",
