@@ -24,7 +24,7 @@ from features.enduses.physics import (
     CHP_ELECTRICAL_EFFICIENCY,
     CHP_THERMAL_EFFICIENCY,
 )
-from features.sources.schema import SAVED_COLUMN
+from features.outcomes import SAVED_COLUMN
 from features.units import GJ_PER_CANONICAL, Carrier
 
 #: Fractions are clipped to this range before taking logs; an outcome that saved nothing on
