@@ -19,7 +19,14 @@ from rich.table import Table as RichTable
 from features.domain import PSI_DRIFT, DomainSummary
 from features.errors import InvalidValueError
 from features.profile import profiles_from_frame, profiles_to_frame
-from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, load_bundle, resolve_tracking_uri, use_store
+from models.pyfunc import (
+    CHAMPION_ALIAS,
+    MODEL_NAME,
+    LoadedModel,
+    load_bundle,
+    resolve_tracking_uri,
+    use_store,
+)
 from models.redact import redact
 from models.trust import UntrustedModelError
 
@@ -96,9 +103,20 @@ def main(
     report.update(
         {"model_uri": model_uri, "model_version": model.version, "profiles": str(profiles)}
     )
-    table = RichTable(
-        title=f"Drift of {len(factories)} profiles vs {domain.n_factories} training factories"
-    )
+    _print_report(console, report, len(factories), domain.n_factories)
+    if out is not None:
+        out.write_text(json.dumps(report, indent=2))
+        console.print(f"wrote {out}")
+    if log:
+        run_id = _log_report(store, report, model_uri, model, profiles)
+        console.print(f"logged run {run_id} to {DRIFT_EXPERIMENT}")
+
+
+def _print_report(
+    console: Console, report: dict[str, Any], n_profiles: int, n_training: int
+) -> None:
+    """The drift table, drifted fields in red, and the line naming them."""
+    table = RichTable(title=f"Drift of {n_profiles} profiles vs {n_training} training factories")
     for col in ("field", "PSI", "outside training range", "unseen categories", "n"):
         table.add_column(col, justify="left" if col == "field" else "right")
     for name, v in report["fields"].items():
@@ -116,23 +134,25 @@ def main(
     console.print(
         f"drifted fields (PSI > {PSI_DRIFT} or > 10% unseen): {report['drifted_fields'] or 'none'}"
     )
-    if out is not None:
-        out.write_text(json.dumps(report, indent=2))
-        console.print(f"wrote {out}")
-    if log:
-        use_store(store, DRIFT_EXPERIMENT)
-        with mlflow.start_run(run_name=f"drift {profiles.name}") as run:
-            mlflow.set_tags(
-                {
-                    "model_uri": model_uri,
-                    "model_version": str(model.version),
-                    "model_run_id": str(model.run_id),
-                    "profiles": str(profiles),
-                }
-            )
-            mlflow.log_metrics(
-                {f"psi.{k}": v["psi"] for k, v in report["fields"].items() if "psi" in v}
-                | {"n_drifted_fields": float(len(report["drifted_fields"]))}
-            )
-            mlflow.log_dict(report, "drift.json")
-        console.print(f"logged run {run.info.run_id} to {DRIFT_EXPERIMENT}")
+
+
+def _log_report(
+    store: str, report: dict[str, Any], model_uri: str, model: LoadedModel, profiles: Path
+) -> str:
+    """Log the report as a run of the drift experiment; returns the run id."""
+    use_store(store, DRIFT_EXPERIMENT)
+    with mlflow.start_run(run_name=f"drift {profiles.name}") as run:
+        mlflow.set_tags(
+            {
+                "model_uri": model_uri,
+                "model_version": str(model.version),
+                "model_run_id": str(model.run_id),
+                "profiles": str(profiles),
+            }
+        )
+        mlflow.log_metrics(
+            {f"psi.{k}": v["psi"] for k, v in report["fields"].items() if "psi" in v}
+            | {"n_drifted_fields": float(len(report["drifted_fields"]))}
+        )
+        mlflow.log_dict(report, "drift.json")
+    return str(run.info.run_id)

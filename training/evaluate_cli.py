@@ -17,7 +17,8 @@ import mlflow
 import typer
 from rich.console import Console
 
-from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, load_bundle, use_store
+from features.sources import Dataset
+from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, LoadedModel, load_bundle, use_store
 from models.redact import redact
 from models.trust import UntrustedModelError
 from training.config import load_config
@@ -87,25 +88,43 @@ def main(
         f"{model_uri} (version {model.version}) on {data.report.source}: {parts.description}; "
         f"test {len(parts.test_factories):,} factories / {len(parts.test_outcomes):,} outcomes"
     )
-    for name in (*SHOWN, *sorted(k for k in metrics if ".year_" in k)):
-        if name in metrics:
-            console.print(f"  {name:55s} {metrics[name]:.4f}")
+    _print_metrics(console, metrics)
     if json_out is not None:
         json_out.write_text(json.dumps(metrics, indent=2, sort_keys=True))
         console.print(f"wrote {json_out}")
     if log:
-        use_store(store, EVALUATION_EXPERIMENT)
-        with mlflow.start_run(run_name=f"evaluate v{model.version} on {data.report.source}") as run:
-            mlflow.set_tags(
-                {
-                    "model_uri": model_uri,
-                    "model_version": str(model.version),
-                    "model_run_id": str(model.run_id),
-                    "data.source": data.report.source,
-                    "data.fingerprint": data.report.fingerprint,
-                    "split": parts.description,
-                }
-            )
-            mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in metrics.items()})
-            mlflow.log_dict(metrics, "evaluation.json")
-        console.print(f"logged run {run.info.run_id} to {EVALUATION_EXPERIMENT}")
+        run_id = _log_evaluation(store, metrics, model_uri, model, data, parts.description)
+        console.print(f"logged run {run_id} to {EVALUATION_EXPERIMENT}")
+
+
+def _print_metrics(console: Console, metrics: dict[str, float]) -> None:
+    """The headline metrics, then coverage per test year."""
+    for name in (*SHOWN, *sorted(k for k in metrics if ".year_" in k)):
+        if name in metrics:
+            console.print(f"  {name:55s} {metrics[name]:.4f}")
+
+
+def _log_evaluation(
+    store: str,
+    metrics: dict[str, float],
+    model_uri: str,
+    model: LoadedModel,
+    data: Dataset,
+    split: str,
+) -> str:
+    """Log the metrics as a run of the evaluations experiment; returns the run id."""
+    use_store(store, EVALUATION_EXPERIMENT)
+    with mlflow.start_run(run_name=f"evaluate v{model.version} on {data.report.source}") as run:
+        mlflow.set_tags(
+            {
+                "model_uri": model_uri,
+                "model_version": str(model.version),
+                "model_run_id": str(model.run_id),
+                "data.source": data.report.source,
+                "data.fingerprint": data.report.fingerprint,
+                "split": split,
+            }
+        )
+        mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in metrics.items()})
+        mlflow.log_dict(metrics, "evaluation.json")
+    return str(run.info.run_id)
