@@ -5,6 +5,7 @@ body, sent at once, with ``Retry-After`` where waiting helps."""
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import math
 import re
@@ -14,19 +15,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from serving.auth import role_of
-from serving.settings import Settings
+from serving.auth import cross_site_post, role_of, session_key_id
+from serving.settings import Settings, hash_key
 
-#: Routes that score models: the ones the in-flight cap protects.
-SCORING_PATHS = ("/v1/recommendations", "/v1/recommendations/batch", "/v1/footprint",
-                 "/v1/reports", "/results", "/report", "/v1/verifications", "/verify/results",
-                 "/verify/report")  # fmt: skip
 #: Page routes that score: rate-limited like the API, by the key in the page's cookie (or the
 #: X-API-Key header), else by the client's address; the key typed into a form is in the body,
 #: which is not read before the limit is applied.
 PAGE_SCORING_PATHS = ("/results", "/report", "/verify/results", "/verify/report")
-#: The page's session cookie holding the key (serving.pages.routes.KEY_COOKIE).
-PAGE_KEY_COOKIE = b"decarb_key"
+#: The pages' session cookie: a signed token naming a key (serving.auth.SESSION_COOKIE).
+PAGE_SESSION_COOKIE = b"decarb_session"
 
 
 @dataclass(frozen=True)
@@ -294,9 +291,12 @@ def _cookie(header: bytes, name: bytes) -> str | None:
 class Guard:
     """ASGI middleware enforcing :class:`Settings` limits before the app sees a request."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, scoring_paths: frozenset[str]) -> None:
         self.app = app
         self.settings = settings
+        #: Routes that score models, the ones the in-flight cap protects: each endpoint marks
+        #: itself (serving.routes.endpoint.scoring) and create_app passes their paths.
+        self.scoring_paths = scoring_paths
         self.in_flight = 0
         limit = settings.rate_limit_per_minute
         self.limiter = RateLimiter(limit) if limit else None
@@ -309,12 +309,25 @@ class Guard:
         headers = dict(scope["headers"])
         path: str = scope["path"]
         client = scope.get("client")
+        # A form post to a page (anything posted outside /v1/): answered as a page when refused
+        page_post = scope["method"] == "POST" and not path.startswith("/v1/")
+        s = self.settings
         refusal = self._refuse(path, headers, str(client[0]) if client else "unknown")
+        if refusal is None and page_post:
+            why = cross_site_post(headers)
+            if why is not None:
+                refusal = Refusal(403, "cross_site_post", f"a form posted from another site is "
+                                  f"refused ({why}); open the page on this site and send it "
+                                  "from there")  # fmt: skip
         if refusal is not None:
+            if page_post and refusal.status in (403, 413):
+                await _send(send, *page_refusal(refusal, request_lang(scope), s.max_body_bytes))
+                return
             await _send(send, *error_response(refusal.status, refusal.error, refusal.detail,
                                               request_id, refusal.headers))  # fmt: skip
             return
-        scoring = scope["method"] == "POST" and path in SCORING_PATHS
+        scoring = scope["method"] == "POST" and path in self.scoring_paths
+        page_lang = request_lang(scope) if page_post else None
         # A scoring slot is taken once the body has arrived (see _limited): a client that
         # dribbles its body never holds one.
         state = {"started": False, "overflow": False, "batch": False, "deep": False,
@@ -327,7 +340,7 @@ class Guard:
             if state["overflow"]:
                 if message["type"] == "http.response.start" and not state["started"]:
                     state["started"] = True
-                    await _send(send, *self._refusal(request_id, state))
+                    await _send(send, *self._refusal(request_id, state, page_lang))
                 return
             if message["type"] == "http.response.start":
                 state["started"] = True
@@ -342,7 +355,7 @@ class Guard:
                 _OverloadedError):  # fmt: skip
             if not state["started"]:
                 state["started"] = True
-                await _send(send, *self._refusal(request_id, state))
+                await _send(send, *self._refusal(request_id, state, page_lang))
         finally:
             if state["slot"]:
                 self.in_flight -= 1
@@ -353,6 +366,14 @@ class Guard:
         s = self.settings
         key_bytes = headers.get(b"x-api-key")
         key = key_bytes.decode("latin-1") if key_bytes is not None else None
+        if s.auth_enabled and path == "/metrics" and not s.metrics_open:
+            bearer = headers.get(b"authorization", b"")
+            token = bearer[7:] if bearer[:7].lower() == b"bearer " else None
+            metrics_key = key or (token.decode("latin-1") if token else None)
+            if role_of(metrics_key, s) is None:
+                return Refusal(401, "unauthorized", "/metrics needs a configured API key (header "
+                               "X-API-Key or Authorization: Bearer; DECARB_METRICS_OPEN=true "
+                               "opens it)", {"WWW-Authenticate": "APIKey"})  # fmt: skip
         if s.auth_enabled and path.startswith("/v1/"):
             role = role_of(key, s)
             if role is None:
@@ -371,13 +392,14 @@ class Guard:
         page = path in PAGE_SCORING_PATHS
         if self.limiter is not None and (path.startswith("/v1/") or page):
             if page and key is None:
-                # A cookie counts as the key only when it is one: made-up cookies would
-                # otherwise each get a fresh budget.
-                cookie = _cookie(headers.get(b"cookie", b""), PAGE_KEY_COOKIE)
-                valid = s.auth_enabled and cookie is not None and role_of(cookie, s) is not None
-                who = cookie if valid and cookie is not None else f"page client {client}"
+                # A session counts as its key only when its token is valid: made-up cookies
+                # would otherwise each get a fresh budget.
+                cookie = _cookie(headers.get(b"cookie", b""), PAGE_SESSION_COOKIE)
+                digest = session_key_id(cookie, s) if s.auth_enabled else None
+                who = f"key {digest}" if digest is not None else f"page client {client}"
             else:
-                who = key if key is not None else "anonymous"
+                # by the key's hash: one bucket per key across the API and the pages
+                who = f"key {hash_key(key)}" if key is not None else "anonymous"
             wait = self.limiter.wait_seconds(who, time.monotonic())
             if wait > 0:
                 return Refusal(
@@ -453,9 +475,11 @@ class Guard:
             "(DECARB_MAX_BODY_BYTES)"
         )
 
-    def _refusal(self, request_id: str, state: dict[str, bool]) -> tuple[Message, Message]:
+    def _refusal(
+        self, request_id: str, state: dict[str, bool], page_lang: str | None = None
+    ) -> tuple[Message, Message]:
         """The answer to a body refused while it arrived: too slow, every slot taken, too deep,
-        too many items, too big."""
+        too many items, too big (a page in ``page_lang`` for a form post)."""
         if state["slow"]:
             s = self.settings
             why = (
@@ -484,7 +508,73 @@ class Guard:
                 "(DECARB_BATCH_MAX_FACTORIES), refused while the body was arriving",
                 request_id,
             )  # fmt: skip
+        if page_lang is not None:
+            refused = Refusal(413, "body_too_large", self._too_large_text())
+            return page_refusal(refused, page_lang, self.settings.max_body_bytes)
         return error_response(413, "body_too_large", self._too_large_text(), request_id)
+
+
+#: What a refused form post says, per language: a title and the reason, {mb} the body limit.
+_PAGE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {
+        "body_too_large": ("The upload is too large",
+                           "What was sent is over the limit of {mb} MB. Go back, choose a smaller "
+                           "file (or type the values into the form instead) and send it again."),
+        "cross_site_post": ("Sent from another site",
+                            "This form was sent from a page of another site, so it was refused. "
+                            "Open the form on this site and send it from there."),
+        "back": ("Back to the form (what you typed is kept)", ""),
+    },
+    "zh": {
+        "body_too_large": ("上传的内容过大",
+                           "提交的内容超过了 {mb} MB 的上限。请返回，选择更小的文件"
+                           "（或直接在表单中填写），然后重新提交。"),
+        "cross_site_post": ("来自其他网站的提交",
+                            "此表单是从其他网站的页面提交的，已被拒绝。"
+                            "请在本网站打开表单并从这里提交。"),
+        "back": ("返回表单（已填写的内容会保留）", ""),
+    },
+}  # fmt: skip
+
+
+def request_lang(scope: Scope) -> str:
+    """The language of a page request: ``lang`` in its query, else the first of its
+    Accept-Language, else English."""
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name == "lang" and value in ("en", "zh"):
+            return value
+    for name, value in scope["headers"]:
+        if name == b"accept-language":
+            first = value.decode("latin-1").split(",")[0].strip().lower()
+            return "zh" if first.startswith("zh") else "en"
+    return "en"
+
+
+def page_refusal(refusal: Refusal, lang: str, max_body_bytes: int) -> tuple[Message, Message]:
+    """A refused form post answered as a page in ``lang``: what happened, the limit in MB where
+    there is one, and a way back to the form that keeps what was typed (the browser's history,
+    which restores the form's inputs)."""
+    words = _PAGE_WORDS["zh" if lang == "zh" else "en"]
+    title, message = words.get(refusal.error, (refusal.error, refusal.detail))
+    back = words["back"][0]
+    mb = f"{max_body_bytes / 1e6:g}"
+    page = (
+        f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+        '<meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+        f"<title>{html.escape(title)}</title></head><body><main>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(message.format(mb=mb))}</p>"
+        f'<p><a href="/" onclick="history.back(); return false;">{html.escape(back)}</a></p>'
+        "</main></body></html>"
+    ).encode()
+    raw = [(b"content-type", b"text/html; charset=utf-8"),
+           (b"content-length", str(len(page)).encode())]  # fmt: skip
+    raw += [(k.lower().encode(), v.encode()) for k, v in refusal.headers.items()]
+    return (
+        {"type": "http.response.start", "status": refusal.status, "headers": raw},
+        {"type": "http.response.body", "body": page},
+    )
 
 
 async def _send(send: Send, start: Message, body: Message) -> None:

@@ -127,6 +127,30 @@ class Settings(BaseSettings):
         description="Folder of the compiled libraries (shared by workers and restarts); "
         "default ~/.cache/decarb-recommender/compiled-trees.",
     )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key signing the pages' session tokens (DECARB_SESSION_SECRET). Unset: a "
+        "random one made once per host in session_secret_file; set it when several hosts serve "
+        "one address.",
+    )
+    session_secret_file: str | None = Field(
+        default=None,
+        description="Where the per-host session secret is kept when session_secret is unset; "
+        "default ~/.cache/decarb-recommender/session-secret.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="How long a page session lasts."
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure (sent over HTTPS only): set true when the "
+        "service is reached over TLS (directly or behind a proxy).",
+    )
+    metrics_open: bool = Field(
+        default=False,
+        description="Serve /metrics without a key. false (default): with auth on, /metrics "
+        "needs a configured key (X-API-Key or Authorization: Bearer).",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins a browser portal may call from (none)."
     )

@@ -26,7 +26,7 @@ from features.i18n import Lang, text
 from features.profile import FactoryProfile
 from models.pyfunc import LoadedModel
 from models.schemas import FactoryRecommendations, RecommendOptions
-from serving.auth import ReadAccess, role_of
+from serving.auth import SESSION_COOKIE, ReadAccess, keep_session, page_role, role_of
 from serving.errors import ServiceError, error_responses
 from serving.pages import verify as verify_pages
 from serving.pages.charts import to_svg
@@ -57,8 +57,8 @@ from serving.pages.view import PageView, build_view
 from serving.schemas import RecommendationRequest
 from serving.settings import Settings
 
-#: The cookie that keeps a page user's API key for the browser session.
-KEY_COOKIE = "decarb_key"
+#: The cookie that keeps a page user's session (a signed token naming the key, never the key).
+KEY_COOKIE = SESSION_COOKIE
 T = TypeVar("T")
 SWAGGER_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
 
@@ -112,7 +112,7 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
         if not settings.auth_enabled:
             return None
         key = form.get("api_key") or request.cookies.get(KEY_COOKIE)
-        if role_of(key, settings) is None:
+        if page_role(form.get("api_key"), request.cookies.get(KEY_COOKIE), settings) is None:
             return Problem("api_key", "form_key_unknown" if key else "form_key_needed", {})
         return None
 
@@ -190,7 +190,7 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
                 problems.append(upload_problem(exc))
         response = form_page(lang, 422 if problems else 200, values, problems, form)
         if settings.auth_enabled and role_of(form.get("api_key"), settings) is not None:
-            _keep_key(response, form)  # a typed key is not written back into the page
+            _keep_key(response, form, settings)  # a typed key is not written into the page
         return response
 
     @pages.post("/results", response_class=HTMLResponse)
@@ -214,7 +214,7 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
             options={k: form.get(k, "") for k in OPTION_FIELDS},
             other="en" if lang == "zh" else "zh",
         )
-        _keep_key(response, form)
+        _keep_key(response, form, settings)
         return response
 
     @pages.post("/report")
@@ -378,8 +378,6 @@ def form_values_of(form: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in form.items() if k not in ("api_key", "profile_json")}
 
 
-def _keep_key(response: Response, form: dict[str, str]) -> None:
-    """Keep a key the user typed for this browser session (never readable by scripts)."""
-    key = form.get("api_key")
-    if key:
-        response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict")
+def _keep_key(response: Response, form: dict[str, str], settings: Settings) -> None:
+    """Keep a session for a key the user typed (a signed token, never readable by scripts)."""
+    keep_session(response, form.get("api_key"), settings)

@@ -26,7 +26,7 @@ from features.regions import Country
 from features.verification import verify
 from features.verification.meters import read_meters
 from features.verification.schema import VerificationRequest
-from serving.auth import role_of
+from serving.auth import SESSION_COOKIE, keep_session, page_role
 from serving.errors import ServiceError, invalid_value_detail
 from serving.pages.charts import to_svg
 from serving.pages.pdf import MissingFontError
@@ -36,8 +36,8 @@ from serving.settings import Settings
 from serving.verify import check_measure, request_of
 
 T = TypeVar("T")
-#: The page's session cookie holding the key (the factory page's, ``routes.KEY_COOKIE``).
-KEY_COOKIE = "decarb_key"
+#: The pages' session cookie (a signed token naming the key, ``routes.KEY_COOKIE``).
+KEY_COOKIE = SESSION_COOKIE
 #: The form's inputs besides the file, in the order they are shown.
 INPUTS = ("measure_id", "installed", "factory_id", "country", "region", "confidence")
 #: Meter files the form takes.
@@ -97,7 +97,7 @@ def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
         if not settings.auth_enabled:
             return None
         key = form.get("api_key") or request.cookies.get(KEY_COOKIE)
-        if role_of(key, settings) is None:
+        if page_role(form.get("api_key"), request.cookies.get(KEY_COOKIE), settings) is None:
             return "missing or unknown API key" if key else "an API key is needed"
         return None
 
@@ -164,9 +164,7 @@ def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
             request_json=parsed.model_dump_json(exclude_none=True),
             other="en" if lang == "zh" else "zh",
         )
-        key = form.get("api_key")
-        if key:
-            response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict")
+        keep_session(response, form.get("api_key"), settings)
         return response
 
     @pages.post("/verify/report")

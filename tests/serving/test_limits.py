@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.app import create_app, response_examples
+from serving.auth import SESSION_COOKIE, session_token
 from serving.logs import JsonFormatter
 from serving.model_state import ModelHolder
 from serving.pages import routes
@@ -343,10 +344,11 @@ def _without_none(value: Any) -> Any:
 
 
 def test_pages_that_score_share_the_rate_limit(model_store: str) -> None:
-    # The page's key is in its session cookie (or, first, in the form body, not read before the
-    # limit): a valid cookie is its key's bucket, anything else the client's address.
+    # The page's key is named by its session cookie (or, first, in the form body, not read
+    # before the limit): a valid session is its key's bucket, anything else the client's address.
     with _client(model_store, rate_limit_per_minute=2) as client:
-        client.cookies.set("decarb_key", READ_KEY)
+        settings = client.app.state.settings  # type: ignore[attr-defined]  # a FastAPI app
+        client.cookies.set(SESSION_COOKIE, str(session_token(READ_KEY, settings)))
         codes = [client.post("/results", data={"lang": "en"}).status_code for _ in range(3)]
         assert codes[2] == 429, codes
         assert 429 not in codes[:2]
@@ -355,13 +357,15 @@ def test_pages_that_score_share_the_rate_limit(model_store: str) -> None:
         assert int(refused.headers["retry-after"]) >= 1
         # The same key through the API has used up its budget too: one bucket per key.
         assert client.get("/v1/measures", headers=READ).status_code == 429
-        # Made-up cookies do not buy a fresh budget: they fall back to the client's address.
-        for i in range(3):
-            client.cookies.set("decarb_key", f"made-up-{i}")
+        # Made-up or forged sessions do not buy a fresh budget: they fall back to the
+        # client's address.
+        forged = str(session_token(ADMIN_KEY, settings))[:-4] + "AAAA"
+        for cookie in ("made-up-0", "a.b.c", forged, READ_KEY):
+            client.cookies.set(SESSION_COOKIE, cookie)
             last = client.post("/results", data={"lang": "en"}).status_code
         assert last == 429
         # Another key keeps its own budget.
-        client.cookies.set("decarb_key", ADMIN_KEY)
+        client.cookies.set(SESSION_COOKIE, str(session_token(ADMIN_KEY, settings)))
         assert client.post("/results", data={"lang": "en"}).status_code != 429
 
 
