@@ -32,6 +32,7 @@ from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle, use_store
 from models.trust import UntrustedModelError
 from training.config import TrainConfig
 from training.evaluate import COMPARISONS, evaluate
+from training.heartbeat import Heartbeat, reap_dead_runs
 from training.plots import save_plots
 from training.search import search
 from training.split import Split, split_by_factory
@@ -105,8 +106,8 @@ def run_training(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     use_store(config.resolved_tracking_uri(), config.experiment, config.artifact_root)
-    for run_id in reap_dead_runs(config.experiment):
-        progress(f"run {run_id} was left RUNNING by a process that is gone: marked FAILED")
+    for gone in reap_dead_runs(config.experiment):
+        progress(f"run {gone.run_id} was left RUNNING by a training that is gone ({gone.reason})")
 
     progress("loading data")
     data = load_configured(config)
@@ -116,6 +117,7 @@ def run_training(
     name, description = run_label(config, data, split)
     with (
         mlflow.start_run(run_name=name, description=description) as run,
+        Heartbeat(run.info.run_id),  # a killed training's run is marked FAILED later
         tempfile.TemporaryDirectory() as tmp,
     ):
         # Who runs it, so a later start can tell a run whose process was killed.
@@ -238,36 +240,6 @@ def _booster_training(
         trainer = DaskTrainer(client, min_rows=config.dask_min_rows)
         with trained_with(trainer):
             yield trainer
-
-
-def reap_dead_runs(experiment: str) -> list[str]:
-    """Mark FAILED the runs of ``experiment`` left RUNNING by a process on this host that no
-    longer exists (a training killed with SIGKILL cannot close its own run)."""
-    client = mlflow.MlflowClient()
-    found = client.get_experiment_by_name(experiment)
-    if found is None:
-        return []
-    host = socket.gethostname()
-    reaped = []
-    for run in client.search_runs([found.experiment_id], "attributes.status = 'RUNNING'"):
-        tags = run.data.tags
-        pid = tags.get("pid", "")
-        if tags.get("host") != host or not pid.isdigit() or _alive(int(pid)):
-            continue
-        client.set_tag(run.info.run_id, "ended", "process gone; marked FAILED at the next start")
-        client.set_terminated(run.info.run_id, "FAILED")
-        reaped.append(run.info.run_id)
-    return reaped
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def run_label(config: TrainConfig, data: Dataset, split: Split) -> tuple[str, str]:
