@@ -72,68 +72,93 @@ def train(config: TrainConfig, console: Console | None = None) -> TrainResult:
     return result
 
 
+#: The options of ``decarb-train``: each names a field of TrainConfig (None: the config's value).
+Source = Annotated[
+    str | None,
+    typer.Option(
+        help="audits (default: the shipped real IAC audits + calibrated generated data), "
+        "synthetic, world2, iac, files or outcomes (the service's store)."
+    ),
+]
+DataPath = Annotated[
+    str | None,
+    typer.Argument(
+        help="IAC release or folder of tables (iac, files; audits: instead of the shipped "
+        "copy); the store's database URL (outcomes)."
+    ),
+]
+OutcomesUrl = Annotated[
+    str | None, typer.Option(help="Also learn from the outcomes store at this database URL.")
+]
+OutcomesWeight = Annotated[
+    int | None, typer.Option(help="Rows of the base one reported outcome counts as.")
+]
+MeteredWeight = Annotated[
+    float | None,
+    typer.Option(help="How much a metered outcome counts against an auditor's estimate."),
+]
+ConfigFile = Annotated[Path | None, typer.Option(help="YAML config; flags override it.")]
+AssessFile = Annotated[Path | None, typer.Option(help="IAC: the ASSESS table.")]
+EiaFile = Annotated[Path | None, typer.Option(help="EIA state-year factors.")]
+NFactories = Annotated[
+    int | None,
+    typer.Option(help="Generated factories (synthetic, world2; audits: the generated part)."),
+]
+Seed = Annotated[int | None, typer.Option(help="Random seed (data and models).")]
+NEstimators = Annotated[int | None, typer.Option(help="Boosting rounds.")]
+LearningRate = Annotated[float | None, typer.Option(help="Boosting learning rate.")]
+NumLeaves = Annotated[int | None, typer.Option(help="Leaves per tree.")]
+MaxDepth = Annotated[int | None, typer.Option(help="Tree depth limit (-1: none).")]
+HoldoutYear = Annotated[int | None, typer.Option(help="Test = factories from this year on.")]
+Split = Annotated[
+    str | None,
+    typer.Option(help="auto (time for iac), random, time, or none (all data, no holdout)."),
+]
+TrackingUri = Annotated[str | None, typer.Option(help="MLflow tracking URI.")]
+PrimaryMetric = Annotated[str | None, typer.Option(help="Metric of the champion gate.")]
+GuardTolerance = Annotated[
+    float | None,
+    typer.Option(help="Gate: how much a guard metric (adoption AUC, cost R2) may drop."),
+]
+SearchTrials = Annotated[
+    int | None, typer.Option(help="Optuna trials (nested runs) before the final fit.")
+]
+DaskAddress = Annotated[
+    str | None,
+    typer.Option(
+        help="Train the boosters on Dask: 'local' (a LocalCluster of 2 workers) or a "
+        "scheduler address such as tcp://scheduler:8786."
+    ),
+]
+IfNoChampion = Annotated[
+    bool, typer.Option(help="Do nothing if the registry already has a champion.")
+]
+
+
 @app.command()
 def main(
-    source: Annotated[
-        str | None,
-        typer.Option(
-            help="audits (default: the shipped real IAC audits + calibrated generated data), "
-            "synthetic, world2, iac, files or outcomes (the service's store)."
-        ),
-    ] = None,
-    path: Annotated[
-        str | None,
-        typer.Argument(
-            help="IAC release or folder of tables (iac, files; audits: instead of the shipped "
-            "copy); the store's database URL (outcomes)."
-        ),
-    ] = None,
-    outcomes_url: Annotated[
-        str | None,
-        typer.Option(help="Also learn from the outcomes store at this database URL."),
-    ] = None,
-    outcomes_weight: Annotated[
-        int | None, typer.Option(help="Rows of the base one reported outcome counts as.")
-    ] = None,
-    metered_weight: Annotated[
-        float | None,
-        typer.Option(help="How much a metered outcome counts against an auditor's estimate."),
-    ] = None,
-    config: Annotated[Path | None, typer.Option(help="YAML config; flags override it.")] = None,
-    assess: Annotated[Path | None, typer.Option(help="IAC: the ASSESS table.")] = None,
-    eia_state_factors: Annotated[Path | None, typer.Option(help="EIA state-year factors.")] = None,
-    n_factories: Annotated[int | None, typer.Option(help="Synthetic: factories.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (data and models).")] = None,
-    n_estimators: Annotated[int | None, typer.Option(help="Boosting rounds.")] = None,
-    learning_rate: Annotated[float | None, typer.Option(help="Boosting learning rate.")] = None,
-    num_leaves: Annotated[int | None, typer.Option(help="Leaves per tree.")] = None,
-    max_depth: Annotated[int | None, typer.Option(help="Tree depth limit (-1: none).")] = None,
-    time_holdout_from_year: Annotated[
-        int | None, typer.Option(help="Test = factories from this year on.")
-    ] = None,
-    split: Annotated[
-        str | None,
-        typer.Option(help="auto (time for iac), random, time, or none (all data, no holdout)."),
-    ] = None,
-    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
-    primary_metric: Annotated[str | None, typer.Option(help="Metric of the champion gate.")] = None,
-    guard_tolerance: Annotated[
-        float | None,
-        typer.Option(help="Gate: how much a guard metric (adoption AUC, cost R2) may drop."),
-    ] = None,
-    search_trials: Annotated[
-        int | None, typer.Option(help="Optuna trials (nested runs) before the final fit.")
-    ] = None,
-    dask: Annotated[
-        str | None,
-        typer.Option(
-            help="Train the boosters on Dask: 'local' (a LocalCluster of 2 workers) or a "
-            "scheduler address such as tcp://scheduler:8786."
-        ),
-    ] = None,
-    if_no_champion: Annotated[
-        bool, typer.Option(help="Do nothing if the registry already has a champion.")
-    ] = False,
+    source: Source = None,
+    path: DataPath = None,
+    outcomes_url: OutcomesUrl = None,
+    outcomes_weight: OutcomesWeight = None,
+    metered_weight: MeteredWeight = None,
+    config: ConfigFile = None,
+    assess: AssessFile = None,
+    eia_state_factors: EiaFile = None,
+    n_factories: NFactories = None,
+    seed: Seed = None,
+    n_estimators: NEstimators = None,
+    learning_rate: LearningRate = None,
+    num_leaves: NumLeaves = None,
+    max_depth: MaxDepth = None,
+    time_holdout_from_year: HoldoutYear = None,
+    split: Split = None,
+    tracking_uri: TrackingUri = None,
+    primary_metric: PrimaryMetric = None,
+    guard_tolerance: GuardTolerance = None,
+    search_trials: SearchTrials = None,
+    dask: DaskAddress = None,
+    if_no_champion: IfNoChampion = False,
 ) -> None:
     """Train on a source and register the model; it becomes champion only if it beats the
     current champion on the primary metric on the same held-out data without losing more than

@@ -77,8 +77,11 @@ def main(
     eia_state_factors: Annotated[
         Path | None, typer.Option(help="EIA state-by-year grid CO2 intensity CSV.")
     ] = None,
-    n_factories: Annotated[int, typer.Option(help="Synthetic only: number of factories.")] = 5000,
-    seed: Annotated[int, typer.Option(help="Synthetic only: random seed.")] = 0,
+    n_factories: Annotated[
+        int,
+        typer.Option(help="Generated factories (synthetic, world2; audits: the generated part)."),
+    ] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed of the generated data.")] = 0,
     write: Annotated[
         Path | None, typer.Option(help="Write the tables to this folder (readable as files).")
     ] = None,
