@@ -1,45 +1,26 @@
-"""``/v1/outcomes``: factories report what they did with a recommended measure (write role);
-admins page through what was reported. The store opens, and migrates, on first use."""
+"""The outcomes store as the service uses it: opened, and migrated, on first use (SQLAlchemy and
+Alembic are imported then, not with the app), and a submitted report checked as ``POST
+/v1/outcomes`` checks it (:mod:`serving.routes.outcomes`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
-from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from features import bounds
 from features.errors import InvalidValueError
-from features.sources.outcome_store import (
-    STATUSES,
-    CheckedReport,
-    IdempotencyConflictError,
-    OutcomeReport,
-    OutcomeStore,
-    StoredOutcome,
-    check_report,
-)
-from serving.auth import AdminAccess, WriteAccess
-from serving.errors import ConflictError, StoreUnavailableError, error_responses
-from serving.settings import Settings
+from features.outcomes import CheckedReport, check_report
+from serving.errors import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from features.sources.outcome_store import OutcomeStore
 
 logger = logging.getLogger("decarb.serving")
 T = TypeVar("T")
-
-
-class OutcomePage(BaseModel):
-    """One page of stored outcomes."""
-
-    items: list[StoredOutcome]
-    total: int = Field(description="Outcomes matching the filters, all pages.")
-    limit: int
-    offset: int
-    next_offset: int | None = Field(description="Offset of the next page; None on the last.")
 
 
 class StoreHolder:
@@ -54,6 +35,8 @@ class StoreHolder:
     def get(self) -> OutcomeStore:
         with self._lock:
             if self._store is None:
+                from features.sources.outcome_store import OutcomeStore  # noqa: PLC0415 (first use)
+
                 self._store = OutcomeStore(self.url)
             return self._store
 
@@ -74,6 +57,12 @@ class StoreHolder:
         tables gone) is a :class:`StoreUnavailableError` (503 with Retry-After), the store is
         reset for the next request, and the log line names the error type only (never the
         statement or its parameters, which hold submitted data)."""
+        from sqlalchemy.exc import (  # noqa: PLC0415 (loaded with the store, on first use)
+            InterfaceError,
+            OperationalError,
+            ProgrammingError,
+        )
+
         try:
             store = await run_in_threadpool(self.get)
             return await run_in_threadpool(work, store)
@@ -85,18 +74,6 @@ class StoreHolder:
                 f"the outcomes store did not answer ({cause}); nothing was stored, retry "
                 f"after {StoreUnavailableError.headers['Retry-After']} s"
             ) from None
-
-
-EXAMPLE_REPORT: dict[str, Any] = {
-    "factory_id": "plant-7", "measure_id": "compressed_air_leak_repair",
-    "status": "implemented", "implemented_on": "2026-03-01",
-    "period_start": "2026-03-01", "period_end": "2026-08-31",
-    "measured_savings": [{"carrier": "electricity", "value": 21.5, "unit": "万kWh"}],
-    "actual_capex": 38000, "currency": "CNY", "model_version": "3",
-    "profile": {"factory_id": "plant-7", "country": "CN", "region": "Guangdong",
-                "sector": "electronics_appliances", "reporting_year": 2025,
-                "electricity_kwh": 8.5e6},
-}  # fmt: skip
 
 
 def _refuse_nul(value: Any, field: str) -> None:
@@ -133,66 +110,3 @@ def checked_submission(submitted: dict[str, Any]) -> CheckedReport:
     checked = check_report(submitted)
     _check_numbers(checked)
     return checked
-
-
-def router(settings: Settings, holder: StoreHolder) -> APIRouter:
-    """The outcome routes over the store in ``holder``."""
-    api = APIRouter(tags=["outcomes"])
-
-    @api.post(
-        "/v1/outcomes",
-        response_model=StoredOutcome,
-        status_code=201,
-        responses={
-            200: {"model": StoredOutcome, "description": "A replay: what was stored before."},
-            **error_responses(400, 401, 403, 405, 409, 413, 422, 429, 503),
-        },
-        openapi_extra={"requestBody": {"content": {"application/json": {
-            "example": EXAMPLE_REPORT}}}},
-    )  # fmt: skip
-    async def report_outcome(
-        body: OutcomeReport,
-        response: Response,
-        _: WriteAccess,
-        idempotency_key: Annotated[
-            str | None,
-            Header(description="Makes retries safe: the same key with the same report answers "
-                   "what was stored; with another report, 409."),
-        ] = None,
-    ) -> StoredOutcome:  # fmt: skip
-        """Report what a factory did with one measure: planned, implemented (with measured
-        savings per carrier over a stated period and actual capex) or rejected with a reason.
-        The profile is stored with it, so the next training learns from it."""
-        checked = checked_submission(body.model_dump(mode="json", exclude_unset=True))
-        try:
-            stored, created = await holder.run(lambda store: store.add(checked, idempotency_key))
-        except IdempotencyConflictError as exc:
-            raise ConflictError(str(exc)) from None
-        response.status_code = 201 if created else 200
-        return stored
-
-    @api.get(
-        "/v1/outcomes",
-        response_model=OutcomePage,
-        responses=error_responses(401, 403, 422, 429, 503),
-    )
-    async def list_outcomes(
-        _: AdminAccess,
-        factory_id: Annotated[str | None, Query(max_length=128)] = None,
-        measure_id: Annotated[str | None, Query(max_length=64)] = None,
-        status: Annotated[str | None, Query(description=f"One of {', '.join(STATUSES)}.")] = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-    ) -> OutcomePage:
-        """Stored outcomes, oldest first, filtered by factory, measure or status (admin)."""
-        if status is not None and status not in STATUSES:
-            raise InvalidValueError("status", status, STATUSES)
-        items, total = await holder.run(
-            lambda store: store.page(factory_id=factory_id, measure_id=measure_id,
-                                     status=status, limit=limit, offset=offset)
-        )  # fmt: skip
-        following = offset + len(items)
-        return OutcomePage(items=items, total=total, limit=limit, offset=offset,
-                           next_offset=following if following < total else None)  # fmt: skip
-
-    return api

@@ -1,33 +1,29 @@
-"""``POST /v1/verifications``: metered energy around one measure in, its verified savings out
-(IPMVP Option C, ASHRAE Guideline 14); with ``record``, the result is also stored as the
-factory's outcome in one step. The command line and the page run the same functions."""
+"""Verified savings as the service takes and answers them: metered energy around one measure in,
+its verified savings out (IPMVP Option C, ASHRAE Guideline 14); with ``record``, the result is
+also stored as the factory's outcome in one step. ``POST /v1/verifications``
+(:mod:`serving.routes.verifications`), the command line and the page run these functions."""
 
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Callable
 from importlib import resources
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
 from features.i18n import Lang
+from features.outcomes import CheckedReport, StoredOutcome
 from features.profile import invalid_value
-from features.sources.outcome_store import CheckedReport, OutcomeStore, StoredOutcome
-from features.verification import to_outcome_report, verify
+from features.verification import to_outcome_report
 from features.verification.meters import read_meters
 from features.verification.schema import Verification, VerificationRequest
-from serving.auth import RANK, ReadAccess
-from serving.errors import ForbiddenError
-from serving.outcomes import StoreHolder, checked_submission
-from serving.settings import Settings
+from serving.outcomes import checked_submission
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from features.sources.outcome_store import OutcomeStore
+
 #: The meter file shipped with the package: the documentation's example request.
 EXAMPLE_METERS = "data/meters_example.csv"
 #: Its measure and the month it went into service (docs/verification.md describes the file).
@@ -124,62 +120,3 @@ def example_request() -> dict[str, Any]:
                           "readings": readings})  # fmt: skip
     body: dict[str, Any] = request.model_dump(mode="json", exclude_none=True)
     return body
-
-
-def _in_slot(slots: threading.BoundedSemaphore, work: Callable[[], T]) -> T:
-    with slots:
-        return work()
-
-
-def router(
-    settings: Settings,
-    holder: StoreHolder,
-    cores: threading.BoundedSemaphore,
-    responses: dict[int | str, dict[str, Any]],
-) -> APIRouter:
-    """The route over the outcomes store in ``holder``; verifications take a core each, at most
-    as many at once as ``cores`` allows, off the event loop; ``responses``: its documented
-    answers (``Any``: OpenAPI)."""
-    api = APIRouter(tags=["verification"])
-
-    @api.post(
-        "/v1/verifications",
-        response_model=VerificationResponse,
-        responses=responses,
-        openapi_extra={"requestBody": {"content": {"application/json": {
-            "example": {**example_request(), "lang": "en"}}}}},
-    )  # fmt: skip
-    async def verifications(
-        body: VerificationApiRequest, request: Request, role: ReadAccess
-    ) -> Response:
-        """Verified savings of one measure from the plant's metered energy before and after
-        it: a baseline per carrier fitted on the periods before (production, degree days or a
-        change-point model, chosen by the data), projected over the periods after, the avoided
-        energy with its uncertainty at the confidence asked for, tCO2e/yr location- and
-        market-based, the fits against ASHRAE Guideline 14's limits, and the chart series.
-        With ``record``, the result is stored as the factory's outcome (write key)."""
-        if (
-            body.record is not None
-            and settings.auth_enabled
-            and RANK[role or "read"] < RANK["write"]
-        ):
-            raise ForbiddenError("record: storing an outcome needs a key with the write role")
-        plain = base_request(body)
-        check_measure(plain)
-        work = functools.partial(verify, plain, body.lang)
-        verification = await run_in_threadpool(_in_slot, cores, work)
-        outcome_id = None
-        if body.record is not None:
-            record = body.record
-            try:
-                checked = outcome_of(verification, record.profile, record.factory_id)
-            except InvalidValueError as exc:
-                raise InvalidValueError(f"record.{exc.field}", exc.value, exc.allowed) from None
-            stored = await holder.run(lambda store: store_outcome(store, checked))
-            outcome_id = stored.id
-        answer = VerificationResponse(
-            request_id=str(request.state.request_id), result=verification, outcome_id=outcome_id
-        )
-        return Response(answer.model_dump_json().encode(), media_type="application/json")
-
-    return api

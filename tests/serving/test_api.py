@@ -38,7 +38,7 @@ def assert_error(response: Any, status: int, error: str) -> dict[str, Any]:
 def test_health_ready_and_metrics(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "alive", "model_version": None}
     assert client.get("/readyz").json() == {"status": "ready", "model_version": "1"}
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=READ).text  # /metrics needs a key unless opened
     assert "decarb_model_version 1.0" in text
     assert 'decarb_requests_total{method="GET",route="/readyz",status="200"}' in text
     assert "decarb_request_seconds_bucket" in text
@@ -309,7 +309,7 @@ def test_out_of_range_inputs_are_warned_about_and_counted(
     assert {"code", "field", "value", "training_range", "message"} <= set(warnings[0])
     assert any(w["field"] == "employees" for w in warnings)
     assert data["model"]["trained_on"]
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=READ).text  # /metrics needs a key unless opened
     assert (
         'decarb_input_warnings_total{code="outside_training_range",field="employees"} 1.0' in text
     )
