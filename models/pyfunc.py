@@ -11,6 +11,7 @@ matches the one training recorded (:mod:`models.trust`).
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import logging
 import os
 import pickle
@@ -26,6 +27,7 @@ import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.pyfunc.model import PythonModel
 from mlflow.types.schema import ParamSchema, ParamSpec
+from packaging.requirements import Requirement
 
 from features.profile import PROFILE_COLUMNS, profiles_from_frame
 from models.bundle import RecommendationBundle
@@ -41,16 +43,24 @@ BUNDLE_ARTIFACT = "bundle"
 BUNDLE_FILE = "artifacts/bundle.pkl"
 #: Run tags that say where training ran: kept in the store, never shown to API callers.
 PRIVATE_TAGS = ("host", "pid")
-#: Requirements written with the model (explicit: inferring them takes seconds and is noisy).
-PIP_REQUIREMENTS = [
-    "lightgbm==4.7.0",
-    "scikit-learn==1.9.1",
-    "pandas==3.1.1",
-    "numpy==2.4.6",
-    "pydantic==2.14.3",
-    "pyyaml==6.0.3",
-    "mlflow==3.17.2",
-]
+#: The distribution whose runtime requirements the logged model carries.
+DISTRIBUTION = "decarb-recommender"
+
+
+def pip_requirements() -> list[str]:
+    """The model's pip requirements: the distribution's own runtime requirements (extras such as
+    ``dev`` left out), each pinned to the version installed here, so an environment built from
+    them (``mlflow models serve --env-manager virtualenv``) runs the code the model was trained
+    with; written out, not inferred (MLflow's inference imports the model and takes seconds)."""
+    pins = []
+    for line in importlib.metadata.requires(DISTRIBUTION) or []:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        version = importlib.metadata.version(requirement.name)
+        pins.append(f"{requirement.name}{extras}=={version}")
+    return pins
 
 
 class RecommenderPyfunc(PythonModel):
@@ -139,7 +149,7 @@ def _log_model(path: Path, signature: ModelSignature, example: pd.DataFrame) -> 
         artifacts={BUNDLE_ARTIFACT: str(path)},
         signature=signature,
         input_example=example,
-        pip_requirements=PIP_REQUIREMENTS,
+        pip_requirements=pip_requirements(),
         code_paths=[str(Path(__file__).resolve().parents[1] / p) for p in ("features", "models")],
     )
 
