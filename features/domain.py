@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from features import bounds
 from features.i18n import text
 from features.profile import FactoryProfile
-from features.sources.synthetic import SECTOR_STATS
+from features.sector_stats import SECTOR_STATS
 from features.table import Table, floats, n_rows, texts
 from features.units import GJ_PER_MMBTU, LHV_PER_HHV, PROFILE_FIELD, WAN_PREFIX, Carrier
 

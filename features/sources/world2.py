@@ -85,6 +85,7 @@ from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.profile import PROFILE_COLUMNS, format_end_use_shares
 from features.regions import CHINA_PROVINCES, US_STATES, Country, grid_region
+from features.sector_stats import SECTOR_STATS
 from features.sectors import Sector
 from features.sources.schema import (
     SAVED_COLUMN,
@@ -102,7 +103,6 @@ from features.sources.synthetic import (
     EMPLOYEES_LOG_MEAN,
     EMPLOYEES_LOG_SD,
     RECS_PER_FACTORY,
-    SECTOR_STATS,
     STATUS_NOT_REPORTED,
     STATUS_PENDING,
     STATUS_UNKNOWN,
