@@ -6,6 +6,13 @@ in a cache folder: loading the same model again, in another worker or after a re
 libraries already built. Compilation happens when a model is loaded, never per request; until
 it is done (or when it fails, or is turned off) the boosters predict with LightGBM itself.
 
+The service never runs the compiler itself (:func:`compile_off_process`): it writes the model
+text of each booster whose library is missing and starts a builder process
+(``python -m models.compiled``) at the lowest CPU priority (nice 19, ``SCHED_IDLE``), one at a
+time per serving process; builders take a host-wide lock in the cache folder, so however many
+workers reload at once, one compiler runs on the host and the others find its libraries. Each
+builder that runs the compiler appends a line to ``builds.log`` in the cache folder.
+
 Chosen by measurement (docs/benchmarks.md; ../shared/STACK.md on this stack): tl2cgen gives the
 same predictions as LightGBM (max difference 0.0 measured; the test allows 1e-9) 2-8x faster;
 lleaves is faster still but needs an llvmlite older than the one shap's numba requires, and
@@ -15,14 +22,18 @@ with LightGBM: the compiled libraries only predict.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -180,6 +191,114 @@ def compile_bundle(
     return report
 
 
+#: The cache folder's host-wide builder lock and the log of builds that ran the compiler.
+HOST_LOCK = "builder.lock"
+BUILD_LOG = "builds.log"
+#: One builder process at a time per serving process (reloads queue behind it).
+_ONE_BUILDER = threading.Lock()
+
+
+class BuildError(RuntimeError):
+    """The builder process failed; the message ends with what it wrote to stderr."""
+
+
+def compile_off_process(
+    bundle: RecommendationBundle, cache_dir: Path, nthread: int | None = None
+) -> CompileReport:
+    """:func:`compile_bundle`, with every missing library built by a builder process at the
+    lowest priority instead of in this one (see the module docstring); blocks until they are
+    built. ``built`` counts the libraries that were missing (built by this call's builder or by
+    another worker's)."""
+    started = time.perf_counter()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    found = component_boosters(bundle)
+    missing: dict[str, lgb.Booster] = {}
+    for _, _, booster in found:
+        digest = booster_digest(booster)
+        if not (cache_dir / f"{digest}.so").exists():
+            missing[digest] = booster
+    if missing:
+        with _ONE_BUILDER:
+            todo = [d for d in missing if not (cache_dir / f"{d}.so").exists()]
+            for digest in todo:
+                text = cache_dir / f"{digest}.txt"
+                if not text.exists():  # written whole, then renamed: a builder never reads half
+                    partial = cache_dir / f"{digest}.{os.getpid()}.{threading.get_ident()}.tmp"
+                    missing[digest].save_model(str(partial))
+                    partial.replace(text)
+            if todo:
+                _run_builder(cache_dir, todo)
+        absent = [d for d in missing if not (cache_dir / f"{d}.so").exists()]
+        if absent:
+            raise BuildError(f"the builder left {len(absent)} libraries unbuilt")
+    report = compile_bundle(bundle, cache_dir, nthread)  # every library is there: loads only
+    seconds = round(time.perf_counter() - started, 2)
+    return replace(report, built=len(missing), from_cache=len(found) - len(missing),
+                   seconds=seconds)  # fmt: skip
+
+
+def _run_builder(cache_dir: Path, digests: list[str]) -> None:
+    done = subprocess.run(
+        # -P: the service's working folder (which may hold a "models" folder) is not searched
+        [sys.executable, "-P", "-m", "models.compiled", str(cache_dir), *digests],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise BuildError(f"builder exited with {done.returncode}: {' / '.join(tail)}")
+
+
+def build_libraries(cache_dir: Path, digests: list[str]) -> int:
+    """The builder's work: under the host-wide lock, build each ``<digest>.so`` still missing
+    from ``<digest>.txt`` (a LightGBM model file); the number built."""
+    import tl2cgen  # noqa: PLC0415
+    import treelite  # noqa: PLC0415
+
+    with (cache_dir / HOST_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker's builder may hold it: wait
+        try:
+            todo = [d for d in digests if not (cache_dir / f"{d}.so").exists()]
+            if not todo:
+                return 0
+            with (cache_dir / BUILD_LOG).open("a") as log:
+                log.write(f"{time.time():.3f} pid={os.getpid()} nice={os.nice(0)} "
+                          f"libraries={len(todo)}\n")  # fmt: skip
+            for digest in todo:
+                model = treelite.frontend.load_lightgbm_model(cache_dir / f"{digest}.txt")
+                target = cache_dir / f"{digest}.so"
+                with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
+                    partial = Path(tmp) / target.name
+                    tl2cgen.export_lib(
+                        model,
+                        toolchain="gcc",
+                        libpath=str(partial),
+                        params={"parallel_comp": os.cpu_count(), "quantize": 0},
+                    )
+                    shutil.move(partial, target)
+                (cache_dir / f"{digest}.txt").unlink(missing_ok=True)
+            return len(todo)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def lowest_priority() -> None:
+    """Give this process (and the compilers it starts) the CPU only when nothing else wants it:
+    nice 19 and, on Linux, the idle scheduling class."""
+    os.nice(19 - os.nice(0))
+    idle = getattr(os, "SCHED_IDLE", None)
+    if idle is not None:
+        with contextlib.suppress(OSError):  # not allowed here: nice 19 still applies
+            os.sched_setscheduler(0, idle, os.sched_param(0))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m models.compiled CACHE_DIR DIGEST...``: the builder process."""
+    cache, *digests = argv if argv is not None else sys.argv[1:]
+    lowest_priority()
+    build_libraries(Path(cache), digests)
+
+
 def plain_predictions(bundle: RecommendationBundle) -> None:
     """Switch the bundle back to LightGBM's own predictions."""
     for estimator, _, _ in component_boosters(bundle):
@@ -205,3 +324,7 @@ def largest_difference(
             plain = np.asarray(booster.predict(rows))
             out[f"{name}{attr}"] = float(np.max(np.abs(compiled[attr](rows) - plain)))
     return out
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ from pathlib import Path
 import mlflow
 
 from models.collector import settle_after_load
-from models.compiled import compile_bundle
+from models.compiled import compile_off_process
 from models.pyfunc import LoadedModel, load_bundle
 from models.redact import redact
 from serving.errors import ModelNotLoadedError
@@ -136,7 +136,9 @@ class ModelHolder:
                 return
             self.compiled_trees = f"compiling version {model.version}"
             try:
-                report = compile_bundle(model.bundle, cache)
+                if self._current is not model:  # superseded before its turn
+                    return
+                report = compile_off_process(model.bundle, cache)  # a builder process
             except Exception as exc:  # any build failure: LightGBM keeps predicting
                 if self._current is model:
                     self.compiled_trees = self.shown(
