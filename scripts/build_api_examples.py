@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from features.sources.synthetic import SyntheticConfig, generate
 from models.bundle import BundleConfig, RecommendationBundle
 from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, use_store
-from serving.app import EXAMPLE_PROFILE, create_app
+from serving.app import create_app
+from serving.routes.endpoint import DOCUMENTED, EXAMPLE_PROFILE
 from serving.settings import Settings
 from serving.verify import example_request
 
@@ -95,6 +96,9 @@ def main() -> None:
         body = response.json()
         examples[key] = _trim_measures(body) if key == "GET /v1/measures" else body
     examples["POST /v1/verifications"] = verification
+    missing = DOCUMENTED - set(examples)
+    if missing:
+        raise RuntimeError(f"no recorded answer for {sorted(missing)}: add a call above")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(examples, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT} ({OUT.stat().st_size:,} bytes)")

@@ -46,10 +46,15 @@ def response_examples() -> dict[str, Any]:
     return examples
 
 
+#: The operations ("METHOD /path") that show a recorded answer (:func:`documented`).
+DOCUMENTED: set[str] = set()
+
+
 def documented(operation: str, *errors: int) -> dict[int | str, dict[str, Any]]:
     """The responses of ``operation`` ("METHOD /path") for OpenAPI: its recorded 200 answer and
     its errors. An endpoint with no recorded answer yet is documented without one (the
-    contract test names it) rather than failing the app's build."""
+    example builder and the tests name it) rather than failing the app's build."""
+    DOCUMENTED.add(operation)
     example = response_examples().get(operation)
     if example is None:
         return error_responses(*errors)
