@@ -27,7 +27,7 @@ from features.report import example_profile_data
 from features.sources.synthetic import SyntheticConfig, generate
 from models.bundle import BundleConfig, RecommendationBundle
 from models.schemas import RecommendOptions
-from serving.score import score_table
+from serving.score import Partitioning, score_table
 
 POSTGRES = os.environ.get("DECARB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -123,7 +123,7 @@ def _scoring(bundle: RecommendationBundle, n: int) -> dict[str, Any]:
     out: dict[str, Any] = {"factories": n, "top_k": 10, "explain": "none"}
     for name, dask in (("single_process", None), ("dask_local_2_workers", "local")):
         started = time.perf_counter()
-        table = score_table(frame, bundle, options, partition_size=2000, dask=dask)
+        table = score_table(frame, bundle, options, Partitioning(size=2000, dask=dask))
         seconds = time.perf_counter() - started
         out[name] = {"seconds": round(seconds, 1), "factories_per_s": round(n / seconds, 1),
                      "rows": len(table)}  # fmt: skip

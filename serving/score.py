@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from features.profile import FactoryProfile, profiles_from_frame
 from features.sources.files import read_table
 from models.bundle import RecommendationBundle
 from models.cluster import dask_client
+from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME
 from models.schemas import RecommendOptions
 from serving.terminal import load_model_or_exit
 
@@ -76,20 +78,34 @@ def rejected_rows(
     return pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
 
 
+def _quiet(_done: int, _total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """How a table is scored: ``size`` whole factories per partition, in this process (``dask``
+    None) or on a Dask cluster ("local" starts a LocalCluster of 2 workers; else a scheduler
+    address); ``progress(done, total)`` is told after each partition."""
+
+    size: int = 500
+    dask: str | None = None
+    progress: Callable[[int, int], None] = _quiet
+
+
 def score_table(
     frame: pd.DataFrame,
     bundle: RecommendationBundle,
     options: RecommendOptions,
-    *,
-    partition_size: int = 500,
-    dask: str | None = None,
-    progress: Callable[[int, int], None] = lambda _done, _total: None,
+    how: Partitioning | None = None,
 ) -> pd.DataFrame:
-    """Score every factory of ``frame`` (profile columns); in this process, or on the Dask
-    cluster ``dask`` ("local" starts a LocalCluster of 2 workers; else a scheduler address).
-    Rows come back in the table's order of factories, invalid factories last."""
+    """Score every factory of ``frame`` (profile columns) as ``how`` says (default: in this
+    process, 500 factories a partition). Rows come back in the table's order of factories,
+    invalid factories last."""
+    how = how or Partitioning()
+    progress, dask = how.progress, how.dask
     profiles, rejected = profiles_from_frame(frame)
-    parts = partitions(profiles, partition_size)
+    parts = partitions(profiles, how.size)
     results: list[pd.DataFrame] = [pd.DataFrame(columns=list(SCORE_COLUMNS))] * len(parts)
     if dask is None:
         for i, part in enumerate(parts):
@@ -113,29 +129,38 @@ def score_table(
     return pd.concat(frames, ignore_index=True)
 
 
+FactoriesArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Factories table (Parquet or CSV), profile columns as decarb-data writes them."
+    ),
+]
+OutOpt = Annotated[Path, typer.Option(help="Answer table to write (.parquet or .csv).")]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Score on Dask: 'local' (a LocalCluster of 2 workers) or a scheduler "
+        "address tcp://host:8786."
+    ),
+]
+TopKOpt = Annotated[int, typer.Option(help="Measures per factory.")]
+ObjectiveOpt = Annotated[str, typer.Option(help="Ranking objective.")]
+PartitionOpt = Annotated[int, typer.Option(help="Factories per partition.")]
+ModelUriOpt = Annotated[str, typer.Option(help="Model URI.")]
+TrackingOpt = Annotated[str | None, typer.Option(help="MLflow store.")]
+
+
 @score_app.command()
 def score(
-    factories: Annotated[
-        Path,
-        typer.Argument(
-            help="Factories table (Parquet or CSV), profile columns as decarb-data writes them."
-        ),
-    ],
-    out: Annotated[Path, typer.Option(help="Answer table to write (.parquet or .csv).")],
-    dask: Annotated[
-        str | None,
-        typer.Option(
-            help="Score on Dask: 'local' (a LocalCluster of 2 workers) or a scheduler "
-            "address tcp://host:8786."
-        ),
-    ] = None,
-    top_k: Annotated[int, typer.Option(help="Measures per factory.")] = 10,
-    objective: Annotated[str, typer.Option(help="Ranking objective.")] = "most_tco2e",
-    partition_size: Annotated[int, typer.Option(help="Factories per partition.")] = 500,
-    model_uri: Annotated[str, typer.Option(help="Model URI.")] = (
-        "models:/decarb-recommender@champion"
-    ),
-    tracking_uri: Annotated[str | None, typer.Option(help="MLflow store.")] = None,
+    factories: FactoriesArg,
+    *,
+    out: OutOpt,
+    dask: DaskOpt = None,
+    top_k: TopKOpt = 10,
+    objective: ObjectiveOpt = "most_tco2e",
+    partition_size: PartitionOpt = 500,
+    model_uri: ModelUriOpt = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}",
+    tracking_uri: TrackingOpt = None,
 ) -> None:
     """Rank measures for every factory of a table and write one row per factory and measure."""
     console = Console(width=140)
@@ -159,17 +184,16 @@ def score(
             f"[dim]{time.perf_counter() - started:7.1f} s[/dim]  partition {done}/{total}"
         )
 
-    table = score_table(frame, model.bundle, options, partition_size=partition_size, dask=dask,
-                        progress=progress)  # fmt: skip
+    how = Partitioning(size=partition_size, dask=dask, progress=progress)
+    table = score_table(frame, model.bundle, options, how)
     if out.suffix == ".parquet":
         table.to_parquet(out, index=False)
     else:
         table.to_csv(out, index=False)
-    errors = int(table["error"].notna().sum())
-    seconds = time.perf_counter() - started
-    n = len(frame)
+    seconds, n = time.perf_counter() - started, len(frame)
     console.print(
-        f"wrote {out}: {len(table):,} rows for {n:,} factories ({errors} invalid) in "
-        f"{seconds:.1f} s ({n / seconds if seconds else np.nan:,.0f} factories/s), model "
+        f"wrote {out}: {len(table):,} rows for {n:,} factories "
+        f"({int(table['error'].notna().sum())} invalid) in {seconds:.1f} s "
+        f"({n / seconds if seconds else np.nan:,.0f} factories/s), model "
         f"{model.uri} v{model.version}"
     )

@@ -4,6 +4,7 @@ savings out as plain text (or JSON), with the chart, the PDF and a stored outcom
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ import typer
 
 from features.errors import DecarbError
 from features.i18n import Lang, text
+from features.outcomes import StoredOutcome
 from features.sources.outcome_store import OutcomeStore, safe_url
 from features.verification import verify
 from features.verification.meters import read_meters
@@ -45,46 +47,78 @@ def _lang(value: str) -> Lang:
     raise UsageError(f"--lang: invalid value {value!r}; allowed: en, zh")
 
 
+MetersArg = Annotated[
+    Path, typer.Argument(help="Meter readings: .csv or .xlsx, one row per period and carrier.")
+]
+MeasureOpt = Annotated[str, typer.Option(help="Catalogue measure id (GET /v1/measures).")]
+InstalledOpt = Annotated[str, typer.Option(help="Month the measure went into service, YYYY-MM.")]
+LangOpt = Annotated[str, typer.Option(help="Language: en or zh (中文).")]
+CountryOpt = Annotated[str, typer.Option(help="CN or US (emission factors).")]
+RegionOpt = Annotated[str | None, typer.Option(help="Province or state (factors).")]
+ConfidenceOpt = Annotated[
+    float, typer.Option(help="Two-sided level of the savings uncertainty, 0.5-0.99.")
+]
+FactoryOpt = Annotated[
+    str | None, typer.Option(help="Factory id (default: the profile's with --post).")
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the verification as JSON instead of text.")
+]
+ChartOpt = Annotated[Path | None, typer.Option(help="Write the chart here (.svg or .png).")]
+PdfOpt = Annotated[Path | None, typer.Option(help="Write the verification as PDF here.")]
+PostOpt = Annotated[
+    bool,
+    typer.Option("--post", help="Store the result as the factory's outcome (needs --profile)."),
+]
+ProfileOpt = Annotated[
+    Path | None, typer.Option(help="Factory profile JSON, stored with the outcome (--post).")
+]
+DatabaseOpt = Annotated[
+    str, typer.Option(envvar="DECARB_DATABASE_URL", help="Outcomes store (SQLAlchemy URL).")
+]
+FontOpt = Annotated[
+    str | None, typer.Option(help="TrueType font with Chinese glyphs (default: found).")
+]
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a verification goes besides the terminal: the chart, the PDF (with the font of
+    their Chinese text), the outcomes store (with the factory's profile), and JSON or text."""
+
+    chart: Path | None
+    pdf: Path | None
+    profile: Path | None
+    post: bool
+    database_url: str
+    cjk_font: str | None
+    as_json: bool
+
+
 @verify_app.command()
 def verify_command(
-    meters: Annotated[
-        Path, typer.Argument(help="Meter readings: .csv or .xlsx, one row per period and carrier.")
-    ],
-    measure: Annotated[str, typer.Option(help="Catalogue measure id (GET /v1/measures).")],
-    installed: Annotated[str, typer.Option(help="Month the measure went into service, YYYY-MM.")],
-    lang: Annotated[str, typer.Option(help="Language: en or zh (中文).")] = "en",
-    country: Annotated[str, typer.Option(help="CN or US (emission factors).")] = "CN",
-    region: Annotated[str | None, typer.Option(help="Province or state (factors).")] = None,
-    confidence: Annotated[
-        float, typer.Option(help="Two-sided level of the savings uncertainty, 0.5-0.99.")
-    ] = 0.90,
-    factory_id: Annotated[
-        str | None, typer.Option(help="Factory id (default: the profile's with --post).")
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the verification as JSON instead of text.")
-    ] = False,
-    chart: Annotated[Path | None, typer.Option(help="Write the chart here (.svg or .png).")] = None,
-    pdf: Annotated[Path | None, typer.Option(help="Write the verification as PDF here.")] = None,
-    post: Annotated[
-        bool,
-        typer.Option("--post", help="Store the result as the factory's outcome (needs --profile)."),
-    ] = False,
-    profile: Annotated[
-        Path | None, typer.Option(help="Factory profile JSON, stored with the outcome (--post).")
-    ] = None,
-    database_url: Annotated[
-        str,
-        typer.Option(envvar="DECARB_DATABASE_URL", help="Outcomes store (SQLAlchemy URL)."),
-    ] = DEFAULT_DATABASE_URL,
-    cjk_font: Annotated[
-        str | None, typer.Option(help="TrueType font with Chinese glyphs (default: found).")
-    ] = None,
+    meters: MetersArg,
+    *,
+    measure: MeasureOpt,
+    installed: InstalledOpt,
+    lang: LangOpt = "en",
+    country: CountryOpt = "CN",
+    region: RegionOpt = None,
+    confidence: ConfidenceOpt = 0.90,
+    factory_id: FactoryOpt = None,
+    as_json: JsonOpt = False,
+    chart: ChartOpt = None,
+    pdf: PdfOpt = None,
+    post: PostOpt = False,
+    profile: ProfileOpt = None,
+    database_url: DatabaseOpt = DEFAULT_DATABASE_URL,
+    cjk_font: FontOpt = None,
 ) -> Verification:
     """Verify the savings of MEASURE installed in INSTALLED from the readings in METERS."""
+    out = Outputs(chart, pdf, profile, post, database_url, cjk_font, as_json)
     try:
         language = _lang(lang)
-        _check_outputs(chart, pdf, post, profile)
+        _check_outputs(out)
         profile_data = _profile(profile) if post else None
         if profile_data is not None and factory_id is None:
             found = profile_data.get("factory_id")
@@ -95,36 +129,58 @@ def verify_command(
                               "factory_id": factory_id, "readings": readings})  # fmt: skip
         verification = verify(request, language)
         view = build_verification_view(verification, language)
-        if chart is not None:
-            _write_chart(view, chart, cjk_font)
-        if pdf is not None:
-            pdf.write_bytes(render_verification_pdf(view, cjk_font))
-        if profile_data is not None:
-            checked = outcome_of(verification, profile_data, factory_id)
-            store = OutcomeStore(database_url)
-            try:
-                stored = store_outcome(store, checked)
-            finally:
-                store.close()
+        stored = _write(verification, view, out, profile_data, factory_id)
     except (DecarbError, OSError) as exc:
         # One line: the error names the field (row and column for a file) and what is allowed.
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None
-    typer.echo(verification.model_dump_json(indent=2) if as_json else plain_text(view))
-    for path in (chart, pdf):
-        if path is not None:
-            typer.echo(text("verify_cli_wrote", language, path=str(path)), err=as_json)
-    if profile_data is not None:
-        replayed = text("verify_cli_replayed", language) if stored.replayed else ""
-        typer.echo(
-            text("verify_cli_stored", language, id=stored.id, store=safe_url(database_url),
-                 replayed=replayed),
-            err=as_json,
-        )  # fmt: skip
+    _tell(verification, view, out, stored)
     return verification
 
 
-def _check_outputs(chart: Path | None, pdf: Path | None, post: bool, profile: Path | None) -> None:
+def _write(
+    verification: Verification,
+    view: VerificationView,
+    out: Outputs,
+    profile_data: dict[str, Any] | None,
+    factory_id: str | None,
+) -> StoredOutcome | None:
+    """Write the chart and the PDF asked for; store the outcome with ``--post`` (``Any``:
+    the profile's raw JSON)."""
+    if out.chart is not None:
+        _write_chart(view, out.chart, out.cjk_font)
+    if out.pdf is not None:
+        out.pdf.write_bytes(render_verification_pdf(view, out.cjk_font))
+    if profile_data is None:
+        return None
+    checked = outcome_of(verification, profile_data, factory_id)
+    store = OutcomeStore(out.database_url)
+    try:
+        return store_outcome(store, checked)
+    finally:
+        store.close()
+
+
+def _tell(
+    verification: Verification, view: VerificationView, out: Outputs, stored: StoredOutcome | None
+) -> None:
+    """The verification on stdout; what was written and stored on stderr with ``--json``."""
+    language = view.lang
+    typer.echo(verification.model_dump_json(indent=2) if out.as_json else plain_text(view))
+    for path in (out.chart, out.pdf):
+        if path is not None:
+            typer.echo(text("verify_cli_wrote", language, path=str(path)), err=out.as_json)
+    if stored is not None:
+        replayed = text("verify_cli_replayed", language) if stored.replayed else ""
+        typer.echo(
+            text("verify_cli_stored", language, id=stored.id, store=safe_url(out.database_url),
+                 replayed=replayed),
+            err=out.as_json,
+        )  # fmt: skip
+
+
+def _check_outputs(out: Outputs) -> None:
+    chart, pdf, post, profile = out.chart, out.pdf, out.post, out.profile
     if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
         raise UsageError(f"--chart: invalid value {str(chart)!r}; allowed: a .svg or .png file")
     if pdf is not None and pdf.suffix.lower() != ".pdf":

@@ -14,7 +14,7 @@ import pandas as pd
 from features.sources.schema import Dataset
 from models.bundle import RecommendationBundle
 from models.schemas import RecommendOptions
-from serving.score import SCORE_COLUMNS, score_table
+from serving.score import SCORE_COLUMNS, Partitioning, score_table
 
 
 def _table(tiny_data: Dataset, n: int = 60) -> pd.DataFrame:
@@ -30,10 +30,10 @@ def test_dask_scoring_equals_single_process(
     frame = _table(tiny_data)
     options = RecommendOptions(top_k=5, explain="none")
     seen: list[tuple[int, int]] = []
-    single = score_table(frame, tiny_bundle, options, partition_size=7,
-                         progress=lambda d, t: seen.append((d, t)))  # fmt: skip
+    counted = Partitioning(size=7, progress=lambda d, t: seen.append((d, t)))
+    single = score_table(frame, tiny_bundle, options, counted)
     assert seen[-1] == (9, 9)
-    on_dask = score_table(frame, tiny_bundle, options, partition_size=7, dask="local")
+    on_dask = score_table(frame, tiny_bundle, options, Partitioning(size=7, dask="local"))
     pd.testing.assert_frame_equal(single, on_dask)
     assert list(single.columns) == list(SCORE_COLUMNS)
     assert single["factory_id"].nunique() == 61
@@ -43,7 +43,7 @@ def test_dask_scoring_equals_single_process(
     valid = single[single["error"].isna()]
     assert (valid.groupby("factory_id")["rank"].min() == 1).all()
     # Partition size does not change a factory's answer.
-    other = score_table(frame, tiny_bundle, options, partition_size=50)
+    other = score_table(frame, tiny_bundle, options, Partitioning(size=50))
     pd.testing.assert_frame_equal(single, other)
 
 
