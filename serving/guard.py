@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from fastapi.routing import iter_route_contexts
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.auth import cross_site_post, role_of, session_key_id
@@ -302,7 +303,11 @@ class Guard:
         self.limiter = RateLimiter(limit) if limit else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = _whole_allow(scope, send)
+        if scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
         request_id = str(scope.get("state", {}).get("request_id", ""))
@@ -575,6 +580,37 @@ def page_refusal(refusal: Refusal, lang: str, max_body_bytes: int) -> tuple[Mess
         {"type": "http.response.start", "status": refusal.status, "headers": raw},
         {"type": "http.response.body", "body": page},
     )
+
+
+def _route_methods(scope: Scope) -> dict[str, str]:
+    """Every method the app answers per route path (one Allow value per path), kept on the app:
+    Starlette's 405 names only the methods of the first route of the path it tried."""
+    app = scope.get("app")
+    state = getattr(app, "state", None)
+    known: dict[str, str] | None = getattr(state, "route_methods", None)
+    if known is None:
+        methods: dict[str, set[str]] = {}
+        for context in iter_route_contexts(list(getattr(app, "routes", []))):
+            if context.path is not None and context.methods:
+                methods.setdefault(context.path, set()).update(context.methods - {"HEAD"})
+        known = {path: ", ".join(sorted(m)) for path, m in methods.items()}
+        if state is not None:
+            state.route_methods = known
+    return known
+
+
+def _whole_allow(scope: Scope, send: Send) -> Send:
+    """``send`` with the Allow header of a 405 listing every method of the path."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 405:
+            allow = _route_methods(scope).get(scope["path"])
+            if allow is not None:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                message = {**message, "headers": [*headers, (b"allow", allow.encode())]}
+        await send(message)
+
+    return sending
 
 
 async def _send(send: Send, start: Message, body: Message) -> None:
