@@ -122,44 +122,11 @@ def run_training(
     ):
         # Who runs it, so a later start can tell a run whose process was killed.
         mlflow.set_tags({"host": socket.gethostname(), "pid": str(os.getpid())})
-        workdir = Path(tmp)
         if config.search_trials:
-            progress(f"searching hyperparameters ({config.search_trials} trials)")
-            t0 = time.perf_counter()
-            train_only = Dataset(split.train_factories, split.train_outcomes, None, data.report)
-            best = search(train_only, config, progress)
-            timings["search_s"] = time.perf_counter() - t0
-            mlflow.log_params({f"search.best.{k}": v for k, v in best.items()})
-            config = config.model_copy(update=best)
-
-        progress(f"training on {len(split.train_outcomes):,} outcomes")
+            config = _searched(config, data, split, progress, timings)
+        bundle = _fit(config, split, progress, timings)
         t0 = time.perf_counter()
-        with _booster_training(config, progress) as cluster:
-            bundle = RecommendationBundle(config.bundle_config()).fit(
-                split.train_factories, split.train_outcomes, progress=progress
-            )
-            if cluster is not None:
-                timings["dask_boosters_distributed"] = cluster.distributed
-                timings["dask_boosters_local"] = cluster.local
-                for i, (_, mb) in enumerate(sorted(cluster.worker_peak_rss_mb().items())):
-                    timings[f"dask_worker{i}_peak_rss_mb"] = mb
-        timings["fit_s"] = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        metrics: dict[str, float] = {}
-        if len(split.test_factories):
-            progress("evaluating on held-out factories")
-            metrics = evaluate(
-                bundle, split.train_factories, split.train_outcomes, split.test_factories,
-                split.test_outcomes, data.truth,
-            )  # fmt: skip
-            for source, (factories, outcomes) in test_parts(split).items():
-                progress(f"evaluating on the held-out {source} part ({len(outcomes):,} outcomes)")
-                part = evaluate(
-                    bundle, split.train_factories, split.train_outcomes, factories, outcomes,
-                    data.truth,
-                )  # fmt: skip
-                metrics |= {f"part.{source}.{k}": v for k, v in part.items() if ".year_" not in k}
+        metrics = _evaluate_held_out(bundle, split, data, progress)
         timings["evaluate_s"] = time.perf_counter() - t0
         bundle.describe_training(
             data.report.source,
@@ -172,42 +139,13 @@ def run_training(
                 f"primary_metric {config.primary_metric!r} not computed; "
                 f"available: {sorted(metrics)}"
             )
-        params = config.model_dump()
-        # A database URL may carry a password: logged without it.
-        for name in ("outcomes_url", "path"):
-            if isinstance(params.get(name), str) and "://" in params[name]:
-                params[name] = safe_url(params[name])
-        mlflow.log_params(params)
-        mlflow.set_tags(
-            {
-                "data.fingerprint": data.report.fingerprint,
-                "data.source": data.report.source,
-                "split": split.description,
-                "catalogue.version": bundle.catalogue_version_,
-                "factor_table.version": bundle.factor_table_version_,
-            }
-        )
-        # The training data as an MLflow dataset: its digest and where it came from.
-        with warnings.catch_warnings():
-            # MLflow's dataset digest calls a pandas API slated to change in pandas 4.
-            warnings.simplefilter("ignore", category=FutureWarning)
-            warnings.simplefilter("ignore", category=pd.errors.Pandas4Warning)
-            dataset = mlflow.data.from_pandas(  # type: ignore[attr-defined]
-                split.train_outcomes, name=f"{data.report.source}-outcomes"
-            )
-        mlflow.set_tag("data.detail", data.report.detail[:5000])
-        mlflow.log_input(dataset, context="training")
-        mlflow.log_text(data.report.summary(), "data_report.txt")
-        mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in metrics.items()})
-        mlflow.log_dict(metrics, "evaluation.json")
-        mlflow.log_text(_evaluation_markdown(metrics, config, split), "evaluation.md")
-        mlflow.log_text(card_markdown(bundle), "model_card.md")
+        _log_run(config, bundle, data, split, metrics)
         progress("plots")
-        for plot in save_plots(bundle, split, workdir):
+        for plot in save_plots(bundle, split, Path(tmp)):
             mlflow.log_artifact(str(plot), "plots")
         progress("logging the model")
         t0 = time.perf_counter()
-        info = log_bundle(bundle, split.train_factories, workdir)
+        info = log_bundle(bundle, split.train_factories, Path(tmp))
         timings["log_model_s"] = time.perf_counter() - t0
         result = TrainResult(
             run_id=run.info.run_id,
@@ -224,6 +162,103 @@ def run_training(
         mlflow.log_dict(timings, "timings.json")
     timings["total_s"] = time.perf_counter() - started
     return result
+
+
+def _searched(
+    config: TrainConfig,
+    data: Dataset,
+    split: Split,
+    progress: Callable[[str], None],
+    timings: dict[str, float],
+) -> TrainConfig:
+    """The config with the hyperparameters a search on the training side found best."""
+    progress(f"searching hyperparameters ({config.search_trials} trials)")
+    t0 = time.perf_counter()
+    train_only = Dataset(split.train_factories, split.train_outcomes, None, data.report)
+    best = search(train_only, config, progress)
+    timings["search_s"] = time.perf_counter() - t0
+    mlflow.log_params({f"search.best.{k}": v for k, v in best.items()})
+    return config.model_copy(update=best)
+
+
+def _fit(
+    config: TrainConfig, split: Split, progress: Callable[[str], None], timings: dict[str, float]
+) -> RecommendationBundle:
+    """The bundle fitted on the training side (its boosters on Dask when configured)."""
+    progress(f"training on {len(split.train_outcomes):,} outcomes")
+    t0 = time.perf_counter()
+    with _booster_training(config, progress) as cluster:
+        bundle = RecommendationBundle(config.bundle_config()).fit(
+            split.train_factories, split.train_outcomes, progress=progress
+        )
+        if cluster is not None:
+            timings["dask_boosters_distributed"] = cluster.distributed
+            timings["dask_boosters_local"] = cluster.local
+            for i, (_, mb) in enumerate(sorted(cluster.worker_peak_rss_mb().items())):
+                timings[f"dask_worker{i}_peak_rss_mb"] = mb
+    timings["fit_s"] = time.perf_counter() - t0
+    return bundle
+
+
+def _evaluate_held_out(
+    bundle: RecommendationBundle, split: Split, data: Dataset, progress: Callable[[str], None]
+) -> dict[str, float]:
+    """Metrics on the held-out factories, then on each source's part of them alone."""
+    if not len(split.test_factories):
+        return {}
+    progress("evaluating on held-out factories")
+    metrics = evaluate(
+        bundle, split.train_factories, split.train_outcomes, split.test_factories,
+        split.test_outcomes, data.truth,
+    )  # fmt: skip
+    for source, (factories, outcomes) in test_parts(split).items():
+        progress(f"evaluating on the held-out {source} part ({len(outcomes):,} outcomes)")
+        part = evaluate(
+            bundle, split.train_factories, split.train_outcomes, factories, outcomes, data.truth
+        )
+        metrics |= {f"part.{source}.{k}": v for k, v in part.items() if ".year_" not in k}
+    return metrics
+
+
+def _log_run(
+    config: TrainConfig,
+    bundle: RecommendationBundle,
+    data: Dataset,
+    split: Split,
+    metrics: dict[str, float],
+) -> None:
+    """Params (database URLs without passwords), tags, the training data as an MLflow dataset,
+    the data report, metrics, the evaluation and the model card."""
+    params = config.model_dump()
+    # A database URL may carry a password: logged without it.
+    for name in ("outcomes_url", "path"):
+        if isinstance(params.get(name), str) and "://" in params[name]:
+            params[name] = safe_url(params[name])
+    mlflow.log_params(params)
+    mlflow.set_tags(
+        {
+            "data.fingerprint": data.report.fingerprint,
+            "data.source": data.report.source,
+            "split": split.description,
+            "catalogue.version": bundle.catalogue_version_,
+            "factor_table.version": bundle.factor_table_version_,
+        }
+    )
+    # The training data as an MLflow dataset: its digest and where it came from.
+    with warnings.catch_warnings():
+        # MLflow's dataset digest calls a pandas API slated to change in pandas 4.
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=pd.errors.Pandas4Warning)
+        dataset = mlflow.data.from_pandas(  # type: ignore[attr-defined]
+            split.train_outcomes, name=f"{data.report.source}-outcomes"
+        )
+    mlflow.set_tag("data.detail", data.report.detail[:5000])
+    mlflow.log_input(dataset, context="training")
+    mlflow.log_text(data.report.summary(), "data_report.txt")
+    mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in metrics.items()})
+    mlflow.log_dict(metrics, "evaluation.json")
+    mlflow.log_text(_evaluation_markdown(metrics, config, split), "evaluation.md")
+    mlflow.log_text(card_markdown(bundle), "model_card.md")
 
 
 @contextmanager
@@ -271,60 +306,7 @@ def _register_and_gate(
     so a run killed midway leaves either no version or a tagged one (never an untagged one);
     the alias moves last."""
     client = mlflow.MlflowClient()
-    new_value = result.metrics.get(config.primary_metric, float("nan"))
-    try:
-        champion = client.get_model_version_by_alias(config.model_name, CHAMPION_ALIAS)
-    except MlflowException:
-        champion = None
-    insane = insane_metrics(result.metrics, config.primary_metric)
-    if not len(split.test_factories):
-        promote, reason = (
-            False,
-            (
-                "not promoted: trained on all data (split none), so there is no held-out "
-                "evaluation to gate on; evaluate it with decarb-evaluate on newer data"
-            ),
-        )
-    elif not bundle.ranks_measures:
-        # The service ranks catalogue measures; a model that cannot tell them apart must not
-        # serve, whatever its metrics.
-        promote, reason = False, "not promoted: trained without measure identity (coarse groups)"
-    elif insane:
-        promote, reason = (
-            False,
-            "not promoted: evaluation fails sanity checks: " + "; ".join(insane),
-        )
-    elif lost := baseline_losses(result.metrics, config):
-        promote, reason = False, "not promoted: loses to a baseline: " + "; ".join(lost)
-    elif champion is None:
-        promote, reason = True, "no champion yet"
-    elif (old := _trusted_champion(config)) is None:
-        # The service refuses to load it too: nothing serves until a trusted model takes over.
-        promote, reason = (
-            True,
-            (
-                f"champion v{champion.version} is not a model this project's training produced "
-                "(the loader refuses it); replaced"
-            ),
-        )
-    else:
-        result.champion_metrics = evaluate(
-            old, split.train_factories, split.train_outcomes, split.test_factories,
-            split.test_outcomes, data.truth,
-        )  # fmt: skip
-        old_value = result.champion_metrics.get(config.primary_metric, float("nan"))
-        better = _better(new_value, old_value, config.primary_metric_higher_is_better)
-        verdict = "beats" if better else "does not beat"
-        reason = (
-            f"{config.primary_metric} {new_value:.4f} {verdict} champion v{champion.version} "
-            f"({old_value:.4f}) on the same held-out data"
-        )
-        failed = guard_failures(result.metrics, result.champion_metrics, config)
-        promote = better and not failed
-        if better and failed:
-            reason += "; not promoted: " + "; ".join(failed)
-        elif failed:
-            reason += "; also " + "; ".join(failed)
+    promote, reason = _gate(config, bundle, split, data, result)
     # Registered as challenger with the gate's reason; only a promoted version then takes the
     # alias and the champion role.
     version = mlflow.register_model(
@@ -340,6 +322,71 @@ def _register_and_gate(
     result.promoted, result.reason = promote, reason
     mlflow.log_text(json.dumps({"promoted": promote, "reason": reason}), "gate.json")
     return result
+
+
+def _gate(
+    config: TrainConfig,
+    bundle: RecommendationBundle,
+    split: Split,
+    data: Dataset,
+    result: TrainResult,
+) -> tuple[bool, str]:
+    """Whether the new model takes the champion alias, and why (in words). Sets
+    ``result.champion_metrics`` when it was compared with a champion."""
+    try:
+        champion = mlflow.MlflowClient().get_model_version_by_alias(
+            config.model_name, CHAMPION_ALIAS
+        )
+    except MlflowException:
+        champion = None
+    insane = insane_metrics(result.metrics, config.primary_metric)
+    if not len(split.test_factories):
+        return False, (
+            "not promoted: trained on all data (split none), so there is no held-out "
+            "evaluation to gate on; evaluate it with decarb-evaluate on newer data"
+        )
+    if not bundle.ranks_measures:
+        # The service ranks catalogue measures; a model that cannot tell them apart must not
+        # serve, whatever its metrics.
+        return False, "not promoted: trained without measure identity (coarse groups)"
+    if insane:
+        return False, "not promoted: evaluation fails sanity checks: " + "; ".join(insane)
+    if lost := baseline_losses(result.metrics, config):
+        return False, "not promoted: loses to a baseline: " + "; ".join(lost)
+    if champion is None:
+        return True, "no champion yet"
+    if (old := _trusted_champion(config)) is None:
+        # The service refuses to load it too: nothing serves until a trusted model takes over.
+        return True, (
+            f"champion v{champion.version} is not a model this project's training produced "
+            "(the loader refuses it); replaced"
+        )
+    result.champion_metrics = evaluate(
+        old, split.train_factories, split.train_outcomes, split.test_factories,
+        split.test_outcomes, data.truth,
+    )  # fmt: skip
+    return _against_champion(config, result.metrics, result.champion_metrics, champion.version)
+
+
+def _against_champion(
+    config: TrainConfig, new: dict[str, float], old: dict[str, float], champion_version: str
+) -> tuple[bool, str]:
+    """Promote when the primary metric beats the champion's on the same held-out data and no
+    guard metric fails."""
+    new_value = new.get(config.primary_metric, float("nan"))
+    old_value = old.get(config.primary_metric, float("nan"))
+    better = _better(new_value, old_value, config.primary_metric_higher_is_better)
+    verdict = "beats" if better else "does not beat"
+    reason = (
+        f"{config.primary_metric} {new_value:.4f} {verdict} champion v{champion_version} "
+        f"({old_value:.4f}) on the same held-out data"
+    )
+    failed = guard_failures(new, old, config)
+    if better and failed:
+        reason += "; not promoted: " + "; ".join(failed)
+    elif failed:
+        reason += "; also " + "; ".join(failed)
+    return better and not failed, reason
 
 
 def _trusted_champion(config: TrainConfig) -> RecommendationBundle | None:
