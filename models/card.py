@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.bundle import COARSE_MODEL_WARNING, RecommendationBundle
+from models.bundle import RecommendationBundle
+from models.caveats import COARSE_MODEL_WARNING
 from models.schemas import RecommendOptions
 from models.served import REALISATION_PRIOR
 
@@ -114,13 +115,44 @@ class ModelCard(BaseModel):
 
 def model_card(bundle: RecommendationBundle) -> ModelCard:
     """The card of a fitted bundle."""
+    source = getattr(bundle, "training_source_", None)
+    trained_on = _trained_on(bundle)
+    kind = {
+        "synthetic": "generated data",
+        "iac": "the US DOE IAC release",
+        "files": "files",
+        "audits": "real US DOE IAC audits and generated data calibrated to them",
+    }
+    detail = "".join(
+        f"; {p.source}: {p.factories:,} factories, {p.outcomes:,} outcomes, years {p.years}"
+        for p in trained_on.parts
+    )
+    summary = (
+        f"trained on {kind.get(source or '', 'data of unrecorded origin')}: "
+        f"{trained_on.factories:,} factories, {trained_on.outcomes:,} measure outcomes"
+        + (f", years {trained_on.reporting_years}" if trained_on.reporting_years else "")
+        + detail
+        + (f"; money in {base} prices" if (base := trained_on.money_base_year) else "")
+    )
+    metrics = getattr(bundle, "metrics_", {})
+    return ModelCard(
+        trained_on=trained_on,
+        realisation=_realisation(bundle) if bundle.config.interval_served_margins else [],
+        summary=summary,
+        headline_metrics={k: metrics[k] for k in HEADLINE_METRICS if k in metrics},
+        caveats=_caveats(bundle, metrics),
+    )
+
+
+def _trained_on(bundle: RecommendationBundle) -> TrainedOn:
+    """What the bundle was trained on, from its domain summary and recorded parts."""
     domain = getattr(bundle, "domain_", None)
     source = getattr(bundle, "training_source_", None)
     numeric = domain.numeric if domain is not None else {}
     years = numeric.get("reporting_year")
     employees = numeric.get("employees")
     sectors = domain.categories.get("sector", {}) if domain is not None else {}
-    trained_on = TrainedOn(
+    return TrainedOn(
         source=source,
         generated=None if source is None else source in GENERATED_SOURCES,
         parts=[
@@ -142,24 +174,10 @@ def model_card(bundle: RecommendationBundle) -> ModelCard:
         employees=f"{employees.low:.0f}-{employees.high:.0f}" if employees else None,
         money_base_year=getattr(bundle, "money_base_year_", None),
     )
-    kind = {
-        "synthetic": "generated data",
-        "iac": "the US DOE IAC release",
-        "files": "files",
-        "audits": "real US DOE IAC audits and generated data calibrated to them",
-    }
-    detail = "".join(
-        f"; {p.source}: {p.factories:,} factories, {p.outcomes:,} outcomes, years {p.years}"
-        for p in trained_on.parts
-    )
-    summary = (
-        f"trained on {kind.get(source or '', 'data of unrecorded origin')}: "
-        f"{trained_on.factories:,} factories, {trained_on.outcomes:,} measure outcomes"
-        + (f", years {trained_on.reporting_years}" if trained_on.reporting_years else "")
-        + detail
-        + (f"; money in {base} prices" if (base := trained_on.money_base_year) else "")
-    )
-    metrics = getattr(bundle, "metrics_", {})
+
+
+def _caveats(bundle: RecommendationBundle, metrics: dict[str, float]) -> list[str]:
+    """The answers' caveats, and the ranking's when it loses to sector popularity."""
     caveats = list(bundle.data_warnings(RecommendOptions()))
     if not bundle.ranks_measures:
         caveats.append(COARSE_MODEL_WARNING)
@@ -174,23 +192,31 @@ def model_card(bundle: RecommendationBundle) -> ModelCard:
             f"does (NDCG@5 {ndcg:.3f} vs {popular:.3f}); it ranks by tCO2e, not by what "
             "auditors usually pick"
         )
+    return caveats
+
+
+def _realisation(bundle: RecommendationBundle) -> list[Realisation]:
+    """The realisation the served interval allows for: learned per family, then the prior."""
     median, sd = REALISATION_PRIOR
-    realisation = [
-        Realisation(family=f, median=m, log_sd=s, metered_outcomes=n,
-                    source="metered outcomes reported to the outcomes store")
+    return [
+        Realisation(
+            family=f,
+            median=m,
+            log_sd=s,
+            metered_outcomes=n,
+            source="metered outcomes reported to the outcomes store",
+        )
         for f, (m, s, n) in sorted(getattr(bundle, "realisation_", {}).items())
     ] + [
-        Realisation(family="default", median=median, log_sd=sd, metered_outcomes=0,
-                    source="prior: evaluations of efficiency programmes (realisation 0.6-0.75 "
-                    "central, 0.4-1.0 range), an assumption for industrial measures")
-    ]  # fmt: skip
-    return ModelCard(
-        trained_on=trained_on,
-        realisation=realisation if bundle.config.interval_served_margins else [],
-        summary=summary,
-        headline_metrics={k: metrics[k] for k in HEADLINE_METRICS if k in metrics},
-        caveats=caveats,
-    )
+        Realisation(
+            family="default",
+            median=median,
+            log_sd=sd,
+            metered_outcomes=0,
+            source="prior: evaluations of efficiency programmes (realisation 0.6-0.75 "
+            "central, 0.4-1.0 range), an assumption for industrial measures",
+        )
+    ]
 
 
 def card_markdown(bundle: RecommendationBundle) -> str:

@@ -54,7 +54,7 @@ def dask_client(address: str) -> Iterator[Any]:
         with (
             LocalCluster(
                 n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-            ) as cluster,  # fmt: skip
+            ) as cluster,
             Client(cluster) as client,
         ):
             yield client

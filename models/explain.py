@@ -4,104 +4,150 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from features.carriers import GJ_PER_CANONICAL, column
+from features.catalogue.measures import measure_name
 from features.i18n import Lang, field_words, human, text
 from features.profile import PROFILE_COLUMNS, FactoryProfile
 from features.units import PROFILE_FIELD, Carrier
 from models.estimators import GBMClassifier, IntervalRegressor
-from models.schemas import Explanation, FeatureContribution, RecommendOptions
+from models.schemas import Explanation, FeatureContribution
+from models.scores import Batch
+from models.scoring import adoption_inputs
 
 _ADOPTION_EXTRA = ("capex", "cost_savings_per_year", "payback_years")
+MEASURE_SOURCE = "measure"
 
 
-def explain_rows(
-    savings_model: IntervalRegressor,
-    adoption_model: GBMClassifier,
-    adoption_X: np.ndarray,
-    X: np.ndarray,
-    columns: list[str],
-    rows: np.ndarray,
-    keys: np.ndarray,
-    s: dict[str, np.ndarray],
-    profiles: list[FactoryProfile],
-    factory_index: np.ndarray,
-    options: RecommendOptions,
-    currencies: list[str],
-    names: dict[str, str],
-) -> list[Explanation]:
-    """Explanations of the given rows (any factories of the batch), one call per model.
+@dataclass(frozen=True)
+class Explainers:
+    """The models an explanation decomposes, and the profile field (source) of each design
+    column."""
 
-    ``X`` and ``adoption_X`` hold only the rows to explain; ``rows`` index the score arrays;
-    ``names`` are the measures' names in ``options.lang``.
-    """
+    savings: IntervalRegressor
+    adoption: GBMClassifier
+    columns: list[str]
+
+
+@dataclass(frozen=True)
+class _Decomposed:
+    """One model's contributions of the rows explained: ``raw`` (rows, columns + 1, the base
+    value last), summed per source (``by_source``, rows x ``sources``) and each row's sources
+    in order of magnitude (``order``; stable: ties keep field order)."""
+
+    raw: np.ndarray
+    sources: tuple[str, ...]
+    by_source: np.ndarray
+    order: np.ndarray
+
+    @classmethod
+    def of(cls, raw: np.ndarray, columns: list[str]) -> _Decomposed:
+        sources, by_source = _by_source(raw[:, :-1], columns)
+        order = np.argsort(-np.abs(by_source), axis=1, kind="stable")
+        return cls(raw, sources, by_source, order)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every row's explanation of one batch shares."""
+
+    savings: _Decomposed
+    adoption: _Decomposed
+    values: _ProfileValues
+    names: dict[str, str]
+    limit: int | None
+    effects: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One explained row's own lookups: its factory and the inputs that are not profile fields
+    (the measure, its energy, predicted money)."""
+
+    factory: int
+    extra: dict[str, tuple[object, str]]
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    """tCO2e per unit of log contribution, the source left out (-1: none) and the words for a
+    contribution's effect (lowers, raises)."""
+
+    t_per_unit: float | None = None
+    skip: int = -1
+    effects: tuple[str, str] = ("", "")
+
+
+def explain_rows(batch: Batch, explainers: Explainers, rows: np.ndarray) -> list[Explanation]:
+    """Explanations of candidate ``rows`` of ``batch`` (any of its factories), one call per
+    model, in the batch's language."""
+    options = batch.options
     if options.explain == "none" or len(rows) == 0:
         return []
-    savings = savings_model.contributions(X)
-    adoption = adoption_model.contributions(adoption_X)
-    sources, savings_by_source = _by_source(savings[:, :-1], columns)
-    adoption_sources, adoption_by_source = _by_source(
-        adoption[:, :-1], [*columns, *_ADOPTION_EXTRA]
+    s = batch.scores
+    X = s.X[rows]
+    adoption_X = adoption_inputs(X, s.log_cost[rows], s.log_savings[rows])
+    context = _Context(
+        savings=_Decomposed.of(explainers.savings.contributions(X), explainers.columns),
+        adoption=_Decomposed.of(
+            explainers.adoption.contributions(adoption_X), [*explainers.columns, *_ADOPTION_EXTRA]
+        ),
+        values=_ProfileValues(batch.profiles),
+        names={m.id: measure_name(m, options.lang) for m in batch.catalogue.measures.values()},
+        limit=None if options.explain == "full" else options.top_features,
+        effects=(text("lowers_share", options.lang), text("raises_share", options.lang)),
     )
-    limit = None if options.explain == "full" else options.top_features
-    # Largest magnitude first, every row of the batch at once (stable: ties keep field order).
-    savings_order = np.argsort(-np.abs(savings_by_source), axis=1, kind="stable")
-    adoption_order = np.argsort(-np.abs(adoption_by_source), axis=1, kind="stable")
-    measure = sources.index(MEASURE_SOURCE) if MEASURE_SOURCE in sources else -1
-    values = _ProfileValues(profiles)
-    effects = (text("lowers_share", options.lang), text("raises_share", options.lang))
-    out = []
-    for k, row in enumerate(rows):
-        capex = float(s["capex"][row])
-        annual = float(s["cost_savings"][row])
-        f = int(factory_index[row])
-        currency = currencies[f]
-        extra: dict[str, tuple[object, str]] = {
-            "measure": (str(keys[row]), "catalogue id"),
-            "end_uses": (
-                float(s["targeted_gj"][row]),
-                "GJ/yr",
-            ),
-            "capex": (capex, f"{currency} (predicted)"),
-            "cost_savings_per_year": (annual, f"{currency}/yr (predicted)"),
-            "payback_years": (capex / annual if annual > 0 else None, "years"),
-        }
-        # The measure's identity and attributes are the base, not a reason.
-        by_source = savings_by_source[k]
-        base = float(savings[k, -1])
-        if measure >= 0:
-            base += float(by_source[measure])
-        prediction = float(savings[k].sum())
-        # Apportion the tCO2e above (or below) the measure's average in proportion to the log
-        # contributions: tCO2e at the base = tCO2e x exp(base - prediction).
-        t = float(s["tco2e"][row])
-        spread = t - t * math.exp(base - prediction)
-        total = float(by_source.sum()) - (float(by_source[measure]) if measure >= 0 else 0.0)
-        t_per_unit = spread / total if abs(total) > 1e-12 else 0.0
-        reasons = _grouped(by_source, savings_order[k], sources, values, f, extra, limit,
-                           skip=measure, t_per_unit=t_per_unit, effects=effects)  # fmt: skip
-        out.append(
-            Explanation(
-                savings_base_value=base,
-                savings_prediction=prediction,
-                savings=reasons,
-                summary=_sentence(reasons, names.get(str(keys[row]), str(keys[row])), options.lang),
-                adoption_base_value=float(adoption[k, -1]),
-                adoption_prediction=float(adoption[k].sum()),
-                adoption=_grouped(
-                    adoption_by_source[k],
-                    adoption_order[k],
-                    adoption_sources,
-                    values,
-                    f,
-                    extra,
-                    limit,
-                ),
-            )
-        )
-    return out
+    return [_explain(batch, context, k, int(row)) for k, row in enumerate(rows)]
+
+
+def _extra_inputs(batch: Batch, row: int) -> _Row:
+    s = batch.scores
+    capex = float(s.capex[row])
+    annual = float(s.cost_savings[row])
+    f = int(batch.found.factory_index[row])
+    currency = batch.currencies[f]
+    extra: dict[str, tuple[object, str]] = {
+        "measure": (str(batch.found.keys[row]), "catalogue id"),
+        "end_uses": (float(s.targeted_gj[row]), "GJ/yr"),
+        "capex": (capex, f"{currency} (predicted)"),
+        "cost_savings_per_year": (annual, f"{currency}/yr (predicted)"),
+        "payback_years": (capex / annual if annual > 0 else None, "years"),
+    }
+    return _Row(f, extra)
+
+
+def _explain(batch: Batch, context: _Context, k: int, row: int) -> Explanation:
+    """The explanation of candidate ``row``, the ``k``-th row explained."""
+    lookups = _extra_inputs(batch, row)
+    savings, adoption = context.savings, context.adoption
+    measure = savings.sources.index(MEASURE_SOURCE) if MEASURE_SOURCE in savings.sources else -1
+    # The measure's identity and attributes are the base, not a reason.
+    by_source = savings.by_source[k]
+    base = float(savings.raw[k, -1])
+    if measure >= 0:
+        base += float(by_source[measure])
+    prediction = float(savings.raw[k].sum())
+    # Apportion the tCO2e above (or below) the measure's average in proportion to the log
+    # contributions: tCO2e at the base = tCO2e x exp(base - prediction).
+    t = float(batch.scores.tco2e[row])
+    spread = t - t * math.exp(base - prediction)
+    total = float(by_source.sum()) - (float(by_source[measure]) if measure >= 0 else 0.0)
+    t_per_unit = spread / total if abs(total) > 1e-12 else 0.0
+    attribution = _Attribution(t_per_unit, measure, context.effects)
+    reasons = _grouped(savings, k, context, lookups, attribution)
+    key = str(batch.found.keys[row])
+    return Explanation(
+        savings_base_value=base,
+        savings_prediction=prediction,
+        savings=reasons,
+        summary=_sentence(reasons, context.names.get(key, key), batch.options.lang),
+        adoption_base_value=float(adoption.raw[k, -1]),
+        adoption_prediction=float(adoption.raw[k].sum()),
+        adoption=_grouped(adoption, k, context, lookups, _Attribution()),
+    )
 
 
 class _ProfileValues:
@@ -139,9 +185,6 @@ def _by_source(contributions: np.ndarray, columns: list[str]) -> tuple[tuple[str
     return names, np.add.reduceat(contributions[:, order], starts, axis=1)
 
 
-MEASURE_SOURCE = "measure"
-
-
 def _sentence(reasons: list[FeatureContribution], measure: str, lang: Lang) -> str:
     """The main reason in words, e.g. "for LED lighting retrofit, your operating hours (8,400
     h/yr) raises the share of that energy saved, worth about 120 tCO2e/yr compared with an
@@ -152,33 +195,36 @@ def _sentence(reasons: list[FeatureContribution], measure: str, lang: Lang) -> s
     value = human(float(r.value)) if isinstance(r.value, float | int) else str(r.value)
     verb = text("raises" if r.contribution > 0 else "lowers", lang)
     return text(
-        "summary", lang, measure=measure, field=field_words(r.field, lang),
-        value=f"{value} {r.unit}".strip(), verb=verb, t=human(abs(r.tco2e)),
-    )  # fmt: skip
+        "summary",
+        lang,
+        measure=measure,
+        field=field_words(r.field, lang),
+        value=f"{value} {r.unit}".strip(),
+        verb=verb,
+        t=human(abs(r.tco2e)),
+    )
 
 
 def _grouped(
-    totals: np.ndarray,
-    order: np.ndarray,
-    sources: tuple[str, ...],
-    values: _ProfileValues,
-    factory: int,
-    extra: dict[str, tuple[object, str]],
-    limit: int | None,
-    skip: int = -1,
-    t_per_unit: float | None = None,
-    effects: tuple[str, str] = ("", ""),
+    part: _Decomposed, k: int, context: _Context, lookups: _Row, attribution: _Attribution
 ) -> list[FeatureContribution]:
-    """Contributions per profile field (or extra input) in ``order`` (largest magnitude
-    first), without source ``skip``; with ``t_per_unit``, each one's tCO2e and effect."""
+    """Row ``k``'s contributions per profile field (or extra input), largest magnitude first,
+    without source ``attribution.skip``; with ``attribution.t_per_unit``, each one's tCO2e and
+    effect."""
+    totals, sources = part.by_source[k], part.sources
+    t_per_unit, effects = attribution.t_per_unit, attribution.effects
     out: list[FeatureContribution] = []
-    for j in order.tolist():
-        if j == skip:
+    for j in part.order[k].tolist():
+        if j == attribution.skip:
             continue
-        if limit is not None and len(out) == limit:
+        if context.limit is not None and len(out) == context.limit:
             break
         source = sources[j]
-        value, unit = extra[source] if source in extra else values.get(factory, source)
+        value, unit = (
+            lookups.extra[source]
+            if source in lookups.extra
+            else context.values.get(lookups.factory, source)
+        )
         if isinstance(value, np.generic):
             value = value.item()
         if isinstance(value, float) and math.isnan(value):
@@ -188,11 +234,14 @@ def _grouped(
         contribution = float(totals[j])
         out.append(
             FeatureContribution(
-                field=source, value=value, unit=unit, contribution=contribution,
+                field=source,
+                value=value,
+                unit=unit,
+                contribution=contribution,
                 tco2e=None if t_per_unit is None else contribution * t_per_unit,
                 effect=effects[contribution > 0] if t_per_unit is not None else "",
             )
-        )  # fmt: skip
+        )
     return out
 
 

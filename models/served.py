@@ -116,8 +116,14 @@ def served_interval_warning(learned: Learned) -> str:
         return text("served_interval", median=f"{median:.2f}", low=low, high=high)
     count = sum(n for _, _, n in learned.values())
     families = " and ".join(f"{f} ({m:.2f})" for f, (m, _, _) in sorted(learned.items()))
-    return text("served_interval_learned", count=f"{count:,}", families=families,
-                median=f"{median:.2f}", low=low, high=high)  # fmt: skip
+    return text(
+        "served_interval_learned",
+        count=f"{count:,}",
+        families=families,
+        median=f"{median:.2f}",
+        low=low,
+        high=high,
+    )
 
 
 def audits_warning(parts: list[dict[str, object]], money_base_year: int | None) -> str:

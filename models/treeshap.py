@@ -228,8 +228,9 @@ def _flatten(booster: lgb.Booster) -> _Trees:
 
 
 @numba.njit(cache=True, nogil=True)
-def _goes_left(x: float, threshold: float, decision: int, start: int, words: int,
-               bits: np.ndarray) -> bool:  # fmt: skip
+def _goes_left(  # noqa: PLR0913, PLR0917  (numba kernel: plain values in)
+    x: float, threshold: float, decision: int, start: int, words: int, bits: np.ndarray
+) -> bool:
     if decision & 1:  # categorical
         if math.isnan(x):
             return False
@@ -252,8 +253,23 @@ def _goes_left(x: float, threshold: float, decision: int, start: int, words: int
 def _explain_block(lo: int, hi: int, X: np.ndarray, trees: tuple, out: np.ndarray) -> None:  # type: ignore[type-arg]
     """SHAP values of rows ``lo:hi``, tree by tree, so one tree's arrays stay in cache while
     every row of the block passes through it (``trees``: ``TreeExplainer._arrays``)."""
-    (bias, node_start, feature, threshold, decision, cat_start, cat_words, cat_bits, leaf_start,
-     path_left, slot_start, slot_nodes, slot_feature, table_start, table) = trees  # fmt: skip
+    (
+        bias,
+        node_start,
+        feature,
+        threshold,
+        decision,
+        cat_start,
+        cat_words,
+        cat_bits,
+        leaf_start,
+        path_left,
+        slot_start,
+        slot_nodes,
+        slot_feature,
+        table_start,
+        table,
+    ) = trees
     n_features = out.shape[1] - 1
     for t in range(len(node_start) - 1):
         first = node_start[t]
@@ -329,10 +345,22 @@ class TreeExplainer:
     def __init__(self, booster: lgb.Booster) -> None:
         self._trees = t = _flatten(booster)
         self._arrays = (
-            t.bias, t.node_start, t.feature, t.threshold, t.decision, t.cat_start, t.cat_words,
-            t.cat_bits, t.leaf_start, t.path_left, t.slot_start, t.slot_nodes, t.slot_feature,
-            t.table_start, t.table,
-        )  # fmt: skip
+            t.bias,
+            t.node_start,
+            t.feature,
+            t.threshold,
+            t.decision,
+            t.cat_start,
+            t.cat_words,
+            t.cat_bits,
+            t.leaf_start,
+            t.path_left,
+            t.slot_start,
+            t.slot_nodes,
+            t.slot_feature,
+            t.table_start,
+            t.table,
+        )
 
     def explain(self, X: np.ndarray) -> np.ndarray:
         """(rows, features + 1): each feature's contribution, then the base value."""

@@ -50,7 +50,7 @@ class TrainConfig(BaseModel):
     assess_path: str | None = None
     eia_state_factors: str | None = None
     n_factories: int = Field(default=5000, ge=50)
-    seed: int = 0
+    seed: int = BundleConfig.random_state
     test_fraction: float = Field(default=0.2, gt=0, lt=0.9)
     time_holdout_from_year: int | None = Field(
         default=None, description="Factories from this year on form the test set (time split)."
@@ -64,12 +64,14 @@ class TrainConfig(BaseModel):
     time_holdout_years: int = Field(
         default=3, ge=1, le=20, description="Latest reporting years held out by a time split."
     )
-    n_estimators: int = Field(default=150, ge=1)
-    learning_rate: float = Field(default=0.1, gt=0, le=1)
-    num_leaves: int = Field(default=24, ge=2)
-    max_depth: int = Field(default=5, ge=-1, description="Tree depth limit; -1 or 0 = none.")
-    min_child_samples: int = Field(default=20, ge=1)
-    interval_alpha: float = Field(default=0.2, gt=0, lt=1)
+    n_estimators: int = Field(default=BundleConfig.n_estimators, ge=1)
+    learning_rate: float = Field(default=BundleConfig.learning_rate, gt=0, le=1)
+    num_leaves: int = Field(default=BundleConfig.num_leaves, ge=2)
+    max_depth: int = Field(
+        default=BundleConfig.max_depth, ge=-1, description="Tree depth limit; -1 or 0 = none."
+    )
+    min_child_samples: int = Field(default=BundleConfig.min_child_samples, ge=1)
+    interval_alpha: float = Field(default=BundleConfig.interval_alpha, gt=0, lt=1)
     search_trials: int = Field(
         default=0, ge=0, le=200, description="Optuna trials before the final fit (0 = no search)."
     )

@@ -22,21 +22,20 @@ def test_deferred_rows_complete_to_the_full_scores(
 ) -> None:
     profiles, _ = profiles_from_frame(tiny_data.factories.head(30))
     frame, catalogue, table = profile_table(profiles), Catalogue.default(), FactorTable.default()
-    _, _, full, _ = tiny_bundle.score_candidates(frame, profiles, table, catalogue)
-    energy, found, deferred, kg = tiny_bundle.score_candidates(
-        frame, profiles, table, catalogue, deferred=True
-    )
-    learned = ~deferred["engineering"]
-    assert np.isnan(deferred["tco2e_low"][learned]).all()
+    candidates = tiny_bundle.candidates(frame, profiles, table, catalogue)
+    full = tiny_bundle.score_pairs(candidates)
+    deferred = tiny_bundle.score_pairs(candidates, deferred=True)
+    learned = ~deferred.engineering
+    assert np.isnan(deferred.tco2e_low[learned]).all()
     assert learned.any()
     assert (~learned).any()  # engineering rows keep their own interval throughout
-    shown = np.arange(0, len(found), 3)
-    tiny_bundle.complete_rows(deferred, shown, energy, found, catalogue, kg)
+    shown = np.arange(0, len(candidates.found), 3)
+    tiny_bundle.complete_rows(deferred, shown, candidates)
     for name in ("tco2e_low", "tco2e_high", "applicability"):
         if name not in full:
             continue
         assert np.allclose(deferred[name][shown], full[name][shown], rtol=1e-12, equal_nan=True)
-    assert np.isnan(deferred["tco2e_low"][1::3][learned[1::3]]).all()  # only what was asked
+    assert np.isnan(deferred.tco2e_low[1::3][learned[1::3]]).all()  # only what was asked
 
 
 def test_a_factory_gets_the_same_answer_alone_or_in_a_batch(

@@ -8,7 +8,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from features.sources.schema import Dataset
-from models import estimators
+from models import gbm
 from models.bundle import BundleConfig, RecommendationBundle
 from models.estimators import (
     GBMClassifier,
@@ -97,13 +97,13 @@ def test_row_blocks_read_out_of_core_train_the_same_booster_as_the_matrix(
     kwargs = {"n_estimators": 15, "num_leaves": 7, "categorical_features": (3,)}
     whole = GBMClassifier(**kwargs).fit(X, y)  # type: ignore[arg-type]
     # Out of core (this small matrix would otherwise be joined in memory).
-    monkeypatch.setattr(estimators, "IN_MEMORY_DESIGN_BYTES", 0)
+    monkeypatch.setattr(gbm, "IN_MEMORY_DESIGN_BYTES", 0)
     blocks = GBMClassifier(**kwargs).fit(RowBlocks(lengths, 4, build), y)  # type: ignore[arg-type]
     assert whole.booster_.model_to_string() == blocks.booster_.model_to_string()
     assert blocks.n_features_in_ == 4
     assert max(built.count(i) for i in set(built)) <= 2
     assert 1 not in built  # an empty block is never built
-    monkeypatch.setattr(estimators, "IN_MEMORY_DESIGN_BYTES", 10**9)
+    monkeypatch.setattr(gbm, "IN_MEMORY_DESIGN_BYTES", 10**9)
     joined = GBMClassifier(**kwargs).fit(RowBlocks(lengths, 4, build), y)  # type: ignore[arg-type]
     assert joined.booster_.model_to_string() == whole.booster_.model_to_string()
     with pytest.raises(ValueError, match="y must have shape"):
@@ -115,13 +115,13 @@ def test_applicability_trained_in_blocks_equals_one_pass(
 ) -> None:
     """Candidate pairs built a block of factories at a time (memory) give the same training
     rows, so the same model, as one pass over every factory."""
-    from models import bundle as bundle_module  # noqa: PLC0415
+    from models import fitting  # noqa: PLC0415
 
     config = BundleConfig(n_estimators=10, num_leaves=7, min_child_samples=10, random_state=1)
-    monkeypatch.setattr(bundle_module, "APPLICABILITY_BLOCK_FACTORIES", 100_000)
+    monkeypatch.setattr(fitting, "APPLICABILITY_BLOCK_FACTORIES", 100_000)
     whole = RecommendationBundle(config).fit(tiny_data.factories, tiny_data.outcomes)
-    monkeypatch.setattr(bundle_module, "APPLICABILITY_BLOCK_FACTORIES", 37)
-    monkeypatch.setattr(estimators, "IN_MEMORY_DESIGN_BYTES", 0)  # read out of core
+    monkeypatch.setattr(fitting, "APPLICABILITY_BLOCK_FACTORIES", 37)
+    monkeypatch.setattr(gbm, "IN_MEMORY_DESIGN_BYTES", 0)  # read out of core
     blocks = RecommendationBundle(config).fit(tiny_data.factories, tiny_data.outcomes)
     assert whole.applicability_ is not None
     assert blocks.applicability_ is not None

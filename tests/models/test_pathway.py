@@ -13,7 +13,7 @@ from features.i18n import has_chinese
 from features.profile import parse_profile
 from features.units import USD_PER, Carrier
 from models.bundle import RecommendationBundle
-from models.decisions import MARKET_NOTE
+from models.pathway import MARKET_NOTE
 from models.schemas import FactoryRecommendations, RecommendOptions
 
 HEBEI: dict[str, Any] = {

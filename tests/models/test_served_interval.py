@@ -34,9 +34,8 @@ def _scores(bundle: RecommendationBundle, factories: pd.DataFrame) -> dict[str, 
     _, found, scores, _ = bundle.score_candidates(
         factories, profiles, FactorTable.default(), Catalogue.default()
     )
-    scores["keys"] = found.keys
-    scores["factory_index"] = found.factory_index
-    return scores
+    out = {f.name: getattr(scores, f.name) for f in dataclasses.fields(scores)}
+    return out | {"keys": found.keys, "factory_index": found.factory_index}
 
 
 def _without_margins(bundle: RecommendationBundle) -> RecommendationBundle:

@@ -10,7 +10,6 @@ import pytest
 
 from features.carriers import CARRIERS
 from features.catalogue.applicability import applicability
-from features.catalogue.candidates import Pairs
 from features.catalogue.measures import Catalogue
 from features.enduses.physics import (
     CHP_ELECTRICAL_EFFICIENCY,
@@ -26,8 +25,8 @@ from features.sources.synthetic import SyntheticConfig, generate
 from features.table import profile_table
 from features.units import GJ_PER_KWH, Carrier
 from models.bundle import RecommendationBundle
-from models.decisions import stack_batch
 from models.schemas import FactoryRecommendations, Recommendation, RecommendOptions
+from models.stacking import StackFactories, StackRows, stack_sequences
 from tests.reference.factories import ALL
 
 STEAM_AND_FURNACE = {
@@ -417,18 +416,16 @@ def test_a_pool_gives_diminishing_returns() -> None:
     n = 2
     saved = np.zeros((n, len(CARRIERS)))
     saved[:, e] = 0.06 * kwh  # each alone: 60% of the lighting energy
-    found = Pairs(
-        factory_index=np.zeros(n, dtype=np.intp),
+    rows = StackRows(
         keys=np.array(["led_lighting", "lighting_controls"]),
-        targeted_gj=np.zeros((n, len(CARRIERS))),
-        by_use_gj=np.zeros((n, len(EndUse))),
-        cap=np.ones(n),
-        conversions=[None, None],
+        saved=saved,
+        fraction=np.full(n, 0.6),
+        process=np.zeros(n),
     )
-    s = {"saved": saved, "fraction": np.full(n, 0.6)}
     kg = np.zeros((1, len(CARRIERS)))
     kg[0, e] = 0.5
-    (stack,) = stack_batch([np.arange(n)], [profile], cells, found, s, kg, catalogue, np.zeros(1))
+    factories = StackFactories.of([profile], cells, kg, np.zeros(1))
+    (stack,) = stack_sequences([np.arange(n)], rows, factories, catalogue.arrays)
     first, second = stack.saved[:, e]
     assert 0 < second < first < 0.06 * kwh
     assert first + second <= lighting.ceiling * 0.1 * kwh * (1 + 1e-9)

@@ -1,0 +1,46 @@
+"""Caveats every answer of a bundle carries: what it was trained on, what its interval is of,
+and whether its adoption weighting beats a plain rate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from features.i18n import text
+from models.schemas import RecommendOptions
+from models.served import audits_warning
+
+if TYPE_CHECKING:
+    from models.bundle import RecommendationBundle
+
+COARSE_MODEL_WARNING = text("coarse_model")
+GENERATED_DATA_WARNING = text("generated_data")
+UNKNOWN_SOURCE_WARNING = text("unknown_source")
+
+
+def data_warnings(bundle: RecommendationBundle, options: RecommendOptions) -> list[str]:
+    """Caveats every answer of ``bundle`` carries (its training data, its metrics)."""
+    out = []
+    source = getattr(bundle, "training_source_", None)
+    if source == "synthetic":
+        out.append(GENERATED_DATA_WARNING)
+    elif source == "audits":
+        out.append(
+            audits_warning(
+                getattr(bundle, "training_parts_", []), getattr(bundle, "money_base_year_", None)
+            )
+        )
+    elif source is None:
+        out.append(UNKNOWN_SOURCE_WARNING)
+    if bundle.config.interval_served_margins:
+        out.append(bundle.served_interval_warning())
+    metrics = getattr(bundle, "metrics_", {})
+    served = metrics.get("adoption_roc_auc")
+    rate = metrics.get("baseline_measure_rate.adoption_roc_auc")
+    weighted = options.objective == "most_adopted_tco2e"
+    if weighted and served is not None and rate is not None and served <= rate:
+        out.append(
+            f"most_adopted_tco2e weighs by an adoption model that, as served, does not "
+            f"beat each measure's plain adoption rate on held-out factories (ROC AUC "
+            f"{served:.3f} vs {rate:.3f}): treat the adoption weighting as uninformative"
+        )
+    return out
