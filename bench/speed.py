@@ -39,7 +39,14 @@ from features.sources.synthetic import SyntheticConfig, generate
 from features.table import profile_table
 from models.bundle import BundleConfig, RecommendationBundle
 from models.compiled import compile_bundle
-from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, pyfunc_input, use_store
+from models.pyfunc import (
+    CHAMPION_ALIAS,
+    CHAMPION_URI,
+    MODEL_NAME,
+    log_bundle,
+    pyfunc_input,
+    use_store,
+)
 from models.schemas import RecommendOptions
 
 BATCH_SIZES = (10, 50, 200)
@@ -386,7 +393,7 @@ def run(
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         # The peer: MLflow's scoring server on the same registered bundle.
         peer = subprocess.Popen(
-            [str(bindir / "mlflow"), "models", "serve", "-m", f"models:/{MODEL_NAME}@champion",
+            [str(bindir / "mlflow"), "models", "serve", "-m", CHAMPION_URI,
              "--env-manager", "local", "-p", str(peer_port), "-h", "127.0.0.1"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip

@@ -38,6 +38,15 @@ from models.trust import UntrustedModelError, check_record, digest_tags, unpickl
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 MODEL_NAME = "decarb-recommender"
 CHAMPION_ALIAS = "champion"
+
+
+def alias_uri(name: str = MODEL_NAME, alias: str = CHAMPION_ALIAS) -> str:
+    """The registry URI of a registered model's alias (``models:/NAME@alias``)."""
+    return f"models:/{name}@{alias}"
+
+
+#: What the service, the CLIs and the benchmarks load unless told otherwise.
+CHAMPION_URI = alias_uri()
 BUNDLE_ARTIFACT = "bundle"
 #: Where the bundle file sits inside a logged model (MLflow copies pyfunc artifacts there).
 BUNDLE_FILE = "artifacts/bundle.pkl"
@@ -234,9 +243,7 @@ class LoadedModel:
         return model_card(self.bundle)
 
 
-def load_bundle(
-    uri: str = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}", signing_key: str | None = None
-) -> LoadedModel:
+def load_bundle(uri: str = CHAMPION_URI, signing_key: str | None = None) -> LoadedModel:
     """Load a bundle by registry URI (``models:/NAME@alias``, ``models:/NAME/VERSION`` or
     ``runs:/RUN_ID/PATH``). An alias is resolved once, to a version, and that version is what is
     loaded and reported, so the label always names the model that computes the answers.

@@ -23,7 +23,7 @@ from features.profile import FactoryProfile, profiles_from_frame
 from features.sources.files import read_table
 from models.bundle import RecommendationBundle
 from models.cluster import dask_client
-from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME
+from models.pyfunc import CHAMPION_URI
 from models.schemas import RecommendOptions
 from serving.terminal import load_model_or_exit
 
@@ -159,7 +159,7 @@ def score(
     top_k: TopKOpt = 10,
     objective: ObjectiveOpt = "most_tco2e",
     partition_size: PartitionOpt = 500,
-    model_uri: ModelUriOpt = f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}",
+    model_uri: ModelUriOpt = CHAMPION_URI,
     tracking_uri: TrackingOpt = None,
 ) -> None:
     """Rank measures for every factory of a table and write one row per factory and measure."""

@@ -20,8 +20,7 @@ from features.domain import PSI_DRIFT, DomainSummary
 from features.errors import InvalidValueError
 from features.profile import profiles_from_frame, profiles_to_frame
 from models.pyfunc import (
-    CHAMPION_ALIAS,
-    MODEL_NAME,
+    CHAMPION_URI,
     LoadedModel,
     load_bundle,
     resolve_tracking_uri,
@@ -73,9 +72,7 @@ def drift_report(domain: DomainSummary, factories: pd.DataFrame) -> dict[str, An
 @app.command()
 def main(
     profiles: Annotated[Path, typer.Argument(help="Profile table (CSV or Parquet).")],
-    model_uri: Annotated[str, typer.Option(help="Registered model URI.")] = (
-        f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}"
-    ),
+    model_uri: Annotated[str, typer.Option(help="Registered model URI.")] = (CHAMPION_URI),
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow store.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write the report as JSON here.")] = None,
     log: Annotated[bool, typer.Option(help="Log the report as an MLflow run.")] = True,

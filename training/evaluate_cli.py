@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from features.sources import Dataset
-from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, LoadedModel, load_bundle, use_store
+from models.pyfunc import CHAMPION_URI, LoadedModel, load_bundle, use_store
 from models.redact import redact
 from models.trust import UntrustedModelError
 from training.config import load_config
@@ -41,9 +41,7 @@ SHOWN = (
 
 @app.command()
 def main(
-    model_uri: Annotated[str, typer.Option(help="Registered model URI.")] = (
-        f"models:/{MODEL_NAME}@{CHAMPION_ALIAS}"
-    ),
+    model_uri: Annotated[str, typer.Option(help="Registered model URI.")] = (CHAMPION_URI),
     source: Annotated[str | None, typer.Option(help="synthetic, iac or files.")] = None,
     path: Annotated[
         Path | None, typer.Argument(help="IAC release or folder of tables (iac, files).")

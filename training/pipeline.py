@@ -28,7 +28,7 @@ from models.bundle import RecommendationBundle
 from models.card import card_markdown
 from models.cluster import DaskTrainer, dask_client
 from models.estimators import trained_with
-from models.pyfunc import CHAMPION_ALIAS, load_bundle, log_bundle, use_store
+from models.pyfunc import CHAMPION_ALIAS, alias_uri, load_bundle, log_bundle, use_store
 from models.trust import UntrustedModelError
 from training.config import TrainConfig
 from training.evaluate import COMPARISONS, evaluate
@@ -394,7 +394,7 @@ def _trusted_champion(config: TrainConfig) -> RecommendationBundle | None:
     recorded by this project's training, or a file that no longer matches it); nothing of a
     refused model is unpickled."""
     try:
-        return load_bundle(f"models:/{config.model_name}@{CHAMPION_ALIAS}").bundle
+        return load_bundle(alias_uri(config.model_name)).bundle
     except UntrustedModelError:
         return None
 
