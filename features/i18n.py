@@ -128,6 +128,11 @@ FIELD_WORDS: dict[str, tuple[str, str]] = {
     "currency": ("currency of the answer", "结果币种"),
     "objective": ("ranking", "排序方式"),
     "api_key": ("API key", "API密钥"),
+    # the verification form's inputs (serving/pages/verify.py)
+    "installed": ("month installed", "投入使用月份"),
+    "measure_id": ("measure", "措施"),
+    "meter_file": ("meter readings file", "计量数据文件"),
+    "confidence": ("confidence level", "置信水平"),
 }
 
 #: Every templated sentence: key -> (English, Chinese). Placeholders are plain ``{name}``
@@ -363,6 +368,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "工厂档案（一个工厂）。",
     ),
     "page_upload": ("Profile file (JSON or CSV)", "工厂档案文件（JSON或CSV）"),
+    "chart_per_year": ("tCO2e/yr", "tCO2e/年"),
+    "chart_total": ("tCO2e/yr (total {total})", "tCO2e/年（合计{total}）"),
+    "chart_target": ("target {target}", "目标 {target}"),
+    "page_upload_help": (
+        "A JSON object of the profile's fields, or a CSV table with one row under the "
+        "profile's column names, for example",
+        "上传一个包含档案字段的JSON对象，或一张CSV表（表头为档案列名，下面一行为本厂数据），例如",
+    ),
     "page_api_key": ("API key", "API密钥"),
     "page_api_key_help": (
         "Needed when the service requires keys; kept for this browser session only.",
@@ -384,9 +397,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "page_results_for": ("Results for {factory}", "{factory}的结果"),
     "page_meta": (
-        "Date {date} · model {uri} version {version} · emission factors {factors} · measure "
-        "catalogue {catalogue}",
-        "日期{date} · 模型{uri} 版本{version} · 排放因子表{factors} · 措施目录{catalogue}",
+        "Date {date} · {model} · emission factors {factors} · measure catalogue {catalogue}",
+        "日期{date} · {model} · 排放因子表{factors} · 措施目录{catalogue}",
+    ),
+    "page_model_name": (
+        "recommendation model version {version}",
+        "减排建议模型 第{version}版",
+    ),
+    "page_trained_rows": (
+        "Trained on {real} outcomes of real audits and {generated} generated training rows",
+        "训练数据：{real}条真实审计结果，{generated}条生成的训练数据",
+    ),
+    "page_trained_unknown": (
+        "Where the training data came from was not recorded",
+        "训练数据来源未记录",
     ),
     "page_caveats": ("Read first", "请先阅读"),
     "page_footprint": ("Footprint", "碳排放"),
@@ -473,6 +497,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_card_outcomes": (
         "{n} audit outcomes ({sector} in the factory's sector)",
         "{n}条审计结果（本行业{sector}条）",
+    ),
+    "page_card_generated_rows": (
+        "{n} generated training rows ({sector} in the factory's sector), not audit results",
+        "{n}条生成的训练数据（本行业{sector}条），并非审计结果",
     ),
     "page_card_engineering": (
         "Engineering estimate: no outcome data for this measure",
@@ -639,6 +667,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The {what} must be a number (you entered {value}).",
         "{what}应为数字（填写的是{value}）。",
     ),
+    "form_not_number_between": (
+        "The {what} must be a number from {low} to {high} (you entered {value}).",
+        "{what}应为{low}到{high}之间的数字（填写的是{value}）。",
+    ),
+    "form_share": (
+        "The {what} must be a share from 0 to 1 such as 0.5, or a percentage such as 50% "
+        "(you entered {value}).",
+        "{what}应为0到1之间的比例（如0.5）或百分比（如50%）（填写的是{value}）。",
+    ),
     "form_not_whole": (
         "The {what} must be a whole number (you entered {value}).",
         "{what}应为整数（填写的是{value}）。",
@@ -663,6 +700,26 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The {what} cannot be {value}: it does not fit this carrier; units that do: {allowed}.",
         "{what}不能为{value}：该单位不适用于此能源品种；可用单位：{allowed}。",
     ),
+    "form_unit_wan": (
+        "The {what} cannot be {value} alone: {value} of which unit, such as 万kWh or 万Nm3? "
+        "Units that fit: {allowed}.",
+        "{what}不能只写{value}：请写明是哪种单位的{value}，例如万千瓦时、万立方米；可用单位：{allowed}。",
+    ),
+    "form_unit_power": (
+        "The {what} cannot be {value}: that is power, not energy; a year's use is in kWh "
+        "(千瓦时) or MWh (兆瓦时). Units that fit: {allowed}.",
+        "{what}不能为{value}：这是功率单位而非电量单位，年用量应为千瓦时或兆瓦时；可用单位：{allowed}。",
+    ),
+    "form_unit_coal": (
+        "The {what} cannot be {value}: a mass of standard coal needs its unit, tce (吨标准煤) "
+        "or 万tce (万吨标准煤). Units that fit: {allowed}.",
+        "{what}不能为{value}：请写明吨标准煤或万吨标准煤；可用单位：{allowed}。",
+    ),
+    "form_unit_cubic": (
+        "The {what} cannot be {value}: cubic metres are written Nm3 (立方米). Units that fit: "
+        "{allowed}.",
+        "{what}不能为{value}：体积单位应写作立方米（Nm3）；可用单位：{allowed}。",
+    ),
     "form_measure": (
         "The {what} cannot include {value}: no measure of the catalogue has this id.",
         "{what}不能包含{value}：措施库中没有此编号的措施。",
@@ -676,6 +733,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "form_invalid": (
         "The {what} cannot be {value} (allowed: {allowed}).",
         "{what}不能为{value}（允许：{allowed}）。",
+    ),
+    "form_month": (
+        "The {what} must be a month such as 2024-01 (you entered {value}).",
+        "{what}应为年月，如2024-01（填写的是{value}）。",
+    ),
+    "form_region_short": (
+        "The {what} cannot be {value}: a Chinese province (such as Jiangsu) or a US state code "
+        "(such as TX).",
+        "{what}不能为{value}：请填写中国省份（如江苏）或美国州代码（如TX）。",
+    ),
+    "verify_file_unreadable": (
+        "The {what} cannot be read as meter readings: see the columns and units below.",
+        "{what}无法读取为计量数据：请检查下方所列的列名、单位和数值。",
     ),
     "form_cell": ("{table}, row {row}, {column}", "{table}第{row}行{column}"),
     "form_file_too_large": (
@@ -1053,7 +1123,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "verify_region": ("Province or state", "省份或州"),
     "verify_region_help": (
         "For the emission factors, e.g. Jiangsu or Texas.",
-        "用于选取排放因子，如江苏、Texas。",
+        "用于选取排放因子：中国填写省份，如江苏；美国填写州代码，如TX。",
     ),
     "verify_confidence": ("Confidence level", "置信水平"),
     "verify_confidence_help": (

@@ -315,6 +315,14 @@ AMBIGUOUS_UNIT_WORDS: dict[str, str] = {
     "标准煤": "a mass of standard coal: 吨标准煤 (tce) or 万吨标准煤 (万tce)?",
     "立方": "立方米 (Nm3)?",
 }
+#: What is wrong with each of those words, as a :data:`features.i18n.TEXTS` key (the form says
+#: it in the user's language).
+AMBIGUOUS_UNIT_KIND: dict[str, str] = {
+    "万": "form_unit_wan", "亿": "form_unit_wan",
+    "千瓦": "form_unit_power", "兆瓦": "form_unit_power", "kW": "form_unit_power",
+    "MW": "form_unit_power", "标煤": "form_unit_coal", "标准煤": "form_unit_coal",
+    "立方": "form_unit_cubic",
+}  # fmt: skip
 
 
 def unit_words(carrier: Carrier) -> list[str]:

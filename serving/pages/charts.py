@@ -4,6 +4,7 @@ page and as a ReportLab drawing for the PDF. Nothing is fetched or scripted in t
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Literal
@@ -109,8 +110,17 @@ class CurveItem:
     cost_per_tco2e: float
 
 
-def cost_curve(items: list[CurveItem], title: str, currency: str, width: float = 640) -> Chart:
-    """Marginal abatement cost curve: cheapest first, width = tCO2e/yr, height = cost/tCO2e."""
+def cost_curve(
+    items: list[CurveItem],
+    title: str,
+    currency: str,
+    width: float = 640,
+    *,
+    axis: str = "tCO2e/yr (total {total})",
+    per_tonne: str = "",
+) -> Chart:
+    """Marginal abatement cost curve: cheapest first, width = tCO2e/yr, height = cost/tCO2e;
+    ``axis`` the width's label (``{total}`` the sum), ``per_tonne`` the height's unit."""
     left, right, top, bottom = 70.0, 16.0, 16.0, 40.0
     height = 300.0
     chart = Chart(width, height, title)
@@ -137,8 +147,8 @@ def cost_curve(items: list[CurveItem], title: str, currency: str, width: float =
                 max(w - 1, 0.5),
                 max(y_b - y_a, 0.5),
                 colour,
-                f"{item.number}. {item.name}: {human(item.tco2e)} tCO2e/yr, "
-                f"{human(item.cost_per_tco2e)} {currency}/tCO2e",
+                f"{item.number}. {item.name}: {human(item.tco2e)} tCO2e, "
+                f"{human(item.cost_per_tco2e)} {per_tonne or currency + '/tCO2e'}",
             )
         )
         if w >= 12:
@@ -151,9 +161,9 @@ def cost_curve(items: list[CurveItem], title: str, currency: str, width: float =
         chart.shapes.append(Label(left - 4, y_of(value) + 3, human(value), 8, "end"))
         chart.shapes.append(Rule(left - 3, y_of(value), left, y_of(value)))
     chart.shapes.append(
-        Label(left + plot_w / 2, height - 8, f"tCO2e/yr (total {human(total)})", 9, "middle")
+        Label(left + plot_w / 2, height - 8, axis.format(total=human(total)), 9, "middle")
     )
-    chart.shapes.append(Label(4, top - 4, f"{currency}/tCO2e", 9))
+    chart.shapes.append(Label(4, top - 4, per_tonne or f"{currency}/tCO2e", 9))
     return chart
 
 
@@ -167,10 +177,16 @@ class Step:
 
 
 def waterfall(
-    steps: list[Step], title: str, width: float = 640, target: float | None = None
+    steps: list[Step],
+    title: str,
+    width: float = 640,
+    target: float | None = None,
+    *,
+    axis: str = "tCO2e/yr",
+    target_words: str = "target {target}",
 ) -> Chart:
     """Pathway waterfall: totals as full bars, changes hanging from the running level; a
-    dashed line at ``target`` (tCO2e/yr) when one is set."""
+    dashed line at ``target`` (tCO2e/yr) when one is set, labelled ``target_words``."""
     left, right, top, bottom = 70.0, 10.0, 20.0, 70.0
     height = 300.0
     chart = Chart(width, height, title)
@@ -206,7 +222,7 @@ def waterfall(
                 w,
                 max(y_b - y_a, 0.5),
                 colour,
-                f"{step.label}: {human(step.value)} tCO2e/yr",
+                f"{step.label}: {human(step.value)} {axis}",
             )
         )
         shown = human(step.value)
@@ -219,11 +235,17 @@ def waterfall(
     if target is not None:
         chart.shapes.append(Rule(left, y_of(target), width - right, y_of(target), RED, True))
         chart.shapes.append(
-            Label(width - right - 2, y_of(target) - 3, f"target {human(target)}", 8, "end")
+            Label(
+                width - right - 2,
+                y_of(target) - 3,
+                target_words.format(target=human(target)),
+                8,
+                "end",
+            )
         )
     for value in _ticks(lo, hi):
         chart.shapes.append(Label(left - 4, y_of(value) + 3, human(value), 8, "end"))
-    chart.shapes.append(Label(4, top - 6, "tCO2e/yr", 9))
+    chart.shapes.append(Label(4, top - 6, axis, 9))
     return chart
 
 
@@ -243,17 +265,27 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Split a label into lines of about ``width`` characters (CJK counts double)."""
-    if " " not in text:
-        size = max(width // 2, 1) if any(ord(c) > 0x2E80 for c in text) else width
-        return [text[i : i + size] for i in range(0, len(text), size)][:3]
-    lines: list[str] = []
-    for part in text.split():
-        if lines and len(lines[-1]) + 1 + len(part) <= width:
-            lines[-1] += " " + part
-        else:
-            lines.append(part)
-    return lines[:3]
+    """Split a label into lines of about ``width`` characters (CJK counts double), between
+    words or between CJK characters, never inside a Latin word ("CCUS" stays whole)."""
+    # Tokens: a run of Latin letters, digits and signs, one CJK character, or a space.
+    tokens = re.findall(r"[^\s\u2e80-\uffff]+|[\u2e80-\uffff]|\s+", text)
+    lines: list[str] = [""]
+    used = 0.0
+    for token in tokens:
+        size = sum(2 if ord(c) > 0x2E80 else 1 for c in token)
+        if token.isspace():
+            if lines[-1]:
+                lines[-1] += " "
+                used += 1
+            continue
+        # CJK punctuation stays at the end of the line before it.
+        if used and used + size > width and token not in "、，。）：；":
+            lines[-1] = lines[-1].rstrip()
+            lines.append("")
+            used = 0.0
+        lines[-1] += token
+        used += size
+    return [line.rstrip() for line in lines if line.strip()][:3]
 
 
 def to_svg(chart: Chart) -> str:

@@ -13,15 +13,22 @@ from typing import Any
 
 import pandas as pd
 
-from features.catalogue.measures import Catalogue
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.i18n import Lang, field_words
 from features.profile import FactoryProfile, profiles_from_frame
 from features.regions import Country
 from features.sectors import Sector
-from features.units import CURRENCIES, PROFILE_FIELD, Carrier, allowed_units
+from features.units import (
+    CURRENCIES,
+    PROFILE_FIELD,
+    Carrier,
+    number_text,
+    parse_number,
+    to_canonical,
+)
 from serving.guard import MAX_JSON_DEPTH, json_depth, too_deep_detail
+from serving.pages.form_words import choice_words, help_text, row_hint
 
 #: Scalar fields by section, in the order a plant engineer fills them in.
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -74,6 +81,16 @@ ROW_TITLES = {
     "fuel_prices": "page_fuel_price_rows",
 }
 REQUIRED = ("factory_id", "country", "region", "sector", "reporting_year")
+#: Electricity inputs in kWh/yr besides the grid's: typed with a unit too ("200万千瓦时").
+KWH_INPUTS = (
+    "onsite_renewable_kwh",
+    "green_electricity_contract_kwh",
+    "green_certificates_kwh",
+    "it_load_kwh",
+    "onsite_wind_hydro_kwh_potential",
+)
+#: A number followed by a unit word: "200万千瓦时", "1.2 GWh".
+_WITH_UNIT = re.compile(r"^([+-]?[\d.,]*\d(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*([^\d\s.,+-].*)$")
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,8 @@ class Input:
     value: str = ""
     error: str = ""
     required: bool = False
+    #: The choices as a person reads them (the values sent are ``choices``).
+    labels: tuple[str, ...] = ()
 
 
 def _choices(name: str) -> tuple[str, ...]:
@@ -103,12 +122,9 @@ def _choices(name: str) -> tuple[str, ...]:
     return ()
 
 
-def _help(name: str) -> str:
+def _help(name: str, lang: Lang) -> str:
     described = FactoryProfile.model_fields[name].description or ""
-    if name == "measures_in_place":
-        ids = ", ".join(sorted(Catalogue.default().measures))
-        return f"{described} Separate ids with ';'. Ids: {ids}."
-    return described
+    return help_text(name, described, lang)
 
 
 def form_inputs(
@@ -121,11 +137,12 @@ def form_inputs(
             Input(
                 name,
                 field_words(name, lang),
-                _help(name),
+                _help(name, lang),
                 _choices(name),
                 values.get(name, ""),
                 errors.get(name, ""),
                 name in REQUIRED,
+                tuple(choice_words(name, c, lang) for c in _choices(name)),
             )
             for name in names
         ]
@@ -134,7 +151,7 @@ def form_inputs(
 
 
 def row_inputs(
-    values: dict[str, str] | None = None, errors: dict[str, str] | None = None
+    lang: Lang, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> dict[str, list[list[Input]]]:
     """The row inputs of the list fields: ``field.i.column`` names."""
     values, errors = values or {}, errors or {}
@@ -146,20 +163,21 @@ def row_inputs(
             row = []
             for col in columns:
                 name = f"{field}.{i}.{col}"
-                hint = "clinker_ratio=0.7; anode_type=cwpb" if col == "more" else col
+                choices = _choices(col)
                 row.append(
                     Input(
-                        name, col, hint, _choices(col), values.get(name, ""), errors.get(name, "")
+                        name,
+                        field_words(col, lang),
+                        row_hint(col, lang),
+                        choices,
+                        values.get(name, ""),
+                        errors.get(name, ""),
+                        labels=tuple(choice_words(col, c, lang) for c in choices),
                     )
                 )
             rows.append(row)
         out[field] = rows
     return out
-
-
-def unit_help() -> str:
-    """The units each carrier may be given in (energy_use rows)."""
-    return "; ".join(f"{c.value}: {', '.join(allowed_units(c))}" for c in Carrier)
 
 
 def covered_fields() -> set[str]:
@@ -197,12 +215,22 @@ def profile_from_form(form: dict[str, str]) -> Submitted:
             value = form.get(name, "").strip()
             if value:
                 profile[name] = value
+    unread: list[InvalidValueError] = []
+    for name in KWH_INPUTS:
+        typed = number_text(profile.get(name, ""))
+        match = _WITH_UNIT.match(typed)
+        if match is not None:
+            try:
+                amount = parse_number(name, match.group(1))
+                profile[name] = to_canonical(Carrier.ELECTRICITY, amount, match.group(2), name)
+            except InvalidValueError as exc:
+                unread.append(exc)
+                del profile[name]
     if "measures_in_place" in profile:
         profile["measures_in_place"] = [
             m.strip() for m in re.split(r"[;,\s]+", profile["measures_in_place"]) if m.strip()
         ]
     row_of: dict[str, dict[int, int]] = {}
-    unread: list[InvalidValueError] = []
     for name, (count, columns) in ROWS.items():
         entries: list[dict[str, Any]] = []
         row_of[name] = {}

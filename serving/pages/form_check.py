@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +20,10 @@ from pydantic import ValidationError
 from features import bounds
 from features.errors import InvalidValueError, UnitError, UnknownRegionError, UnknownSectorError
 from features.i18n import Lang, field_words, human, text
-from features.profile import FactoryProfile, parse_profile
+from features.profile import FactoryProfile, field_bounds, parse_profile
 from features.regions import CHINA_PROVINCES, US_STATES, parse_country
 from features.sectors import Sector
+from features.units import AMBIGUOUS_UNIT_KIND, parse_share
 from models.schemas import RecommendOptions
 from serving.pages.form import (
     REQUIRED,
@@ -46,6 +48,8 @@ _INPUTS = frozenset({*OPTION_FIELDS, "profile_file", "profile_json", "api_key", 
 _QUOTED = 40
 #: Green electricity and certificates beyond the grid electricity (features.profile).
 _GRID_BOUGHT = re.compile(r"^at most the grid electricity bought \((?P<kwh>[\d.,]+) kWh\)")
+#: The hint a unit error adds after the allowed units: ", (万 of which unit)".
+_HINT = re.compile(r",\s*\((?:[^()]|\([^()]*\))*\)\s*$")
 #: Bound of a range as features.bounds / features.profile._range state it.
 _RANGE = re.compile(r"^a finite number >= (?P<low>[-+.\deE]+)(?: and <= (?P<high>[-+.\deE]+))?")
 
@@ -61,10 +65,12 @@ class Problem:
     slots: dict[str, str]
     #: A problem inside an uploaded file (its sentence is this one's ``message``).
     inner: Problem | None = None
+    #: Values said otherwise in Chinese (a list of provinces by their Chinese names).
+    zh_slots: dict[str, str] | None = None
 
     def render(self, lang: Lang) -> str:
         """The sentence in ``lang``."""
-        slots = dict(self.slots)
+        slots = {**self.slots, **(self.zh_slots or {})} if lang == "zh" else dict(self.slots)
         if self.inner is not None:
             slots["message"] = self.inner.render(lang)
         return text(self.key, lang, what=input_words(self.where, lang), **slots)
@@ -79,7 +85,10 @@ def upload_problem(exc: InvalidValueError) -> Problem:
 
 
 def unread_problem(exc: InvalidValueError, row_of: dict[str, dict[int, int]]) -> Problem:
-    """A production row's further options that are not ``key=value`` pairs."""
+    """An input the form could not read into the profile: a production row's further options
+    that are not ``key=value`` pairs, or an electricity input typed with a wrong unit."""
+    if not exc.field.endswith(".more"):
+        return problem_of(exc, row_of)
     return Problem(input_of_error(exc.field, row_of), "form_more", {"value": _quoted(exc.value)})
 
 
@@ -171,15 +180,21 @@ def problem_of(
     if grid is not None:
         return Problem(where, "form_green", {"value": value, "grid": grid["kwh"]})
     if isinstance(exc, UnknownRegionError):
-        return Problem(where, "form_region", {"value": value, "allowed": exc.allowed})
+        # "Anhui (安徽), ...": the Chinese names alone in Chinese.
+        chinese = re.findall(r"\(([^()]+)\)", exc.allowed)
+        zh = {"allowed": "、".join(chinese)} if chinese else None
+        return Problem(where, "form_region", {"value": value, "allowed": exc.allowed}, None, zh)
     if isinstance(exc, UnitError):
-        return Problem(where, "form_unit", {"value": value, "allowed": exc.allowed})
+        # The allowed units without the English hint on a vague word (said by its key).
+        allowed = _HINT.sub("", exc.allowed)
+        kind = AMBIGUOUS_UNIT_KIND.get(unicodedata.normalize("NFKC", value).strip(), "form_unit")
+        return Problem(where, kind, {"value": value, "allowed": allowed})
     if where == "measures_in_place":
         return Problem(where, "form_measure", {"value": value})
     if isinstance(exc, UnknownSectorError) or column in CHOICE_INPUTS:
         return Problem(where, "form_choose", {"value": value})
-    if exc.allowed.startswith("Input should be a valid number"):
-        return Problem(where, "form_not_number", {"value": value})
+    if exc.allowed.startswith(("Input should be a valid number", "Input should be a finite")):
+        return _not_a_number(where, value)
     if exc.allowed.startswith("Input should be a valid integer"):
         key = "form_not_whole" if _number(exc.value) is not None else "form_not_number"
         return Problem(where, key, {"value": value})
@@ -194,6 +209,15 @@ def problem_of(
             return Problem(where, "form_between", slots)
         return Problem(where, "form_at_least", {"value": value, "low": _plain(low)})
     return Problem(where, "form_invalid", {"value": value, "allowed": exc.allowed})
+
+
+def _not_a_number(where: str, value: str) -> Problem:
+    """A number field given text (or inf, nan): with the field's range when it has one."""
+    bound = field_bounds(None).get(where)
+    if bound is None:
+        return Problem(where, "form_not_number", {"value": value})
+    slots = {"value": value, "low": _plain(float(bound.low)), "high": _plain(float(bound.high))}
+    return Problem(where, "form_not_number_between", slots)
 
 
 def _stand_in(name: str, profile: dict[str, Any]) -> object:
@@ -320,13 +344,19 @@ def check_options(form: dict[str, str], lang: Lang) -> tuple[RecommendOptions, l
         if not value:
             continue
         typed: object = value
-        if name in ("top_k", "target_reduction"):
+        if name == "target_reduction":
+            try:
+                typed = parse_share(name, value)
+            except InvalidValueError:
+                problems.append(Problem(name, "form_share", {"value": _quoted(value)}))
+                continue
+        elif name == "top_k":
             number = _number(value)
             if number is None or (name == "top_k" and not number.is_integer()):
                 key = "form_not_number" if number is None else "form_not_whole"
                 problems.append(Problem(name, key, {"value": _quoted(value)}))
                 continue
-            typed = int(number) if name == "top_k" else number
+            typed = int(number)
         try:
             RecommendOptions.model_validate({name: typed})
         except ValidationError as exc:

@@ -28,7 +28,7 @@ from reportlab.platypus import (
 )
 
 from features.errors import DecarbError
-from features.i18n import text
+from features.i18n import has_chinese, text
 from serving.pages.charts import to_drawing
 from serving.pages.view import Card, PageView
 
@@ -162,7 +162,12 @@ def _table(
     rows: list[list[str]], font: str, header: bool = False, widths: tuple[float, ...] = ()
 ) -> Table:
     style = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10, wordWrap="CJK")
-    cells = [[Paragraph(escape(str(v)), style) for v in row] for row in rows]
+    # A cell without Chinese wraps between words only ("tCO2e/tce" is never cut).
+    latin = ParagraphStyle("latin", parent=style, wordWrap=None)
+    cells = [
+        [Paragraph(escape(str(v)), style if has_chinese(str(v)) else latin) for v in row]
+        for row in rows
+    ]
     table = Table(cells, colWidths=list(widths) or None, hAlign="LEFT")
     # Any: ReportLab's table commands are heterogeneous tuples its stubs type narrowly.
     commands: list[Any] = [

@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import UploadFile
 
 from features.errors import InvalidValueError
-from features.i18n import Lang, text
+from features.i18n import Lang, field_words, text, word
 from features.profile import FactoryProfile
 from models.pyfunc import LoadedModel
 from models.schemas import FactoryRecommendations, RecommendOptions
@@ -39,7 +39,6 @@ from serving.pages.form import (
     profile_from_form,
     profile_from_upload,
     row_inputs,
-    unit_help,
 )
 from serving.pages.form_check import (
     OPTION_FIELDS,
@@ -52,8 +51,9 @@ from serving.pages.form_check import (
     unread_problem,
     upload_problem,
 )
+from serving.pages.form_words import OBJECTIVES, OPTION_HELP, unit_help
 from serving.pages.pdf import MissingFontError, render_pdf
-from serving.pages.view import PageView, build_view
+from serving.pages.view import PageView, Training, build_view
 from serving.schemas import RecommendationRequest
 from serving.settings import Settings
 
@@ -83,12 +83,14 @@ class Checked:
 
 @functools.cache
 def _templates() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("serving.pages", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals.update(field_words=field_words, word=word)
+    return env
 
 
 @functools.cache
@@ -140,13 +142,15 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
             lang=lang,
             other="en" if lang == "zh" else "zh",
             sections=form_inputs(lang, values, errors),
-            rows=row_inputs(values, errors),
+            rows=row_inputs(lang, values, errors),
             row_titles=ROW_TITLES,
             errors=errors,
             summary=summary,
             options=form or {},
             auth=settings.auth_enabled,
-            unit_help=unit_help(),
+            unit_help=unit_help(lang),
+            objectives=OBJECTIVES,
+            option_help={k: v[lang == "zh"] for k, v in OPTION_HELP.items()},
             max_upload_bytes=settings.max_body_bytes,
             # The browser puts the chosen file's size into {size} (see form.html).
             too_large=text("form_file_too_large", lang, size="{size}", limit=f"{limit_mb:g}"),
@@ -308,7 +312,29 @@ def install(app: FastAPI, settings: Settings, score: Any) -> None:
 
 
 def _view(result: FactoryRecommendations, model: LoadedModel) -> PageView:
-    return build_view(result, model_uri=model.uri, model_version=str(model.version))
+    return build_view(
+        result,
+        model_uri=model.uri,
+        model_version=str(model.version),
+        training=training_of(model),
+    )
+
+
+def training_of(model: LoadedModel) -> Training:
+    """The model's training rows, real and generated, from its card. A measure's outcome
+    count is of generated rows unless the model learned from real data alone (real audits
+    name coarse classes, not catalogue measures: models/card.py)."""
+    trained = model.card.trained_on
+    if trained.source is None:
+        return Training()
+    if trained.parts:
+        real = sum(p.outcomes for p in trained.parts if not p.generated)
+        generated = sum(p.outcomes for p in trained.parts if p.generated)
+    elif trained.generated:
+        real, generated = 0, trained.outcomes
+    else:
+        real, generated = trained.outcomes, 0
+    return Training(real, generated, measure_rows_generated=generated > 0)
 
 
 def _in_slot(slots: threading.BoundedSemaphore, work: Callable[[], T]) -> T:

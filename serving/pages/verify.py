@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from features.catalogue.measures import Catalogue, measure_name
 from features.errors import InvalidValueError
-from features.i18n import Lang, text
+from features.i18n import Lang, field_words, text
 from features.profile import invalid_value
 from features.regions import Country
 from features.verification import verify
@@ -136,7 +136,7 @@ def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
             parsed = await _request(form, upload, slots)
         except InvalidValueError as exc:
             where = input_of(exc.field)
-            message = str(invalid_value_detail(exc)["message"])
+            message = said(exc, lang)
             return lang, form, form_page(lang, 422, _values(form), {where: message})
         return lang, form, parsed
 
@@ -154,7 +154,7 @@ def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
             view = await run_in_threadpool(_in_slot, slots, work)
         except InvalidValueError as exc:
             where = input_of(exc.field)
-            message = str(invalid_value_detail(exc)["message"])
+            message = said(exc, lang)
             return form_page(lang, 422, _values(form), {where: message})
         response = render(
             "verify_results.html",
@@ -179,7 +179,7 @@ def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
             data = await run_in_threadpool(_in_slot, slots, render_pdf)
         except InvalidValueError as exc:
             where = input_of(exc.field)
-            message = str(invalid_value_detail(exc)["message"])
+            message = said(exc, lang)
             return form_page(lang, 422, _values(form), {where: message})
         except MissingFontError as exc:
             raise FontMissingError(str(exc)) from None
@@ -192,6 +192,27 @@ def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
         )
 
     return pages
+
+
+def said(exc: InvalidValueError, lang: Lang) -> str:
+    """A wrong input of the verification form in plain words in ``lang`` (the API's message
+    names the field and what is allowed in English)."""
+    where = input_of(exc.field)
+    what = field_words(where, lang)
+    value = "" if exc.value is None else str(exc.value)[:40]
+    if exc.value is None or value == "":
+        return text("form_missing", lang, what=what)
+    if where == "installed":
+        return text("form_month", lang, what=what, value=value)
+    if where == "confidence":
+        return text("form_not_number_between", lang, what=what, value=value, low="0.5", high="0.99")
+    if where in ("measure_id", "country"):
+        return text("form_choose", lang, what=what, value=value)
+    if where == "region":
+        return text("form_region_short", lang, what=what, value=value)
+    if lang == "zh":
+        return text("verify_file_unreadable", lang, what=what)
+    return str(invalid_value_detail(exc)["message"])
 
 
 async def _read_form(request: Request) -> tuple[dict[str, str], UploadFile | None]:

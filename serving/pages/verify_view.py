@@ -109,7 +109,7 @@ def build_verification_view(
     fits = [_fit(f, lang) for f in v.fits]
     rows.append([
         text("verify_total_row", lang), verdict_word, "",
-        f"± {human(v.tco2e_uncertainty_per_year)} tCO2e/yr", "",
+        f"± {human(v.tco2e_uncertainty_per_year)} {text('chart_per_year', lang)}", "",
         human(v.tco2e_per_year_location), human(v.tco2e_per_year_market), "",
     ])  # fmt: skip
     return VerificationView(
@@ -139,11 +139,21 @@ def build_verification_view(
         fit_lines=[line for line, _ in fits],
         fit_rows=[row for _, row in fits],
         excluded_rows=_excluded(v, lang),
-        messages=list(v.messages),
+        messages=[_form_ids_in_words(m, v, lang) for m in v.messages],
         method=v.method,
         factor_sources=list(v.factor_sources),
         charts={c.carrier.value: baseline_chart(v.series, c.carrier, lang) for c in v.carriers},
     )
+
+
+def _form_ids_in_words(message: str, v: Verification, lang: Lang) -> str:
+    """A note naming a baseline form by its id (change_point_cooling), with the form in words
+    in Chinese (the notes are the verification's own, written once)."""
+    if lang != "zh":
+        return message
+    for f in v.fits:
+        message = message.replace(f"基准模型形式{f.form}", f"基准模型形式为{form_words(f, lang)}")
+    return message
 
 
 def _carrier_line(c: CarrierSavings, lang: Lang) -> str:

@@ -23,6 +23,22 @@ from serving.pages.charts import (
 )
 
 WAN = 1e4  # 万
+#: Units and dates of the English data in Chinese (units of explanations, readiness cells).
+_ZH_UNITS: tuple[tuple[str, str], ...] = (
+    ("currency units/yr", "{cur}/年"),
+    ("currency units", "{cur}"),
+    ("% of available generation", "%（占总可用发电量）"),
+    ("% of generation", "%（占发电量）"),
+    (" persons", " 人"),
+    ("persons", "人"),
+    ("(date of the copy)", "（副本日期）"),
+    ("(news date)", "（新闻发布日期）"),
+    (" h/yr", " 小时/年"),
+    ("/yr", "/年"),
+    ("deg C", "°C"),
+)
+#: Target years in words.
+_ZH_YEARS = {"unclear": "未明确"}
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,22 @@ class PageView:
     readiness_rows: list[list[str]] = field(default_factory=list)
 
 
+def zh_units(value: str, lang: Lang, currency: str = "CNY") -> str:
+    """English unit words of the answer's data in Chinese (``kWh/yr`` -> ``kWh/年``); other
+    languages unchanged."""
+    if lang != "zh":
+        return value
+    cur = "元" if currency == "CNY" else currency
+    for english, chinese in _ZH_UNITS:
+        value = value.replace(english, chinese.format(cur=cur))
+    return value
+
+
+def per_tonne(currency: str, lang: Lang) -> str:
+    """Money per tonne of CO2e: 元/tCO2e in Chinese for CNY."""
+    return "元/tCO2e" if lang == "zh" and currency == "CNY" else f"{currency}/tCO2e"
+
+
 def say(key: str, lang: Lang, **values: object) -> str:
     """A page sentence in ``lang``."""
     return text(key, lang, **values)
@@ -99,7 +131,19 @@ def money(value: float | None, currency: str, lang: Lang) -> str:
     if lang == "zh" and abs(value) >= WAN:
         unit = "万元" if currency == "CNY" else f"万{currency}"
         return f"{human(value / WAN)} {unit}"
+    if lang == "zh" and currency == "CNY":
+        return f"{human(value)} 元"
     return f"{human(value)} {currency}"
+
+
+@dataclass(frozen=True)
+class Training:
+    """What the model learned from, in rows: real audit outcomes and generated rows (None when
+    not recorded), and whether a measure's outcome counts are generated rows."""
+
+    real_rows: int | None = None
+    generated_rows: int | None = None
+    measure_rows_generated: bool = True
 
 
 def build_view(
@@ -108,8 +152,11 @@ def build_view(
     model_uri: str,
     model_version: str,
     on: date | None = None,
+    training: Training | None = None,
 ) -> PageView:
-    """The page's and the report's content for one answer."""
+    """The page's and the report's content for one answer (``model_uri`` is kept for the
+    record; people read the model's name and version)."""
+    training = training or Training()
     lang = result.lang
     fp = result.footprint
     on = on or date.today()
@@ -163,7 +210,13 @@ def build_view(
         for r in ranked
         if r.tco2e_avoided > 0 and r.abatement_cost_per_tco2e is not None
     ]
-    charts["cost_curve"] = cost_curve(curve, say("page_cost_curve", lang), cur)
+    charts["cost_curve"] = cost_curve(
+        curve,
+        say("page_cost_curve", lang),
+        cur,
+        axis=say("chart_total", lang, total="{total}"),
+        per_tonne=per_tonne(cur, lang),
+    )
     p = result.pathway
     charts["pathway"] = waterfall(
         [
@@ -179,8 +232,12 @@ def build_view(
         ],
         say("page_pathway", lang),
         target=p.target_tco2e,
+        axis=say("chart_per_year", lang),
+        target_words=say("chart_target", lang, target="{target}"),
     )
-    raises = [f"{r.name}: {r.direction_reason}" for r in result.emission_increases]
+    raises = [
+        zh_units(f"{r.name}: {r.direction_reason}", lang, cur) for r in result.emission_increases
+    ]
     low = result.not_enough_evidence
     return PageView(
         lang=lang,
@@ -190,21 +247,24 @@ def build_view(
             "page_meta",
             lang,
             date=on.isoformat(),
-            uri=model_uri,
-            version=model_version,
+            model=say("page_model_name", lang, version=model_version),
             factors=result.factor_table_version,
             catalogue=result.catalogue_version,
-        ),
+        )
+        + " · "
+        + _trained_line(training, lang),
         caveats=caveats,
         scope_rows=scope_rows,
         energy_tce=say("page_energy_tce", lang, tce=human(fp.comprehensive_energy_tce)),
         carrier_rows=carrier_rows,
         process_rows=process_rows,
         charts=charts,
-        cost_curve_help=say("page_cost_curve_help", lang, cur=cur),
+        cost_curve_help=say(
+            "page_cost_curve_help", lang, cur="元" if lang == "zh" and cur == "CNY" else cur
+        ),
         raises=raises,
-        cards=[_card(r, cur, lang) for r in result.recommendations]
-        + [_card(r, cur, lang) for r in result.emission_increases],
+        cards=[_card(r, cur, lang, training) for r in result.recommendations]
+        + [_card(r, cur, lang, training) for r in result.emission_increases],
         low_evidence=say(
             "page_low_evidence", lang, n=len(low), names="; ".join(r.name for r in low)
         )
@@ -216,6 +276,14 @@ def build_view(
         readiness_notes=_readiness_notes(result),
         readiness_rows=_readiness_rows(result, lang),
     )
+
+
+def _trained_line(training: Training, lang: Lang) -> str:
+    """How many training rows are real audits and how many generated."""
+    if training.real_rows is None and training.generated_rows is None:
+        return say("page_trained_unknown", lang)
+    real, generated = training.real_rows or 0, training.generated_rows or 0
+    return say("page_trained_rows", lang, real=f"{real:,}", generated=f"{generated:,}")
 
 
 #: A source's confidence in words.
@@ -243,15 +311,16 @@ def _readiness_rows(result: FactoryRecommendations, lang: Lang) -> list[list[str
         source = "; ".join(
             part for part in (c.scheme, c.issuer, c.doc_number, c.doc_date, c.source_url) if part
         )
+        unit = zh_units(c.unit, lang)
         rows.append(
             [
                 c.indicator,
-                "-" if c.value is None else f"{human(c.value)} {c.unit}",
-                f"{c.threshold_op} {threshold} {c.unit}",  # ASCII: Helvetica has no ≤
-                c.target_year,
+                "-" if c.value is None else f"{human(c.value)} {unit}",
+                f"{c.threshold_op} {threshold} {unit}",  # ASCII: Helvetica has no ≤
+                _ZH_YEARS.get(c.target_year, c.target_year) if lang == "zh" else c.target_year,
                 f"{c.status_text}: {c.explanation}",
                 c.basis_text,
-                source,
+                zh_units(source, lang),
                 say(_CONFIDENCE[c.confidence], lang),
             ]
         )
@@ -274,12 +343,12 @@ def _by_end_use(result: FactoryRecommendations, lang: Lang) -> list[tuple[str, f
     return rows
 
 
-def _card(r: Recommendation, currency: str, lang: Lang) -> Card:
+def _card(r: Recommendation, currency: str, lang: Lang, training: Training) -> Card:
     if r.basis == "engineering" or r.evidence_outcomes is None:
         evidence = say("page_card_engineering", lang)
     else:
         evidence = say(
-            "page_card_outcomes",
+            "page_card_generated_rows" if training.measure_rows_generated else "page_card_outcomes",
             lang,
             n=r.evidence_outcomes,
             sector=r.evidence_outcomes_in_sector or 0,
@@ -289,7 +358,7 @@ def _card(r: Recommendation, currency: str, lang: Lang) -> Card:
     reasons: list[str] = []
     if r.explanation is not None:
         if r.explanation.summary:
-            reasons.append(r.explanation.summary)
+            reasons.append(zh_units(r.explanation.summary, lang, currency))
         for c in r.explanation.savings[:3]:
             value = (
                 human(float(c.value))
@@ -298,8 +367,10 @@ def _card(r: Recommendation, currency: str, lang: Lang) -> Card:
                 if c.value is None
                 else c.value
             )
-            shown = f"{field_words(c.field, lang)} = {value} {c.unit}".strip()
-            reasons.append(f"{shown}: {c.effect}" if c.effect else shown)
+            shown = f"{field_words(c.field, lang)} = {value} {zh_units(c.unit, lang, currency)}"
+            shown = shown.strip()
+            reasons.append(f"{shown}：{c.effect}" if c.effect and lang == "zh" else
+                           f"{shown}: {c.effect}" if c.effect else shown)  # fmt: skip
     energy_rows = [energy(c, v, lang) for c, v in r.energy_saved.items() if v]
     return Card(
         rank=r.rank,
@@ -316,11 +387,11 @@ def _card(r: Recommendation, currency: str, lang: Lang) -> Card:
         else say("page_card_years", lang, n=human(r.payback_years, 2)),
         cost_per_tco2e="-"
         if r.abatement_cost_per_tco2e is None
-        else f"{human(r.abatement_cost_per_tco2e)} {currency}/tCO2e",
+        else f"{human(r.abatement_cost_per_tco2e)} {per_tonne(currency, lang)}",
         adoption="-" if r.adoption_probability is None else f"{r.adoption_probability:.0%}",
         evidence=evidence,
         direction=say("page_lowers" if r.direction == "decrease" else "page_raises_word", lang),
-        direction_reason=r.direction_reason,
+        direction_reason=zh_units(r.direction_reason, lang, currency),
         energy=energy_rows,
         reasons=reasons,
         raises=r.direction == "increase",
@@ -354,12 +425,21 @@ def _pathway_holds(result: FactoryRecommendations, cur: str, lang: Lang) -> list
     ]  # fmt: skip
     if result.prices:
         used = ", ".join(
-            f"{x.carrier.value} {human(x.price)} {cur}/{x.unit}" for x in result.prices
+            f"{word(x.carrier.value, lang)} {human(x.price)} {_price_unit(x.unit, cur, lang)}"
+            for x in result.prices
         )
         lines.append(say("page_holds_prices", lang, prices=used))
     if p.target_tco2e is not None:
         lines.append(say("page_holds_target", lang, target=human(p.target_tco2e)))
     return [" ".join(line.split()) for line in lines]
+
+
+def _price_unit(unit: str, currency: str, lang: Lang) -> str:
+    """A price's unit: ``CNY/kWh`` (the answer's unit may already carry the currency), 元/kWh in
+    Chinese."""
+    per = unit.split("/", 1)[1] if "/" in unit else unit
+    money_unit = "元" if lang == "zh" and currency == "CNY" else currency
+    return f"{money_unit}/{per}"
 
 
 def _portfolio_line(result: FactoryRecommendations, lang: Lang) -> str:

@@ -48,6 +48,11 @@ SAID = {
 }
 
 
+#: The required inputs, filled.
+FILLED = {"factory_id": "p1", "country": "CN", "region": "江苏", "sector": "machinery",
+          "reporting_year": "2024"}  # fmt: skip
+
+
 def _check(form: dict[str, str]) -> tuple[Any, list[Any]]:
     submitted = profile_from_form(form)
     return check_profile(submitted.profile, submitted.row_of)
@@ -152,7 +157,19 @@ def test_options_are_checked_each_on_its_own() -> None:
     assert options.top_k == 10  # the default stands in
     messages = rendered(problems, "en")
     assert messages["top_k"] == "The number of measures must be between 1 and 60 (you entered 100)."
-    assert rendered(problems, "zh")["target_reduction"] == "减排目标应为数字（填写的是half）。"
+    assert rendered(problems, "zh")["target_reduction"] == (
+        "减排目标应为0到1之间的比例（如0.5）或百分比（如50%）（填写的是half）。"
+    )
+    # A target is typed as a share or a percentage.
+    for typed in ("0.5", "50%", "５０％"):
+        options, problems = check_options({"target_reduction": typed}, "zh")
+        assert (options.target_reduction, problems) == (0.5, []), typed
+    # A number field given text that is no number is answered with its range.
+    for typed in ("inf", "nan", "1e999"):
+        _, found = _check({**FILLED, "operating_hours_per_year": typed})
+        assert rendered(found, "zh")["operating_hours_per_year"] == (
+            f"年运行小时数应为0到8784之间的数字（填写的是{typed}）。"
+        )
 
 
 @pytest.mark.parametrize(

@@ -58,9 +58,14 @@ def test_the_form_has_an_input_for_every_profile_field(open_client: TestClient) 
             "fuel_prices.0.price",
             "profile_file",
         } <= names
-        # Units and help text stand beside the inputs.
-        assert "kWh/yr" in html
-        assert "GJ (LHV)/yr" in html
+        # Units and help text stand beside the inputs, in the page's language.
+        if lang == "en":
+            assert "kWh/yr" in html
+            assert "GJ (LHV)/yr" in html
+        else:
+            assert "千瓦时/年" in html
+            assert "吉焦（低位发热量）/年" in html
+            assert "万千瓦时" in html  # the Chinese unit words of the energy rows
         # Section titles and field labels in the page's language.
         legends = re.findall(r"<legend>([^<]+)", html)
         labels = re.findall(r'<label for="[^"]+">([^<]+)', html)

@@ -1,0 +1,193 @@
+"""Every word a Chinese manager reads is Chinese: the form, its errors, the results, the
+verification form and its results, and both PDFs, rendered in zh. Any Latin word outside a
+short allowed list fails the test: units, currency codes, ids shown in grey (``code``), cited
+sources (``cite``, quoted as published), names of standards and brands, and what the user typed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from serving.app import create_app
+from serving.verify import EXAMPLE_INSTALLED, EXAMPLE_MEASURE
+from tests.conftest import REPO_ROOT
+from tests.serving.conftest import settings_for
+from tests.serving.poppler import pdf_text
+
+#: A Suzhou auto-parts plant's form as its energy manager types it.
+SUZHOU = {
+    "factory_id": "苏州汽配7厂", "country": "CN", "region": "江苏省", "sector": "automotive",
+    "reporting_year": "2024", "employees": "850", "annual_revenue": "3.5亿元",
+    "revenue_currency": "CNY", "measures_in_place": "LED照明改造",
+    "energy_use.0.carrier": "electricity", "energy_use.0.value": "3,200",
+    "energy_use.0.unit": "万千瓦时", "energy_use.1.carrier": "natural_gas",
+    "energy_use.1.value": "120", "energy_use.1.unit": "万立方米",
+    "green_electricity_contract_kwh": "200万千瓦时", "target_reduction": "50%",
+    "lang": "zh",
+}  # fmt: skip
+#: The same form with a mistake in every kind of input.
+WRONG = {
+    "lang": "zh", "country": "CN", "region": "Atlantis", "reporting_year": "1800",
+    "employees": "many", "electricity_kwh": "3200万", "pue": "inf", "top_k": "x",
+    "target_reduction": "150%", "energy_use.0.carrier": "natural_gas",
+    "energy_use.0.value": "5", "energy_use.0.unit": "千瓦", "measures_in_place": "gold_plating",
+}  # fmt: skip
+METERS = REPO_ROOT / "features" / "data" / "meters_example.csv"
+VERIFY = {"lang": "zh", "measure_id": EXAMPLE_MEASURE, "installed": EXAMPLE_INSTALLED,
+          "country": "CN", "region": "江苏"}  # fmt: skip
+
+#: Latin words a Chinese page may hold, and why.
+ALLOWED = {
+    # units (SI and the trade's: GB/T 2589 tce, GHG Protocol tCO2e), currency codes
+    "kWh", "MWh", "GWh", "kW", "MW", "MJ", "GJ", "TJ", "MMBtu", "therm", "tce", "tCO2e",
+    "tCO2", "CO2", "kgCO2e", "Nm3", "m2", "m3", "t", "kg", "L", "C", "h", "R", "CV", "RMSE", "NMBE",
+    "CNY", "USD", "EUR", "GBP", "INR", "JPY", "KRW",
+    # the tool, its file formats and the language switch
+    "decarb-recommender", "API", "PDF", "JSON", "CSV", "Excel", "English", "YYYY-MM",
+    # country codes and a state code shown as an example
+    "CN", "US", "TX",
+    # names of standards, schemes and technologies as Chinese practice writes them
+    "NAICS", "PUE", "IT", "LED", "ISO", "IE3", "IE4", "VAV", "TRT", "REC", "GEC", "CCER",
+    "CCUS", "PV", "IPMVP", "ASHRAE", "Guideline", "IAC", "LPG",
+    # keys of the key=value syntax of a production row, shown as its example
+    "clinker_ratio", "anode_type", "cwpb",
+    # column names of the meter file (docs/verification.md), which the file must use
+    "period", "carrier", "quantity", "unit", "period_end", "production", "hdd", "cdd",
+    "temperature_c", "non_routine", "adjustment",
+}  # fmt: skip
+#: Emission factor ids, as the answer cites them (features/data factor tables).
+FACTOR_ID = re.compile(r"^(?:cn|us)-[a-z0-9_-]+$")
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*[A-Za-z0-9]|[A-Za-z]")
+
+
+class _Visible(HTMLParser):
+    """What a reader sees: element text, placeholders and titles; not scripts, styles, grey
+    ids (``code``) or citations (``cite``), which are collected apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+        self.cited: list[str] = []
+        self._inside: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "code", "cite"):
+            self._inside.append(tag)
+            return
+        for name, value in attrs:
+            if name in ("placeholder", "title", "aria-label") and value:
+                self.seen.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._inside and self._inside[-1] == tag:
+            self._inside.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self._inside:
+            self.seen.append(data)
+        elif self._inside[-1] == "cite":
+            self.cited.append(data)
+
+
+def _read(html: str) -> tuple[str, str]:
+    parser = _Visible()
+    parser.feed(html)
+    return " ".join(parser.seen), " ".join(parser.cited)
+
+
+def untranslated(text: str, typed: set[str], cited: str = "") -> set[str]:
+    """Latin words of ``text`` outside the allowed list, what was typed and the citations (a
+    PDF breaks long citations across lines: any piece of one is allowed)."""
+    text = re.sub(r"https?://\S+", " ", text)
+    return {
+        w
+        for w in WORD.findall(text)
+        if w not in ALLOWED
+        and w not in typed
+        and not FACTOR_ID.match(w)
+        and (not cited or w not in cited)
+    }
+
+
+def assert_chinese(text: str, typed: set[str], cited: str = "") -> None:
+    found = untranslated(text, typed, cited)
+    assert not found, " ".join(sorted(found))
+
+
+@pytest.fixture(scope="module")
+def zh_client(model_store: str) -> Iterator[TestClient]:
+    with TestClient(create_app(settings_for(model_store, auth_enabled=False))) as client:
+        yield client
+
+
+def _typed(form: dict[str, str]) -> set[str]:
+    return {w for v in form.values() for w in WORD.findall(v)}
+
+
+def test_the_chinese_form_and_its_errors_have_no_english_words(zh_client: TestClient) -> None:
+    form, _ = _read(zh_client.get("/?lang=zh").text)
+    assert_chinese(form, set())
+    page = zh_client.post("/results", data=WRONG)
+    assert page.status_code == 422
+    seen, _ = _read(page.text)
+    assert_chinese(seen, _typed(WRONG))
+    # Every wrong input is flagged at once, in Chinese, with the range where there is one.
+    errors = dict(re.findall(r'<span class="error" id="error-([^"]+)">([^<]*)</span>', page.text))
+    assert set(errors) >= {
+        "region",
+        "reporting_year",
+        "employees",
+        "electricity_kwh",
+        "pue",
+        "top_k",
+        "target_reduction",
+        "energy_use.0.unit",
+        "measures_in_place",
+    }
+    assert errors["pue"].startswith("PUE（电能利用效率）应为1到4之间的数字")
+    assert errors["target_reduction"].startswith("减排目标应为0到1之间的比例")
+    assert "江苏" in errors["region"]
+
+
+def test_the_chinese_results_and_report_have_no_english_words(
+    zh_client: TestClient, tmp_path: Path
+) -> None:
+    page = zh_client.post("/results", data=SUZHOU)
+    assert page.status_code == 200, page.text[-2000:]
+    seen, cited = _read(page.text)
+    assert_chinese(seen, _typed(SUZHOU))
+    assert "元/tCO2e" in seen
+    assert "CNY/tCO2e" not in seen
+    report = zh_client.post("/report", data=SUZHOU)
+    assert report.status_code == 200
+    (tmp_path / "report.pdf").write_bytes(report.content)
+    text = pdf_text(tmp_path / "report.pdf")
+    assert_chinese(text, _typed(SUZHOU), cited)
+
+
+def test_the_chinese_verification_pages_and_report_have_no_english_words(
+    zh_client: TestClient, tmp_path: Path
+) -> None:
+    form, _ = _read(zh_client.get("/verify?lang=zh").text)
+    assert_chinese(form, set())
+    files = {"meter_file": (METERS.name, METERS.read_bytes(), "text/csv")}
+    page = zh_client.post("/verify/results", data=VERIFY, files=files)
+    assert page.status_code == 200, page.text[-2000:]
+    seen, cited = _read(page.text)
+    # The meter file's own notes are what the user wrote.
+    typed = _typed(VERIFY) | set(WORD.findall(METERS.read_text("utf-8")))
+    assert_chinese(seen, typed)
+    report = zh_client.post("/verify/report", data=VERIFY, files=files)
+    assert report.status_code == 200
+    (tmp_path / "verification.pdf").write_bytes(report.content)
+    text = pdf_text(tmp_path / "verification.pdf")
+    assert_chinese(text, typed, cited)
+    wrong = zh_client.post("/verify/results", data={**VERIFY, "installed": "soon"}, files=files)
+    assert wrong.status_code == 422
+    seen, _ = _read(wrong.text)
+    assert_chinese(seen, {"soon"})
