@@ -158,10 +158,10 @@ def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommen
 
 
 def _listed(
-    batch: Batch, parts: FactoryParts
+    batch: Batch, parts: FactoryParts, inferred: InferredRoute | None
 ) -> tuple[list[Recommendation], list[Recommendation], list[Recommendation]]:
     """(ranked, raising emissions, too little evidence) recommendations of one factory, the
-    route measures marked when they rest on an inferred route."""
+    route measures marked when they rest on an ``inferred`` route."""
     i, chosen, stack = parts.index, parts.chosen, parts.stacked.portfolio
     lang, explanations = batch.options.lang, parts.explanations
     recs = [
@@ -183,7 +183,6 @@ def _listed(
         [_recommendation(batch, i, int(row), _Placed()) for row in group]
         for group in (chosen.increases, chosen.thin)
     )
-    inferred = batch.profiles[i].inferred_route()  # None: production[] declared or none fits
     if inferred is not None:
         recs, increases, thin = (
             _on_inferred_route(group, inferred, lang) for group in (recs, increases, thin)
@@ -202,11 +201,11 @@ def assemble_factory(batch: Batch, parts: FactoryParts) -> FactoryRecommendation
     i, lang, catalogue = parts.index, batch.options.lang, batch.catalogue
     profile, currency = batch.profiles[i], batch.currencies[i]
     footprint, stack = parts.stacked.footprint, parts.stacked.portfolio
-    recs, increases, thin = _listed(batch, parts)
+    inferred = profile.inferred_route()  # None: production[] declared or none fits
+    recs, increases, thin = _listed(batch, parts, inferred)
     rows = parts.chosen.rows
     capex = float(batch.scores.capex[rows].sum()) if len(rows) else 0.0
     prices = batch.scores.factory_prices[i] * batch.rates[i]
-    inferred = profile.inferred_route()
     return FactoryRecommendations(
         factory_id=profile.factory_id,
         currency=currency,
