@@ -701,22 +701,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{what}不能为{value}：该单位不适用于此能源品种；可用单位：{allowed}。",
     ),
     "form_unit_wan": (
-        "The {what} cannot be {value} alone: {value} of which unit, such as 万kWh or 万Nm3? "
-        "Units that fit: {allowed}.",
+        "The {what} cannot be {value} alone: {value} (ten thousand) of which unit? Units "
+        "that fit: {allowed}.",
         "{what}不能只写{value}：请写明是哪种单位的{value}，例如万千瓦时、万立方米；可用单位：{allowed}。",
     ),
     "form_unit_power": (
         "The {what} cannot be {value}: that is power, not energy; a year's use is in kWh "
-        "(千瓦时) or MWh (兆瓦时). Units that fit: {allowed}.",
+        "or MWh. Units that fit: {allowed}.",
         "{what}不能为{value}：这是功率单位而非电量单位，年用量应为千瓦时或兆瓦时；可用单位：{allowed}。",
     ),
     "form_unit_coal": (
-        "The {what} cannot be {value}: a mass of standard coal needs its unit, tce (吨标准煤) "
-        "or 万tce (万吨标准煤). Units that fit: {allowed}.",
+        "The {what} cannot be {value}: a mass of standard coal needs its unit, tce or ten "
+        "thousand tce. Units that fit: {allowed}.",
         "{what}不能为{value}：请写明吨标准煤或万吨标准煤；可用单位：{allowed}。",
     ),
     "form_unit_cubic": (
-        "The {what} cannot be {value}: cubic metres are written Nm3 (立方米). Units that fit: "
+        "The {what} cannot be {value}: cubic metres are written Nm3. Units that fit: "
         "{allowed}.",
         "{what}不能为{value}：体积单位应写作立方米（Nm3）；可用单位：{allowed}。",
     ),
@@ -733,6 +733,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "form_invalid": (
         "The {what} cannot be {value} (allowed: {allowed}).",
         "{what}不能为{value}（允许：{allowed}）。",
+    ),
+    "form_no_energy": (
+        "No energy is given: please fill in the electricity bought or another carrier (above "
+        "or in the energy rows), so that there is a footprint to reduce.",
+        "未填写任何能源用量：请填写外购电量或其他能源品种（上方各项或能源用量行），"
+        "才能核算碳排放并给出减排建议。",
     ),
     "form_month": (
         "The {what} must be a month such as 2024-01 (you entered {value}).",

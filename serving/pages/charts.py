@@ -288,12 +288,21 @@ def _wrap(text: str, width: int) -> list[str]:
     return [line.rstrip() for line in lines if line.strip()][:3]
 
 
+#: Height of the band above a chart that holds its title.
+TITLE_BAND = 22.0
+
+
 def to_svg(chart: Chart) -> str:
-    """The chart as an inline SVG element (text escaped; fonts from the page's CSS)."""
+    """The chart as an inline SVG element, its title drawn above it (text escaped; fonts
+    from the page's CSS)."""
+    height = chart.height + TITLE_BAND
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width:g} '
-        f'{chart.height:g}" role="img" aria-label="{escape(chart.title)}" class="chart">',
+        f'{height:g}" role="img" aria-label="{escape(chart.title)}" class="chart">',
         f"<title>{escape(chart.title)}</title>",
+        f'<text x="4" y="15" font-size="12" font-weight="600" class="chart-title">'
+        f"{escape(chart.title)}</text>",
+        f'<g transform="translate(0,{TITLE_BAND:g})">',
     ]
     for s in chart.shapes:
         if isinstance(s, Box):
@@ -314,15 +323,17 @@ def to_svg(chart: Chart) -> str:
                 f'<line x1="{s.x1:.1f}" y1="{s.y1:.1f}" x2="{s.x2:.1f}" y2="{s.y2:.1f}" '
                 f'stroke="{s.stroke}"{dash}{thick}/>'
             )
-    out.append("</svg>")
+    out.append("</g></svg>")
     return "".join(out)
 
 
 def to_drawing(chart: Chart, font: str, scale: float = 0.75) -> Drawing:
-    """The chart as a ReportLab drawing (y flipped to PDF's upward axis), ``scale`` of size."""
-    drawing = Drawing(chart.width * scale, chart.height * scale)
+    """The chart as a ReportLab drawing (y flipped to PDF's upward axis), its title above it,
+    ``scale`` of size."""
+    drawing = Drawing(chart.width * scale, (chart.height + TITLE_BAND) * scale)
     group = Group()
     h = chart.height
+    group.add(String(4, h + TITLE_BAND - 15, chart.title, fontName=font, fontSize=12))
     for s in chart.shapes:
         if isinstance(s, Box):
             rect = Rect(s.x, h - s.y - s.h, s.w, s.h)

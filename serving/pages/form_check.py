@@ -276,10 +276,19 @@ def check_profile(
                 break
             continue
         if not problems:
+            if not _uses_energy(profile):
+                return None, [Problem("electricity_kwh", "form_no_energy", {})]
             return profile, []
         break
     problems.sort(key=lambda p: _order(p.where))
     return None, problems
+
+
+def _uses_energy(profile: FactoryProfile) -> bool:
+    """Whether the profile declares any energy (bought, generated on site or an IT load): a
+    footprint of nothing is no answer to show."""
+    bought = sum(profile.energy_by_carrier().values())
+    return bought > 0 or profile.onsite_renewable_kwh > 0 or bool(profile.it_load_kwh)
 
 
 def _fuel_rows(raw: dict[str, Any], row_of: dict[str, dict[int, int]]) -> dict[str, int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -17,6 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -86,7 +88,14 @@ def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
         story.append(p(text("page_caveats", lang), h2))
         story += [p(f"! {c}", warn) for c in view.caveats]
     story.append(p(text("page_footprint", lang), h2))
-    story.append(_table([[a, b] for a, b in view.scope_rows], font, widths=(70 * mm, 35 * mm)))
+    story.append(
+        _table(
+            [["", text("chart_per_year", lang)], *([a, b] for a, b in view.scope_rows)],
+            font,
+            header=True,
+            widths=(70 * mm, 35 * mm),
+        )
+    )
     story.append(p(view.energy_tce, small))
     story.append(to_drawing(view.charts["scopes"], font))
     story.append(p(text("page_by_carrier", lang), h2))
@@ -154,8 +163,44 @@ def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
         bottomMargin=14 * mm,
         title=f"{text('page_report_title', lang)}: {view.factory_id}",
     )
-    doc.build(story)
+    doc.build(
+        headings_kept(story, (h2,)),
+        onFirstPage=page_number(lang, font),
+        onLaterPages=page_number(lang, font),
+    )
     return out.getvalue()
+
+
+def headings_kept(story: list[Flowable], styles: tuple[ParagraphStyle, ...]) -> list[Flowable]:
+    """The story with every heading kept on the page of what follows it (no heading alone
+    at the foot of a page)."""
+    out: list[Flowable] = []
+    i = 0
+    while i < len(story):
+        item = story[i]
+        heading = isinstance(item, Paragraph) and item.style in styles
+        if heading and i + 1 < len(story):
+            out.append(KeepTogether([item, story[i + 1]]))
+            i += 2
+            continue
+        out.append(item)
+        i += 1
+    return out
+
+
+def page_number(lang: str, font: str) -> Callable[[Canvas, Any], None]:
+    """A footer drawing the page number ("第 2 页" / "Page 2"), centred. ``Any``: ReportLab's
+    document template."""
+
+    def draw(canvas: Canvas, doc: Any) -> None:
+        page = canvas.getPageNumber()
+        label = f"第 {page} 页" if lang == "zh" else f"Page {page}"
+        canvas.saveState()
+        canvas.setFont(font, 8)
+        canvas.drawCentredString(A4[0] / 2, 8 * mm, label)
+        canvas.restoreState()
+
+    return draw
 
 
 def _table(

@@ -15,7 +15,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 
 from features.i18n import text
 from serving.pages.charts import to_drawing
-from serving.pages.pdf import MissingFontError, report_font
+from serving.pages.pdf import MissingFontError, headings_kept, page_number, report_font
 from serving.pages.pdf import _table as table
 from serving.pages.verify_view import VerificationView
 
@@ -85,5 +85,6 @@ def render_verification_pdf(view: VerificationView, font_path: str | None = None
         out, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=14 * mm,
         bottomMargin=14 * mm, title=view.title,
     )  # fmt: skip
-    doc.build(story)
+    numbered = page_number(lang, font)
+    doc.build(headings_kept(story, (h2,)), onFirstPage=numbered, onLaterPages=numbered)
     return out.getvalue()

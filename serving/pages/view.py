@@ -161,9 +161,10 @@ def build_view(
     fp = result.footprint
     on = on or date.today()
     cur = result.currency
-    caveats = list(result.warnings)
-    caveats += [w.message for w in result.input_warnings]
-    caveats += fp.notes
+    # Each caveat once, however many parts of the answer carry it.
+    caveats = list(
+        dict.fromkeys([*result.warnings, *(w.message for w in result.input_warnings), *fp.notes])
+    )
     scope_rows = [
         (say("rpt_scope1_combustion", lang), human(fp.scope1_combustion_tco2e)),
         (say("rpt_scope1_process", lang), human(fp.process_tco2e)),
@@ -270,7 +271,7 @@ def build_view(
         )
         if low
         else "",
-        pathway_notes=list(p.notes),
+        pathway_notes=[n for n in dict.fromkeys(p.notes) if n not in caveats],
         pathway_holds=_pathway_holds(result, cur, lang),
         portfolio_line=_portfolio_line(result, lang),
         readiness_notes=_readiness_notes(result),

@@ -168,6 +168,25 @@ def test_the_chinese_results_and_report_have_no_english_words(
     (tmp_path / "report.pdf").write_bytes(report.content)
     text = pdf_text(tmp_path / "report.pdf")
     assert_chinese(text, _typed(SUZHOU), cited)
+    # Numbered pages; every chart titled; each caveat once.
+    pages = text.count("\f")
+    assert pages >= 2
+    numbers = [int(n) for n in re.findall(r"第\s*(\d+)\s*页", text)]
+    assert numbers == list(range(1, pages + 1))
+    for title in ("分范围，tCO2e/年", "分终端用途", "减排成本曲线", "零碳工厂路径"):
+        assert title in text, title
+    caveats = re.findall(
+        r'<div class="warnings" role="alert" id="caveats">(.*?)</div>', page.text, re.S
+    )
+    items = re.findall(r"<li>(.*?)</li>", caveats[0], re.S) if caveats else []
+    assert len(items) == len(set(items))
+
+
+def test_a_profile_without_energy_is_refused_on_the_form(zh_client: TestClient) -> None:
+    empty = {k: v for k, v in SUZHOU.items() if not k.startswith(("energy_use", "green"))}
+    page = zh_client.post("/results", data=empty)
+    assert page.status_code == 422
+    assert "未填写任何能源用量" in page.text
 
 
 def test_the_chinese_verification_pages_and_report_have_no_english_words(
