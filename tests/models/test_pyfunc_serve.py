@@ -24,9 +24,9 @@ from features.report import example_profile_data
 from models.pyfunc import CHAMPION_ALIAS, MODEL_NAME, log_bundle, pip_requirements, use_store
 from tests.serving.live import free_port
 
-#: Building the environment installs every requirement (pip, from the index and the local wheel
-#: cache): ready in 129 s, the test 189 s with its tiny model, on this 2-core machine
-#: (2026-12-07), so it is ``slow`` and runs with the benchmarks; a cold pip cache takes longer.
+#: Building the environment downloads and installs every requirement (72 downloads from the
+#: index, no pip cache on the machine): ready in 129 s, the test 189 s with its tiny model, on
+#: this 2-core machine (2026-12-07), so it is ``slow`` and runs with the benchmarks.
 READY_WITHIN_S = 1200
 
 
