@@ -445,7 +445,40 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_removals": ("Removals", "碳移除"),
     "page_net_location": ("Net, location-based", "净排放 基于位置"),
     "page_net_market": ("Net, market-based", "净排放 基于市场"),
-    "page_energy_tce": ("Comprehensive energy {tce} tce/yr", "综合能耗{tce}吨标准煤/年"),
+    "page_energy_tce": (
+        "Comprehensive energy {tce} tce/yr (calorific equivalent, electricity at 0.1229 "
+        "kgce/kWh, GB/T 2589-2020)",
+        "综合能耗（当量值）{tce}吨标准煤/年（电力按0.1229 kgce/kWh折算，GB/T 2589-2020）",
+    ),
+    "page_assumptions": ("What the answer rests on", "依据与假设"),
+    "page_assume_price": (
+        "Price of {carrier}: {price} ({source})",
+        "{carrier}价格：{price}（{source}）",
+    ),
+    "page_assume_target": (
+        "Target: {share} below the baseline, {target} tCO2e/yr; after every step of the "
+        "pathway {residual} tCO2e/yr remain, {gap} tCO2e/yr above the target",
+        "目标：较基准排放降低{share}，即{target} tCO2e/年；完成路径各步骤后仍余{residual} "
+        "tCO2e/年，距目标还差{gap} tCO2e/年",
+    ),
+    "page_assume_no_target": (
+        "No reduction target given: the pathway runs to zero.",
+        "未填写减排目标：路径以零碳为终点。",
+    ),
+    "page_assume_green": (
+        "Green electricity to contract: {kwh} kWh/yr",
+        "需采购绿电：{kwh} kWh/年",
+    ),
+    "page_assume_revenue": (
+        "Carbon per 10,000 {currency} of revenue: {value} tCO2e (market-based net, revenue "
+        "{revenue})",
+        "单位产值碳排放：每万{currency}营业收入{value} tCO2e"
+        "（基于市场的净排放，营业收入{revenue}）",
+    ),
+    "page_assume_product": (
+        "Carbon per tonne of {product}: {value} tCO2e/t (market-based net over {output} t/yr)",
+        "单位产品碳排放：每吨{product} {value} tCO2e（基于市场的净排放除以产量{output}吨/年）",
+    ),
     "page_carrier_columns": (
         "carrier|energy|tCO2e/yr|factor source",
         "能源品种|用量|tCO2e/年|因子来源",
@@ -716,8 +749,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{what}不能为{value}：请写明吨标准煤或万吨标准煤；可用单位：{allowed}。",
     ),
     "form_unit_cubic": (
-        "The {what} cannot be {value}: cubic metres are written Nm3. Units that fit: "
-        "{allowed}.",
+        "The {what} cannot be {value}: cubic metres are written Nm3. Units that fit: {allowed}.",
         "{what}不能为{value}：体积单位应写作立方米（Nm3）；可用单位：{allowed}。",
     ),
     "form_measure": (

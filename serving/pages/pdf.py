@@ -87,6 +87,9 @@ def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
     if view.caveats:
         story.append(p(text("page_caveats", lang), h2))
         story += [p(f"! {c}", warn) for c in view.caveats]
+    if view.assumptions:
+        story.append(p(text("page_assumptions", lang), h2))
+        story += [p(f"- {a}", small) for a in view.assumptions]
     story.append(p(text("page_footprint", lang), h2))
     story.append(
         _table(

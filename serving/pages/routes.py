@@ -208,7 +208,7 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
         if done.problems or done.profile is None:
             return form_page(lang, 422, done.values, done.problems, form)
         result, model = await score(done.profile, done.options)
-        view = _view(result, model)
+        view = _view(result, model, done.profile)
         response = render(
             "results.html",
             lang=lang,
@@ -232,7 +232,7 @@ def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) ->
         if done.problems or done.profile is None:
             return form_page(lang, 422, done.values, done.problems, form)
         result, model = await score(done.profile, done.options)
-        return await _pdf_response(_view(result, model), settings, slots)
+        return await _pdf_response(_view(result, model, done.profile), settings, slots)
 
     @pages.get("/docs", response_class=HTMLResponse)
     def docs() -> HTMLResponse:
@@ -295,7 +295,7 @@ def api_router(settings: Settings, score: Any, slots: threading.BoundedSemaphore
     async def reports(body: RecommendationRequest, _: ReadAccess) -> Response:
         """The footprint, cost curve, pathway and measure cards of one factory as a PDF."""
         result, model = await score(body.profile, body.options)
-        return await _pdf_response(_view(result, model), settings, slots)
+        return await _pdf_response(_view(result, model, body.profile), settings, slots)
 
     return api
 
@@ -311,12 +311,15 @@ def install(app: FastAPI, settings: Settings, score: Any) -> None:
     app.include_router(verify_pages.router(settings, slots))
 
 
-def _view(result: FactoryRecommendations, model: LoadedModel) -> PageView:
+def _view(
+    result: FactoryRecommendations, model: LoadedModel, profile: FactoryProfile | None = None
+) -> PageView:
     return build_view(
         result,
         model_uri=model.uri,
         model_version=str(model.version),
         training=training_of(model),
+        profile=profile,
     )
 
 

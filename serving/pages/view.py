@@ -4,10 +4,13 @@ both render this one view, so they cannot disagree."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from features.i18n import Lang, field_words, human, text, word
+from features.profile import FactoryProfile
+from features.regions import CHINA_PROVINCES
 from features.units import GJ_PER_TCE, Carrier
 from models.schemas import FactoryRecommendations, Recommendation
 from serving.pages.charts import (
@@ -37,6 +40,53 @@ _ZH_UNITS: tuple[tuple[str, str], ...] = (
     ("/yr", "/年"),
     ("deg C", "°C"),
 )
+#: Where a price comes from, in Chinese (features/accounting/prices.py writes it in English;
+#: the China rows of features/data/energy_prices.csv are said here).
+_PRICE_SOURCE_ZH = {
+    "profile: electricity_price": "档案中填写的电价",
+    "profile: electricity_cost_per_year / electricity use": "年电费除以用电量",
+    "profile: fuel_cost_per_year / fuel use (one blended price)": (
+        "年燃料费除以燃料用量（统一折算价）"
+    ),
+    "ASSUMPTION: typical general industrial and commercial tariff incl. surcharges": (
+        "假设：一般工商业典型电价（含附加费）"
+    ),
+    "ASSUMPTION: 3.5 CNY/Nm3 industrial gas at 0.0389 GJ/Nm3": (
+        "假设：工业用气3.5元/Nm3，按0.0389 GJ/Nm3折算"
+    ),
+    "ASSUMPTION: 1,000 CNY/t thermal coal at 20.9 GJ/t": "假设：动力煤1,000元/吨，按20.9 GJ/吨折算",
+    "ASSUMPTION: 7.5 CNY/L": "假设：7.5元/升",
+    "ASSUMPTION: 4,500 CNY/t": "假设：4,500元/吨",
+    "ASSUMPTION: 6,000 CNY/t": "假设：6,000元/吨",
+    "ASSUMPTION: industrial steam": "假设：工业蒸汽价格",
+    "ASSUMPTION: biomass pellets": "假设：生物质颗粒价格",
+    "ASSUMPTION": "假设值",
+}
+_DEFAULT_PRICE = re.compile(
+    r"^default for (?P<where>[^(]+) \((?P<year>\d{4}), (?P<price>.+?)\): (?P<src>.*)$"
+)
+
+
+def price_source(source: str, lang: Lang) -> str:
+    """Where a price comes from, in ``lang`` (a cited statistic stays as published)."""
+    if lang != "zh":
+        return source
+    if source.startswith("profile: fuel_prices."):
+        return "档案中填写的燃料价格"
+    found = _DEFAULT_PRICE.match(source)
+    if found is None:
+        return _PRICE_SOURCE_ZH.get(source, source)
+    where = found["where"].strip()
+    place = (
+        CHINA_PROVINCES[where][0]
+        if where in CHINA_PROVINCES
+        else {"CN": "中国", "US": "美国"}.get(where, where)
+    )
+    price = found["price"].replace(" CNY", "元")
+    said = _PRICE_SOURCE_ZH.get(found["src"], found["src"])
+    return f"{place}默认价格（{found['year']}年，{price}）：{said}"
+
+
 #: Target years in words.
 _ZH_YEARS = {"unclear": "未明确"}
 
@@ -89,6 +139,7 @@ class PageView:
     labels: dict[str, str] = field(default_factory=dict)
     readiness_notes: list[str] = field(default_factory=list)
     readiness_rows: list[list[str]] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
 
 
 def zh_units(value: str, lang: Lang, currency: str = "CNY") -> str:
@@ -153,6 +204,7 @@ def build_view(
     model_version: str,
     on: date | None = None,
     training: Training | None = None,
+    profile: FactoryProfile | None = None,
 ) -> PageView:
     """The page's and the report's content for one answer (``model_uri`` is kept for the
     record; people read the model's name and version)."""
@@ -276,6 +328,7 @@ def build_view(
         portfolio_line=_portfolio_line(result, lang),
         readiness_notes=_readiness_notes(result),
         readiness_rows=_readiness_rows(result, lang),
+        assumptions=_assumptions(result, profile, lang),
     )
 
 
@@ -433,6 +486,49 @@ def _pathway_holds(result: FactoryRecommendations, cur: str, lang: Lang) -> list
     if p.target_tco2e is not None:
         lines.append(say("page_holds_target", lang, target=human(p.target_tco2e)))
     return [" ".join(line.split()) for line in lines]
+
+
+def _assumptions(
+    result: FactoryRecommendations, profile: FactoryProfile | None, lang: Lang
+) -> list[str]:
+    """What the answer rests on: the prices and their sources, the target and the gap to it,
+    the green electricity to contract, and carbon per 10,000 of revenue and per tonne of
+    product where the profile gives them."""
+    cur, p, fp = result.currency, result.pathway, result.footprint
+    lines = [
+        say("page_assume_price", lang, carrier=word(x.carrier.value, lang),
+            price=f"{human(x.price)} {_price_unit(x.unit, cur, lang)}",
+            source=price_source(x.source, lang))
+        for x in result.prices
+    ]  # fmt: skip
+    if p.target_tco2e is None:
+        lines.append(say("page_assume_no_target", lang))
+    else:
+        share = 1 - p.target_tco2e / p.baseline_tco2e if p.baseline_tco2e else 0.0
+        gap = p.gap_to_target_tco2e
+        lines.append(
+            say("page_assume_target", lang, share=f"{share:.0%}", target=human(p.target_tco2e),
+                residual=human(p.residual_tco2e),
+                gap=human(max(gap if gap is not None else p.residual_tco2e - p.target_tco2e, 0)))
+        )  # fmt: skip
+    kwh = p.green_electricity_to_contract_kwh
+    lines.append(say("page_assume_green", lang, kwh=human(kwh)))
+    revenue = profile.annual_revenue if profile is not None else None
+    currency = profile.revenue_currency if profile is not None else None
+    if revenue and currency and (lang == "en" or currency == "CNY"):
+        lines.append(
+            say("page_assume_revenue", lang, currency="元" if lang == "zh" else currency,
+                value=human(fp.net_market_tco2e / (revenue / WAN), 3),
+                revenue=money(revenue, currency, lang))
+        )  # fmt: skip
+    for line in profile.production_lines() if profile is not None else []:
+        if line.output_t:
+            lines.append(
+                say("page_assume_product", lang, product=word(line.product, lang),
+                    value=human(fp.net_market_tco2e / line.output_t, 3),
+                    output=human(line.output_t))
+            )  # fmt: skip
+    return lines
 
 
 def _price_unit(unit: str, currency: str, lang: Lang) -> str:

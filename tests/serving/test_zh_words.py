@@ -45,7 +45,8 @@ VERIFY = {"lang": "zh", "measure_id": EXAMPLE_MEASURE, "installed": EXAMPLE_INST
 ALLOWED = {
     # units (SI and the trade's: GB/T 2589 tce, GHG Protocol tCO2e), currency codes
     "kWh", "MWh", "GWh", "kW", "MW", "MJ", "GJ", "TJ", "MMBtu", "therm", "tce", "tCO2e",
-    "tCO2", "CO2", "kgCO2e", "Nm3", "m2", "m3", "t", "kg", "L", "C", "h", "R", "CV", "RMSE", "NMBE",
+    "tCO2", "CO2", "kgCO2e", "kgce", "Nm3", "m2", "m3", "t", "kg", "L", "C", "h",
+    "R", "CV", "RMSE", "NMBE",
     "CNY", "USD", "EUR", "GBP", "INR", "JPY", "KRW",
     # the tool, its file formats and the language switch
     "decarb-recommender", "API", "PDF", "JSON", "CSV", "Excel", "English", "YYYY-MM",
@@ -53,7 +54,7 @@ ALLOWED = {
     "CN", "US", "TX",
     # names of standards, schemes and technologies as Chinese practice writes them
     "NAICS", "PUE", "IT", "LED", "ISO", "IE3", "IE4", "VAV", "TRT", "REC", "GEC", "CCER",
-    "CCUS", "PV", "IPMVP", "ASHRAE", "Guideline", "IAC", "LPG",
+    "CCUS", "PV", "IPMVP", "ASHRAE", "Guideline", "IAC", "LPG", "GB", "T",  # GB/T standards
     # keys of the key=value syntax of a production row, shown as its example
     "clinker_ratio", "anode_type", "cwpb",
     # column names of the meter file (docs/verification.md), which the file must use
@@ -163,6 +164,16 @@ def test_the_chinese_results_and_report_have_no_english_words(
     assert_chinese(seen, _typed(SUZHOU))
     assert "元/tCO2e" in seen
     assert "CNY/tCO2e" not in seen
+    # What the answer rests on: prices with their source, the target and the gap, the green
+    # electricity to contract, carbon per 万元 of revenue; 综合能耗 said to be 当量值.
+    held = re.search(r'<ul class="help" id="assumptions">(.*?)</ul>', page.text, re.S)
+    assert held is not None
+    said = re.sub(r"<[^>]+>", " ", held.group(1))
+    assert re.search(r"电力价格：[\d.]+ 元/kWh（.+）", said), said
+    assert "目标：较基准排放降低50%" in said
+    assert "需采购绿电" in said
+    assert "单位产值碳排放：每万元营业收入" in said
+    assert "综合能耗（当量值）" in seen
     report = zh_client.post("/report", data=SUZHOU)
     assert report.status_code == 200
     (tmp_path / "report.pdf").write_bytes(report.content)
