@@ -1,7 +1,9 @@
-"""Regenerate the verification example of docs/verification.md and its chart from the shipped meter file.
+"""Regenerate the verification example of docs/verification.md and its chart from the shipped
+meter file.
 
-Usage: python scripts/verification_example.py  (a few seconds; writes docs/verification.md in place between
-the ``verification-example`` marker comments, and docs/images/verification_example.svg).
+Usage: python scripts/verification_example.py  (a few seconds; writes docs/verification.md in
+place between the ``verification-example`` marker comments, and
+docs/images/verification_example.svg).
 
 The command shown is the one run: ``decarb-verify`` on ``features/data/meters_example.csv``
 (the same Typer app, called in this process); its text is trimmed to the verdict, the savings,

@@ -7,8 +7,8 @@ from typing import Any
 
 from features.errors import InvalidValueError
 from features.i18n import text
-from features.profile import EnergyQuantity
 from features.outcomes import OutcomeReport, OutcomeVerification, VerifiedCarrierFit
+from features.profile import EnergyQuantity
 from features.verification.engine import DAYS_PER_YEAR, installed_on
 from features.verification.schema import Verification
 
