@@ -7,6 +7,7 @@ All metrics are computed on test factories that no model saw in training. Ground
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import lightgbm as lgb
 import numpy as np
@@ -62,6 +63,24 @@ def _mdape(pred: np.ndarray, actual: np.ndarray) -> float:
     return float(np.median(np.abs(pred[ok] - actual[ok]) / np.abs(actual[ok])))
 
 
+@dataclass(frozen=True)
+class _HeldOut:
+    """The test outcomes as the models see them, beside the training targets the baselines
+    learn from: ``targets`` (one row per test outcome), ``X`` (its design rows), ``keys`` (its
+    measure keys) and ``rows`` (its factory's row in ``test_factories``)."""
+
+    bundle: RecommendationBundle
+    train_factories: pd.DataFrame
+    train_t: pd.DataFrame
+    test_factories: pd.DataFrame
+    test_outcomes: pd.DataFrame
+    targets: pd.DataFrame
+    X: np.ndarray
+    keys: np.ndarray
+    rows: np.ndarray
+    catalogue: Catalogue
+
+
 def evaluate(
     bundle: RecommendationBundle,
     train_factories: pd.DataFrame,
@@ -76,98 +95,22 @@ def evaluate(
     catalogue = catalogue or Catalogue.default()
     table = table or FactorTable.default()
     test_factories = test_factories.reset_index(drop=True)
-    metrics: dict[str, float] = {}
     targets = outcome_targets(test_factories, test_outcomes, catalogue)
-    train_t = outcome_targets(train_factories, train_outcomes, catalogue)
-    X_keys = targets["key"].to_numpy()
+    keys = targets["key"].to_numpy()
     rows = targets["factory_row"].to_numpy()
-    X = outcome_design(bundle.spec_, test_factories, rows, X_keys, catalogue)
-
-    # Savings: log fraction of addressable energy.
-    y = targets["log_fraction"].to_numpy()
-    ok = ~np.isnan(y)
-    if ok.sum() > 1:
-        declared = shares_declared(test_factories)[rows][ok]
-        strata = interval_strata(X_keys[ok], catalogue, declared)
-        low, mid, high = bundle.savings_.predict_interval(X[ok], strata)
-        metrics["savings_r2_log"] = float(r2_score(y[ok], mid))
-        metrics["savings_mdape"] = _mdape(np.exp(mid), np.exp(y[ok]))
-        metrics["savings_interval_coverage"] = float(np.mean((y[ok] >= low) & (y[ok] <= high)))
-        metrics["savings_interval_width_log"] = float(np.mean(high - low))
-        inside = (y[ok] >= low) & (y[ok] <= high)
-        years = test_factories["reporting_year"].to_numpy()[rows][ok]
-        for year in sorted({int(v) for v in years if pd.notna(v)}):
-            sel = years == year
-            if sel.sum() >= 20:
-                metrics[f"savings_interval_coverage.year_{year}"] = float(inside[sel].mean())
-        families = test_outcomes["measure_group"].astype(str).to_numpy()[ok]
-        for family in sorted(set(families)):
-            sel = families == family
-            if sel.sum() >= 20 and len(family) < 40:
-                metrics[f"savings_r2_log.{family}"] = float(r2_score(y[ok][sel], mid[sel]))
-                metrics[f"savings_interval_coverage.{family}"] = float(
-                    np.mean((y[ok][sel] >= low[sel]) & (y[ok][sel] <= high[sel]))
-                )
-        # Baseline: the training median log fraction of the same measure.
-        per_key = train_t.groupby("key")["log_fraction"].median()
-        base = pd.Series(X_keys[ok]).map(per_key).fillna(train_t["log_fraction"].median())
-        metrics["baseline_measure_median.savings_r2_log"] = float(r2_score(y[ok], base))
-        paired = _sector_median(train_t, train_factories, targets, test_factories, "log_fraction")
-        metrics["baseline_measure_sector_median.savings_r2_log"] = float(
-            r2_score(y[ok], paired[ok])
-        )
-        # Plain LightGBM on the raw log energy saved (GJ/yr), read back as a fraction of the
-        # same addressable energy: what the physics normalisation is worth.
-        raw = _raw_lightgbm(train_t, train_factories, targets, test_factories, "log_saved_gj")
-        with np.errstate(divide="ignore"):  # rows without targeted energy are not scored
-            fraction = raw - np.log(targets["targeted_gj"].to_numpy())
-        metrics["baseline_lightgbm_raw.savings_r2_log"] = float(r2_score(y[ok], fraction[ok]))
-
-    # Cost.
-    y = targets["log_cost"].to_numpy()
-    ok = ~np.isnan(y)
-    if ok.sum() > 1:
-        pred = bundle.cost_.predict(X[ok])
-        metrics["cost_r2_log"] = float(r2_score(y[ok], pred))
-        metrics["cost_mdape"] = _mdape(np.exp(pred), np.exp(y[ok]))
-        per_key = train_t.groupby("key")["log_cost"].median()
-        base = pd.Series(X_keys[ok]).map(per_key).fillna(train_t["log_cost"].median())
-        metrics["baseline_measure_median.cost_r2_log"] = float(r2_score(y[ok], base))
-        paired = _sector_median(train_t, train_factories, targets, test_factories, "log_cost")
-        metrics["baseline_measure_sector_median.cost_r2_log"] = float(r2_score(y[ok], paired[ok]))
-        raw = _raw_lightgbm(train_t, train_factories, targets, test_factories, "log_cost")
-        metrics["baseline_lightgbm_raw.cost_r2_log"] = float(r2_score(y[ok], raw[ok]))
-
-    # Adoption as served: from the bundle's own predicted cost and savings (what the service
-    # gives it); the audit-time variant, given the auditor's figures, is a second, named metric.
-    y = targets["implemented"].to_numpy()
-    ok = ~np.isnan(y)
-    if ok.sum() > 1 and len(set(y[ok])) == 2:
-        energy = FactoryEnergy.of(test_factories)
-        found = pairs(energy, rows, X_keys, catalogue)
-        p, served_cost, served_savings = bundle.served_adoption_inputs(energy, found, X, catalogue)
-        metrics.update(_binary_metrics("adoption", y[ok], p[ok]))
-        ax = bundle.adoption_inputs(
-            X, targets["log_cost"].to_numpy(), targets["log_cost_savings"].to_numpy()
-        )
-        audit = bundle.adoption_.predict_proba(ax[ok])
-        metrics.update(_binary_metrics("adoption_audit_time", y[ok], audit))
-        rate = train_t.groupby("key")["implemented"].mean()
-        base = pd.Series(X_keys[ok]).map(rate).fillna(np.nanmean(train_t["implemented"]))
-        metrics.update(_binary_metrics("baseline_measure_rate.adoption", y[ok], base.to_numpy()))
-        logistic = _logistic_model(train_t)
-        metrics.update(_binary_metrics("baseline_logistic.adoption", y[ok], logistic(targets[ok])))
-        # The same logistic regression served like the model: given the bundle's predicted
-        # cost and savings instead of the auditor's (the information a served answer has).
-        with np.errstate(over="ignore", invalid="ignore"):
-            payback = np.exp(served_cost - served_savings)
-        served = pd.DataFrame(
-            {"log_cost": served_cost, "log_cost_savings": served_savings, "payback_years": payback}
-        )
-        metrics.update(
-            _binary_metrics("baseline_logistic_served.adoption", y[ok], logistic(served[ok]))
-        )
-
+    held = _HeldOut(
+        bundle=bundle,
+        train_factories=train_factories,
+        train_t=outcome_targets(train_factories, train_outcomes, catalogue),
+        test_factories=test_factories,
+        test_outcomes=test_outcomes,
+        targets=targets,
+        X=outcome_design(bundle.spec_, test_factories, rows, keys, catalogue),
+        keys=keys,
+        rows=rows,
+        catalogue=catalogue,
+    )
+    metrics = _savings_metrics(held) | _cost_metrics(held) | _adoption_metrics(held)
     metrics.update(_coverage_all_candidates(bundle, test_factories, truth, catalogue, table))
     metrics.update(
         _ranking(
@@ -182,6 +125,114 @@ def evaluate(
         )
     )
     return metrics
+
+
+def _savings_metrics(h: _HeldOut) -> dict[str, float]:
+    """Savings (log fraction of the targeted energy): R2, MdAPE and interval coverage, per
+    year and family, beside the per-measure and per-measure x sector medians and a plain
+    LightGBM on raw savings."""
+    y = h.targets["log_fraction"].to_numpy()
+    ok = ~np.isnan(y)
+    if ok.sum() <= 1:
+        return {}
+    declared = shares_declared(h.test_factories)[h.rows][ok]
+    strata = interval_strata(h.keys[ok], h.catalogue, declared)
+    low, mid, high = h.bundle.savings_.predict_interval(h.X[ok], strata)
+    inside = (y[ok] >= low) & (y[ok] <= high)
+    metrics = {
+        "savings_r2_log": float(r2_score(y[ok], mid)),
+        "savings_mdape": _mdape(np.exp(mid), np.exp(y[ok])),
+        "savings_interval_coverage": float(np.mean(inside)),
+        "savings_interval_width_log": float(np.mean(high - low)),
+    }
+    years = h.test_factories["reporting_year"].to_numpy()[h.rows][ok]
+    for year in sorted({int(v) for v in years if pd.notna(v)}):
+        sel = years == year
+        if sel.sum() >= 20:
+            metrics[f"savings_interval_coverage.year_{year}"] = float(inside[sel].mean())
+    families = h.test_outcomes["measure_group"].astype(str).to_numpy()[ok]
+    for family in sorted(set(families)):
+        sel = families == family
+        if sel.sum() >= 20 and len(family) < 40:
+            metrics[f"savings_r2_log.{family}"] = float(r2_score(y[ok][sel], mid[sel]))
+            metrics[f"savings_interval_coverage.{family}"] = float(np.mean(inside[sel]))
+    # Plain LightGBM on the raw log energy saved (GJ/yr), read back as a fraction of the same
+    # addressable energy: what the physics normalisation is worth.
+    raw = _raw_lightgbm(h.train_t, h.train_factories, h.targets, h.test_factories, "log_saved_gj")
+    with np.errstate(divide="ignore"):  # rows without targeted energy are not scored
+        fraction = raw - np.log(h.targets["targeted_gj"].to_numpy())
+    return (
+        metrics
+        | _median_baselines(h, "log_fraction", "savings_r2_log", ok)
+        | {"baseline_lightgbm_raw.savings_r2_log": float(r2_score(y[ok], fraction[ok]))}
+    )
+
+
+def _cost_metrics(h: _HeldOut) -> dict[str, float]:
+    """Cost (log): R2 and MdAPE beside the median baselines and a plain LightGBM."""
+    y = h.targets["log_cost"].to_numpy()
+    ok = ~np.isnan(y)
+    if ok.sum() <= 1:
+        return {}
+    pred = h.bundle.cost_.predict(h.X[ok])
+    raw = _raw_lightgbm(h.train_t, h.train_factories, h.targets, h.test_factories, "log_cost")
+    return (
+        {
+            "cost_r2_log": float(r2_score(y[ok], pred)),
+            "cost_mdape": _mdape(np.exp(pred), np.exp(y[ok])),
+        }
+        | _median_baselines(h, "log_cost", "cost_r2_log", ok)
+        | {"baseline_lightgbm_raw.cost_r2_log": float(r2_score(y[ok], raw[ok]))}
+    )
+
+
+def _median_baselines(h: _HeldOut, target: str, metric: str, ok: np.ndarray) -> dict[str, float]:
+    """R2 of the training median of the same measure, and of the same measure in the sector."""
+    y = h.targets[target].to_numpy()[ok]
+    per_key = h.train_t.groupby("key")[target].median()
+    base = pd.Series(h.keys[ok]).map(per_key).fillna(h.train_t[target].median())
+    paired = _sector_median(h.train_t, h.train_factories, h.targets, h.test_factories, target)
+    return {
+        f"baseline_measure_median.{metric}": float(r2_score(y, base)),
+        f"baseline_measure_sector_median.{metric}": float(r2_score(y, paired[ok])),
+    }
+
+
+def _adoption_metrics(h: _HeldOut) -> dict[str, float]:
+    """Adoption as served, from the bundle's own predicted cost and savings (what the service
+    gives it), and at audit time, given the auditor's figures; beside the per-measure rate and
+    a logistic regression fed both ways."""
+    y = h.targets["implemented"].to_numpy()
+    ok = ~np.isnan(y)
+    if ok.sum() <= 1 or len(set(y[ok])) != 2:
+        return {}
+    energy = FactoryEnergy.of(h.test_factories)
+    found = pairs(energy, h.rows, h.keys, h.catalogue)
+    p, served_cost, served_savings = h.bundle.served_adoption_inputs(
+        energy, found, h.X, h.catalogue
+    )
+    metrics = _binary_metrics("adoption", y[ok], p[ok])
+    ax = h.bundle.adoption_inputs(
+        h.X, h.targets["log_cost"].to_numpy(), h.targets["log_cost_savings"].to_numpy()
+    )
+    metrics |= _binary_metrics(
+        "adoption_audit_time", y[ok], h.bundle.adoption_.predict_proba(ax[ok])
+    )
+    rate = h.train_t.groupby("key")["implemented"].mean()
+    base = pd.Series(h.keys[ok]).map(rate).fillna(np.nanmean(h.train_t["implemented"]))
+    metrics |= _binary_metrics("baseline_measure_rate.adoption", y[ok], base.to_numpy())
+    logistic = _logistic_model(h.train_t)
+    metrics |= _binary_metrics("baseline_logistic.adoption", y[ok], logistic(h.targets[ok]))
+    # The same logistic regression served like the model: given the bundle's predicted cost
+    # and savings instead of the auditor's (the information a served answer has).
+    with np.errstate(over="ignore", invalid="ignore"):
+        payback = np.exp(served_cost - served_savings)
+    served = pd.DataFrame(
+        {"log_cost": served_cost, "log_cost_savings": served_savings, "payback_years": payback}
+    )
+    return metrics | _binary_metrics(
+        "baseline_logistic_served.adoption", y[ok], logistic(served[ok])
+    )
 
 
 #: End uses whose measures count as acting on heat in the coverage metrics.
@@ -208,14 +259,14 @@ def _coverage_all_candidates(
     if rejected:
         raise ValueError(f"test factory row {rejected[0][0]} is not a valid profile")
     _, found, s, _ = bundle.score_candidates(test_factories, profiles, table, catalogue)
-    learned = ~s["engineering"] if "engineering" in s else np.ones(len(found), dtype=bool)
+    learned = ~s.engineering
     ids = test_factories["factory_id"].astype(str).to_numpy()
     frame = pd.DataFrame(
         {
             "factory_id": ids[found.factory_index],
             "measure_id": found.keys.astype(str),
-            "low": s["tco2e_low"],
-            "high": s["tco2e_high"],
+            "low": s.tco2e_low,
+            "high": s.tco2e_high,
             "learned": learned,
         }
     )
@@ -229,6 +280,13 @@ def _coverage_all_candidates(
         return {}
     y = merged["true_tco2e_saved"].to_numpy()
     inside = (y >= merged["low"].to_numpy() - 1e-9) & (y <= merged["high"].to_numpy() + 1e-9)
+    return _coverage_breakdown(merged, inside, test_factories, catalogue)
+
+
+def _coverage_breakdown(
+    merged: pd.DataFrame, inside: np.ndarray, test_factories: pd.DataFrame, catalogue: Catalogue
+) -> dict[str, float]:
+    """Coverage overall, picked or not, per family, on heat measures and per size band."""
     picked = merged["recommended"].to_numpy(dtype=bool)
     family = np.array([catalogue.measures[m].family.value for m in merged["measure_id"]])
     employees = test_factories.set_index(test_factories["factory_id"].astype(str))["employees"]
@@ -406,6 +464,39 @@ def _ranking(
     f_idx, keys = found.factory_index, found.keys
     ids = test_factories["factory_id"].astype(str).to_numpy()
     recommended = test_outcomes[identified].groupby("factory_id")["measure_id"].agg(set)
+    rank_by = _popularity_rankings(train_outcomes, train_factories)
+    true_tco2e = _true_savings_by_factory(truth)
+    scores: dict[str, list[float]] = {}
+    test_sector = test_factories["sector"].astype(str).to_numpy()
+    # Route measures are engineering estimates, neither learned nor in the generated truth nor
+    # in any outcome data: the ranking metrics compare the learned measures only.
+    learned = ~s.engineering
+    for i, fid in enumerate(ids):
+        rows = np.nonzero((f_idx == i) & learned)[0]
+        if len(rows) == 0:
+            continue
+        cand = keys[rows]
+        rankings = {"model_tco2e": list(cand[np.argsort(-s.tco2e[rows], kind="stable")])}
+        rankings |= {name: rank(cand, test_sector[i]) for name, rank in rank_by.items()}
+        if s.applicability is not None:
+            rankings["model_applicability"] = list(
+                cand[np.argsort(-s.applicability[rows], kind="stable")]
+            )
+        for name, ranked in rankings.items():
+            for metric, value in _ranking_scores(
+                ranked, recommended.get(fid, set()), true_tco2e.get(fid)
+            ).items():
+                if not np.isnan(value):
+                    scores.setdefault(f"{name}.{metric}", []).append(value)
+    return {name: float(np.mean(values)) for name, values in scores.items()}
+
+
+def _popularity_rankings(
+    train_outcomes: pd.DataFrame, train_factories: pd.DataFrame
+) -> dict[str, Callable[[np.ndarray, str], list[str]]]:
+    """The popularity baselines: candidates ordered by how often auditors recommended them in
+    training, overall, or in the factory's sector first (global popularity breaks the many
+    ties)."""
     popularity = train_outcomes["measure_id"].value_counts()
     sector_of = train_factories.set_index("factory_id")["sector"]
     sector_pop = (
@@ -413,54 +504,43 @@ def _ranking(
         .groupby(["sector", "measure_id"])
         .size()
     )
-    true_tco2e: dict[str, pd.Series] = {}
-    if truth is not None:
-        t = truth.assign(factory_id=truth["factory_id"].astype(str))
-        t = t.assign(measure_id=t["measure_id"].astype(str))
-        true_tco2e = {
-            str(fid): g.set_index("measure_id")["true_tco2e_saved"]
-            for fid, g in t.groupby("factory_id")
-        }
-    scores: dict[str, list[float]] = {}
+    return {
+        "baseline_global_popularity": lambda cand, _sector: sorted(
+            cand, key=lambda m: -popularity.get(m, 0)
+        ),
+        "baseline_sector_popularity": lambda cand, sector: sorted(
+            cand, key=lambda m: (-sector_pop.get((sector, m), 0), -popularity.get(m, 0))
+        ),
+    }
 
-    def add(name: str, value: float) -> None:
-        if not np.isnan(value):
-            scores.setdefault(name, []).append(value)
 
-    test_sector = test_factories["sector"].astype(str).to_numpy()
-    # Route measures are engineering estimates, neither learned nor in the generated truth nor
-    # in any outcome data: the ranking metrics compare the learned measures only.
-    learned = ~s["engineering"] if "engineering" in s else np.ones(len(keys), dtype=bool)
-    for i, fid in enumerate(ids):
-        rows = np.nonzero((f_idx == i) & learned)[0]
-        if len(rows) == 0:
-            continue
-        cand = keys[rows]
-        rankings = {
-            "model_tco2e": list(cand[np.argsort(-s["tco2e"][rows], kind="stable")]),
-            "baseline_global_popularity": sorted(cand, key=lambda m: -popularity.get(m, 0)),
-            # Sector counts first; global popularity breaks the (many) ties.
-            "baseline_sector_popularity": sorted(
-                cand,
-                key=lambda m: (-sector_pop.get((test_sector[i], m), 0), -popularity.get(m, 0)),
-            ),
-        }
-        if "applicability" in s:
-            rankings["model_applicability"] = list(
-                cand[np.argsort(-s["applicability"][rows], kind="stable")]
-            )
-        relevant = recommended.get(fid, set())
-        truth_f = true_tco2e.get(fid)
-        for name, ranked in rankings.items():
-            if relevant:
-                add(f"{name}.ndcg_at_5", ndcg_at(ranked, relevant, 5))
-                add(f"{name}.ndcg_at_10", ndcg_at(ranked, relevant, 10))
-                add(f"{name}.recall_at_10", recall_at(ranked, relevant, 10))
-            if truth_f is not None and len(truth_f):
-                best = truth_f.sort_values(ascending=False)
-                add(f"{name}.hit_at_5", float(best.index[0] in ranked[:5]))
-                true_top = best.iloc[:5].clip(lower=0).sum()
-                got = truth_f.reindex(ranked[:5]).fillna(0).clip(lower=0).sum()
-                if true_top > 0:
-                    add(f"{name}.regret_at_5", float((true_top - got) / true_top))
-    return {name: float(np.mean(values)) for name, values in scores.items()}
+def _true_savings_by_factory(truth: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """Each generated factory's true tCO2e/yr saved per measure (empty without truth)."""
+    if truth is None:
+        return {}
+    t = truth.assign(factory_id=truth["factory_id"].astype(str))
+    t = t.assign(measure_id=t["measure_id"].astype(str))
+    return {
+        str(fid): g.set_index("measure_id")["true_tco2e_saved"]
+        for fid, g in t.groupby("factory_id")
+    }
+
+
+def _ranking_scores(
+    ranked: list[str], relevant: set[str], truth: pd.Series | None
+) -> dict[str, float]:
+    """One factory's ranking against what auditors picked (NDCG, recall) and, on generated
+    data, against the true best measures (hit@5, regret@5)."""
+    out: dict[str, float] = {}
+    if relevant:
+        out["ndcg_at_5"] = ndcg_at(ranked, relevant, 5)
+        out["ndcg_at_10"] = ndcg_at(ranked, relevant, 10)
+        out["recall_at_10"] = recall_at(ranked, relevant, 10)
+    if truth is not None and len(truth):
+        best = truth.sort_values(ascending=False)
+        out["hit_at_5"] = float(best.index[0] in ranked[:5])
+        true_top = best.iloc[:5].clip(lower=0).sum()
+        got = truth.reindex(ranked[:5]).fillna(0).clip(lower=0).sum()
+        if true_top > 0:
+            out["regret_at_5"] = float((true_top - got) / true_top)
+    return out
