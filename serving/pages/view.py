@@ -8,10 +8,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from features.errors import InvalidValueError
 from features.i18n import Lang, field_words, human, text, word
 from features.profile import FactoryProfile
 from features.regions import CHINA_PROVINCES
-from features.units import GJ_PER_TCE, Carrier
+from features.units import GJ_PER_TCE, WAN_PREFIX, Carrier, to_canonical, unit_of_word
 from models.schemas import FactoryRecommendations, Recommendation
 from serving.pages.charts import (
     BLUE,
@@ -163,9 +164,19 @@ def say(key: str, lang: Lang, **values: object) -> str:
     return text(key, lang, **values)
 
 
-def energy(carrier: Carrier, value: float, lang: Lang) -> str:
-    """An annual quantity in the unit people use: electricity in kWh (万kWh in Chinese when
-    large), fuels and heat in GJ (tce in Chinese)."""
+def energy(
+    carrier: Carrier, value: float, lang: Lang, units: dict[Carrier, str] | None = None
+) -> str:
+    """An annual quantity in the unit people use: the unit the user typed the carrier in
+    (``units``: 万Nm3 stays 万Nm3, MMBtu stays MMBtu), else electricity in kWh (万kWh in Chinese
+    when large), fuels and heat in GJ (tce in Chinese)."""
+    typed = (units or {}).get(carrier)
+    if typed is not None:
+        base = typed.removeprefix(WAN_PREFIX)
+        amount = value / to_canonical(carrier, 1.0, base)
+        if lang == "zh" and base in ("kWh", "Nm3", "t", "tce") and abs(amount) >= WAN:
+            return f"{human(amount / WAN)} 万{base}"
+        return f"{human(amount)} {base}"
     if carrier == Carrier.ELECTRICITY:
         if lang == "zh" and abs(value) >= WAN:
             return f"{human(value / WAN)} 万kWh"
@@ -173,6 +184,25 @@ def energy(carrier: Carrier, value: float, lang: Lang) -> str:
     if lang == "zh":
         return f"{human(value / GJ_PER_TCE)} tce"
     return f"{human(value)} GJ"
+
+
+def typed_units(profile: FactoryProfile | None) -> dict[Carrier, str]:
+    """The unit each carrier is shown in: the one its energy_use row was typed in (Chinese
+    words read as their units), or for a US plant the units of US bills (MWh, MMBtu)."""
+    if profile is None:
+        return {}
+    units: dict[Carrier, str] = {}
+    if profile.country.value == "US":
+        units = {c: "MMBtu" for c in Carrier if c != Carrier.ELECTRICITY}
+        units[Carrier.ELECTRICITY] = "MWh"
+    for q in profile.energy_use:
+        try:
+            unit = unit_of_word(q.carrier, q.unit)
+            to_canonical(q.carrier, 1.0, unit)
+        except InvalidValueError:
+            continue
+        units[q.carrier] = unit
+    return units
 
 
 def money(value: float | None, currency: str, lang: Lang) -> str:
@@ -209,6 +239,7 @@ def build_view(
     """The page's and the report's content for one answer (``model_uri`` is kept for the
     record; people read the model's name and version)."""
     training = training or Training()
+    units = typed_units(profile)
     lang = result.lang
     fp = result.footprint
     on = on or date.today()
@@ -229,7 +260,7 @@ def build_view(
     carrier_rows = [
         [
             word(c.carrier.value, lang),
-            energy(c.carrier, c.energy, lang),
+            energy(c.carrier, c.energy, lang, units),
             human(c.tco2e),
             c.factor.source,
         ]
@@ -316,8 +347,8 @@ def build_view(
             "page_cost_curve_help", lang, cur="元" if lang == "zh" and cur == "CNY" else cur
         ),
         raises=raises,
-        cards=[_card(r, cur, lang, training) for r in result.recommendations]
-        + [_card(r, cur, lang, training) for r in result.emission_increases],
+        cards=[_card(r, cur, lang, training, units) for r in result.recommendations]
+        + [_card(r, cur, lang, training, units) for r in result.emission_increases],
         low_evidence=say(
             "page_low_evidence", lang, n=len(low), names="; ".join(r.name for r in low)
         )
@@ -397,7 +428,13 @@ def _by_end_use(result: FactoryRecommendations, lang: Lang) -> list[tuple[str, f
     return rows
 
 
-def _card(r: Recommendation, currency: str, lang: Lang, training: Training) -> Card:
+def _card(
+    r: Recommendation,
+    currency: str,
+    lang: Lang,
+    training: Training,
+    units: dict[Carrier, str] | None = None,
+) -> Card:
     if r.basis == "engineering" or r.evidence_outcomes is None:
         evidence = say("page_card_engineering", lang)
     else:
@@ -425,7 +462,7 @@ def _card(r: Recommendation, currency: str, lang: Lang, training: Training) -> C
             shown = shown.strip()
             reasons.append(f"{shown}：{c.effect}" if c.effect and lang == "zh" else
                            f"{shown}: {c.effect}" if c.effect else shown)  # fmt: skip
-    energy_rows = [energy(c, v, lang) for c, v in r.energy_saved.items() if v]
+    energy_rows = [energy(c, v, lang, units) for c, v in r.energy_saved.items() if v]
     return Card(
         rank=r.rank,
         measure_id=r.measure_id,

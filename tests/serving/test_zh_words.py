@@ -174,6 +174,9 @@ def test_the_chinese_results_and_report_have_no_english_words(
     assert "需采购绿电" in said
     assert "单位产值碳排放：每万元营业收入" in said
     assert "综合能耗（当量值）" in seen
+    # Energy in the units it was typed in: gas typed in 万立方米 stays 万Nm3.
+    assert "120 万Nm3" in seen
+    assert "3,200 万kWh" in seen
     report = zh_client.post("/report", data=SUZHOU)
     assert report.status_code == 200
     (tmp_path / "report.pdf").write_bytes(report.content)
@@ -221,3 +224,18 @@ def test_the_chinese_verification_pages_and_report_have_no_english_words(
     assert wrong.status_code == 422
     seen, _ = _read(wrong.text)
     assert_chinese(seen, {"soon"})
+
+
+def test_a_us_plant_reads_mwh_mmbtu_and_dollars(zh_client: TestClient) -> None:
+    ohio = {"factory_id": "ohio-dairy", "country": "US", "region": "OH", "sector": "light_industry",
+            "reporting_year": "2024", "electricity_kwh": "12000000", "natural_gas_gj": "50000",
+            "lang": "en"}  # fmt: skip
+    page = zh_client.post("/results", data=ohio)
+    assert page.status_code == 200, page.text[-2000:]
+    carriers = re.search(r'<table id="carriers">(.*?)</table>', page.text, re.S)
+    assert carriers is not None
+    rows = re.sub(r"<[^>]+>", " ", carriers.group(1))
+    assert "12,000 MWh" in rows
+    assert "MMBtu" in rows
+    assert " GJ" not in rows
+    assert "USD/tCO2e" in page.text
