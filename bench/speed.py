@@ -278,7 +278,7 @@ def run(
     # interval and recommendation probability of the rows shown; SHAP of the 5 explained rows.
     frame = profile_table([profile])
     _, _, scored, _ = bundle.score_candidates(frame, [profile], FactorTable.default(), catalogue)
-    X = scored["X"]
+    X = scored.X
     ax = bundle.adoption_inputs(X, np.zeros(len(X)), np.zeros(len(X)))
     (answer,) = bundle.recommend([profile], options)
     shown = (

@@ -46,8 +46,8 @@ def rank_rows(
     increases = increases[np.argsort(s.tco2e[increases], kind="stable")]
     rows = rows[tco2e_all > MIN_TCO2E]
     thin = np.zeros(0, dtype=np.intp)
-    if min_evidence > 0 and "evidence" in s:
-        learned = ~s.engineering[rows] if "engineering" in s else np.ones(len(rows), bool)
+    if min_evidence > 0:
+        learned = ~s.engineering[rows]
         weak = learned & (s.evidence[rows] < min_evidence)
         thin = rows[weak]
         thin = thin[np.argsort(-s.tco2e[thin], kind="stable")][: options.top_k]

@@ -81,19 +81,6 @@ class Scores:
         """A copy with ``changes`` (the arrays not named are shared, not copied)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
-    # A read-only mapping face by field name, for callers written against the former dict.
-    def __getitem__(self, name: str) -> np.ndarray:
-        value = getattr(self, name) if name in _FIELDS else None
-        if value is None:
-            raise KeyError(name)
-        return value  # type: ignore[no-any-return]
-
-    def __contains__(self, name: object) -> bool:
-        return name in _FIELDS and getattr(self, str(name)) is not None
-
-
-_FIELDS = frozenset(f.name for f in dataclasses.fields(Scores))
-
 
 @dataclass(frozen=True)
 class Batch:

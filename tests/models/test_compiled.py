@@ -43,7 +43,7 @@ def test_compiled_predictions_equal_lightgbm_for_every_booster(
     _, _, scored, _ = bundle.score_candidates(
         frame, profiles, FactorTable.default(), Catalogue.default()
     )
-    X = scored["X"]
+    X = scored.X
     X_missing = X.copy()
     X_missing[::7, ::3] = np.nan  # missing values take the trees' default branches
     # A float64 whose low 32 bits are all ones reads as missing in tl2cgen's code: such rows
@@ -59,7 +59,7 @@ def test_compiled_predictions_equal_lightgbm_for_every_booster(
     assert report.boosters == len(boosters) >= 7
     assert report.built == report.boosters
     for rows in (X, X_missing, X_clash):
-        adoption_X = bundle.adoption_inputs(rows, scored["log_cost"], scored["log_savings"])
+        adoption_X = bundle.adoption_inputs(rows, scored.log_cost, scored.log_savings)
         differences = largest_difference(bundle, rows, adoption_X)
         assert len(differences) == report.boosters
         assert max(differences.values()) <= TOLERANCE, differences

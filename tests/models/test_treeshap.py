@@ -55,8 +55,8 @@ def test_every_component_model_is_explained_as_lightgbm_does(
     _, _, scored, _ = bundle.score_candidates(
         profile_table(profiles), profiles, FactorTable.default(), Catalogue.default()
     )
-    X = scored["X"]
-    adoption_X = bundle.adoption_inputs(X, scored["log_cost"], scored["log_savings"])
+    X = scored.X
+    adoption_X = bundle.adoption_inputs(X, scored.log_cost, scored.log_savings)
     boosters = component_boosters(bundle)
     assert len(boosters) >= 7  # savings (median, lower, upper), cost, side, applicability, adoption
     categorical = 0

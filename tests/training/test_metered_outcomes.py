@@ -46,8 +46,8 @@ def _measure(bundle: RecommendationBundle, factories: pd.DataFrame) -> dict[str,
     medians, _ = bundle.realisation(found.keys[rows], catalogue)
     return {
         "factory": found.factory_index[rows],
-        "log_fraction": scores["log_fraction"][rows],
-        "tco2e_low": scores["tco2e_low"][rows],
+        "log_fraction": scores.log_fraction[rows],
+        "tco2e_low": scores.tco2e_low[rows],
         "realisation": medians,
         "targeted_kwh": found.targeted_gj[rows, ELECTRICITY] / GJ_PER_KWH,
     }
