@@ -64,8 +64,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP) browser compiler
 	$(BIN)/pytest
 
-## Benchmarks (4-12 minutes on 2 cores; not part of the tests): speed, training growth and accuracy into
-## bench/results/, then docs/benchmarks.md written from those results.
+## Benchmarks (about 15-25 minutes on 2 cores; not part of the tests): speed, training growth, accuracy,
+## load, scale, hardening (reload storm, /healthz under PDF load, RSS over 40,000 requests) into
+## bench/results/, then docs/benchmarks.md written from those results; last, the MLflow model served
+## in a fresh virtualenv (mlflow models serve --env-manager virtualenv, about 3 minutes).
 bench: $(STAMP) compiler
 	mkdir -p bench/results
 	$(BIN)/python bench/speed.py --out bench/results
@@ -73,6 +75,8 @@ bench: $(STAMP) compiler
 	$(BIN)/python bench/accuracy.py --out bench/results
 	$(BIN)/python bench/load.py --out bench/results
 	$(BIN)/python bench/scale.py --out bench/results
+	$(BIN)/python bench/hardening.py all | tee bench/results/hardening.txt
+	$(BIN)/pytest -m slow tests/models/test_pyfunc_serve.py
 	$(BIN)/python bench/summary.py --results bench/results --doc docs/benchmarks.md
 
 clean:
