@@ -53,7 +53,7 @@ from serving.pages.form_check import (
 )
 from serving.pages.form_words import OBJECTIVES, OPTION_HELP, unit_help
 from serving.pages.pdf import MissingFontError, render_pdf
-from serving.pages.view import PageView, Training, build_view
+from serving.pages.view import PageView, build_view, training_of
 from serving.schemas import RecommendationRequest
 from serving.settings import Settings
 
@@ -318,26 +318,9 @@ def _view(
         result,
         model_uri=model.uri,
         model_version=str(model.version),
-        training=training_of(model),
+        training=training_of(model.card),
         profile=profile,
     )
-
-
-def training_of(model: LoadedModel) -> Training:
-    """The model's training rows, real and generated, from its card. A measure's outcome
-    count is of generated rows unless the model learned from real data alone (real audits
-    name coarse classes, not catalogue measures: models/card.py)."""
-    trained = model.card.trained_on
-    if trained.source is None:
-        return Training()
-    if trained.parts:
-        real = sum(p.outcomes for p in trained.parts if not p.generated)
-        generated = sum(p.outcomes for p in trained.parts if p.generated)
-    elif trained.generated:
-        real, generated = 0, trained.outcomes
-    else:
-        real, generated = trained.outcomes, 0
-    return Training(real, generated, measure_rows_generated=generated > 0)
 
 
 def _in_slot(slots: threading.BoundedSemaphore, work: Callable[[], T]) -> T:

@@ -13,6 +13,7 @@ from features.i18n import Lang, field_words, human, text, word
 from features.profile import FactoryProfile
 from features.regions import CHINA_PROVINCES
 from features.units import GJ_PER_TCE, WAN_PREFIX, Carrier, to_canonical, unit_of_word
+from models.card import ModelCard
 from models.schemas import FactoryRecommendations, Recommendation
 from serving.pages.charts import (
     BLUE,
@@ -225,6 +226,23 @@ class Training:
     real_rows: int | None = None
     generated_rows: int | None = None
     measure_rows_generated: bool = True
+
+
+def training_of(card: ModelCard) -> Training:
+    """The model's training rows, real and generated, from its card. A measure's outcome
+    count is of generated rows unless the model learned from real data alone (real audits
+    name coarse classes, not catalogue measures: models/card.py)."""
+    trained = card.trained_on
+    if trained.source is None:
+        return Training()
+    if trained.parts:
+        real = sum(p.outcomes for p in trained.parts if not p.generated)
+        generated = sum(p.outcomes for p in trained.parts if p.generated)
+    elif trained.generated:
+        real, generated = 0, trained.outcomes
+    else:
+        real, generated = trained.outcomes, 0
+    return Training(real, generated, measure_rows_generated=generated > 0)
 
 
 def build_view(

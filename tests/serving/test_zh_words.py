@@ -194,6 +194,8 @@ def test_the_chinese_results_and_report_have_no_english_words(
     )
     items = re.findall(r"<li>(.*?)</li>", caveats[0], re.S) if caveats else []
     assert len(items) == len(set(items))
+    # Caveats in plain words: no file paths.
+    assert not any(re.search(r"[\w-]+/[\w/.-]+\.(?:py|csv|json|md)\b", i) for i in items), items
 
 
 def test_a_profile_without_energy_is_refused_on_the_form(zh_client: TestClient) -> None:
