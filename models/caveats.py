@@ -3,21 +3,17 @@ and whether its adoption weighting beats a plain rate."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from features.i18n import text
+from models.fitted import FittedBundle
 from models.schemas import RecommendOptions
 from models.served import audits_warning
-
-if TYPE_CHECKING:
-    from models.bundle import RecommendationBundle
 
 COARSE_MODEL_WARNING = text("coarse_model")
 GENERATED_DATA_WARNING = text("generated_data")
 UNKNOWN_SOURCE_WARNING = text("unknown_source")
 
 
-def data_warnings(bundle: RecommendationBundle, options: RecommendOptions) -> list[str]:
+def data_warnings(bundle: FittedBundle, options: RecommendOptions) -> list[str]:
     """Caveats every answer of ``bundle`` carries (its training data, its metrics)."""
     out = []
     source = getattr(bundle, "training_source_", None)

@@ -5,8 +5,6 @@ factory's answer with its caveats."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from features.accounting.factors import FactorTable
@@ -19,14 +17,12 @@ from features.units import USD_PER
 from models.answer import FactoryParts, assemble_factory
 from models.caveats import COARSE_MODEL_WARNING, data_warnings
 from models.explain import Explainers, explain_rows
+from models.fitted import FittedBundle
 from models.pathway import stack_factories
 from models.ranking import Chosen, rank_rows
 from models.schemas import Explanation, FactoryRecommendations, RecommendOptions
 from models.scores import Batch, Scores
 from models.scoring import Candidates, candidates_of, complete_rows, score_pairs
-
-if TYPE_CHECKING:
-    from models.bundle import RecommendationBundle
 
 
 def answer_currency(profile: FactoryProfile, options: RecommendOptions) -> str:
@@ -40,7 +36,7 @@ def answer_currency(profile: FactoryProfile, options: RecommendOptions) -> str:
 
 
 def recommend(
-    bundle: RecommendationBundle,
+    bundle: FittedBundle,
     profiles: list[FactoryProfile],
     options: RecommendOptions,
     table: FactorTable,
@@ -80,7 +76,7 @@ def recommend(
 
 
 def _batch(
-    bundle: RecommendationBundle,
+    bundle: FittedBundle,
     profiles: list[FactoryProfile],
     options: RecommendOptions,
     c: Candidates,
@@ -132,7 +128,7 @@ def _in_answer_money(scores: Scores, row_rate: np.ndarray, priced: PricedCapex) 
 
 
 def _factory_parts(
-    bundle: RecommendationBundle,
+    bundle: FittedBundle,
     batch: Batch,
     chosen: list[Chosen],
     explanations: list[Explanation],

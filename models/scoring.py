@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,11 +27,9 @@ from features.routes.emissions import table_lines
 from features.routes.estimate import estimate
 from features.table import Table, texts
 from features.units import USD_PER
+from models.fitted import FittedBundle
 from models.scores import Scores
 from models.strata import interval_strata, shares_declared
-
-if TYPE_CHECKING:
-    from models.bundle import RecommendationBundle
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class Candidates:
 
 
 def candidates_of(
-    bundle: RecommendationBundle,
+    bundle: FittedBundle,
     factories: Table,
     profiles: list[FactoryProfile],
     table: FactorTable,
@@ -85,7 +82,7 @@ def log_savings_of(saved: np.ndarray, prices: np.ndarray) -> np.ndarray:
 
 
 def served_adoption_inputs(
-    bundle: RecommendationBundle,
+    bundle: FittedBundle,
     energy: FactoryEnergy,
     found: Pairs,
     X: np.ndarray,
@@ -105,7 +102,7 @@ def served_adoption_inputs(
 
 
 def _interval(
-    bundle: RecommendationBundle, X: np.ndarray, part: Pairs, c: Candidates, declared: np.ndarray
+    bundle: FittedBundle, X: np.ndarray, part: Pairs, c: Candidates, declared: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """(served low, median, high, P(recommended) or None) of the log fraction of rows ``part``."""
     keys = part.keys
@@ -118,13 +115,13 @@ def _interval(
 
 
 def _physics(
-    bundle: RecommendationBundle, c: Candidates, part: Pairs, side: np.ndarray, declared: np.ndarray
+    bundle: FittedBundle, c: Candidates, part: Pairs, side: np.ndarray, declared: np.ndarray
 ) -> NetSavings:
     wide = ~declared if bundle.config.interval_served_margins else None
     return NetSavings(c.energy, part, c.catalogue, side, undeclared=wide)
 
 
-def score_pairs(bundle: RecommendationBundle, c: Candidates, deferred: bool = False) -> Scores:
+def score_pairs(bundle: FittedBundle, c: Candidates, deferred: bool = False) -> Scores:
     """Predictions for the rows of ``c.found`` (:class:`Scores`). ``deferred``: the tCO2e
     interval and the recommendation probability, which decide nothing and are only shown, are
     left NaN for :func:`complete_rows` to fill for the rows returned."""
@@ -180,7 +177,7 @@ def score_pairs(bundle: RecommendationBundle, c: Candidates, deferred: bool = Fa
     )
 
 
-def _evidence_counts(bundle: RecommendationBundle, c: Candidates) -> dict[str, np.ndarray]:
+def _evidence_counts(bundle: FittedBundle, c: Candidates) -> dict[str, np.ndarray]:
     """Training outcomes of each row's measure, overall and in its factory's sector."""
     sectors = texts(c.energy.factories, "sector")
     counts = [
@@ -193,9 +190,7 @@ def _evidence_counts(bundle: RecommendationBundle, c: Candidates) -> dict[str, n
     }
 
 
-def complete_rows(
-    bundle: RecommendationBundle, scores: Scores, rows: np.ndarray, c: Candidates
-) -> None:
+def complete_rows(bundle: FittedBundle, scores: Scores, rows: np.ndarray, c: Candidates) -> None:
     """Fill what a deferred :func:`score_pairs` left out (the tCO2e interval and the
     recommendation probability) for ``rows``, in place, the same numbers as scoring them all;
     rows estimated by engineering keep their own."""
