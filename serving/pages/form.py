@@ -27,7 +27,7 @@ from features.units import (
     parse_number,
     to_canonical,
 )
-from serving.guard import MAX_JSON_DEPTH, json_depth, too_deep_detail
+from serving.body_meters import MAX_JSON_DEPTH, json_depth, too_deep_detail
 from serving.pages.form_words import choice_words, help_text, row_hint
 
 #: Scalar fields by section, in the order a plant engineer fills them in.

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from serving.guard import BatchCounter
+from serving.body_meters import BatchCounter
 
 
 def _value(rng: random.Random, depth: int) -> Any:  # Any: arbitrary JSON

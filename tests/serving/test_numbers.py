@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
-from serving.guard import MAX_JSON_DEPTH, DepthMeter
+from serving.body_meters import MAX_JSON_DEPTH, DepthMeter
 from serving.settings import hash_key
 from tests.serving.conftest import READ_KEY, settings_for
 
