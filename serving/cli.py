@@ -74,15 +74,7 @@ def serve(
     tracking_uri = resolve_tracking_uri(settings.tracking_uri)
     configure_logging(settings.log_level, [tracking_uri, settings.database_url])
     settings = settings.model_copy(update={"tracking_uri": tracking_uri})
-    url = f"http://{settings.host}:{settings.port}"
-    shown = redact(f"serving {settings.model_uri} from {tracking_uri}", tracking_uri)
-    typer.echo(f"{shown} at {url} (docs: {url}/docs)")
-    key_header = "" if not settings.auth_enabled else ' -H "X-API-Key: $DECARB_KEY"'
-    example = json.dumps({"profile": json.loads(Path(_example_path()).read_text())})
-    typer.echo(
-        "try:\n  curl -s -X POST " + url + "/v1/recommendations" + key_header
-        + " -H 'Content-Type: application/json' -d '" + example + "'"
-    )  # fmt: skip
+    _print_start(settings, tracking_uri)
     http = protocol_class(settings.header_read_timeout_s)  # httptools with a header deadline
     if settings.workers > 1:
         # Workers are new processes that build their app from DECARB_* variables: every
@@ -101,6 +93,19 @@ def serve(
     else:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                     log_config=None, access_log=False, loop=SERVER_LOOP, http=http)  # fmt: skip
+
+
+def _print_start(settings: Settings, tracking_uri: str) -> None:
+    """Where the service runs and a first request to try (the store's password masked)."""
+    url = f"http://{settings.host}:{settings.port}"
+    shown = redact(f"serving {settings.model_uri} from {tracking_uri}", tracking_uri)
+    typer.echo(f"{shown} at {url} (docs: {url}/docs)")
+    key_header = "" if not settings.auth_enabled else ' -H "X-API-Key: $DECARB_KEY"'
+    example = json.dumps({"profile": json.loads(Path(_example_path()).read_text())})
+    typer.echo(
+        "try:\n  curl -s -X POST " + url + "/v1/recommendations" + key_header
+        + " -H 'Content-Type: application/json' -d '" + example + "'"
+    )  # fmt: skip
 
 
 #: Named, not left to uvicorn's "auto": without uvloop and httptools (uvicorn[standard]) a

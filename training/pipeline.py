@@ -128,17 +128,7 @@ def run_training(
         t0 = time.perf_counter()
         metrics = _evaluate_held_out(bundle, split, data, progress)
         timings["evaluate_s"] = time.perf_counter() - t0
-        bundle.describe_training(
-            data.report.source,
-            metrics,
-            data.report.money_base_year,
-            parts=training_parts(split.train_factories, split.train_outcomes),
-        )
-        if len(split.test_factories) and config.primary_metric not in metrics:
-            raise ValueError(
-                f"primary_metric {config.primary_metric!r} not computed; "
-                f"available: {sorted(metrics)}"
-            )
+        _describe(bundle, config, data, split, metrics)
         _log_run(config, bundle, data, split, metrics)
         progress("plots")
         for plot in save_plots(bundle, split, Path(tmp)):
@@ -162,6 +152,27 @@ def run_training(
         mlflow.log_dict(timings, "timings.json")
     timings["total_s"] = time.perf_counter() - started
     return result
+
+
+def _describe(
+    bundle: RecommendationBundle,
+    config: TrainConfig,
+    data: Dataset,
+    split: Split,
+    metrics: dict[str, float],
+) -> None:
+    """Tell the bundle what it was trained on and how it scored (its card and caveats say
+    so); a primary metric the evaluation did not compute stops the training."""
+    bundle.describe_training(
+        data.report.source,
+        metrics,
+        data.report.money_base_year,
+        parts=training_parts(split.train_factories, split.train_outcomes),
+    )
+    if len(split.test_factories) and config.primary_metric not in metrics:
+        raise ValueError(
+            f"primary_metric {config.primary_metric!r} not computed; available: {sorted(metrics)}"
+        )
 
 
 def _searched(
