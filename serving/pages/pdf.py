@@ -216,7 +216,8 @@ def _table(
         [Paragraph(escape(str(v)), style if has_chinese(str(v)) else latin) for v in row]
         for row in rows
     ]
-    table = Table(cells, colWidths=list(widths) or None, hAlign="LEFT")
+    # A table broken over pages repeats its header row.
+    table = Table(cells, colWidths=list(widths) or None, hAlign="LEFT", repeatRows=int(header))
     # Any: ReportLab's table commands are heterogeneous tuples its stubs type narrowly.
     commands: list[Any] = [
         ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#bdbdbd")),
