@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -75,6 +76,7 @@ def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
     h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=4)
     h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4)
     warn = ParagraphStyle("warn", parent=body, textColor=colors.HexColor("#8a4b00"))
+    styles = _Styles(font, body, small, h2)
 
     def p(value: str, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(escape(value), style)
@@ -90,6 +92,44 @@ def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
     if view.assumptions:
         story.append(p(text("page_assumptions", lang), h2))
         story += [p(f"- {a}", small) for a in view.assumptions]
+    story += _footprint_story(view, styles)
+    story += _answer_story(view, styles)
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=f"{text('page_report_title', lang)}: {view.factory_id}",
+    )
+    doc.build(
+        headings_kept(story, (h2,)),
+        onFirstPage=page_number(lang, font),
+        onLaterPages=page_number(lang, font),
+    )
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class _Styles:
+    """The report's font and paragraph styles."""
+
+    font: str
+    body: ParagraphStyle
+    small: ParagraphStyle
+    h2: ParagraphStyle
+
+
+def _footprint_story(view: PageView, st: _Styles) -> list[Flowable]:
+    """The footprint: by scope, by carrier, process emissions and the zero-carbon indicators."""
+    lang, font, body, small, h2 = view.lang, st.font, st.body, st.small, st.h2
+
+    def p(value: str, style: ParagraphStyle = body) -> Paragraph:
+        return Paragraph(escape(value), style)
+
+    story: list[Flowable] = []
     story.append(p(text("page_footprint", lang), h2))
     story.append(
         _table(
@@ -131,6 +171,17 @@ def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
                 widths=tuple(w * mm for w in (24, 18, 18, 12, 40, 18, 36, 12)),
             )
         )
+    return story
+
+
+def _answer_story(view: PageView, st: _Styles) -> list[Flowable]:
+    """The answer: the end-use chart, the cost curve, the pathway and the measure cards."""
+    lang, font, body, small, h2 = view.lang, st.font, st.body, st.small, st.h2
+
+    def p(value: str, style: ParagraphStyle = body) -> Paragraph:
+        return Paragraph(escape(value), style)
+
+    story: list[Flowable] = []
     story.append(KeepTogether([to_drawing(view.charts["end_uses"], font)]))
     story.append(
         KeepTogether(
@@ -156,22 +207,7 @@ def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
     story += [_card(c, lang, body, small) for c in view.cards]
     if view.low_evidence:
         story.append(p(view.low_evidence, small))
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=f"{text('page_report_title', lang)}: {view.factory_id}",
-    )
-    doc.build(
-        headings_kept(story, (h2,)),
-        onFirstPage=page_number(lang, font),
-        onLaterPages=page_number(lang, font),
-    )
-    return out.getvalue()
+    return story
 
 
 def headings_kept(story: list[Flowable], styles: tuple[ParagraphStyle, ...]) -> list[Flowable]:

@@ -266,15 +266,7 @@ def build_view(
     caveats = list(
         dict.fromkeys([*result.warnings, *(w.message for w in result.input_warnings), *fp.notes])
     )
-    scope_rows = [
-        (say("rpt_scope1_combustion", lang), human(fp.scope1_combustion_tco2e)),
-        (say("rpt_scope1_process", lang), human(fp.process_tco2e)),
-        (say("page_scope2_location", lang), human(fp.scope2_location_tco2e)),
-        (say("page_scope2_market", lang), human(fp.scope2_market_tco2e)),
-        (say("page_removals", lang), human(-fp.removals_tco2)),
-        (say("page_net_location", lang), human(fp.net_location_tco2e)),
-        (say("page_net_market", lang), human(fp.net_market_tco2e)),
-    ]
+    scope_rows = _scope_rows(result, lang)
     carrier_rows = [
         [
             word(c.carrier.value, lang),
@@ -288,55 +280,8 @@ def build_view(
         [f"{line.product} {line.route}: {line.name} ({line.gas})", human(line.tco2e), line.source]
         for line in fp.process
     ]
-    charts = {
-        "scopes": bars(
-            [
-                (say("rpt_scope1_combustion", lang), fp.scope1_combustion_tco2e, SLATE),
-                (say("rpt_scope1_process", lang), fp.process_tco2e, SLATE),
-                (say("page_scope2_location", lang), fp.scope2_location_tco2e, BLUE),
-                (say("page_scope2_market", lang), fp.scope2_market_tco2e, BLUE),
-                (say("page_removals", lang), -fp.removals_tco2, GREEN),
-            ],
-            say("page_by_scope", lang),
-            "tCO2e",
-        ),
-        "end_uses": bars(
-            [(label, value, SLATE) for label, value in _by_end_use(result, lang)],
-            say("page_by_end_use", lang),
-            "tCO2e",
-        ),
-    }
-    ranked = [r for r in result.recommendations if r.direction == "decrease"]
-    curve = [
-        CurveItem(r.rank, r.name, r.tco2e_avoided, r.abatement_cost_per_tco2e)
-        for r in ranked
-        if r.tco2e_avoided > 0 and r.abatement_cost_per_tco2e is not None
-    ]
-    charts["cost_curve"] = cost_curve(
-        curve,
-        say("page_cost_curve", lang),
-        cur,
-        axis=say("chart_total", lang, total="{total}"),
-        per_tonne=per_tonne(cur, lang),
-    )
+    charts = _charts(result, lang)
     p = result.pathway
-    charts["pathway"] = waterfall(
-        [
-            Step(say("page_step_baseline", lang), p.baseline_tco2e, total=True),
-            Step(say("page_step_efficiency", lang), p.efficiency_programme_tco2e),
-            Step(say("page_step_structural", lang), p.structural_tco2e),
-            Step(say("page_step_onsite", lang), p.onsite_renewables_tco2e),
-            Step(say("page_step_green", lang), p.green_electricity_tco2e),
-            Step(say("page_step_certificates", lang), p.certificates_tco2e),
-            Step(say("page_step_ccus", lang), p.ccus_tco2),
-            Step(say("page_step_offsets", lang), p.offsets_tco2e),
-            Step(say("page_step_gap", lang), p.residual_tco2e, total=True),
-        ],
-        say("page_pathway", lang),
-        target=p.target_tco2e,
-        axis=say("chart_per_year", lang),
-        target_words=say("chart_target", lang, target="{target}"),
-    )
     raises = [
         zh_units(f"{r.name}: {r.direction_reason}", lang, cur) for r in result.emission_increases
     ]
@@ -379,6 +324,75 @@ def build_view(
         readiness_rows=_readiness_rows(result, lang),
         assumptions=_assumptions(result, profile, lang),
     )
+
+
+def _scope_rows(result: FactoryRecommendations, lang: Lang) -> list[tuple[str, str]]:
+    """The footprint by scope, rounded."""
+    fp = result.footprint
+    return [
+        (say("rpt_scope1_combustion", lang), human(fp.scope1_combustion_tco2e)),
+        (say("rpt_scope1_process", lang), human(fp.process_tco2e)),
+        (say("page_scope2_location", lang), human(fp.scope2_location_tco2e)),
+        (say("page_scope2_market", lang), human(fp.scope2_market_tco2e)),
+        (say("page_removals", lang), human(-fp.removals_tco2)),
+        (say("page_net_location", lang), human(fp.net_location_tco2e)),
+        (say("page_net_market", lang), human(fp.net_market_tco2e)),
+    ]
+
+
+def _charts(result: FactoryRecommendations, lang: Lang) -> dict[str, Chart]:
+    """The footprint by scope and by end use, the cost curve and the pathway."""
+    fp, cur, p = result.footprint, result.currency, result.pathway
+    charts = {
+        "scopes": bars(
+            [
+                (say("rpt_scope1_combustion", lang), fp.scope1_combustion_tco2e, SLATE),
+                (say("rpt_scope1_process", lang), fp.process_tco2e, SLATE),
+                (say("page_scope2_location", lang), fp.scope2_location_tco2e, BLUE),
+                (say("page_scope2_market", lang), fp.scope2_market_tco2e, BLUE),
+                (say("page_removals", lang), -fp.removals_tco2, GREEN),
+            ],
+            say("page_by_scope", lang),
+            "tCO2e",
+        ),
+        "end_uses": bars(
+            [(label, value, SLATE) for label, value in _by_end_use(result, lang)],
+            say("page_by_end_use", lang),
+            "tCO2e",
+        ),
+    }
+    curve = [
+        CurveItem(r.rank, r.name, r.tco2e_avoided, r.abatement_cost_per_tco2e)
+        for r in result.recommendations
+        if r.direction == "decrease"
+        and r.tco2e_avoided > 0
+        and r.abatement_cost_per_tco2e is not None
+    ]
+    charts["cost_curve"] = cost_curve(
+        curve,
+        say("page_cost_curve", lang),
+        cur,
+        axis=say("chart_total", lang, total="{total}"),
+        per_tonne=per_tonne(cur, lang),
+    )
+    charts["pathway"] = waterfall(
+        [
+            Step(say("page_step_baseline", lang), p.baseline_tco2e, total=True),
+            Step(say("page_step_efficiency", lang), p.efficiency_programme_tco2e),
+            Step(say("page_step_structural", lang), p.structural_tco2e),
+            Step(say("page_step_onsite", lang), p.onsite_renewables_tco2e),
+            Step(say("page_step_green", lang), p.green_electricity_tco2e),
+            Step(say("page_step_certificates", lang), p.certificates_tco2e),
+            Step(say("page_step_ccus", lang), p.ccus_tco2),
+            Step(say("page_step_offsets", lang), p.offsets_tco2e),
+            Step(say("page_step_gap", lang), p.residual_tco2e, total=True),
+        ],
+        say("page_pathway", lang),
+        target=p.target_tco2e,
+        axis=say("chart_per_year", lang),
+        target_words=say("chart_target", lang, target="{target}"),
+    )
+    return charts
 
 
 def _trained_line(training: Training, lang: Lang) -> str:
