@@ -268,14 +268,10 @@ def build_view(
     )
     scope_rows = _scope_rows(result, lang)
     carrier_rows = [
-        [
-            word(c.carrier.value, lang),
-            energy(c.carrier, c.energy, lang, units),
-            human(c.tco2e),
-            c.factor.source,
-        ]
+        [word(c.carrier.value, lang), energy(c.carrier, c.energy, lang, units),
+         human(c.tco2e), c.factor.source]
         for c in fp.by_carrier
-    ]
+    ]  # fmt: skip
     process_rows = [
         [f"{line.product} {line.route}: {line.name} ({line.gas})", human(line.tco2e), line.source]
         for line in fp.process
@@ -285,38 +281,22 @@ def build_view(
     raises = [
         zh_units(f"{r.name}: {r.direction_reason}", lang, cur) for r in result.emission_increases
     ]
-    low = result.not_enough_evidence
     return PageView(
         lang=lang,
         factory_id=result.factory_id,
         title=say("page_results_for", lang, factory=result.factory_id),
-        meta=say(
-            "page_meta",
-            lang,
-            date=on.isoformat(),
-            model=say("page_model_name", lang, version=model_version),
-            factors=result.factor_table_version,
-            catalogue=result.catalogue_version,
-        )
-        + " · "
-        + _trained_line(training, lang),
+        meta=_meta(result, on, model_version, training),
         caveats=caveats,
         scope_rows=scope_rows,
         energy_tce=say("page_energy_tce", lang, tce=human(fp.comprehensive_energy_tce)),
         carrier_rows=carrier_rows,
         process_rows=process_rows,
         charts=charts,
-        cost_curve_help=say(
-            "page_cost_curve_help", lang, cur="元" if lang == "zh" and cur == "CNY" else cur
-        ),
+        cost_curve_help=say("page_cost_curve_help", lang, cur=per_tonne(cur, lang).split("/")[0]),
         raises=raises,
         cards=[_card(r, cur, lang, training, units) for r in result.recommendations]
         + [_card(r, cur, lang, training, units) for r in result.emission_increases],
-        low_evidence=say(
-            "page_low_evidence", lang, n=len(low), names="; ".join(r.name for r in low)
-        )
-        if low
-        else "",
+        low_evidence=_low_evidence(result),
         pathway_notes=[n for n in dict.fromkeys(p.notes) if n not in caveats],
         pathway_holds=_pathway_holds(result, cur, lang),
         portfolio_line=_portfolio_line(result, lang),
@@ -324,6 +304,29 @@ def build_view(
         readiness_rows=_readiness_rows(result, lang),
         assumptions=_assumptions(result, profile, lang),
     )
+
+
+def _low_evidence(result: FactoryRecommendations) -> str:
+    """The measures left out for want of evidence, or nothing."""
+    low = result.not_enough_evidence
+    if not low:
+        return ""
+    names = "; ".join(r.name for r in low)
+    return say("page_low_evidence", result.lang, n=len(low), names=names)
+
+
+def _meta(result: FactoryRecommendations, on: date, model_version: str, training: Training) -> str:
+    """The line under the title: date, model, factor table, catalogue, training rows."""
+    lang = result.lang
+    said = say(
+        "page_meta",
+        lang,
+        date=on.isoformat(),
+        model=say("page_model_name", lang, version=model_version),
+        factors=result.factor_table_version,
+        catalogue=result.catalogue_version,
+    )
+    return f"{said} · {_trained_line(training, lang)}"
 
 
 def _scope_rows(result: FactoryRecommendations, lang: Lang) -> list[tuple[str, str]]:
