@@ -62,14 +62,20 @@ def report_font(configured: str | None = None) -> str:
     return "Helvetica"
 
 
-def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
-    """The report as PDF bytes."""
+def font_for(lang: str, font_path: str | None = None) -> str:
+    """The report font for ``lang``; :class:`MissingFontError` when Chinese has no font."""
     font = report_font(font_path)
-    if view.lang == "zh" and font == "Helvetica":
+    if lang == "zh" and font == "Helvetica":
         raise MissingFontError(
             "a Chinese report needs a CJK TrueType font: install fonts-wqy-microhei (make "
             "setup does) or set DECARB_CJK_FONT to a .ttf/.ttc file; allowed lang without it: en"
         )
+    return font
+
+
+def render_pdf(view: PageView, font_path: str | None = None) -> bytes:
+    """The report as PDF bytes."""
+    font = font_for(view.lang, font_path)
     lang = view.lang
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12.5, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=10)

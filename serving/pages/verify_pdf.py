@@ -15,8 +15,8 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 
 from features.i18n import text
 from serving.pages.charts import to_drawing
-from serving.pages.pdf import MissingFontError, headings_kept, page_number, report_font
 from serving.pages.pdf import _table as table
+from serving.pages.pdf import font_for, headings_kept, page_number
 from serving.pages.verify_view import VerificationView
 
 #: Colour of the verdict line by verdict (the page's colours).
@@ -26,13 +26,8 @@ VERDICT_COLOURS = {"verified": "#2e7d32", "no_savings_detected": "#8a4b00",
 
 def render_verification_pdf(view: VerificationView, font_path: str | None = None) -> bytes:
     """The verification as PDF bytes (a Chinese one needs a CJK font: MissingFontError)."""
-    font = report_font(font_path)
     lang = view.lang
-    if lang == "zh" and font == "Helvetica":
-        raise MissingFontError(
-            "a Chinese report needs a CJK TrueType font: install fonts-wqy-microhei (make "
-            "setup does) or set DECARB_CJK_FONT to a .ttf/.ttc file; allowed lang without it: en"
-        )
+    font = font_for(lang, font_path)
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12.5, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=10)
     h1 = ParagraphStyle("h1", parent=body, fontSize=15, leading=19, spaceAfter=4)
