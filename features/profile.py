@@ -16,14 +16,16 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -53,6 +55,10 @@ from features.units import (
 #: Fields holding money in ``revenue_currency``; each also takes "1200 万元"-style amounts.
 MONEY_FIELDS = ("annual_revenue", "electricity_cost_per_year", "fuel_cost_per_year",
                 "electricity_price")  # fmt: skip
+#: A currency code of features/data/exchange_rates.csv, listed in the API schema (each field
+#: using it refuses another code, naming the field and the codes allowed).
+_CURRENCY_SCHEMA = {"type": "string", "enum": list(CURRENCIES)}
+CurrencyCode = Annotated[str, WithJsonSchema(_CURRENCY_SCHEMA)]
 #: End-use shares of a carrier may add up to 1 + this (rounded inputs); they are rescaled to 1.
 SHARE_ROUNDING = 1e-3
 
@@ -108,6 +114,7 @@ def _typed_numbers(data: dict[str, Any]) -> None:
     energy_field = {name: carrier for carrier, name in PROFILE_FIELD.items()}
     for name in field_bounds(None):
         value = data.get(name)
+        _not_bool(name, value)
         if not isinstance(value, str) or name in MONEY_FIELDS:
             continue
         typed = number_text(value)
@@ -119,6 +126,8 @@ def _typed_numbers(data: dict[str, Any]) -> None:
             data[name] = typed
     prices = data.get("fuel_prices")
     if isinstance(prices, dict):
+        for carrier, price in prices.items():
+            _not_bool(f"fuel_prices.{carrier}", price)
         data["fuel_prices"] = {k: _typed_number(v) for k, v in prices.items()}
 
 
@@ -132,7 +141,25 @@ def _is_number(text: str) -> bool:
 
 def _typed_number(value: Any) -> Any:
     """A list entry's number typed as text, as Python reads it (``Any``: raw input)."""
+    _not_bool("value", value)
     return number_text(value) if isinstance(value, str) else value
+
+
+def _not_bool(field: str, value: object) -> None:
+    """Refuse true/false where a number goes (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise InvalidValueError(field, value, "a number")
+
+
+def _schema_bounds(schema: dict[str, Any]) -> None:
+    """The range of every plain number field in the API schema (in any currency for money),
+    so that a number the schema allows is one validation accepts (``Any``: JSON schema)."""
+    properties = schema.get("properties", {})
+    for name, bound in field_bounds(None).items():
+        prop = properties.get(name, {})
+        for branch in [prop, *prop.get("anyOf", [])]:
+            if branch.get("type") in ("number", "integer"):
+                branch["minimum"], branch["maximum"] = bound.low, bound.high
 
 
 class EnergyQuantity(BaseModel):
@@ -174,6 +201,7 @@ class EndUseEntry(BaseModel):
     @classmethod
     def _share_text(cls, value: Any) -> Any:
         # Any: raw input; "50%" and "50％" are read as 0.5.
+        _not_bool("share", value)
         return parse_share("end_uses.share", value) if isinstance(value, str) else value
 
 
@@ -185,13 +213,18 @@ class FactoryProfile(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        allow_inf_nan=False,
+        json_schema_extra=_schema_bounds,
     )
 
     factory_id: str = Field(min_length=1, max_length=128, description="Identifier of the factory.")
     country: Country = Field(description="ISO country code: CN or US.")
     region: str = Field(
-        description="China: province (English or Chinese name); US: state (USPS code)."
+        min_length=1,
+        description="China: province (English or Chinese name); US: state (USPS code).",
     )
     sector: Sector = Field(description="Programme sector; derived from naics_code if omitted.")
     naics_code: str | None = Field(default=None, description="NAICS code, 2-6 digits.")
@@ -204,7 +237,10 @@ class FactoryProfile(BaseModel):
         'fields also take an amount with its unit, e.g. "1200 万元" or {"value": 3.5, "unit": '
         '"万USD"}.',
     )
-    revenue_currency: str = Field(
+    # null, as when not given: the currency is set from a money amount's unit or the country.
+    revenue_currency: Annotated[
+        str, WithJsonSchema({"anyOf": [_CURRENCY_SCHEMA, {"type": "null"}]})
+    ] = Field(
         default="CNY",
         description="Currency of every money field (CNY, EUR, USD; features/data/"
         "exchange_rates.csv); set from the unit of a money amount when not given.",
@@ -519,6 +555,18 @@ class FactoryProfile(BaseModel):
             values[PROFILE_FIELD[carrier]] = self.energy(carrier)
         values["energy_use"] = []
         return FactoryProfile.model_validate(values)
+
+
+def _as_given(value: Any) -> Any:
+    return value  # Any: the raw JSON, kept as sent
+
+
+#: A profile as submitted, kept as sent (a stored outcome's request hash is of what was sent)
+#: and validated later by :func:`parse_profile`; the API schema describes it as a
+#: :class:`FactoryProfile`, so what the schema allows is what validation accepts.
+ProfileJson = Annotated[
+    dict[str, Any], BeforeValidator(_as_given, json_schema_input_type=FactoryProfile)
+]
 
 
 def _range(field: str, value: float | None, low: float, high: float | None) -> None:
