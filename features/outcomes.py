@@ -14,7 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from features.catalogue.measures import Catalogue
 from features.errors import DecarbError, InvalidValueError
-from features.profile import EnergyQuantity, FactoryProfile, invalid_value, parse_profile
+from features.profile import (
+    CurrencyCode,
+    EnergyQuantity,
+    FactoryProfile,
+    ProfileJson,
+    invalid_value,
+    parse_profile,
+)
 from features.units import CURRENCIES, PROFILE_FIELD, Carrier, to_canonical
 
 #: The outcomes table's column of energy saved per carrier (canonical unit per year).
@@ -83,7 +90,7 @@ class OutcomeReport(BaseModel):
         "(negative = more used); annualised by the period's length.",
     )
     actual_capex: float | None = Field(default=None, ge=0, description="In `currency`.")
-    currency: str | None = Field(
+    currency: CurrencyCode | None = Field(
         default=None, description="Currency of actual_capex; default the profile's."
     )
     model_version: str | None = Field(
@@ -94,10 +101,10 @@ class OutcomeReport(BaseModel):
         description="When measured_savings come from metered data: the baseline fit and "
         "verdict per carrier (features.verification).",
     )
-    profile: dict[str, Any] = Field(
+    profile: ProfileJson = Field(
         description="The factory's profile as submitted for the recommendation (same fields as "
         "/v1/recommendations); stored with the outcome so it is a training row."
-    )  # Any: raw JSON, validated by parse_profile
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> OutcomeReport:

@@ -13,6 +13,7 @@ from features.accounting.readiness import ZeroCarbonReadiness
 from features.domain import InputWarning
 from features.enduses.balance import EndUseEnergy
 from features.enduses.taxonomy import EndUse
+from features.profile import CurrencyCode
 from features.units import CURRENCIES, Carrier
 
 Direction = Literal["decrease", "increase"]
@@ -33,7 +34,10 @@ class RecommendOptions(BaseModel):
     )
     top_k: int = Field(default=10, ge=1, le=60, description="Number of measures returned.")
     capex_budget: float | None = Field(
-        default=None, ge=0, description="Total capital budget, bundle currency; greedy by rank."
+        default=None,
+        ge=0,
+        json_schema_extra={"maximum": bounds.money(None).high},
+        description="Total capital budget, bundle currency; greedy by rank.",
     )
     discount_rate: float = Field(
         default=0.08, ge=0, le=0.5, description="For annualising capex, per year (0.08 = 8%)."
@@ -42,7 +46,7 @@ class RecommendOptions(BaseModel):
         default="top", description="none, top (top_features per model) or full (all fields)."
     )
     top_features: int = Field(default=5, ge=1, le=40)
-    currency: str | None = Field(
+    currency: CurrencyCode | None = Field(
         default=None,
         description="Currency of every amount in the answer (one of features/data/"
         "exchange_rates.csv); default: the profile's revenue_currency where it gives one, else "
@@ -83,6 +87,15 @@ class RecommendOptions(BaseModel):
         description="Training outcomes a learned measure needs to be ranked; below it the "
         "measure is listed in not_enough_evidence with its catalogue range (0 = rank all).",
     )
+
+    @field_validator("top_k", "top_features", "min_evidence", mode="before")
+    @classmethod
+    def _whole_number(cls, value: object) -> object:
+        # JSON does not tell 3 from 3.0 (nor does the schema's "integer"): a whole-number
+        # float is taken as its integer; any other value goes on to the strict check.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
     @field_validator("capex_budget")
     @classmethod

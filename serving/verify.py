@@ -15,7 +15,7 @@ from features.catalogue.measures import Catalogue
 from features.errors import InvalidValueError
 from features.i18n import Lang
 from features.outcomes import CheckedReport, StoredOutcome
-from features.profile import invalid_value
+from features.profile import ProfileJson, invalid_value
 from features.verification import to_outcome_report
 from features.verification.meters import read_meters
 from features.verification.schema import Verification, VerificationRequest
@@ -38,10 +38,10 @@ class VerificationRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    profile: dict[str, Any] = Field(
+    profile: ProfileJson = Field(
         description="The factory's profile (same fields as /v1/recommendations); stored with "
         "the outcome so it is a training row."
-    )  # Any: raw JSON, validated by parse_profile
+    )
     factory_id: str | None = Field(
         default=None,
         max_length=128,

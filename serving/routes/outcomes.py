@@ -8,8 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from features.errors import InvalidValueError
-from features.outcomes import STATUSES, IdempotencyConflictError, OutcomeReport, StoredOutcome
+from features.outcomes import (
+    STATUSES,
+    IdempotencyConflictError,
+    OutcomeReport,
+    Status,
+    StoredOutcome,
+)
 from serving.deps import AdminAccess, Wired, WriteAccess
 from serving.errors import ConflictError, error_responses
 from serving.outcomes import checked_submission
@@ -32,7 +37,7 @@ class OutcomeFilter(BaseModel):
 
     factory_id: str | None = Field(default=None, max_length=128)
     measure_id: str | None = Field(default=None, max_length=64)
-    status: str | None = Field(default=None, description=f"One of {', '.join(STATUSES)}.")
+    status: Status | None = Field(default=None, description=f"One of {', '.join(STATUSES)}.")
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=1_000_000_000)
 
@@ -96,8 +101,6 @@ async def list_outcomes(
     _: AdminAccess, service: Wired, query: Annotated[OutcomeFilter, Query()]
 ) -> OutcomePage:
     """Stored outcomes, oldest first, filtered by factory, measure or status (admin)."""
-    if query.status is not None and query.status not in STATUSES:
-        raise InvalidValueError("status", query.status, STATUSES)
     items, total = await service.store.run(
         lambda store: store.page(factory_id=query.factory_id, measure_id=query.measure_id,
                                  status=query.status, limit=query.limit, offset=query.offset)
