@@ -98,7 +98,8 @@ def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
             return None
         key = form.get("api_key") or request.cookies.get(KEY_COOKIE)
         if page_role(form.get("api_key"), request.cookies.get(KEY_COOKIE), settings) is None:
-            return "missing or unknown API key" if key else "an API key is needed"
+            lang = _lang(form.get("lang"))
+            return text("form_key_unknown" if key else "form_key_needed", lang)
         return None
 
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
