@@ -595,9 +595,12 @@ def invalid_value(exc: ValidationError, model: type[BaseModel], name: str) -> In
     first = exc.errors()[0]
     ctx = first.get("ctx") or {}
     inner = ctx.get("error")
-    if isinstance(inner, InvalidValueError):
-        return inner
     field = ".".join(str(p) for p in first["loc"]) or name
+    if isinstance(inner, InvalidValueError):
+        if type(inner) is InvalidValueError and field.endswith(f".{inner.field}"):
+            # A list entry's own validator: say which entry.
+            return InvalidValueError(field, inner.value, inner.allowed)
+        return inner
     if first["type"] == "extra_forbidden":
         allowed: object = list(model.model_fields)
     else:

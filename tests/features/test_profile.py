@@ -8,6 +8,8 @@ import pytest
 from features.errors import InvalidValueError, UnitError, UnknownRegionError, UnknownSectorError
 from features.profile import (
     PROFILE_COLUMNS,
+    FactoryProfile,
+    field_bounds,
     parse_profile,
     profiles_from_frame,
     profiles_to_frame,
@@ -176,3 +178,44 @@ def test_bad_money_names_the_field_and_what_is_allowed(
         parse_profile(base(**overrides))
     assert exc.value.field.startswith(field)
     assert allowed in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"offsets_tco2e": False}, "offsets_tco2e"),
+        ({"employees": True}, "employees"),
+        ({"fuel_prices": {"coal": True}}, "fuel_prices.coal"),
+        ({"end_uses": [{"carrier": "electricity", "end_use": "lighting", "value": False}]},
+         "end_uses.0.value"),
+        ({"end_uses": [{"carrier": "electricity", "end_use": "lighting", "share": True}]},
+         "end_uses.0.share"),
+        ({"energy_use": [{"carrier": "coal", "value": True, "unit": "GJ"}]},
+         "energy_use.0.value"),
+    ],
+)  # fmt: skip
+def test_true_or_false_is_not_taken_as_a_number(overrides: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidValueError) as err:
+        parse_profile(base(**overrides))
+    assert (err.value.field, err.value.allowed) == (field, "a number")
+    # the same numbers as numbers are fine
+    assert parse_profile(base(offsets_tco2e=0, employees=1)).employees == 1
+
+
+def test_schema_allows_what_validation_accepts() -> None:
+    properties = FactoryProfile.model_json_schema()["properties"]
+    assert properties["region"]["minLength"] == 1
+    assert (
+        properties["reporting_year"] | {"minimum": 1980, "maximum": 2100}
+        == (properties["reporting_year"])
+    )
+    money = next(b for b in properties["annual_revenue"]["anyOf"] if b.get("type") == "number")
+    assert money["maximum"] == field_bounds(None)["annual_revenue"].high
+    currency = properties["revenue_currency"]["anyOf"]
+    assert currency[0]["enum"] == ["CNY", "EUR", "GBP", "INR", "JPY", "KRW", "USD"]
+    assert currency[1] == {"type": "null"}
+    # null currency, as when not given: the country's
+    assert parse_profile(base(revenue_currency=None)).revenue_currency == "CNY"
+    with pytest.raises(InvalidValueError) as err:
+        parse_profile(base(reporting_year=2101))
+    assert err.value.field == "reporting_year"
