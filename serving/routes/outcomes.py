@@ -54,11 +54,15 @@ EXAMPLE_REPORT: dict[str, Any] = {
 }  # fmt: skip
 
 
+#: Keys the store takes (features.sources.outcome_store checks them, naming what is allowed;
+#: the schema says the same, tests/serving/test_outcomes.py keeps the two equal).
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 #: The ``Idempotency-Key`` header.
 IdempotencyKey = Annotated[
     str | None,
     Header(description="Makes retries safe: the same key with the same report answers what "
-           "was stored; with another report, 409."),
+           "was stored; with another report, 409. 1-128 characters of A-Z a-z 0-9 . _ : -",
+           json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN}),
 ]  # fmt: skip
 
 

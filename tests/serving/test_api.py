@@ -373,6 +373,23 @@ def test_options_are_strictly_typed(client: TestClient, example_profile: dict[st
         client.post("/v1/recommendations", json=body, headers=READ), 422, "invalid_request"
     )["detail"]
     assert detail[0]["field"] == "options.discount_rate"
+    # JSON's 3.0 is the schema's integer 3; 3.5 and "3" are not integers
+    whole = {"profile": example_profile, "options": {"top_k": 3.0, "explain": "none"}}
+    answer = client.post("/v1/recommendations", json=whole, headers=READ)
+    assert answer.status_code == 200
+    assert len(answer.json()["result"]["recommendations"]) == 3
+    for top_k in (3.5, "3", True):
+        body = {"profile": example_profile, "options": {"top_k": top_k}}
+        detail = assert_error(
+            client.post("/v1/recommendations", json=body, headers=READ), 422, "invalid_request"
+        )["detail"]
+        assert detail[0]["field"] == "options.top_k"
+    body = {"profile": example_profile, "options": {"currency": ""}}
+    detail = assert_error(
+        client.post("/v1/recommendations", json=body, headers=READ), 422, "invalid_request"
+    )["detail"]
+    assert detail[0]["field"] == "options.currency"
+    assert "CNY" in detail[0]["allowed"]
 
 
 def test_every_answer_names_the_version_that_computed_it_while_the_alias_flips(

@@ -17,10 +17,11 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from features.outcomes import STATUSES
 from features.profile import parse_profile
-from features.sources.outcome_store import OutcomeStore, check_report
+from features.sources.outcome_store import _KEY, OutcomeStore, check_report
 from features.sources.schema import Dataset
-from features.units import Carrier
+from features.units import CURRENCIES, Carrier
 from models.bundle import RecommendationBundle
 from models.schemas import RecommendOptions
 from serving.app import create_app
@@ -106,6 +107,24 @@ def test_posting_outcomes_is_validated_idempotent_and_role_checked(
     assert [i["factory_id"] for i in one.json()["items"]] == ["plant-1"]
     wrong = outcome_client.get("/v1/outcomes", headers=ADMIN, params={"status": "done"})
     assert wrong.status_code == 422
+    item = wrong.json()["detail"][0]
+    assert item["field"].endswith("status")
+    assert all(s in item["allowed"] for s in ("planned", "implemented", "rejected"))
+
+
+def test_the_schema_says_what_an_outcome_may_hold(outcome_client: TestClient) -> None:
+    """The profile is described as the profile of /v1/recommendations, currencies and statuses
+    are listed, and the Idempotency-Key pattern is the one the store checks."""
+    api = outcome_client.get("/openapi.json").json()
+    report = api["components"]["schemas"]["OutcomeReport"]["properties"]
+    assert report["profile"]["$ref"] == "#/components/schemas/FactoryProfile"
+    assert report["currency"]["anyOf"][0]["enum"] == list(CURRENCIES)
+    post = api["paths"]["/v1/outcomes"]["post"]["parameters"]
+    key = next(p for p in post if p["name"] == "idempotency-key")
+    assert key["schema"]["pattern"] == f"^{_KEY.pattern}$"
+    query = api["paths"]["/v1/outcomes"]["get"]["parameters"]
+    status = next(p for p in query if p["name"] == "status")
+    assert status["schema"]["anyOf"][0]["enum"] == list(STATUSES)
 
 
 def _predicted_kwh(bundle: RecommendationBundle, profiles: list[dict[str, Any]]) -> np.ndarray:
