@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from features.catalogue.measures import Catalogue
 from features.errors import DecarbError, InvalidValueError
@@ -38,6 +46,14 @@ class IdempotencyConflictError(DecarbError, ValueError):
     """An idempotency key was used before with a different report."""
 
 
+def _not_bool(value: Any, info: ValidationInfo) -> Any:
+    """Refuse true/false where a number goes (pydantic would read them as 1 and 0); ``Any``:
+    the raw value."""
+    if isinstance(value, bool):
+        raise InvalidValueError(str(info.field_name), value, "a number")
+    return value
+
+
 class VerifiedCarrierFit(BaseModel):
     """How one carrier's measured savings were verified: the baseline fit (ASHRAE Guideline 14)
     and the verdict (see ``features.verification``)."""
@@ -55,6 +71,11 @@ class VerifiedCarrierFit(BaseModel):
     )
     confidence: float = Field(ge=0.5, le=0.99)
     verdict: Literal["verified", "not_verifiable", "no_savings_detected"]
+
+    _numbers = field_validator(
+        "cv_rmse", "nmbe", "r2", "n_baseline", "fractional_uncertainty", "confidence",
+        mode="before",
+    )(_not_bool)  # fmt: skip
 
 
 class OutcomeVerification(BaseModel):
@@ -105,6 +126,8 @@ class OutcomeReport(BaseModel):
         description="The factory's profile as submitted for the recommendation (same fields as "
         "/v1/recommendations); stored with the outcome so it is a training row."
     )
+
+    _numbers = field_validator("actual_capex", mode="before")(_not_bool)
 
     @model_validator(mode="after")
     def _consistent(self) -> OutcomeReport:
