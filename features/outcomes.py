@@ -129,6 +129,14 @@ class OutcomeReport(BaseModel):
 
     _numbers = field_validator("actual_capex", mode="before")(_not_bool)
 
+    @field_validator("decided_on", "implemented_on", "period_start", "period_end", mode="before")
+    @classmethod
+    def _date_text(cls, value: Any, info: ValidationInfo) -> Any:
+        # Any: raw input; pydantic would read a number as seconds since 1970.
+        if isinstance(value, int | float):
+            raise InvalidValueError(str(info.field_name), value, "a date, YYYY-MM-DD")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> OutcomeReport:
         if self.status == "rejected" and not (self.reason or "").strip():
