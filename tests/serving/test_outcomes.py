@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from features.errors import InvalidValueError
 from features.outcomes import STATUSES
 from features.profile import parse_profile
 from features.sources.outcome_store import _KEY, OutcomeStore, check_report
@@ -110,6 +111,27 @@ def test_posting_outcomes_is_validated_idempotent_and_role_checked(
     item = wrong.json()["detail"][0]
     assert item["field"].endswith("status")
     assert all(s in item["allowed"] for s in ("planned", "implemented", "rejected"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "allowed"),
+    [
+        ({"actual_capex": True}, "actual_capex", "a number"),
+        ({"period_start": 0}, "period_start", "a date, YYYY-MM-DD"),
+        ({"verification": {"carriers": [{
+            "carrier": "electricity", "form": "production", "cv_rmse": 0.1, "nmbe": 0.0,
+            "r2": 0.9, "n_baseline": 12, "fractional_uncertainty": False, "confidence": 0.9,
+            "verdict": "verified"}]}}, "verification.carriers.0.fractional_uncertainty",
+         "a number"),
+    ],
+)  # fmt: skip
+def test_true_false_or_a_number_for_a_date_is_refused_naming_the_field(
+    example_profile: dict[str, Any], changes: dict[str, Any], field: str, allowed: str
+) -> None:
+    assert check_report(_report(example_profile, 1e5)).currency == "CNY"  # as given, accepted
+    with pytest.raises(InvalidValueError) as err:
+        check_report(_report(example_profile, 1e5, **changes))
+    assert (err.value.field, err.value.allowed) == (field, allowed)
 
 
 def test_the_schema_says_what_an_outcome_may_hold(outcome_client: TestClient) -> None:
