@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.compiled import default_compiled_cache
 from models.pyfunc import resolve_tracking_uri
-from serving import pages
+from serving import pages, render_pool
 from serving.deps import Service
 from serving.errors import install_error_handlers
 from serving.guard import Guard
@@ -83,7 +83,8 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the model at start-up (the given holder, else one made from the settings), poll
-    for new versions if asked; stop polling and close the outcomes store at shut-down."""
+    for new versions if asked; stop polling, close the outcomes store and stop the PDF
+    renderers at shut-down."""
     service: Service = app.state.service
     own: ModelHolder = getattr(app.state, "holder", None) or _new_holder(service.settings)
     app.state.holder = own
@@ -105,6 +106,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     own.stop()
     service.store.close()
+    render_pool.shutdown()
 
 
 def _new_holder(settings: Settings) -> ModelHolder:

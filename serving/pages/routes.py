@@ -54,6 +54,7 @@ from serving.pages.form_check import (
 from serving.pages.form_words import OBJECTIVES, OPTION_HELP, unit_help
 from serving.pages.pdf import MissingFontError, render_pdf
 from serving.pages.view import PageView, build_view, training_of
+from serving.render_pool import render_in_process
 from serving.schemas import RecommendationRequest
 from serving.settings import Settings
 
@@ -332,8 +333,7 @@ async def _pdf_response(
     view: PageView, settings: Settings, slots: threading.BoundedSemaphore
 ) -> Response:
     try:
-        render = functools.partial(render_pdf, view, settings.cjk_font)
-        data = await run_in_threadpool(_in_slot, slots, render)
+        data = await render_in_process(slots, render_pdf, view, settings.cjk_font)
     except MissingFontError as exc:
         raise FontMissingError(str(exc)) from None
     # Header values are Latin-1: the file name keeps the id's plain ASCII characters only.

@@ -32,6 +32,7 @@ from serving.pages.charts import to_svg
 from serving.pages.pdf import MissingFontError
 from serving.pages.verify_pdf import render_verification_pdf
 from serving.pages.verify_view import VerificationView, build_verification_view
+from serving.render_pool import render_in_process
 from serving.settings import Settings
 from serving.verify import check_measure, request_of
 
@@ -176,8 +177,7 @@ def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
         try:
             work = functools.partial(_verified, parsed, lang)
             view = await run_in_threadpool(_in_slot, slots, work)
-            render_pdf = functools.partial(render_verification_pdf, view, settings.cjk_font)
-            data = await run_in_threadpool(_in_slot, slots, render_pdf)
+            data = await render_in_process(slots, render_verification_pdf, view, settings.cjk_font)
         except InvalidValueError as exc:
             where = input_of(exc.field)
             message = said(exc, lang)
