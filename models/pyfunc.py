@@ -47,6 +47,30 @@ def alias_uri(name: str = MODEL_NAME, alias: str = CHAMPION_ALIAS) -> str:
 
 #: What the service, the CLIs and the benchmarks load unless told otherwise.
 CHAMPION_URI = alias_uri()
+
+
+@dataclass(frozen=True)
+class RegistryRef:
+    """What a ``models:/`` URI names: a registered model and one of its alias or version."""
+
+    name: str
+    alias: str | None
+    version: str | None
+
+
+def parse_registry_uri(uri: str) -> RegistryRef | None:
+    """``models:/NAME@alias`` or ``models:/NAME/VERSION`` read apart; None for other URIs
+    (``runs:/...``)."""
+    if not uri.startswith("models:/"):
+        return None
+    rest = uri.removeprefix("models:/")
+    name, _, alias = rest.partition("@")
+    if alias:
+        return RegistryRef(name, alias, None)
+    name, _, version = rest.partition("/")
+    return RegistryRef(name, None, version or None)
+
+
 BUNDLE_ARTIFACT = "bundle"
 #: Where the bundle file sits inside a logged model (MLflow copies pyfunc artifacts there).
 BUNDLE_FILE = "artifacts/bundle.pkl"
@@ -256,12 +280,12 @@ def load_bundle(uri: str = CHAMPION_URI, signing_key: str | None = None) -> Load
     key = resolve_signing_key(signing_key)
     client = mlflow.MlflowClient()
     version: str | None = None
-    if uri.startswith("models:/"):
-        name, _, alias = uri.removeprefix("models:/").partition("@")
-        if alias:
-            version = str(client.get_model_version_by_alias(name, alias).version)
+    if (ref := parse_registry_uri(uri)) is not None:
+        name = ref.name
+        if ref.alias:
+            version = str(client.get_model_version_by_alias(name, ref.alias).version)
         else:
-            name, _, version = name.partition("/")
+            version = ref.version
         if not version:
             raise UntrustedModelError(f"{uri}: name a version or an alias (models:/NAME/VERSION "
                                       "or models:/NAME@alias)")  # fmt: skip

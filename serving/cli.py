@@ -18,14 +18,14 @@ from features.cli import report as terminal_report
 from features.errors import DecarbError
 from features.i18n import field_words, human, text
 from features.report import load_profile
-from models.pyfunc import resolve_tracking_uri
+from models.pyfunc import CHAMPION_URI, resolve_tracking_uri
 from models.redact import redact
 from models.schemas import FactoryRecommendations, Objective, RecommendOptions
 from serving.app import create_app
 from serving.http_protocol import protocol_class
 from serving.logs import configure_logging
 from serving.pages.pdf import MissingFontError, render_pdf
-from serving.pages.view import build_view
+from serving.pages.view import build_view, training_of
 from serving.settings import Settings, hash_key
 from serving.terminal import load_model_or_exit
 from serving.workers import reuse_port_supported
@@ -139,9 +139,7 @@ def recommend(
     ] = "most_tco2e",
     top_k: Annotated[int, typer.Option(help="Measures to show.")] = 10,
     capex_budget: Annotated[float | None, typer.Option(help="Capital budget.")] = None,
-    model_uri: Annotated[str, typer.Option(help="Model URI.")] = (
-        "models:/decarb-recommender@champion"
-    ),
+    model_uri: Annotated[str, typer.Option(help="Model URI.")] = CHAMPION_URI,
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow store.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
     lang: Annotated[str, typer.Option(help="Language of the answer: en or zh (中文).")] = "en",
@@ -261,9 +259,7 @@ def report(
     ] = False,
     lang: Annotated[str, typer.Option(help="Language: en or zh (中文).")] = "en",
     top_k: Annotated[int, typer.Option(help="Measures in the PDF.")] = 10,
-    model_uri: Annotated[str, typer.Option(help="Model URI (PDF).")] = (
-        "models:/decarb-recommender@champion"
-    ),
+    model_uri: Annotated[str, typer.Option(help="Model URI (PDF).")] = CHAMPION_URI,
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow store (PDF).")] = None,
     cjk_font: Annotated[
         str | None, typer.Option(help="TrueType font with Chinese glyphs (default: found).")
@@ -284,7 +280,13 @@ def report(
         raise typer.Exit(code=2) from None
     model = load_model_or_exit(model_uri, tracking_uri, console)
     result = model.bundle.recommend([factory], options)[0]
-    view = build_view(result, model_uri=model.uri, model_version=str(model.version))
+    view = build_view(
+        result,
+        model_uri=model.uri,
+        model_version=str(model.version),
+        training=training_of(model.card),
+        profile=factory,
+    )
     try:
         pdf.write_bytes(render_pdf(view, cjk_font))
     except MissingFontError as exc:

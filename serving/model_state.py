@@ -12,7 +12,7 @@ import mlflow
 
 from models.collector import settle_after_load
 from models.compiled import compile_off_process
-from models.pyfunc import LoadedModel, load_bundle
+from models.pyfunc import LoadedModel, load_bundle, parse_registry_uri
 from models.redact import redact
 from serving.errors import ModelNotLoadedError
 
@@ -164,11 +164,11 @@ class ModelHolder:
 
     def alias_version(self) -> str | None:
         """The version the alias points at now (None if the URI is not an alias)."""
-        if not (self.uri.startswith("models:/") and "@" in self.uri):
+        ref = parse_registry_uri(self.uri)
+        if ref is None or ref.alias is None:
             return None
-        name, alias = self.uri.removeprefix("models:/").split("@", 1)
         client = mlflow.MlflowClient(tracking_uri=self.tracking_uri)
-        return str(client.get_model_version_by_alias(name, alias).version)
+        return str(client.get_model_version_by_alias(ref.name, ref.alias).version)
 
     def start_polling(self, seconds: float) -> None:
         """Check the alias every ``seconds`` and load a new version when it moves."""

@@ -8,6 +8,8 @@ import hashlib
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.pyfunc import CHAMPION_URI
+
 
 def hash_key(key: str) -> str:
     """SHA-256 hex digest of an API key: the form keys are stored and configured in."""
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DECARB_", env_file=".env", extra="ignore")
 
-    model_uri: str = Field(default="models:/decarb-recommender@champion")
+    model_uri: str = Field(default=CHAMPION_URI)
     model_signing_key: SecretStr | None = Field(
         default=None,
         description="Key of the HMAC-SHA256 that training records on a model's run "

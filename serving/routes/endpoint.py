@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 from starlette.routing import BaseRoute
 
-from models.pyfunc import LoadedModel
+from models.pyfunc import MODEL_NAME, LoadedModel, parse_registry_uri
 from models.redact import redact
 from models.schemas import FactoryRecommendations
 from serving.errors import error_responses
@@ -86,7 +86,8 @@ def scoring_paths(routes: Iterable[BaseRoute]) -> frozenset[str]:
 
 def model_info(model: LoadedModel) -> ModelInfo:
     """Which model answered: its registry name, URI (no secrets), version, run and data."""
-    name = model.uri.removeprefix("models:/").split("@")[0].split("/")[0]
+    ref = parse_registry_uri(model.uri)
+    name = ref.name if ref is not None else MODEL_NAME
     card = model.card
     return ModelInfo(
         name=name,
