@@ -68,7 +68,7 @@ async def render_in_process(
     """``work(*args)`` in a renderer process once one of ``slots`` is free; ``work`` and its
     arguments must pickle (a module-level function and plain data)."""
     loop = asyncio.get_running_loop()
-    workers = max(1, os.cpu_count() or 1)
+    workers = max(2, os.cpu_count() or 1)  # two at least: one long render never holds up all
     await loop.run_in_executor(None, slots.acquire)
     try:
         return await loop.run_in_executor(_RENDERERS.executor(workers), work, *args)

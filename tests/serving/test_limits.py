@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +23,7 @@ from serving.auth import SESSION_COOKIE, session_token
 from serving.logs import JsonFormatter
 from serving.model_state import ModelHolder
 from serving.pages import routes
+from serving.pages.pdf import render_pdf
 from serving.schemas import (
     BatchResponse,
     FootprintResponse,
@@ -369,30 +375,34 @@ def test_pages_that_score_share_the_rate_limit(model_store: str) -> None:
         assert client.post("/results", data={"lang": "en"}).status_code != 429
 
 
+#: Where the slow renderer below, running in the service's renderer processes, leaves a file
+#: per render in progress and waits for the test's word to go on (processes share no locks).
+SLOW_RENDER_DIR = Path(tempfile.gettempdir()) / "decarb-test-slow-render"
+
+
+def slow_render(*args: Any, **kwargs: Any) -> bytes:
+    """The real renderer, held until the test releases it; each render in progress is a file
+    named by its process and a counter."""
+    mark = SLOW_RENDER_DIR / f"inside-{os.getpid()}-{time.monotonic_ns()}"
+    mark.write_text(str(os.getpid()))
+    deadline = time.monotonic() + 30
+    while not (SLOW_RENDER_DIR / "release").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        return render_pdf(*args, **kwargs)
+    finally:
+        mark.rename(SLOW_RENDER_DIR / f"done-{mark.name}")
+
+
+def _inside() -> list[Path]:
+    return sorted(SLOW_RENDER_DIR.glob("inside-*"))
+
+
 def test_pdf_rendering_runs_off_the_event_loop_a_bounded_number_at_a_time(
     model_store: str, example_profile: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lock = threading.Lock()
-    inside: list[int] = [0]
-    most: list[int] = [0]
-    threads: set[int] = set()
-    release = threading.Event()
-    two_inside = threading.Semaphore(0)
-    original = routes.render_pdf
-
-    def slow_render(*args: Any, **kwargs: Any) -> bytes:
-        with lock:
-            inside[0] += 1
-            most[0] = max(most[0], inside[0])
-            threads.add(threading.get_ident())
-        two_inside.release()
-        release.wait(30)
-        try:
-            return original(*args, **kwargs)
-        finally:
-            with lock:
-                inside[0] -= 1
-
+    shutil.rmtree(SLOW_RENDER_DIR, ignore_errors=True)
+    SLOW_RENDER_DIR.mkdir()
     monkeypatch.setattr(routes, "render_pdf", slow_render)
     with _client(model_store, scoring_threads=2) as client:
         codes: list[int] = []
@@ -404,19 +414,22 @@ def test_pdf_rendering_runs_off_the_event_loop_a_bounded_number_at_a_time(
         busy = [threading.Thread(target=call) for _ in range(4)]
         for t in busy:
             t.start()
-        for _ in range(2):
-            assert two_inside.acquire(timeout=60)
+        deadline = time.monotonic() + 90
+        while len(_inside()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_inside()) == 2, "two renders should have started"
         # Two renders hold their slots and block: the loop still answers at once.
         health = client.get("/healthz")
         assert health.status_code == 200
-        with lock:
-            assert inside[0] == 2  # the other two wait for a slot, not beside them
-        release.set()
+        time.sleep(0.5)
+        assert len(_inside()) == 2  # the other two wait for a slot, not beside them
+        (SLOW_RENDER_DIR / "release").write_text("go")
         for t in busy:
-            t.join(60)
+            t.join(90)
     assert codes == [200] * 4
-    assert most[0] == 2
-    assert threading.get_ident() not in threads
+    pids = {int(p.read_text()) for p in SLOW_RENDER_DIR.glob("done-*")}
+    assert len(list(SLOW_RENDER_DIR.glob("done-*"))) == 4
+    assert os.getpid() not in pids  # rendered in the renderer processes, not the service's
 
 
 def test_pages_carry_security_headers_and_refusals_are_logged_with_their_route(
