@@ -67,9 +67,11 @@ pytest: $(STAMP) browser compiler
 ## Benchmarks (about 15-25 minutes on 2 cores; not part of the tests): speed, training growth, accuracy,
 ## load, scale, hardening (reload storm, /healthz under PDF load, RSS over 40,000 requests) into
 ## bench/results/, then docs/benchmarks.md written from those results; last, the MLflow model served
-## in a fresh virtualenv (mlflow models serve --env-manager virtualenv, about 3 minutes).
+## in a fresh virtualenv (mlflow models serve --env-manager virtualenv, about 3 minutes) and the
+## API contract at 400 generated requests per operation. The scripts' smoke test runs first.
 bench: $(STAMP) compiler
 	mkdir -p bench/results
+	$(BIN)/pytest -m slow tests/test_bench_smoke.py
 	$(BIN)/python bench/speed.py --out bench/results
 	$(BIN)/python bench/train_time.py --sizes 1000 10000 100000 --dask-sizes 100000 --json bench/results/train_time.json
 	$(BIN)/python bench/accuracy.py --out bench/results
@@ -77,6 +79,7 @@ bench: $(STAMP) compiler
 	$(BIN)/python bench/scale.py --out bench/results
 	$(BIN)/python bench/hardening.py all | tee bench/results/hardening.txt
 	$(BIN)/pytest -m slow tests/models/test_pyfunc_serve.py
+	DECARB_CONTRACT_EXAMPLES=400 $(BIN)/pytest tests/serving/test_contract.py
 	$(BIN)/python bench/summary.py --results bench/results --doc docs/benchmarks.md
 
 clean:

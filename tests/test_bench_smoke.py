@@ -1,5 +1,6 @@
 """Benchmark scripts run end to end on tiny sizes, and the summary is written from their results.
-Their numbers are printed and documented, never asserted."""
+Their numbers are printed and documented, never asserted. Marked slow (about 3-6 minutes):
+`make bench` runs it first, before the benchmarks at their real sizes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,6 +23,7 @@ def _run(*args: str, timeout: int = 600) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     results = tmp_path / "results"
     results.mkdir()

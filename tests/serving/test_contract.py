@@ -3,6 +3,7 @@ bounded), no server errors, every response as documented (status, content type, 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import schemathesis
@@ -13,8 +14,9 @@ from serving.app import create_app
 from serving.model_state import ModelHolder
 from tests.serving.conftest import ADMIN_KEY, settings_for
 
-#: Examples per operation; operations without inputs run once. Together well over 2,000.
-EXAMPLES_PER_OPERATION = 400
+#: Examples per operation; operations without inputs run once. 120 in the suite (about 900
+#: requests); `make bench` runs 400 (well over 2,000) with DECARB_CONTRACT_EXAMPLES.
+EXAMPLES_PER_OPERATION = int(os.environ.get("DECARB_CONTRACT_EXAMPLES", "120"))
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
@@ -49,7 +51,8 @@ def test_every_operation_keeps_its_contract(model_store: str) -> None:
 
         run()
     print(f"contract cases: {sum(cases.values())} {cases}")
-    assert sum(cases.values()) >= 2_000, cases
+    # Every operation that takes input ran its examples (10 of them take input today).
+    assert sum(cases.values()) >= 10 * EXAMPLES_PER_OPERATION, cases
     assert {"POST /v1/recommendations", "POST /v1/recommendations/batch",
             "POST /v1/footprint", "GET /v1/measures", "GET /v1/model",
             "POST /v1/admin/reload", "GET /healthz", "GET /readyz"} <= set(cases)  # fmt: skip
