@@ -7,11 +7,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.patches import Rectangle
-
 from serving.pages.charts import Box, Chart, Label, to_svg
 from serving.pages.pdf import CJK_FONT_CANDIDATES, MissingFontError
 
@@ -59,6 +54,13 @@ def charts_png(charts: list[Chart], cjk_font: str | None = None, dpi: int = 150)
     """``charts`` one below the other as a PNG; ``cjk_font``: a CJK font file for Chinese
     labels (None: matplotlib's default font, or the first CJK font found when a label needs
     one)."""
+    # Imported here: only the command line draws PNGs, and matplotlib costs the service
+    # nothing it does not use.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.font_manager import FontProperties  # noqa: PLC0415
+    from matplotlib.patches import Rectangle  # noqa: PLC0415
+
     width = max((c.width for c in charts), default=1.0)
     height = sum(c.height for c in charts) + GAP * max(len(charts) - 1, 0)
     needs_cjk = any(
