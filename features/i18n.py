@@ -638,7 +638,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "heat demand above the temperature heat pumps supply",
         "热需求温度高于热泵可供温度",
     ),
-    # routes inferred for heavy-sector plants without production[] (features/routes/inference.py)
+    # routes inferred for heavy-sector plants without production[]
+    # (features/process_routes/inference.py)
     "route_named_by_naics": ("NAICS {code} names {products}", "NAICS {code}对应{products}"),
     "route_named_by_sector": (
         "only the sector ({sector}) points to {products}",

@@ -35,9 +35,9 @@ from features.bounds import Bound
 from features.catalogue.measures import Catalogue, measure_ids
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
+from features.process_routes.definitions import ProductionLine, route_table
+from features.process_routes.inference import InferredRoute, infer_route
 from features.regions import Country, grid_region, normalise_region, parse_country
-from features.routes.definitions import ProductionLine, route_table
-from features.routes.inference import InferredRoute, infer_route
 from features.sectors import Sector, parse_sector, sector_from_naics
 from features.units import (
     CANONICAL_UNIT,
@@ -528,7 +528,8 @@ class FactoryProfile(BaseModel):
 
     def inferred_route(self) -> InferredRoute | None:
         """The route inferred from sector, NAICS code, energy mix and size when ``production``
-        is empty (``None`` when it is given, or no route fits; features.routes.inference)."""
+        is empty (``None`` when it is given, or no route fits;
+        features.process_routes.inference)."""
         if self.production:
             return None
         energy = self.energy_by_carrier()

@@ -18,8 +18,8 @@ from features.catalogue.measures import Catalogue, Measure, measure_mechanism, m
 from features.domain import InputWarning
 from features.enduses.balance import end_use_balance
 from features.i18n import Lang, human, text, translate
+from features.process_routes.inference import InferredRoute
 from features.profile import FactoryProfile
-from features.routes.inference import InferredRoute
 from features.units import CANONICAL_UNIT, Carrier
 from models.pathway import Stacked, pathway_to_zero
 from models.ranking import Chosen

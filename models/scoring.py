@@ -22,9 +22,9 @@ from features.catalogue.applicability import candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, Pairs
 from features.catalogue.measures import Catalogue
 from features.design import design_matrix
+from features.process_routes.emissions import table_lines
+from features.process_routes.estimate import estimate
 from features.profile import FactoryProfile
-from features.routes.emissions import table_lines
-from features.routes.estimate import estimate
 from features.table import Table, texts
 from features.units import USD_PER
 from models.fitted import FittedBundle
@@ -212,7 +212,7 @@ def complete_rows(bundle: FittedBundle, scores: Scores, rows: np.ndarray, c: Can
 
 def _apply_route_estimates(result: dict[str, np.ndarray], c: Candidates, currency: str) -> None:
     """Replace the learned numbers of route-measure rows by their engineering estimates
-    (features.routes.estimate); ``engineering`` marks them, ``process_tco2e`` holds the part
+    (features.process_routes.estimate); ``engineering`` marks them, ``process_tco2e`` holds the part
     of their tCO2e that is process emissions removed or CO2 captured."""
     found, catalogue, energy = c.found, c.catalogue, c.energy
     n = len(found)

@@ -2,9 +2,9 @@
 
 - Scope 1: combustion of fuels on site (fossil CO2 + CH4 + N2O as CO2e, AR5 GWP). Biogenic CO2 of
   biomass is reported separately, outside the scopes (GHG Protocol).
-- Scope 1 also holds process emissions (:mod:`features.routes`): CO2 and PFCs whose carbon or
-  fluorine is in no declared energy carrier (fluxes, anodes, electrodes, calcination, glass batch,
-  anode effects), from IPCC 2006 Vol. 3 defaults or the profile's measured values.
+- Scope 1 also holds process emissions (:mod:`features.process_routes`): CO2 and PFCs whose
+  carbon or fluorine is in no declared energy carrier (fluxes, anodes, electrodes, calcination,
+  glass batch, anode effects), from IPCC 2006 Vol. 3 defaults or the profile's measured values.
 - Removals: CO2 captured on site and permanently stored, its own line; the net totals deduct it.
 - Scope 2, location-based: grid electricity and purchased heat at the average factor of where the
   factory is. On-site renewable generation carries no emissions.
@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from features.accounting.factors import FactorTable, ResolvedFactor
 from features.errors import MissingFactorError
 from features.i18n import human, text
+from features.process_routes.emissions import ProcessEmission, process_emissions
 from features.profile import FactoryProfile
-from features.routes.emissions import ProcessEmission, process_emissions
 from features.units import (
     CANONICAL_UNIT,
     COMBUSTION_CARRIERS,

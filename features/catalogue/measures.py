@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from features.enduses.taxonomy import CONVERSIONS, Conversion, EndUse
 from features.errors import CatalogueError, InvalidValueError
-from features.routes.definitions import route_table
+from features.process_routes.definitions import route_table
 from features.sectors import Sector
 from features.units import FOSSIL_FUELS, Carrier
 
@@ -112,7 +112,7 @@ class RouteEffect(BaseModel):
     """How a sector measure acts on a production line: the share of output it covers, the
     energy it removes, replaces or adds per t, the process emissions it removes (a route change
     brings its new route's process emissions) and CO2 it captures. Estimated by engineering
-    arithmetic from these ranges (features.routes.estimate), not learned: no outcome data
+    arithmetic from these ranges (features.process_routes.estimate), not learned: no outcome data
     exist for these measures."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

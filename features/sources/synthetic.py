@@ -51,10 +51,10 @@ from features.enduses.shares import (
 )
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
+from features.process_routes.definitions import ProductionLine
+from features.process_routes.emissions import reductant_shares
 from features.profile import PROFILE_COLUMNS, format_end_use_shares, format_production
 from features.regions import CHINA_PROVINCES, Country
-from features.routes.definitions import ProductionLine
-from features.routes.emissions import reductant_shares
 from features.sector_stats import SECTOR_STATS
 from features.sectors import Sector
 from features.sources.schema import (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from features.catalogue.measures import Catalogue
 from features.enduses import physics
-from features.routes.basis import heavy_industry_markdown
+from features.process_routes.basis import heavy_industry_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "engineering-basis.md"
 

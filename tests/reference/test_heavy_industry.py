@@ -16,8 +16,8 @@ from features.accounting.footprint import compute_footprint
 from features.catalogue.measures import Catalogue, CatalogueError
 from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
+from features.process_routes.definitions import route_table
 from features.profile import FactoryProfile, parse_profile, profiles_from_frame, profiles_to_frame
-from features.routes.definitions import route_table
 from features.sources.synthetic import SyntheticConfig, generate
 from features.units import USD_PER, Carrier
 from models.bundle import RecommendationBundle

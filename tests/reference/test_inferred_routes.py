@@ -12,9 +12,9 @@ from features.accounting.footprint import compute_footprint
 from features.catalogue.applicability import applicability
 from features.catalogue.measures import Catalogue
 from features.enduses.taxonomy import EndUse
+from features.process_routes.definitions import RouteSignature, route_table
+from features.process_routes.inference import infer_route
 from features.profile import FactoryProfile, parse_profile, profiles_from_frame, profiles_to_frame
-from features.routes.definitions import RouteSignature, route_table
-from features.routes.inference import infer_route
 from features.sectors import Sector
 from features.units import GJ_PER_KWH, GJ_PER_TCE, Carrier
 from models.bundle import RecommendationBundle

@@ -26,7 +26,7 @@ MAX_EXAMPLES = 40
 #:   the grid electricity, a carrier both in ``energy_use`` and its own field;
 #: - ``region``: which names are a province or state depends on ``country`` and on spelling
 #:   (any case, Chinese short or full names), so the schema says "a string";
-#: - ``production[].product: ""``: features/routes/definitions.py ``ProductionLine.product``
+#: - ``production[].product: ""``: features/process_routes/definitions.py ``ProductionLine.product``
 #:   is a plain string (an enum of the route table's products would say it).
 #: Fixing one lowers its count here; the goal is an empty table.
 KNOWN = {"ST202": 5}

@@ -110,7 +110,7 @@ class CrossCheck(BaseModel):
 
 class RouteSignature(BaseModel):
     """How a plant that does not declare its route is recognised as running this one
-    (``features/routes/inference.py``): the carriers that dominate its final energy, the
+    (``features/process_routes/inference.py``): the carriers that dominate its final energy, the
     carriers it barely uses, the energy its output is estimated from and the smallest plant
     of the route."""
 

@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from features.enduses.taxonomy import EndUse
+from features.process_routes.definitions import ProductionLine, route_table
 from features.profile import parse_production
-from features.routes.definitions import ProductionLine, route_table
 from features.table import Table, texts
 from features.units import Carrier
 

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features import bounds
 from features.i18n import Lang, human, text
-from features.routes.definitions import ProductionLine, ProductSignature, route_table
+from features.process_routes.definitions import ProductionLine, ProductSignature, route_table
 from features.sectors import Sector
 from features.units import GJ_PER_KWH, Carrier
 

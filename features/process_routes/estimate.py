@@ -17,8 +17,8 @@ import numpy as np
 from features.carriers import CARRIERS, ELECTRICITY, GJ_PER_CANONICAL
 from features.catalogue.measures import Catalogue, RouteEffect, SourcedRange
 from features.i18n import text
-from features.routes.definitions import ProductionLine, route_table
-from features.routes.emissions import process_emissions
+from features.process_routes.definitions import ProductionLine, route_table
+from features.process_routes.emissions import process_emissions
 
 _LEVELS = ("low", "mid", "high")
 #: What a route-measure estimate is, in the words a user reads.
