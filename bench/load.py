@@ -69,11 +69,18 @@ def _serve(
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECARB_")}
-    env.update({"DECARB_TRACKING_URI": store, "DECARB_PORT": str(port), "DECARB_LOG_LEVEL":
-                "WARNING", "DECARB_READ_KEY_HASHES": json.dumps([KEY_HASH]),
-                "DECARB_ADMIN_KEY_HASHES": json.dumps([KEY_HASH]),
-                "MLFLOW_DISABLE_TELEMETRY": "true",
-                "DECARB_COMPILED_CACHE": str(workdir / "compiled"), **extra_env})  # fmt: skip
+    env.update(
+        {
+            "DECARB_TRACKING_URI": store,
+            "DECARB_PORT": str(port),
+            "DECARB_LOG_LEVEL": "WARNING",
+            "DECARB_READ_KEY_HASHES": json.dumps([KEY_HASH]),
+            "DECARB_ADMIN_KEY_HASHES": json.dumps([KEY_HASH]),
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DECARB_COMPILED_CACHE": str(workdir / "compiled"),
+            **extra_env,
+        }
+    )
     log = (workdir / f"server-{port}.log").open("w")
     process = subprocess.Popen([str(BIN / "decarb-serve")], env=env, stdout=log,
                                stderr=subprocess.STDOUT)  # fmt: skip
@@ -138,8 +145,11 @@ async def _load_async(
                     writer.write(request)
                     head = await reader.readuntil(b"\r\n\r\n")
                     status = head.split(b" ", 2)[1].decode()
-                    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                                  if line.lower().startswith(b"content-length:"))  # fmt: skip
+                    length = next(
+                        int(line.split(b":", 1)[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    )
                     await reader.readexactly(length)
                 except (OSError, asyncio.IncompleteReadError) as exc:
                     status = type(exc).__name__
@@ -156,12 +166,16 @@ async def _load_async(
     r = np.percentile(refused, [50, 99]) if refused else [float("nan")] * 2
     total = sum(statuses.values())
     return {
-        "clients": clients, "requests": total, "statuses": statuses,
-        "admitted_p50_ms": round(float(q[0]), 1), "admitted_p99_ms": round(float(q[1]), 1),
+        "clients": clients,
+        "requests": total,
+        "statuses": statuses,
+        "admitted_p50_ms": round(float(q[0]), 1),
+        "admitted_p99_ms": round(float(q[1]), 1),
         "refused_share": round(len(refused) / total, 3) if total else None,
-        "refused_p50_ms": round(float(r[0]), 1), "refused_p99_ms": round(float(r[1]), 1),
+        "refused_p50_ms": round(float(r[0]), 1),
+        "refused_p99_ms": round(float(r[1]), 1),
         "throughput_per_s": round(len(admitted) / seconds, 1),
-    }  # fmt: skip
+    }
 
 
 def _reload_under_load(url: str, store: str, versions: list[str], seconds: float,
@@ -189,8 +203,9 @@ def _reload_under_load(url: str, store: str, versions: list[str], seconds: float
     end = time.monotonic() + seconds
     with httpx.Client(timeout=60, headers={"X-API-Key": KEY}) as admin:
         while time.monotonic() < end:
-            registry.set_registered_model_alias(MODEL_NAME, CHAMPION_ALIAS,
-                                                versions[reloads % len(versions)])  # fmt: skip
+            registry.set_registered_model_alias(
+                MODEL_NAME, CHAMPION_ALIAS, versions[reloads % len(versions)]
+            )
             admin.post(f"{url}/v1/admin/reload")
             reloads += 1
             time.sleep(0.5)
@@ -198,11 +213,15 @@ def _reload_under_load(url: str, store: str, versions: list[str], seconds: float
     for th in threads:
         th.join()
     failed = sum(1 for status, _, _ in seen if status != "200")
-    mislabelled = sum(1 for status, v, run in seen
-                      if status == "200" and run_of.get(str(v)) != run)  # fmt: skip
-    return {"clients": 16, "reloads": reloads, "responses": len(seen), "failed": failed,
-            "mislabelled_versions": mislabelled,
-            "versions_served": sorted({str(v) for s, v, _ in seen if s == "200"})}  # fmt: skip
+    mislabelled = sum(1 for status, v, run in seen if status == "200" and run_of.get(str(v)) != run)
+    return {
+        "clients": 16,
+        "reloads": reloads,
+        "responses": len(seen),
+        "failed": failed,
+        "mislabelled_versions": mislabelled,
+        "versions_served": sorted({str(v) for s, v, _ in seen if s == "200"}),
+    }
 
 
 def _kill_training(store: str, n_factories: int) -> dict[str, Any]:
@@ -240,19 +259,22 @@ def _kill_training(store: str, n_factories: int) -> dict[str, Any]:
                            capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
     untagged = [v.version for v in client.search_model_versions(f"name='{MODEL_NAME}'")
                 if not v.tags.get("role") or not v.tags.get("gate")]  # fmt: skip
-    return {"killed_run_status_after_kill": before,
-            "killed_run_status_after_next_start": client.get_run(ghost).info.status,
-            "next_training_exit_code": again.returncode,
-            "versions_before_next_start": versions_before,
-            "untagged_versions": untagged}  # fmt: skip
+    return {
+        "killed_run_status_after_kill": before,
+        "killed_run_status_after_next_start": client.get_run(ghost).info.status,
+        "next_training_exit_code": again.returncode,
+        "versions_before_next_start": versions_before,
+        "untagged_versions": untagged,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--factories", type=int, default=1500, help="Training set of the model.")
-    parser.add_argument("--kill-factories", type=int, default=2000,
-                        help="Size of the training that is killed.")  # fmt: skip
+    parser.add_argument(
+        "--kill-factories", type=int, default=2000, help="Size of the training that is killed."
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -286,8 +308,9 @@ def main() -> None:
         finally:
             limited.terminate()
             limited.wait(timeout=30)
-        out["kill_training"] = _kill_training(f"sqlite:///{workdir / 'train.db'}",
-                                              args.kill_factories)  # fmt: skip
+        out["kill_training"] = _kill_training(
+            f"sqlite:///{workdir / 'train.db'}", args.kill_factories
+        )
     (args.out / "load.json").write_text(json.dumps(out, indent=2))
     print(json.dumps(out, indent=2))
 

@@ -69,8 +69,13 @@ def _rate_repeats(fn: Any, factories: int, calls: int = BATCH_CALLS) -> dict[str
     for _ in range(REPEATS):
         ms = _time(fn, calls)
         rates.append(factories / (statistics.median(ms) / 1000))
-    return {"min": round(min(rates), 1), "median": round(statistics.median(rates), 1),
-            "max": round(max(rates), 1), "calls": calls, "repeats": REPEATS}  # fmt: skip
+    return {
+        "min": round(min(rates), 1),
+        "median": round(statistics.median(rates), 1),
+        "max": round(max(rates), 1),
+        "calls": calls,
+        "repeats": REPEATS,
+    }
 
 
 def _distinct_profiles(n: int) -> list[FactoryProfile]:
@@ -143,8 +148,12 @@ def _free_port() -> int:
 
 def _percentiles(ms: list[float]) -> dict[str, float]:
     q = np.percentile(ms, [50, 95, 99])
-    return {"p50_ms": round(float(q[0]), 2), "p95_ms": round(float(q[1]), 2),
-            "p99_ms": round(float(q[2]), 2), "n": len(ms)}  # fmt: skip
+    return {
+        "p50_ms": round(float(q[0]), 2),
+        "p95_ms": round(float(q[1]), 2),
+        "p99_ms": round(float(q[2]), 2),
+        "n": len(ms),
+    }
 
 
 def _time(fn: Any, n: int) -> list[float]:
@@ -384,8 +393,9 @@ def run(
                "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
                "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
         body = {"profile": example_profile_data(), "options": {"top_k": 5, "explain": "top"}}
-        frame_json = json.loads(pyfunc_input(profiles_to_frame([profile])).to_json(
-            orient="split", index=False))  # fmt: skip
+        frame_json = json.loads(
+            pyfunc_input(profiles_to_frame([profile])).to_json(orient="split", index=False)
+        )
         invocation = {"dataframe_split": frame_json, "params": {"top_k": 5, "explain": "top"}}
 
         port, peer_port = _free_port(), _free_port()
@@ -422,8 +432,12 @@ def run(
             raw_body = json.dumps(body).encode()
 
             def raw_post() -> None:
-                raw_connection.request("POST", "/v1/recommendations", body=raw_body,
-                                       headers={"Content-Type": "application/json"})  # fmt: skip
+                raw_connection.request(
+                    "POST",
+                    "/v1/recommendations",
+                    body=raw_body,
+                    headers={"Content-Type": "application/json"},
+                )
                 response = raw_connection.getresponse()
                 response.read()
                 if response.status != 200:
@@ -494,8 +508,11 @@ def run(
                         batch_calls,
                     )
                 for size in PEER_BATCH_SIZES:
-                    rows = json.loads(pyfunc_input(profiles_to_frame(batch_profiles[:size]))
-                                      .to_json(orient="split", index=False))  # fmt: skip
+                    rows = json.loads(
+                        pyfunc_input(profiles_to_frame(batch_profiles[:size])).to_json(
+                            orient="split", index=False
+                        )
+                    )
                     call = {"dataframe_split": rows, "params": {"top_k": 5, "explain": "top"}}
                     only(peer)
                     peer_batches[str(size)] = _rate_repeats(

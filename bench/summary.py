@@ -592,8 +592,10 @@ def scale_section(r: dict[str, Any]) -> list[str]:
     ]
     for name in ("single_process", "dask_local_2_workers"):
         row = sc[name]
-        out.append(f"| {name.replace('_', ' ')} | {row['seconds']} | {row['factories_per_s']} | "
-                   f"{row['rows']:,} |")  # fmt: skip
+        out.append(
+            f"| {name.replace('_', ' ')} | {row['seconds']} | {row['factories_per_s']} | "
+            f"{row['rows']:,} |"
+        )
     out += ["", f"Training on Dask: {r['dask_training']}."]
     return out
 

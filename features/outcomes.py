@@ -73,9 +73,14 @@ class VerifiedCarrierFit(BaseModel):
     verdict: Literal["verified", "not_verifiable", "no_savings_detected"]
 
     _numbers = field_validator(
-        "cv_rmse", "nmbe", "r2", "n_baseline", "fractional_uncertainty", "confidence",
+        "cv_rmse",
+        "nmbe",
+        "r2",
+        "n_baseline",
+        "fractional_uncertainty",
+        "confidence",
         mode="before",
-    )(_not_bool)  # fmt: skip
+    )(_not_bool)
 
 
 class OutcomeVerification(BaseModel):
@@ -153,16 +158,18 @@ class OutcomeReport(BaseModel):
             days = (self.period_end - self.period_start).days + 1
             if days < MIN_PERIOD_DAYS:
                 raise InvalidValueError(
-                    "period_end", str(self.period_end),
+                    "period_end",
+                    str(self.period_end),
                     f"at least {MIN_PERIOD_DAYS} days after period_start",
-                )  # fmt: skip
+                )
         if self.currency is not None and self.currency not in CURRENCIES:
             raise InvalidValueError("currency", self.currency, list(CURRENCIES))
         seen: set[Carrier] = set()
         for i, q in enumerate(self.measured_savings):
             if q.carrier in seen:
-                raise InvalidValueError(f"measured_savings[{i}].carrier", q.carrier.value,
-                                        "each carrier once")  # fmt: skip
+                raise InvalidValueError(
+                    f"measured_savings[{i}].carrier", q.carrier.value, "each carrier once"
+                )
             seen.add(q.carrier)
         return self
 
@@ -191,8 +198,11 @@ def check_report(data: dict[str, Any], catalogue: Catalogue | None = None) -> Ch
     except InvalidValueError as exc:
         raise InvalidValueError(f"profile.{exc.field}", exc.value, exc.allowed) from None
     if profile.factory_id != report.factory_id:
-        raise InvalidValueError("profile.factory_id", profile.factory_id,
-                                f"the report's factory_id {report.factory_id!r}")  # fmt: skip
+        raise InvalidValueError(
+            "profile.factory_id",
+            profile.factory_id,
+            f"the report's factory_id {report.factory_id!r}",
+        )
     annual: dict[Carrier, float] = {}
     if report.measured_savings and report.period_start and report.period_end:
         days = (report.period_end - report.period_start).days + 1
@@ -240,12 +250,22 @@ class StoredOutcome(BaseModel):
         if created.tzinfo is None:  # SQLite keeps no zone; the store writes UTC
             created = created.replace(tzinfo=UTC)
         return cls(
-            id=row.id, created_at=created, replayed=replayed, factory_id=row.factory_id,
-            measure_id=row.measure_id, status=row.status, reason=row.reason,
-            decided_on=row.decided_on, implemented_on=row.implemented_on,
-            period_start=row.period_start, period_end=row.period_end,
-            annual_savings=dict(row.annual_savings), actual_capex=row.actual_capex,
-            currency=row.currency, model_version=row.model_version,
-            verification=None if row.verification is None
+            id=row.id,
+            created_at=created,
+            replayed=replayed,
+            factory_id=row.factory_id,
+            measure_id=row.measure_id,
+            status=row.status,
+            reason=row.reason,
+            decided_on=row.decided_on,
+            implemented_on=row.implemented_on,
+            period_start=row.period_start,
+            period_end=row.period_end,
+            annual_savings=dict(row.annual_savings),
+            actual_capex=row.actual_capex,
+            currency=row.currency,
+            model_version=row.model_version,
+            verification=None
+            if row.verification is None
             else OutcomeVerification.model_validate(row.verification),
-        )  # fmt: skip
+        )

@@ -177,8 +177,11 @@ def parse_share(field: str, value: object) -> float:
         except InvalidValueError:
             share = math.nan
     if not (math.isfinite(share) and 0.0 <= share <= 1.0):
-        raise InvalidValueError(field, value, 'a share from 0 to 1 such as 0.5, or a percentage '
-                                'from 0% to 100% such as "50%"')  # fmt: skip
+        raise InvalidValueError(
+            field,
+            value,
+            'a share from 0 to 1 such as 0.5, or a percentage from 0% to 100% such as "50%"',
+        )
     return share
 
 
@@ -210,9 +213,11 @@ def parse_money(field: str, value: object) -> tuple[float, str | None]:
             number, unit = number_text(head), tail
     if isinstance(unit, str) and unit in AMBIGUOUS_MONEY_UNITS:
         raise InvalidValueError(
-            field, value, f"an amount with a currency, one of the units {list(MONEY_UNITS)} "
+            field,
+            value,
+            f"an amount with a currency, one of the units {list(MONEY_UNITS)} "
             f"({unit} alone does not say which currency)",
-        )  # fmt: skip
+        )
     if isinstance(unit, str) and unit in MONEY_UNITS:
         try:
             amount = float(number)  # type: ignore[arg-type]
@@ -345,9 +350,10 @@ def unit_of_word(carrier: Carrier, unit: str, field: str = "unit") -> str:
     typed = unicodedata.normalize("NFKC", unit).strip()
     if typed in AMBIGUOUS_UNIT_WORDS:
         raise UnitError(
-            field, unit, [*allowed_units(carrier), *unit_words(carrier),
-                          f"({AMBIGUOUS_UNIT_WORDS[typed]})"],
-        )  # fmt: skip
+            field,
+            unit,
+            [*allowed_units(carrier), *unit_words(carrier), f"({AMBIGUOUS_UNIT_WORDS[typed]})"],
+        )
     if typed in UNIT_WORDS:
         return UNIT_WORDS[typed]
     if typed.startswith(WAN) and typed[1:] in UNIT_WORDS:

@@ -83,57 +83,98 @@ def _rows(shared: Path) -> list[dict[str, object]]:
             return
         seen.add(factor_id)
         add(
-            factor_id=factor_id, category="electricity", country="CN", region_level=level,
-            region=region, year=r["data_year"], carrier="electricity", factor_type=ftype,
-            co2=r["kgco2_per_kwh"], ch4=0, n2o=0, mass_unit="kg", per_unit="kWh",
-            heating_value_basis="n/a", source=source,
-        )  # fmt: skip
+            factor_id=factor_id,
+            category="electricity",
+            country="CN",
+            region_level=level,
+            region=region,
+            year=r["data_year"],
+            carrier="electricity",
+            factor_type=ftype,
+            co2=r["kgco2_per_kwh"],
+            ch4=0,
+            n2o=0,
+            mass_unit="kg",
+            per_unit="kWh",
+            heating_value_basis="n/a",
+            source=source,
+        )
 
     official = shared / "china-mee-grid-ef-2022-2023/china_grid_co2_factors_mee_2022_2023.csv"
     with official.open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
             china(
-                r, "basis",
+                r,
+                "basis",
                 f"{r['notice']}, {r['official_table']} ({r['official_url']}); data year "
                 f"{r['data_year']}, CO2 only; transcription cross-checked in two repositories",
-            )  # fmt: skip
+            )
     with (shared / "china-grid-ef/china_grid_co2_factors_mee_nbs.csv").open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
             china(
-                r, "factor_type",
+                r,
+                "factor_type",
                 f"MEE/NBS China electricity CO2 factors, data year {r['data_year']} (CO2 only; "
                 f"not in the official-notice transcription; from {r['source_page']})",
-            )  # fmt: skip
+            )
 
     egrid = shared / "egrid2022-state-subregion"
     with (egrid / "egrid2022_state_national.csv").open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
             add(
-                factor_id=f"us-egrid2022-state-{r['PSTATABB'].lower()}", category="electricity",
-                country="US", region_level="state", region=r["PSTATABB"], year=r["YEAR"],
-                carrier="electricity", factor_type="average", co2=r["STCO2RTA"],
-                ch4=r["STCH4RTA"], n2o=r["STN2ORTA"], mass_unit="lb", per_unit="MWh",
+                factor_id=f"us-egrid2022-state-{r['PSTATABB'].lower()}",
+                category="electricity",
+                country="US",
+                region_level="state",
+                region=r["PSTATABB"],
+                year=r["YEAR"],
+                carrier="electricity",
+                factor_type="average",
+                co2=r["STCO2RTA"],
+                ch4=r["STCH4RTA"],
+                n2o=r["STN2ORTA"],
+                mass_unit="lb",
+                per_unit="MWh",
                 heating_value_basis="n/a",
                 source="EPA eGRID2022, ST22 state total output emission rates "
                 "STCO2RTA/STCH4RTA/STN2ORTA",
-            )  # fmt: skip
+            )
     with (egrid / "egrid2022_us_total_national.csv").open(encoding="utf-8") as f:
         r = next(csv.DictReader(f))
         add(
-            factor_id="us-egrid2022-national", category="electricity", country="US",
-            region_level="national", region="", year=r["YEAR"], carrier="electricity",
-            factor_type="average", co2=r["USCO2RTA"], ch4=r["USCH4RTA"], n2o=r["USN2ORTA"],
-            mass_unit="lb", per_unit="MWh", heating_value_basis="n/a",
+            factor_id="us-egrid2022-national",
+            category="electricity",
+            country="US",
+            region_level="national",
+            region="",
+            year=r["YEAR"],
+            carrier="electricity",
+            factor_type="average",
+            co2=r["USCO2RTA"],
+            ch4=r["USCH4RTA"],
+            n2o=r["USN2ORTA"],
+            mass_unit="lb",
+            per_unit="MWh",
+            heating_value_basis="n/a",
             source="EPA eGRID2022, US22 national total output emission rates",
-        )  # fmt: skip
+        )
 
     for carrier, (name, co2, ch4, n2o) in IPCC_2006.items():
         add(
-            factor_id=f"cn-ipcc2006-{carrier}", category="fuel", country="CN",
-            region_level="national", carrier=carrier, factor_type="combustion", co2=co2,
-            ch4=ch4, n2o=n2o, mass_unit="kg", per_unit="TJ", heating_value_basis="LHV",
+            factor_id=f"cn-ipcc2006-{carrier}",
+            category="fuel",
+            country="CN",
+            region_level="national",
+            carrier=carrier,
+            factor_type="combustion",
+            co2=co2,
+            ch4=ch4,
+            n2o=n2o,
+            mass_unit="kg",
+            per_unit="TJ",
+            heating_value_basis="LHV",
             source=f"IPCC 2006 Guidelines Vol.2 Ch.2 Table 2.3 (manufacturing), {name}",
-        )  # fmt: skip
+        )
 
     hub = shared / "epa-ghg-ef-hub-2025"
     with (hub / "table1_stationary_combustion.csv").open(encoding="utf-8") as f:
@@ -141,31 +182,54 @@ def _rows(shared: Path) -> list[dict[str, object]]:
     for carrier, fuel_type in EPA_FUEL_ROWS.items():
         r = table1[fuel_type]
         add(
-            factor_id=f"us-epahub2025-{carrier}", category="fuel", country="US",
-            region_level="national", carrier=carrier, factor_type="combustion",
-            co2=r["co2_kg_per_mmbtu"], ch4=float(r["ch4_g_per_mmbtu"]) / 1000,
-            n2o=float(r["n2o_g_per_mmbtu"]) / 1000, mass_unit="kg", per_unit="MMBtu",
+            factor_id=f"us-epahub2025-{carrier}",
+            category="fuel",
+            country="US",
+            region_level="national",
+            carrier=carrier,
+            factor_type="combustion",
+            co2=r["co2_kg_per_mmbtu"],
+            ch4=float(r["ch4_g_per_mmbtu"]) / 1000,
+            n2o=float(r["n2o_g_per_mmbtu"]) / 1000,
+            mass_unit="kg",
+            per_unit="MMBtu",
             heating_value_basis="HHV",
             source=f"EPA GHG Emission Factors Hub 2025, Table 1, {fuel_type} "
             "(CH4/N2O converted from g to kg)",
-        )  # fmt: skip
+        )
     with (hub / "table7_steam_heat.csv").open(encoding="utf-8") as f:
         r = next(csv.DictReader(f))
     add(
-        factor_id="us-epahub2025-purchased_heat", category="heat", country="US",
-        region_level="national", carrier="purchased_heat", factor_type="average",
-        co2=r["co2_kg_per_mmbtu"], ch4=float(r["ch4_g_per_mmbtu"]) / 1000,
-        n2o=float(r["n2o_g_per_mmbtu"]) / 1000, mass_unit="kg", per_unit="MMBtu",
+        factor_id="us-epahub2025-purchased_heat",
+        category="heat",
+        country="US",
+        region_level="national",
+        carrier="purchased_heat",
+        factor_type="average",
+        co2=r["co2_kg_per_mmbtu"],
+        ch4=float(r["ch4_g_per_mmbtu"]) / 1000,
+        n2o=float(r["n2o_g_per_mmbtu"]) / 1000,
+        mass_unit="kg",
+        per_unit="MMBtu",
         heating_value_basis="delivered",
         source="EPA GHG Emission Factors Hub 2025, Table 7, steam and heat",
-    )  # fmt: skip
+    )
     add(
-        factor_id="cn-ndrc-purchased_heat", category="heat", country="CN",
-        region_level="national", carrier="purchased_heat", factor_type="average", co2=0.11,
-        ch4=0, n2o=0, mass_unit="t", per_unit="GJ", heating_value_basis="delivered",
+        factor_id="cn-ndrc-purchased_heat",
+        category="heat",
+        country="CN",
+        region_level="national",
+        carrier="purchased_heat",
+        factor_type="average",
+        co2=0.11,
+        ch4=0,
+        n2o=0,
+        mass_unit="t",
+        per_unit="GJ",
+        heating_value_basis="delivered",
         source="China NDRC GHG accounting and reporting guidelines for industrial enterprises "
         "(2013-2015), default for purchased heat 0.11 tCO2/GJ",
-    )  # fmt: skip
+    )
     return rows
 
 

@@ -251,8 +251,9 @@ def _distribution(key: str, label: str, real: pd.Series, gen: pd.Series) -> Leve
         if len(real) and len(gen)
         else None
     )
-    return Level(key, label, "distribution", len(real), len(gen), _quantiles(real),
-                 _quantiles(gen), distance)  # fmt: skip
+    return Level(
+        key, label, "distribution", len(real), len(gen), _quantiles(real), _quantiles(gen), distance
+    )
 
 
 def _rate(key: str, label: str, real: pd.Series, gen: pd.Series) -> Level:
@@ -441,8 +442,7 @@ def write_docs(table: str, path: Path = DOCS) -> None:
     text = path.read_text()
     block = f"{START}\n{table}\n{END}"
     if START in text and END in text:
-        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text,
-                      flags=re.S)  # fmt: skip
+        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
     else:
         text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{block}\n"
     path.write_text(text)
@@ -468,16 +468,21 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared-data", type=Path, default=ROOT.parent / "shared" / "data",
-                        help="folder holding the IAC releases")  # fmt: skip
+    parser.add_argument(
+        "--shared-data",
+        type=Path,
+        default=ROOT.parent / "shared" / "data",
+        help="folder holding the IAC releases",
+    )
     parser.add_argument("--n-factories", type=int, default=5000, help="generated factories")
     parser.add_argument("--seed", type=int, default=0, help="generator seed")
     parser.add_argument("--json", default=None, help="write the levels as JSON here (- = stdout)")
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/evaluation.md")
     args = parser.parse_args(argv)
     quiet = args.json == "-"
-    levels, meta = run(args.shared_data, args.n_factories, args.seed,
-                       (lambda _: None) if quiet else print)  # fmt: skip
+    levels, meta = run(
+        args.shared_data, args.n_factories, args.seed, (lambda _: None) if quiet else print
+    )
     table = markdown(levels, meta)
     if not quiet:
         print(table)

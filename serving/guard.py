@@ -186,17 +186,25 @@ class Guard:
         if refusal is None and page_post:
             why = cross_site_post(headers)
             if why is not None:
-                refusal = Refusal(403, "cross_site_post", f"a form posted from another site is "
-                                  f"refused ({why}); open the page on this site and send it "
-                                  "from there")  # fmt: skip
+                refusal = Refusal(
+                    403,
+                    "cross_site_post",
+                    f"a form posted from another site is "
+                    f"refused ({why}); open the page on this site and send it "
+                    "from there",
+                )
         if refusal is None:
             return False
         if page_post and refusal.status in (403, 413):
             lang = request_lang(scope)
             await _send(send, *page_refusal(refusal, lang, self.settings.max_body_bytes))
         else:
-            await _send(send, *error_response(refusal.status, refusal.error, refusal.detail,
-                                              request_id, refusal.headers))  # fmt: skip
+            await _send(
+                send,
+                *error_response(
+                    refusal.status, refusal.error, refusal.detail, request_id, refusal.headers
+                ),
+            )
         return True
 
     def _refuse(self, path: str, headers: dict[bytes, bytes], client: str) -> Refusal | None:
@@ -210,14 +218,23 @@ class Guard:
             token = bearer[7:] if bearer[:7].lower() == b"bearer " else None
             metrics_key = key or (token.decode("latin-1") if token else None)
             if role_of(metrics_key, s) is None:
-                return Refusal(401, "unauthorized", "/metrics needs a configured API key (header "
-                               "X-API-Key or Authorization: Bearer; DECARB_METRICS_OPEN=true "
-                               "opens it)", {"WWW-Authenticate": "APIKey"})  # fmt: skip
+                return Refusal(
+                    401,
+                    "unauthorized",
+                    "/metrics needs a configured API key (header "
+                    "X-API-Key or Authorization: Bearer; DECARB_METRICS_OPEN=true "
+                    "opens it)",
+                    {"WWW-Authenticate": "APIKey"},
+                )
         if s.auth_enabled and path.startswith("/v1/"):
             role = role_of(key, s)
             if role is None:
-                return Refusal(401, "unauthorized", "missing or unknown API key (header "
-                               "X-API-Key)", {"WWW-Authenticate": "APIKey"})  # fmt: skip
+                return Refusal(
+                    401,
+                    "unauthorized",
+                    "missing or unknown API key (header X-API-Key)",
+                    {"WWW-Authenticate": "APIKey"},
+                )
             if path.startswith("/v1/admin/") and role != "admin":
                 return Refusal(403, "forbidden", "this endpoint needs an admin key")
         length = headers.get(b"content-length")
@@ -242,11 +259,12 @@ class Guard:
             wait = self.limiter.wait_seconds(who, time.monotonic())
             if wait > 0:
                 return Refusal(
-                    429, "rate_limited",
+                    429,
+                    "rate_limited",
                     f"more than {s.rate_limit_per_minute:g} requests per minute for this key "
                     f"(DECARB_RATE_LIMIT_PER_MINUTE); retry in {math.ceil(wait)} s",
                     {"Retry-After": str(math.ceil(wait))},
-                )  # fmt: skip
+                )
         return None
 
     def _limited(
@@ -331,22 +349,25 @@ class Guard:
             return error_response(408, "request_timeout", why, request_id, {"Connection": "close"})
         if state["overloaded"]:
             return error_response(
-                503, "overloaded",
+                503,
+                "overloaded",
                 f"{self.in_flight} requests in flight, at most {self.settings.max_in_flight} "
                 "(DECARB_MAX_IN_FLIGHT); retry shortly",
-                request_id, {"Retry-After": "1"},
-            )  # fmt: skip
+                request_id,
+                {"Retry-After": "1"},
+            )
         if state["deep"]:
             detail = [too_deep_detail("body", 0)]
             return error_response(422, "invalid_request", detail, request_id)
         if state["batch"]:
             most = self.settings.batch_max_factories
             return error_response(
-                413, "batch_too_large",
+                413,
+                "batch_too_large",
                 f"more than {most} factories; at most {most} per request "
                 "(DECARB_BATCH_MAX_FACTORIES), refused while the body was arriving",
                 request_id,
-            )  # fmt: skip
+            )
         if page_lang is not None:
             refused = Refusal(413, "body_too_large", self._too_large_text())
             return page_refusal(refused, page_lang, self.settings.max_body_bytes)

@@ -89,8 +89,10 @@ class ModelHolder:
         self._loading.join(timeout)
         if done:
             return done[0]
-        logger.warning("model still loading after the start-up timeout; serving 503 until it "
-                       "is in", extra={"model_uri": self.uri, "timeout_s": timeout})  # fmt: skip
+        logger.warning(
+            "model still loading after the start-up timeout; serving 503 until it is in",
+            extra={"model_uri": self.uri, "timeout_s": timeout},
+        )
         return None
 
     def load(self) -> ReloadOutcome:
@@ -101,24 +103,32 @@ class ModelHolder:
                 model = load_bundle(self.uri, self.signing_key)
             except Exception as exc:  # any load failure keeps the old model
                 self.last_error = self.shown(f"{type(exc).__name__}: {exc}")
-                logger.error("model load failed", extra={
-                    "model_uri": self.shown(self.uri),
-                    "tracking_uri": self.shown(self.tracking_uri),
-                    "error_class": type(exc).__name__,
-                    "error": self.last_error[:2000]})  # fmt: skip
+                logger.error(
+                    "model load failed",
+                    extra={
+                        "model_uri": self.shown(self.uri),
+                        "tracking_uri": self.shown(self.tracking_uri),
+                        "error_class": type(exc).__name__,
+                        "error": self.last_error[:2000],
+                    },
+                )
                 version = self._current.version if self._current else None
                 return ReloadOutcome(
-                    False, version,
-                    self.shown(f"loading {self.uri} from {self.tracking_uri} failed, kept "
-                               f"version {version}: {self.last_error}"),
-                )  # fmt: skip
+                    False,
+                    version,
+                    self.shown(
+                        f"loading {self.uri} from {self.tracking_uri} failed, kept "
+                        f"version {version}: {self.last_error}"
+                    ),
+                )
             previous = self._current.version if self._current else None
             self._current = model
             self.last_error = None
             self.loaded_at = time.time()
             self._prepare_in_background(model, self.compiled_cache)
-            return ReloadOutcome(True, model.version, f"loaded version {model.version} "
-                                 f"(was {previous})")  # fmt: skip
+            return ReloadOutcome(
+                True, model.version, f"loaded version {model.version} (was {previous})"
+            )
 
     def _prepare_in_background(self, model: LoadedModel, cache: Path | None) -> None:
         """In a thread: build the model's tree explainers, then compile its boosters (when
@@ -130,8 +140,10 @@ class ModelHolder:
             try:
                 model.bundle.prepare()
             except Exception as exc:  # explanations then come from LightGBM's own
-                logger.warning("building tree explainers failed", extra={
-                    "model_version": model.version, "error": self.shown(exc)[:2000]})  # fmt: skip
+                logger.warning(
+                    "building tree explainers failed",
+                    extra={"model_version": model.version, "error": self.shown(exc)[:2000]},
+                )
             if cache is None:
                 return
             self.compiled_trees = f"compiling version {model.version}"
@@ -144,8 +156,10 @@ class ModelHolder:
                     self.compiled_trees = self.shown(
                         f"failed, LightGBM predicts: {type(exc).__name__}: {exc}"
                     )
-                logger.warning("compiling trees failed", extra={
-                    "model_version": model.version, "error": self.shown(exc)[:2000]})  # fmt: skip
+                logger.warning(
+                    "compiling trees failed",
+                    extra={"model_version": model.version, "error": self.shown(exc)[:2000]},
+                )
                 return
             if self._current is model:
                 self.compiled_trees = (

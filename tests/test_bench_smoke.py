@@ -27,14 +27,33 @@ def _run(*args: str, timeout: int = 600) -> str:
 def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     results = tmp_path / "results"
     results.mkdir()
-    out = _run("bench/train_time.py", "--sizes", "200", "--dask-sizes", "300", "--skip-iac",
-               "--json", str(results / "train_time.json"))  # fmt: skip
+    out = _run(
+        "bench/train_time.py",
+        "--sizes",
+        "200",
+        "--dask-sizes",
+        "300",
+        "--skip-iac",
+        "--json",
+        str(results / "train_time.json"),
+    )
     assert "synthetic" in out
     cases = json.loads((results / "train_time.json").read_text())
     assert [c["source"] for c in cases] == ["synthetic", "synthetic-dask"]
     assert len(cases[1]["worker_peak_rss_mb"]) == 2
-    _run("bench/speed.py", "--factories", "300", "--requests", "5", "--seconds", "1",
-         "--batch-calls", "1", "--out", str(results))  # fmt: skip
+    _run(
+        "bench/speed.py",
+        "--factories",
+        "300",
+        "--requests",
+        "5",
+        "--seconds",
+        "1",
+        "--batch-calls",
+        "1",
+        "--out",
+        str(results),
+    )
     serving = json.loads((results / "serving.json").read_text())
     assert serving["mlflow_status"] == 200
     assert serving["same_ranking_as_mlflow"] is True  # the peer really did the same work
@@ -48,14 +67,32 @@ def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     assert [c["case"] for c in accuracy["cases"]] == ["generated"]
     assert "model_tco2e.hit_at_5" in accuracy["cases"][0]["metrics"]
 
-    _run("bench/load.py", "--seconds", "1", "--factories", "300", "--kill-factories", "800",
-         "--out", str(results))  # fmt: skip
+    _run(
+        "bench/load.py",
+        "--seconds",
+        "1",
+        "--factories",
+        "300",
+        "--kill-factories",
+        "800",
+        "--out",
+        str(results),
+    )
     load = json.loads((results / "load.json").read_text())
     assert [row["clients"] for row in load["load"]] == [8, 32, 128]
     assert load["kill_training"]["killed_run_status_after_next_start"] == "FAILED"
 
-    _run("bench/scale.py", "--score-factories", "60", "--posts", "5", "--train-factories", "300",
-         "--out", str(results))  # fmt: skip
+    _run(
+        "bench/scale.py",
+        "--score-factories",
+        "60",
+        "--posts",
+        "5",
+        "--train-factories",
+        "300",
+        "--out",
+        str(results),
+    )
     scale = json.loads((results / "scale.json").read_text())
     assert scale["outcomes"]["sqlite"]["failed"] == 0
     assert scale["outcomes"]["sqlite"]["replay_status"] == 200

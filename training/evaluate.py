@@ -333,8 +333,9 @@ def auc_standard_error(auc: float, n_positive: int, n_negative: int) -> float:
     if n_positive < 1 or n_negative < 1:
         return float("nan")
     q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-    variance = (auc * (1 - auc) + (n_positive - 1) * (q1 - auc**2)
-                + (n_negative - 1) * (q2 - auc**2)) / (n_positive * n_negative)  # fmt: skip
+    variance = (
+        auc * (1 - auc) + (n_positive - 1) * (q1 - auc**2) + (n_negative - 1) * (q2 - auc**2)
+    ) / (n_positive * n_negative)
     return float(np.sqrt(max(variance, 0.0)))
 
 

@@ -67,8 +67,9 @@ def load_configured(config: TrainConfig) -> Dataset:
     if config.outcomes_url is None:
         return data
     if config.source == "outcomes":
-        raise InvalidValueError("outcomes_url", config.outcomes_url,
-                                "none when the source is outcomes itself")  # fmt: skip
+        raise InvalidValueError(
+            "outcomes_url", config.outcomes_url, "none when the source is outcomes itself"
+        )
     reported = with_verifications(
         load_dataset("outcomes", config.outcomes_url), config.outcomes_url
     )
@@ -219,9 +220,13 @@ def _evaluate_held_out(
         return {}
     progress("evaluating on held-out factories")
     metrics = evaluate(
-        bundle, split.train_factories, split.train_outcomes, split.test_factories,
-        split.test_outcomes, data.truth,
-    )  # fmt: skip
+        bundle,
+        split.train_factories,
+        split.train_outcomes,
+        split.test_factories,
+        split.test_outcomes,
+        data.truth,
+    )
     for source, (factories, outcomes) in test_parts(split).items():
         progress(f"evaluating on the held-out {source} part ({len(outcomes):,} outcomes)")
         part = evaluate(
@@ -373,9 +378,13 @@ def _gate(
             "(the loader refuses it); replaced"
         )
     result.champion_metrics = evaluate(
-        old, split.train_factories, split.train_outcomes, split.test_factories,
-        split.test_outcomes, data.truth,
-    )  # fmt: skip
+        old,
+        split.train_factories,
+        split.train_outcomes,
+        split.test_factories,
+        split.test_outcomes,
+        data.truth,
+    )
     return _against_champion(config, result.metrics, result.champion_metrics, champion.version)
 
 
@@ -417,8 +426,10 @@ def guard_failures(new: dict[str, float], old: dict[str, float], config: TrainCo
     for name in config.guard_metrics:
         a, b = new.get(name, float("nan")), old.get(name, float("nan"))
         if np.isfinite(a) and np.isfinite(b) and a < b - config.guard_tolerance:
-            out.append(f"guard {name} {a:.4f} is below the champion's {b:.4f} by more than "
-                       f"{config.guard_tolerance:g}")  # fmt: skip
+            out.append(
+                f"guard {name} {a:.4f} is below the champion's {b:.4f} by more than "
+                f"{config.guard_tolerance:g}"
+            )
     low, high = config.coverage_band
     coverage = new.get("savings_interval_coverage", float("nan"))
     if np.isfinite(coverage) and not low <= coverage <= high:

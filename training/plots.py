@@ -40,9 +40,12 @@ def save_plots(bundle: RecommendationBundle, split: Split, directory: Path) -> l
         return [_importance(bundle, names, directory / "feature_importance.png")]
     targets = outcome_targets(split.test_factories, split.test_outcomes, catalogue)
     X = outcome_design(
-        bundle.spec_, split.test_factories, targets["factory_row"].to_numpy(),
-        targets["key"].to_numpy(), catalogue,
-    )  # fmt: skip
+        bundle.spec_,
+        split.test_factories,
+        targets["factory_row"].to_numpy(),
+        targets["key"].to_numpy(),
+        catalogue,
+    )
     paths = [
         _importance(bundle, names, directory / "feature_importance.png"),
         _shap_summary(bundle, X, names, directory / "shap_summary_savings.png"),
@@ -75,8 +78,15 @@ def _shap_summary(
         # The colour scale of a feature missing in every sampled row (e.g. measure attributes
         # of coarse classes only) has no percentiles; shap then colours it grey.
         warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
-        shap.summary_plot(values, sample, feature_names=short, show=False, max_display=15,
-                          plot_size=(12, 7), rng=np.random.default_rng(0))  # fmt: skip
+        shap.summary_plot(
+            values,
+            sample,
+            feature_names=short,
+            show=False,
+            max_display=15,
+            plot_size=(12, 7),
+            rng=np.random.default_rng(0),
+        )
     plt.title("SHAP values of the savings model (log fraction saved)")
     plt.tight_layout()
     plt.savefig(path, dpi=90)
@@ -100,8 +110,11 @@ def _interval_calibration(
     lims = [min(mid.min(), y[ok].min()), max(mid.max(), y[ok].max())]
     ax.plot(lims, lims, "k--", lw=1)
     nominal = 1 - bundle.config.interval_alpha
-    ax.set_title(f"Savings: predicted vs actual (log); interval coverage {covered.mean():.1%} "
-                 f"(nominal {nominal:.0%})", fontsize=9)  # fmt: skip
+    ax.set_title(
+        f"Savings: predicted vs actual (log); interval coverage {covered.mean():.1%} "
+        f"(nominal {nominal:.0%})",
+        fontsize=9,
+    )
     ax.set_xlabel("predicted log fraction saved")
     ax.set_ylabel("reported log fraction saved")
     return _save(fig, path)
@@ -151,10 +164,22 @@ def _abatement_curve(bundle: RecommendationBundle, split: Split, path: Path) -> 
     for number, r in enumerate(recs, start=1):
         width = r.portfolio_tco2e_avoided  # in sequence: no double counting
         cost = r.abatement_cost_per_tco2e or 0.0
-        ax.bar(x, cost, width=width, align="edge", edgecolor="k",
-               color="tab:green" if cost < 0 else "tab:orange")  # fmt: skip
-        ax.text(x + width / 2, cost, str(number), fontsize=8, ha="center",
-                va="bottom" if cost >= 0 else "top")  # fmt: skip
+        ax.bar(
+            x,
+            cost,
+            width=width,
+            align="edge",
+            edgecolor="k",
+            color="tab:green" if cost < 0 else "tab:orange",
+        )
+        ax.text(
+            x + width / 2,
+            cost,
+            str(number),
+            fontsize=8,
+            ha="center",
+            va="bottom" if cost >= 0 else "top",
+        )
         name = r.name if len(r.name) <= 42 else r.name[:41] + "…"
         legend.append(f"{number:>2}. {name}\n    {width:,.0f} t/yr at {cost:,.0f}/t")
         x += width
@@ -162,6 +187,13 @@ def _abatement_curve(bundle: RecommendationBundle, split: Split, path: Path) -> 
     ax.set_xlabel("tCO2e/yr avoided, each measure after the ones to its left")
     ax.set_ylabel(f"abatement cost, {best.currency}/tCO2e")
     ax.set_title(f"Marginal abatement cost curve: {best.factory_id} (bundled example plant)")
-    key.text(0.0, 1.0, "\n".join(legend), fontsize=7.5, va="top", family="monospace",
-             transform=key.transAxes)  # fmt: skip
+    key.text(
+        0.0,
+        1.0,
+        "\n".join(legend),
+        fontsize=7.5,
+        va="top",
+        family="monospace",
+        transform=key.transAxes,
+    )
     return _save(fig, path)

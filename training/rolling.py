@@ -85,8 +85,15 @@ def rolling_origin(
                 continue
             progress(f"origin {origin}: testing {year} ({len(test_o):,} outcomes)")
             metrics = evaluate(bundle, train_f, train_o, test_f, test_o, data.truth)
-            rows.append({"origin": origin, "test_year": year, "n_outcomes": len(test_o),
-                         "years_ahead": year - origin, **metrics})  # fmt: skip
+            rows.append(
+                {
+                    "origin": origin,
+                    "test_year": year,
+                    "n_outcomes": len(test_o),
+                    "years_ahead": year - origin,
+                    **metrics,
+                }
+            )
     if not rows:
         raise ValueError(f"no test year with >= {min_year_outcomes} outcomes after {origins}")
     return pd.DataFrame(rows)
@@ -103,8 +110,10 @@ def losses(table: pd.DataFrame) -> list[str]:
                 if not (np.isfinite(mine) and np.isfinite(theirs)):
                     continue
                 if (mine < theirs) if higher else (mine > theirs):
-                    out.append(f"origin {int(row['origin'])}, {int(row['test_year'])}: {name} "
-                               f"{mine:.3f} < {baseline} {theirs:.3f}")  # fmt: skip
+                    out.append(
+                        f"origin {int(row['origin'])}, {int(row['test_year'])}: {name} "
+                        f"{mine:.3f} < {baseline} {theirs:.3f}"
+                    )
     return out
 
 
@@ -115,8 +124,10 @@ def markdown(table: pd.DataFrame, title: str) -> str:
     lines = [f"**{title}**", "", head, "|" + "---|" * (3 + len(shown))]
     for _, row in table.iterrows():
         values = " | ".join(f"{row[m]:.3f}" if np.isfinite(row[m]) else "" for _, m in shown)
-        lines.append(f"| {int(row['origin'])} | {int(row['test_year'])} | "
-                     f"{int(row['n_outcomes']):,} | {values} |")  # fmt: skip
+        lines.append(
+            f"| {int(row['origin'])} | {int(row['test_year'])} | "
+            f"{int(row['n_outcomes']):,} | {values} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -168,8 +179,10 @@ def main(
         return RecommendationBundle(resolved.bundle_config()).fit(factories, outcomes)
 
     table = rolling_origin(data, chosen, horizon, fit, typer.echo, min_year_outcomes)
-    text = markdown(table, f"{data.report.source}: origins {', '.join(map(str, chosen))}, "
-                           f"{horizon} test years each")  # fmt: skip
+    text = markdown(
+        table,
+        f"{data.report.source}: origins {', '.join(map(str, chosen))}, {horizon} test years each",
+    )
     typer.echo(text)
     lost = losses(table)
     for line in lost:

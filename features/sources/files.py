@@ -61,8 +61,9 @@ def read_table(path: Path) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False,
-                           encoding="utf-8")  # fmt: skip
+        return pd.read_csv(
+            path, keep_default_na=False, na_values=[""], low_memory=False, encoding="utf-8"
+        )
     except UnicodeDecodeError:
         raw = path.read_bytes()
         if path.suffix == ".gz":
@@ -74,9 +75,10 @@ def read_table(path: Path) -> pd.DataFrame:
             start = exc.start
         line = raw[:start].count(b"\n") + 1
         raise InvalidValueError(
-            "file", f"{path}, line {line}", f"UTF-8 text (byte {raw[start:start + 1]!r} at "
-            f"offset {start} is not)",
-        ) from None  # fmt: skip
+            "file",
+            f"{path}, line {line}",
+            f"UTF-8 text (byte {raw[start : start + 1]!r} at offset {start} is not)",
+        ) from None
     except pd.errors.EmptyDataError:
         raise InvalidValueError(
             "file", str(path), "a table with a header row (it is empty)"
@@ -84,9 +86,11 @@ def read_table(path: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, OSError, ValueError) as exc:
         kind = "Parquet" if path.suffix == ".parquet" else "CSV"
         raise InvalidValueError(
-            "file", str(path), f"a readable {kind} file ({type(exc).__name__}: "
+            "file",
+            str(path),
+            f"a readable {kind} file ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0][:200] if str(exc) else ''})",
-        ) from None  # fmt: skip
+        ) from None
 
 
 def _check_columns(
@@ -205,17 +209,23 @@ def _savings_streams(frame: pd.DataFrame, present: list[str], notes: list[str]) 
     values[fill] = np.nan_to_num(values[fill], nan=0.0)
     frame[columns] = values
     if fill.any():
-        notes.append(f"{int(fill.sum()):,} outcomes with blank savings streams read as 0 "
-                     "(the row reports other streams and its streams are complete)")  # fmt: skip
+        notes.append(
+            f"{int(fill.sum()):,} outcomes with blank savings streams read as 0 "
+            "(the row reports other streams and its streams are complete)"
+        )
     none = ~reported
     if none.any():
-        notes.append(f"{int(none.sum()):,} outcomes without any savings stream: used for "
-                     "adoption and cost, not for the savings model")  # fmt: skip
+        notes.append(
+            f"{int(none.sum()):,} outcomes without any savings stream: used for "
+            "adoption and cost, not for the savings model"
+        )
     partial = reported & ~complete & np.isnan(values).any(axis=1)
     if partial.any():
-        notes.append(f"{int(partial.sum()):,} outcomes with incomplete savings streams "
-                     "(streams_complete false and blanks): used for adoption and cost, not for "
-                     "the savings model")  # fmt: skip
+        notes.append(
+            f"{int(partial.sum()):,} outcomes with incomplete savings streams "
+            "(streams_complete false and blanks): used for adoption and cost, not for "
+            "the savings model"
+        )
 
 
 def _validate_outcomes(
@@ -241,8 +251,13 @@ def _validate_outcomes(
         problem = _outcome_problem(record, oid, seen, known_factories, catalogue)
         if problem is None and row in bad_cells:
             column, value = bad_cells[row]
-            problem = column, (f"{_shown(value)} is not a number (column {column}); allowed: "
-                               "numbers such as 1234.5 or 1,234.5, or blank")  # fmt: skip
+            problem = (
+                column,
+                (
+                    f"{_shown(value)} is not a number (column {column}); allowed: "
+                    "numbers such as 1234.5 or 1,234.5, or blank"
+                ),
+            )
         if problem is not None:
             rejected.append(("outcomes", row, oid, problem[0], problem[1]))
             keep[row] = False

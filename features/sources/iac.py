@@ -416,22 +416,31 @@ def _outcomes(
             rejected.append(("outcomes", int(row), sid, column, reason))
         keep.loc[mask] = False
 
-    reject(superid.str.upper().eq("SUPERID") | ids.str.upper().eq("ID"), "superid",
-           "repeated header row")  # fmt: skip
+    reject(
+        superid.str.upper().eq("SUPERID") | ids.str.upper().eq("ID"),
+        "superid",
+        "repeated header row",
+    )
     reject(superid.duplicated(keep="first") & superid.ne(""), "superid", "duplicate superid")
     known = set(factories["factory_id"])
     reject(~ids.isin(known), "id", "assessment id not among the accepted ASSESS rows")
 
     arc, group, arc_repair = _parse_arc(r["arc2"])
     reject(arc.isna() & group.isna(), "arc2", "ARC missing or not a number")
-    reject(group.notna() & ~group.isin(list(ROUNDED_ARC_GROUPS)), "arc2",
-           "rounded ARC outside the groups 2-5 (no ARC type matches)")  # fmt: skip
+    reject(
+        group.notna() & ~group.isin(list(ROUNDED_ARC_GROUPS)),
+        "arc2",
+        "rounded ARC outside the groups 2-5 (no ARC type matches)",
+    )
     for row in r.loc[(arc_repair != "") & keep, "_row"]:
         repaired.append(("outcomes", int(row), superid.iloc[row], "arc2", arc_repair.iloc[row]))
 
     status_raw = r["impstatus"].fillna("").str.strip().str.upper()
-    reject(~status_raw.isin(list(STATUS_MAP)), "impstatus",
-           f"implementation status not one of {sorted(STATUS_MAP)}")  # fmt: skip
+    reject(
+        ~status_raw.isin(list(STATUS_MAP)),
+        "impstatus",
+        f"implementation status not one of {sorted(STATUS_MAP)}",
+    )
     has_streams = all(f"{s}sourccode" in r for s in "stq")
 
     r = r[keep].copy()
@@ -491,8 +500,15 @@ def _outcomes(
     impcost = _num(r["impcost"])
     bad_cost = (impcost < 0) | (impcost > IMPCOST_MAX_USD)
     for row in r.loc[bad_cost, "_row"]:
-        repaired.append(("outcomes", int(row), superid.iloc[row], "impcost",
-                         "implementation cost negative or above 1e9 USD; cleared"))  # fmt: skip
+        repaired.append(
+            (
+                "outcomes",
+                int(row),
+                superid.iloc[row],
+                "impcost",
+                "implementation cost negative or above 1e9 USD; cleared",
+            )
+        )
     out["implementation_cost"] = impcost.mask(bad_cost) * real
     out["currency"] = "USD"
     status = status_raw[keep].map(STATUS_MAP)

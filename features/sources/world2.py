@@ -364,9 +364,18 @@ def generate_world2(
     p_adopt = 1 / (1 + np.exp(-(intercept + logit)))
 
     outcomes = _outcome_frame(
-        measures, ids, plants, factories, saved / realisation[:, None, :], audit.cost,
-        p_adopt, recommended, price, table, rng,
-    )  # fmt: skip
+        measures,
+        ids,
+        plants,
+        factories,
+        saved / realisation[:, None, :],
+        audit.cost,
+        p_adopt,
+        recommended,
+        price,
+        table,
+        rng,
+    )
     truth = _truth_frame(
         measures, ids, saved, tco2e, cost_savings, capex, p_adopt, applicable, recommended
     )
@@ -411,11 +420,13 @@ def _draw_plants(config: World2Config, rng: np.random.Generator) -> _Plants:
     log_employees = EMPLOYEES_LOG_MEAN + EMPLOYEES_LOG_SD * rng.standard_t(EMPLOYEES_T_DF, n)
     employees = np.clip(np.round(np.exp(log_employees)), 5, 20_000)
     electricity = np.clip(
-        per_sector("kwh_per_employee") * MEDIAN_EMPLOYEES
+        per_sector("kwh_per_employee")
+        * MEDIAN_EMPLOYEES
         * (employees / MEDIAN_EMPLOYEES) ** ELECTRICITY_SCALE_EXPONENT
         * np.exp(rng.normal(0, 1, n) * per_sector("kwh_log_sd")),
-        1e4, 5e10,
-    )  # fmt: skip
+        1e4,
+        5e10,
+    )
     elec_gj = electricity * GJ_PER_KWH
     # Fuel GJ (LHV, gas at 0.9 of HHV) per GJ of electricity, from the IAC MMBtu per MWh.
     fuel_per_elec = per_sector("gas_mmbtu_per_mwh") * GJ_PER_MMBTU * 0.9 / 3.6
@@ -462,12 +473,26 @@ def _draw_plants(config: World2Config, rng: np.random.Generator) -> _Plants:
     )
     biomass_supply = rng.random(n) < BIOMASS_SUPPLY_RATE
     return _Plants(
-        us=us, region=region, sector=sector, year=year, employees=employees, energy=energy,
-        hours=hours, floor_m2=floor, roof_m2=roof, revenue_usd=revenue_usd, quality=quality,
-        payback_threshold=threshold, shares=shares, declares_shares=declares, pue=pue,
-        pue_declared=pue_declared, wind_hydro_kwh=wind, hydrogen_nm3=hydrogen,
+        us=us,
+        region=region,
+        sector=sector,
+        year=year,
+        employees=employees,
+        energy=energy,
+        hours=hours,
+        floor_m2=floor,
+        roof_m2=roof,
+        revenue_usd=revenue_usd,
+        quality=quality,
+        payback_threshold=threshold,
+        shares=shares,
+        declares_shares=declares,
+        pue=pue,
+        pue_declared=pue_declared,
+        wind_hydro_kwh=wind,
+        hydrogen_nm3=hydrogen,
         biomass_supply=biomass_supply,
-    )  # fmt: skip
+    )
 
 
 def _true_shares(
@@ -512,8 +537,14 @@ def _factory_frame(
     to_local = np.where(plants.us, 1.0, 1.0 / USD_PER["CNY"])
     price = _local_prices(plants)
     in_place_text = [";".join(m.id for m in measures if in_place[m.id][i]) for i in range(n)]
-    fuel_cost = sum((plants.energy[c] * price[:, k] for k, c in enumerate(CARRIERS)
-                     if c != Carrier.ELECTRICITY), np.zeros(n))  # fmt: skip
+    fuel_cost = sum(
+        (
+            plants.energy[c] * price[:, k]
+            for k, c in enumerate(CARRIERS)
+            if c != Carrier.ELECTRICITY
+        ),
+        np.zeros(n),
+    )
     data: dict[str, object] = {
         "factory_id": ids,
         "country": country,
@@ -653,8 +684,9 @@ def _true_savings(
         het = np.exp(np.clip(t, -HETEROGENEITY_CLIP, HETEROGENEITY_CLIP))
         share_of_potential = rng.beta(2.0, 3.0, n)
         uniform = rng.random(n)
-        fraction = _fraction(m, found, alone, plants, scale, heat_factor, het,
-                             share_of_potential, uniform)  # fmt: skip
+        fraction = _fraction(
+            m, found, alone, plants, scale, heat_factor, het, share_of_potential, uniform
+        )
         fraction = np.where(applicable[j], fraction, 0.0)
         displaced = found.targeted_gj * fraction[:, None]
         added = conversion_added(

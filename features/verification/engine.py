@@ -167,16 +167,19 @@ def _rows(request: VerificationRequest) -> list[_Row]:
     installed = parse_month(request.installed, "installed")
     rows = []
     for i, r in enumerate(request.readings):
-        span = parse_span(r.period, r.period_end, f"readings[{i}].period",
-                          f"readings[{i}].period_end")  # fmt: skip
+        span = parse_span(
+            r.period, r.period_end, f"readings[{i}].period", f"readings[{i}].period_end"
+        )
         energy = to_canonical(r.carrier, r.quantity, r.unit, field=f"readings[{i}].unit")
         adjustment = (
-            0.0 if r.adjustment is None
+            0.0
+            if r.adjustment is None
             else to_canonical(r.carrier, r.adjustment, r.unit, field=f"readings[{i}].unit")
-        )  # fmt: skip
+        )
         rows.append(_Row(i, r, span, energy, adjustment, phase_of(span, installed)))
-    check_overlaps([r.reading.carrier for r in rows], [r.span for r in rows],
-                   lambda i: f"readings[{i}]")  # fmt: skip
+    check_overlaps(
+        [r.reading.carrier for r in rows], [r.span for r in rows], lambda i: f"readings[{i}]"
+    )
     return rows
 
 
@@ -188,9 +191,11 @@ def _drivers(rows: Sequence[_Row], available: Sequence[str]) -> Drivers:
 
     return Drivers(
         days=np.array([float(r.span.days) for r in rows]),
-        production=column("production"), hdd=column("hdd"), cdd=column("cdd"),
+        production=column("production"),
+        hdd=column("hdd"),
+        cdd=column("cdd"),
         temperature_c=column("temperature_c"),
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -219,22 +224,50 @@ def _verify_carrier(
         if not missing:
             available.append(name)
         elif len(missing) < len(rows):
-            messages.append(text("verification_driver_missing", lang, carrier=carrier.value,
-                                 driver=name, periods=", ".join(missing[:12])))  # fmt: skip
+            messages.append(
+                text(
+                    "verification_driver_missing",
+                    lang,
+                    carrier=carrier.value,
+                    driver=name,
+                    periods=", ".join(missing[:12]),
+                )
+            )
     drivers = _drivers(rows, available)
     for r in rows:
         if r.excluded:
-            messages.append(text("verification_excluded", lang, carrier=carrier.value,
-                                 period=r.span.label, note=r.reading.non_routine))  # fmt: skip
+            messages.append(
+                text(
+                    "verification_excluded",
+                    lang,
+                    carrier=carrier.value,
+                    period=r.span.label,
+                    note=r.reading.non_routine,
+                )
+            )
         elif r.reading.non_routine or r.reading.adjustment is not None:
             key = "verification_adjusted" + ("_baseline" if r.phase == "baseline" else "")
-            messages.append(text(key, lang, carrier=carrier.value,
-                                 period=r.span.label, note=r.reading.non_routine or "",
-                                 value=_fmt(r.adjustment), unit=unit))  # fmt: skip
+            messages.append(
+                text(
+                    key,
+                    lang,
+                    carrier=carrier.value,
+                    period=r.span.label,
+                    note=r.reading.non_routine or "",
+                    value=_fmt(r.adjustment),
+                    unit=unit,
+                )
+            )
     installing = [r.span.label for r in rows if r.phase == "installation"]
     if installing:
-        messages.append(text("verification_installation", lang, carrier=carrier.value,
-                             periods=", ".join(installing)))  # fmt: skip
+        messages.append(
+            text(
+                "verification_installation",
+                lang,
+                carrier=carrier.value,
+                periods=", ".join(installing),
+            )
+        )
     base = np.array([i for i, r in enumerate(rows) if r.phase == "baseline" and not r.excluded],
                     dtype=int)  # fmt: skip
     report = np.array([i for i, r in enumerate(rows) if r.phase == "reporting" and not r.excluded],
@@ -258,23 +291,55 @@ def _verify_carrier(
         for i, r in enumerate(rows)
     ]  # fmt: skip
     if len(report) == 0:
-        messages.append(text("verification_no_reporting", lang, carrier=carrier.value,
-                             installed=request.installed))  # fmt: skip
+        messages.append(
+            text(
+                "verification_no_reporting",
+                lang,
+                carrier=carrier.value,
+                installed=request.installed,
+            )
+        )
         return _CarrierResult(None, model, series, messages)
     verdict: Verdict | None = None
     if model is None or len(base) < MIN_BASELINE_PERIODS or baseline_days < MIN_BASELINE_DAYS:
-        messages.append(text("verification_too_few", lang, carrier=carrier.value, n=len(base),
-                             days=baseline_days, minimum=MIN_BASELINE_PERIODS))  # fmt: skip
+        messages.append(
+            text(
+                "verification_too_few",
+                lang,
+                carrier=carrier.value,
+                n=len(base),
+                days=baseline_days,
+                minimum=MIN_BASELINE_PERIODS,
+            )
+        )
         verdict = "not_verifiable"
     if model is not None:
         fit = model.record()
-        messages.append(text("verification_fit", lang, carrier=carrier.value, form=fit.form,
-                             n=fit.n_baseline, cv=_pct(fit.cv_rmse), nmbe=_pct(fit.nmbe),
-                             r2=f"{fit.r2:.2f}", rho=f"{fit.autocorrelation:.2f}"))  # fmt: skip
+        messages.append(
+            text(
+                "verification_fit",
+                lang,
+                carrier=carrier.value,
+                form=fit.form,
+                n=fit.n_baseline,
+                cv=_pct(fit.cv_rmse),
+                nmbe=_pct(fit.nmbe),
+                r2=f"{fit.r2:.2f}",
+                rho=f"{fit.autocorrelation:.2f}",
+            )
+        )
         if not fit.passes and verdict is None:
-            messages.append(text("verification_weak_fit", lang, carrier=carrier.value,
-                                 cv=_pct(fit.cv_rmse), cv_limit=_pct(fit.cv_rmse_limit),
-                                 nmbe=_pct(fit.nmbe), nmbe_limit=_pct(fit.nmbe_limit)))  # fmt: skip
+            messages.append(
+                text(
+                    "verification_weak_fit",
+                    lang,
+                    carrier=carrier.value,
+                    cv=_pct(fit.cv_rmse),
+                    cv_limit=_pct(fit.cv_rmse_limit),
+                    nmbe=_pct(fit.nmbe),
+                    nmbe_limit=_pct(fit.nmbe_limit),
+                )
+            )
             verdict = "not_verifiable"
     reporting_rows = [rows[i] for i in report]
     projected = float(np.sum(predicted[report] + adjust[report]))
@@ -282,8 +347,9 @@ def _verify_carrier(
     saved = projected - metered
     half = (
         uncertainty(model, drivers.take(report), projected, request.confidence, method)
-        if model is not None and model.sigma2 > 0 else math.inf
-    )  # fmt: skip
+        if model is not None and model.sigma2 > 0
+        else math.inf
+    )
     if verdict is None:
         verdict = "verified" if saved - half > 0 else "no_savings_detected"
     days_counted = sum(r.span.days for r in reporting_rows)
@@ -294,34 +360,61 @@ def _verify_carrier(
     market = factor
     if carrier == Carrier.ELECTRICITY:  # residual mix as compute_footprint does
         try:
-            market = _factor(table, carrier, request.country, request.region, year,
-                             "residual_mix")  # fmt: skip
+            market = _factor(table, carrier, request.country, request.region, year, "residual_mix")
         except MissingFactorError:
             market = factor
     finite_half = half if math.isfinite(half) else 0.0
     excluded = [r.span.label for r in rows if r.excluded and r.phase == "reporting"]
     savings = CarrierSavings(
-        carrier=carrier, unit=unit, reporting_periods=len(report), reporting_start=start,
-        reporting_end=end, baseline_projected=projected, metered=metered,
-        non_routine_adjustment=float(np.sum(adjust[report])), saved=saved,
-        saved_per_year=saved * per_year, fraction=saved / projected if projected else 0.0,
+        carrier=carrier,
+        unit=unit,
+        reporting_periods=len(report),
+        reporting_start=start,
+        reporting_end=end,
+        baseline_projected=projected,
+        metered=metered,
+        non_routine_adjustment=float(np.sum(adjust[report])),
+        saved=saved,
+        saved_per_year=saved * per_year,
+        fraction=saved / projected if projected else 0.0,
         uncertainty=finite_half,
         fractional_uncertainty=finite_half / abs(saved) if saved else 0.0,
         confidence=request.confidence,
         tco2e_per_year_location=saved * per_year * factor.kgco2e_per_unit / 1000,
         tco2e_per_year_market=saved * per_year * market.kgco2e_per_unit / 1000,
         tco2e_uncertainty_per_year=finite_half * per_year * factor.kgco2e_per_unit / 1000,
-        verdict=verdict, excluded_periods=excluded,
-    )  # fmt: skip
-    key = {"verified": "verification_verified", "no_savings_detected": "verification_no_savings",
-           "not_verifiable": "verification_not_verifiable"}[verdict]  # fmt: skip
-    messages.append(text(key, lang, carrier=carrier.value, saved=_fmt(saved),
-                         uncertainty=_fmt(finite_half), unit=unit, fraction=_pct(savings.fraction),
-                         confidence=_pct(request.confidence)))  # fmt: skip
-    messages.append(text("verification_factor", lang, carrier=carrier.value,
-                         location=f"{factor.kgco2e_per_unit:.4g}",
-                         market=f"{market.kgco2e_per_unit:.4g}", unit=unit,
-                         factor_id=factor.factor_id, market_id=market.factor_id))  # fmt: skip
+        verdict=verdict,
+        excluded_periods=excluded,
+    )
+    key = {
+        "verified": "verification_verified",
+        "no_savings_detected": "verification_no_savings",
+        "not_verifiable": "verification_not_verifiable",
+    }[verdict]
+    messages.append(
+        text(
+            key,
+            lang,
+            carrier=carrier.value,
+            saved=_fmt(saved),
+            uncertainty=_fmt(finite_half),
+            unit=unit,
+            fraction=_pct(savings.fraction),
+            confidence=_pct(request.confidence),
+        )
+    )
+    messages.append(
+        text(
+            "verification_factor",
+            lang,
+            carrier=carrier.value,
+            location=f"{factor.kgco2e_per_unit:.4g}",
+            market=f"{market.kgco2e_per_unit:.4g}",
+            unit=unit,
+            factor_id=factor.factor_id,
+            market_id=market.factor_id,
+        )
+    )
     sources = tuple(sorted({factor.source, market.source}))
     return _CarrierResult(savings, model, series, messages, sources)
 
@@ -389,19 +482,32 @@ def verify(
     messages = [m for r in results for m in r.messages]
     if request.region is None:
         messages.append(text("verification_no_region", lang, country=request.country.value))
-    messages.append(text(f"verification_overall_{overall}", lang, tco2e=_fmt(location),
-                         uncertainty=_fmt(spread),
-                         confidence=_pct(request.confidence)))  # fmt: skip
+    messages.append(
+        text(
+            f"verification_overall_{overall}",
+            lang,
+            tco2e=_fmt(location),
+            uncertainty=_fmt(spread),
+            confidence=_pct(request.confidence),
+        )
+    )
     year_sources = sorted({s for r in results for s in r.sources})
     return Verification(
-        measure_id=request.measure_id, factory_id=request.factory_id,
-        installed=request.installed, confidence=request.confidence, verdict=overall,
-        carriers=carriers, fits=[r.model.record() for r in results if r.model is not None],
-        tco2e_per_year_location=location, tco2e_per_year_market=market,
-        tco2e_uncertainty_per_year=spread, factor_sources=year_sources, messages=messages,
+        measure_id=request.measure_id,
+        factory_id=request.factory_id,
+        installed=request.installed,
+        confidence=request.confidence,
+        verdict=overall,
+        carriers=carriers,
+        fits=[r.model.record() for r in results if r.model is not None],
+        tco2e_per_year_location=location,
+        tco2e_per_year_market=market,
+        tco2e_uncertainty_per_year=spread,
+        factor_sources=year_sources,
+        messages=messages,
         method=text("verification_method", lang, confidence=_pct(request.confidence)),
         series=[p for r in results for p in r.series],
-    )  # fmt: skip
+    )
 
 
 def installed_on(request_installed: str) -> date:

@@ -169,10 +169,11 @@ def generate_meters(
         for carrier in carriers:
             shape = SHAPES[kind][carrier]
             expected = (
-                shape.base_per_day * days + shape.per_tonne * production
+                shape.base_per_day * days
+                + shape.per_tonne * production
                 + shape.per_heating_degree_day * days * max(TRUE_HEATING_BALANCE_C - temperature, 0)
                 + shape.per_cooling_degree_day * days * max(temperature - TRUE_COOLING_BALANCE_C, 0)
-            )  # fmt: skip
+            )
             counterfactual = expected * (1 + rng.normal(0, noise_cv))
             share = (fractions or {}).get(carrier, true_fraction)
             saving = {"baseline": 0.0, "installation": share / 2, "reporting": share}[phase]
@@ -197,14 +198,20 @@ def generate_meters(
                 )
             )
     request = VerificationRequest(
-        measure_id=measure_id, installed=f"{installed:%Y-%m}", factory_id=factory_id,
-        region=region, confidence=confidence, readings=readings,
-    )  # fmt: skip
+        measure_id=measure_id,
+        installed=f"{installed:%Y-%m}",
+        factory_id=factory_id,
+        region=region,
+        confidence=confidence,
+        readings=readings,
+    )
     return MeteredPlant(
-        readings=readings, request=request,
+        readings=readings,
+        request=request,
         true_savings={c: sum(v.values()) for c, v in truth.items()},
-        true_by_period=truth, event_periods=event_periods,
-    )  # fmt: skip
+        true_by_period=truth,
+        event_periods=event_periods,
+    )
 
 
 #: The shipped example (features/data/meters_example.csv): seed, plant and measure, documented in
@@ -223,10 +230,18 @@ def example_plant() -> MeteredPlant:
     from 2024-02, installed 2024-01, a new line in the last two months noted with its
     adjustment."""
     return generate_meters(
-        EXAMPLE_SEED, "weather", 0.06, fractions={Carrier.NATURAL_GAS: 0.0},
-        measure_id=EXAMPLE_MEASURE, factory_id="jiangsu-demo", start="2022-01", event=True,
-        event_months=2, event_fraction=0.10, event_adjusted=True,
-    )  # fmt: skip
+        EXAMPLE_SEED,
+        "weather",
+        0.06,
+        fractions={Carrier.NATURAL_GAS: 0.0},
+        measure_id=EXAMPLE_MEASURE,
+        factory_id="jiangsu-demo",
+        start="2022-01",
+        event=True,
+        event_months=2,
+        event_fraction=0.10,
+        event_adjusted=True,
+    )
 
 
 def meters_csv(readings: list[MeterReading]) -> str:

@@ -127,8 +127,9 @@ def _frame(data: bytes, filename: str) -> pd.DataFrame:
         except UnicodeDecodeError:
             raise InvalidValueError("file", filename, "a CSV file in UTF-8") from None
         try:
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                               skipinitialspace=True)  # fmt: skip
+            return pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+            )
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise InvalidValueError("file", filename, f"a comma-separated table: {exc}") from None
     raise InvalidValueError("file", filename, "a .csv or .xlsx file")
@@ -223,12 +224,20 @@ def read_meters(data: bytes, filename: str) -> list[MeterReading]:
             values["period"] = _day_text(cells["period"], month_only=end is None)
             values["period_end"] = None if end is None else _day_text(end, month_only=False)
             try:
-                span = parse_span(values["period"], values["period_end"], f"{where}: period",
-                                  f"{where}: period_end")  # fmt: skip
+                span = parse_span(
+                    values["period"],
+                    values["period_end"],
+                    f"{where}: period",
+                    f"{where}: period_end",
+                )
             except InvalidValueError as exc:
-                problems.append(InvalidValueError(exc.field, cells.get("period") if
-                                                  exc.field.endswith(": period") else end,
-                                                  exc.allowed or PERIOD_FORMATS))  # fmt: skip
+                problems.append(
+                    InvalidValueError(
+                        exc.field,
+                        cells.get("period") if exc.field.endswith(": period") else end,
+                        exc.allowed or PERIOD_FORMATS,
+                    )
+                )
         for column in ("non_routine",):
             if column in cells:
                 values[column] = str(cells[column]).strip()
@@ -239,16 +248,16 @@ def read_meters(data: bytes, filename: str) -> list[MeterReading]:
         except ValidationError as exc:
             error = exc.errors()[0]
             column = str(error["loc"][0]) if error["loc"] else "row"
-            problems.append(InvalidValueError(f"{where}: {column}", cells.get(column),
-                                              error["msg"]))  # fmt: skip
+            problems.append(
+                InvalidValueError(f"{where}: {column}", cells.get(column), error["msg"])
+            )
             continue
         readings.append(reading)
         rows.append(row)
         spans.append(span)
     if not problems:
         try:
-            check_overlaps([r.carrier for r in readings], spans,
-                           lambda i: f"row {rows[i]}")  # fmt: skip
+            check_overlaps([r.carrier for r in readings], spans, lambda i: f"row {rows[i]}")
         except InvalidValueError as exc:
             problems.append(exc)
     if problems:

@@ -44,8 +44,10 @@ class MeterReading(BaseModel):
     )
     carrier: Carrier
     quantity: float = Field(ge=0, le=1e15, description="Energy used in the period, in `unit`.")
-    unit: str = Field(description="Any unit a profile takes for the carrier (kWh, MWh, 万kWh, "
-                      "GJ, MMBtu, therm, Nm3, 万Nm3, t, tce, ...).")  # fmt: skip
+    unit: str = Field(
+        description="Any unit a profile takes for the carrier (kWh, MWh, 万kWh, "
+        "GJ, MMBtu, therm, Nm3, 万Nm3, t, tce, ...)."
+    )
     production: float | None = Field(
         default=None, ge=0, le=1e15, description="Output in the period (any consistent unit)."
     )
@@ -77,13 +79,16 @@ class VerificationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     measure_id: str = Field(description="Catalogue measure id (GET /v1/measures).")
-    installed: str = Field(description="Month the measure went into service, YYYY-MM; the "
-                           "month itself is neither baseline nor reporting period.")  # fmt: skip
+    installed: str = Field(
+        description="Month the measure went into service, YYYY-MM; the "
+        "month itself is neither baseline nor reporting period."
+    )
     factory_id: str | None = Field(default=None, max_length=128)
     country: Country = Field(default=Country.CN, description="ISO country code: CN or US.")
     region: str | None = Field(default=None, description="Province or state, for the factors.")
-    confidence: float = Field(default=0.90, ge=0.5, le=0.99, description="Two-sided level of the "
-                              "savings uncertainty.")  # fmt: skip
+    confidence: float = Field(
+        default=0.90, ge=0.5, le=0.99, description="Two-sided level of the savings uncertainty."
+    )
     readings: list[MeterReading] = Field(min_length=1, max_length=20_000)
 
 
@@ -137,8 +142,10 @@ class CarrierSavings(BaseModel):
     saved: float = Field(description="Avoided energy over the reporting period (negative: more).")
     saved_per_year: float
     fraction: float = Field(description="saved / baseline_projected.")
-    uncertainty: float = Field(description="Half-width of `saved` at `confidence` (Guideline 14 "
-                               "fractional savings uncertainty), same unit.")  # fmt: skip
+    uncertainty: float = Field(
+        description="Half-width of `saved` at `confidence` (Guideline 14 "
+        "fractional savings uncertainty), same unit."
+    )
     fractional_uncertainty: float
     confidence: float
     tco2e_per_year_location: float
@@ -164,7 +171,8 @@ class Verification(BaseModel):
     tco2e_per_year_market: float
     tco2e_uncertainty_per_year: float
     factor_sources: list[str]
-    messages: list[str] = Field(description="Verdicts, exclusions and caveats in plain words, in "
-                                "the language asked for.")  # fmt: skip
+    messages: list[str] = Field(
+        description="Verdicts, exclusions and caveats in plain words, in the language asked for."
+    )
     method: str = Field(description="What was done, with the standard it follows.")
     series: list[SeriesPoint]

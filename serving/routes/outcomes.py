@@ -60,10 +60,12 @@ IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 #: The ``Idempotency-Key`` header.
 IdempotencyKey = Annotated[
     str | None,
-    Header(description="Makes retries safe: the same key with the same report answers what "
-           "was stored; with another report, 409. 1-128 characters of A-Z a-z 0-9 . _ : -",
-           json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN}),
-]  # fmt: skip
+    Header(
+        description="Makes retries safe: the same key with the same report answers what "
+        "was stored; with another report, 409. 1-128 characters of A-Z a-z 0-9 . _ : -",
+        json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN},
+    ),
+]
 
 
 @router.post(
@@ -106,9 +108,19 @@ async def list_outcomes(
 ) -> OutcomePage:
     """Stored outcomes, oldest first, filtered by factory, measure or status (admin)."""
     items, total = await service.store.run(
-        lambda store: store.page(factory_id=query.factory_id, measure_id=query.measure_id,
-                                 status=query.status, limit=query.limit, offset=query.offset)
-    )  # fmt: skip
+        lambda store: store.page(
+            factory_id=query.factory_id,
+            measure_id=query.measure_id,
+            status=query.status,
+            limit=query.limit,
+            offset=query.offset,
+        )
+    )
     following = query.offset + len(items)
-    return OutcomePage(items=items, total=total, limit=query.limit, offset=query.offset,
-                       next_offset=following if following < total else None)  # fmt: skip
+    return OutcomePage(
+        items=items,
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
+        next_offset=following if following < total else None,
+    )

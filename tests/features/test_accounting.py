@@ -166,17 +166,23 @@ def test_prices_come_from_the_factory_first_then_bills_then_region_then_country(
         for extra in (
             {},
             {"electricity_cost_per_year": 8e5, "fuel_cost_per_year": 1.6e6},
-            {"electricity_cost_per_year": 8e5, "fuel_cost_per_year": 1.6e6,
-             "electricity_price": "0.65 元", "fuel_prices": {"coal": 50.0}},
+            {
+                "electricity_cost_per_year": 8e5,
+                "fuel_cost_per_year": 1.6e6,
+                "electricity_price": "0.65 元",
+                "fuel_prices": {"coal": 50.0},
+            },
         )
-    )  # fmt: skip
+    )
     prices = price_matrix(profile_table([plain, bills, own]), "CNY")
     carriers = list(Carrier)
-    elec, gas, coal = (carriers.index(c) for c in (Carrier.ELECTRICITY, Carrier.NATURAL_GAS,
-                                                    Carrier.COAL))  # fmt: skip
+    elec, gas, coal = (
+        carriers.index(c) for c in (Carrier.ELECTRICITY, Carrier.NATURAL_GAS, Carrier.COAL)
+    )
     expected = default_price("CN", "Jiangsu", Carrier.ELECTRICITY)
-    assert prices[0, elec] == pytest.approx(expected.price * USD_PER[expected.currency]
-                                            / USD_PER["CNY"])  # fmt: skip
+    assert prices[0, elec] == pytest.approx(
+        expected.price * USD_PER[expected.currency] / USD_PER["CNY"]
+    )
     assert prices[1, elec] == pytest.approx(0.8)  # 8e5 CNY / 1e6 kWh
     assert prices[1, gas] == pytest.approx(80.0)  # 1.6e6 CNY / 2e4 GJ, blended
     assert prices[2, elec] == pytest.approx(0.65)

@@ -145,10 +145,15 @@ def test_the_caveat_names_both_parts_with_counts_and_years(
 
 def test_training_on_the_blend_judges_each_part(audit_subset: Path, tmp_path: Path) -> None:
     config = TrainConfig(
-        source="audits", path=str(audit_subset), n_factories=300, seed=5, n_estimators=30,
-        num_leaves=15, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        source="audits",
+        path=str(audit_subset),
+        n_factories=300,
+        seed=5,
+        n_estimators=30,
+        num_leaves=15,
+        tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
         artifact_root=str(tmp_path / "artifacts"),
-    )  # fmt: skip
+    )
     result = run_training(config)
     for part in ("iac", "synthetic"):
         for name in ("savings_r2_log", "adoption_roc_auc", "baseline_logistic.adoption_roc_auc",

@@ -111,9 +111,18 @@ def _migrated(url: str) -> None:
         tables = set(inspect(store.engine).get_table_names())
         assert {"reported_outcomes", "outcomes_alembic_version"} <= tables
         store.add(check_report(report()), "k")
-        store.add(check_report(report(status="rejected", reason="no budget",
-                                      measured_savings=[], period_start=None,
-                                      period_end=None)), "k2")  # fmt: skip
+        store.add(
+            check_report(
+                report(
+                    status="rejected",
+                    reason="no budget",
+                    measured_savings=[],
+                    period_start=None,
+                    period_end=None,
+                )
+            ),
+            "k2",
+        )
         assert store.page()[1] == 2
     finally:
         store.close()
@@ -145,8 +154,17 @@ def test_stored_outcomes_are_training_rows(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'outcomes.db'}"
     store = OutcomeStore(url)
     store.add(check_report(report()))
-    store.add(check_report(report(status="rejected", reason="no budget", measured_savings=[],
-                                  period_start=None, period_end=None)))  # fmt: skip
+    store.add(
+        check_report(
+            report(
+                status="rejected",
+                reason="no budget",
+                measured_savings=[],
+                period_start=None,
+                period_end=None,
+            )
+        )
+    )
     moved = report()
     moved["profile"] = {**moved["profile"], "employees": 999}
     store.add(check_report(moved))

@@ -112,7 +112,8 @@ def test_non_routine_events_unmarked_bias_marked_excluded_adjusted_match_truth()
                 for period in plant.event_periods:
                     assert any(period in m and "non-routine" in m for m in result.messages)
                 assert [p.excluded for p in result.series if p.excluded] == [
-                    "new production line commissioned"] * 3  # fmt: skip
+                    "new production line commissioned"
+                ] * 3
             elif case == "adjusted":
                 assert saved.excluded_periods == []
                 assert saved.non_routine_adjustment > 0
@@ -180,8 +181,10 @@ def test_bad_rows_name_row_and_column(
 
 def test_every_bad_cell_is_listed_in_one_error(tmp_path: Path) -> None:
     path = tmp_path / "meters.csv"
-    path.write_text(GOOD + "2024-01,coal,5,kWh,1\n2024-02,electricity,-1,kWh,1\n"
-                    "2024-03,gas?,5,Nm3,x\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        GOOD + "2024-01,coal,5,kWh,1\n2024-02,electricity,-1,kWh,1\n2024-03,gas?,5,Nm3,x\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InvalidValueError) as caught:
         read_meters(path.read_bytes(), path.name)
     message = str(caught.value)
@@ -235,7 +238,7 @@ def test_weekly_periods_verify() -> None:
                 "quantity": r.quantity * 7 / 30.4,
                 "production": (r.production or 0) / 4,
             }
-            weekly.append(r.model_copy(update=update))  # fmt: skip
+            weekly.append(r.model_copy(update=update))
     result = verify(plant.request.model_copy(update={"readings": weekly}), table=TABLE)
     (fit,) = result.fits
     assert fit.n_baseline == 96
@@ -261,8 +264,9 @@ def test_outcome_round_trips_through_the_store_with_its_fit(tmp_path: Path) -> N
     plant = generate_meters(9, "production", 0.08)
     result = verify(plant.request, table=TABLE)
     profile = example_profile_data()
-    report = to_outcome_report(result, profile, factory_id=profile["factory_id"],
-                               model_version="v-test")  # fmt: skip
+    report = to_outcome_report(
+        result, profile, factory_id=profile["factory_id"], model_version="v-test"
+    )
     assert report.status == "implemented"
     assert str(report.implemented_on) == "2024-01-01"
     assert str(report.period_start) == "2024-02-01"
@@ -287,8 +291,9 @@ def test_outcome_round_trips_through_the_store_with_its_fit(tmp_path: Path) -> N
 
 def test_the_shipped_example_verifies() -> None:
     readings = read_meters(EXAMPLE.read_bytes(), EXAMPLE.name)
-    request = VerificationRequest(measure_id=EXAMPLE_MEASURE, installed="2024-01",
-                                  region="Jiangsu", readings=readings)  # fmt: skip
+    request = VerificationRequest(
+        measure_id=EXAMPLE_MEASURE, installed="2024-01", region="Jiangsu", readings=readings
+    )
     result = verify(request, table=TABLE)
     by_carrier = {c.carrier: c for c in result.carriers}
     assert by_carrier[Carrier.ELECTRICITY].verdict == "verified"
@@ -304,8 +309,9 @@ def test_the_shipped_example_verifies() -> None:
 @pytest.mark.parametrize("country", [Country.CN, Country.US])
 def test_no_region_takes_the_national_factor_and_says_so(country: Country) -> None:
     readings = read_meters(EXAMPLE.read_bytes(), EXAMPLE.name)
-    request = VerificationRequest(measure_id=EXAMPLE_MEASURE, installed="2024-01",
-                                  country=country, readings=readings)  # fmt: skip
+    request = VerificationRequest(
+        measure_id=EXAMPLE_MEASURE, installed="2024-01", country=country, readings=readings
+    )
     result = verify(request, table=TABLE)
     electricity = next(c for c in result.carriers if c.carrier == Carrier.ELECTRICITY)
     national = TABLE.resolve_national(Carrier.ELECTRICITY, country, 2024)

@@ -76,8 +76,9 @@ def test_explanations_add_up_and_use_profile_fields(tiny_bundle: Any, profiles: 
         assert sum(c.tco2e or 0.0 for c in e.savings) == pytest.approx(
             rec.tco2e_avoided - t_base, rel=1e-6, abs=1e-6
         )
-        assert all(c.effect in ("raises the share saved", "lowers the share saved")
-                   for c in e.savings)  # fmt: skip
+        assert all(
+            c.effect in ("raises the share saved", "lowers the share saved") for c in e.savings
+        )
         assert "tCO2e/yr compared with an average factory" in e.summary
         assert "electricity_kwh" not in fields or fields["electricity_kwh"].unit == "kWh/yr"
     top = tiny_bundle.recommend([profile], RecommendOptions(top_k=2, top_features=3))[0]
@@ -127,8 +128,10 @@ def test_certificates_are_listed_apart(tiny_bundle: Any, profiles: Any) -> None:
     ids = {r.measure_id for r in result.recommendations}
     assert "green_certificates" not in ids
     kinds = {m.measure_id: m.reduction_kind for m in result.market_instruments}
-    assert kinds == {"green_electricity_purchase": "market_instrument",
-                     "green_certificates": "certificate"}  # fmt: skip
+    assert kinds == {
+        "green_electricity_purchase": "market_instrument",
+        "green_certificates": "certificate",
+    }
 
 
 def test_batch_gives_the_same_answer_as_single(tiny_bundle: Any, profiles: Any) -> None:
@@ -143,14 +146,17 @@ def test_request_path_matches_the_training_path_exactly(tiny_bundle: Any, profil
     catalogue = Catalogue.default()
     measures = list(catalogue.measures.values())
     frame, table = profiles_to_frame(profiles), profile_table(profiles)
-    np.testing.assert_array_equal(applicable_matrix(frame, measures),
-                                  applicable_matrix(table, measures))  # fmt: skip
+    np.testing.assert_array_equal(
+        applicable_matrix(frame, measures), applicable_matrix(table, measures)
+    )
     np.testing.assert_array_equal(price_matrix(frame, "CNY"), price_matrix(table, "CNY"))
     idx = np.repeat(np.arange(len(profiles)), 3)
     keys = np.array(["rooftop_pv", "heat_pumps", "variable_speed_drives"] * len(profiles))
     spec = tiny_bundle.spec_
-    np.testing.assert_array_equal(outcome_design(spec, frame, idx, keys, catalogue),
-                                  outcome_design(spec, table, idx, keys, catalogue))  # fmt: skip
+    np.testing.assert_array_equal(
+        outcome_design(spec, frame, idx, keys, catalogue),
+        outcome_design(spec, table, idx, keys, catalogue),
+    )
 
 
 def test_no_pandas_work_on_the_request_path(

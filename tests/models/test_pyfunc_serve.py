@@ -61,10 +61,23 @@ def test_mlflow_serve_in_a_fresh_virtualenv_answers(
     started = time.monotonic()
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [str(bindir / "mlflow"), "models", "serve", "-m", f"models:/{MODEL_NAME}@champion",
-             "--env-manager", "virtualenv", "-p", str(port), "-h", "127.0.0.1"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                str(bindir / "mlflow"),
+                "models",
+                "serve",
+                "-m",
+                f"models:/{MODEL_NAME}@champion",
+                "--env-manager",
+                "virtualenv",
+                "-p",
+                str(port),
+                "-h",
+                "127.0.0.1",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_for_ping(url, server, log_path)

@@ -120,12 +120,20 @@ def test_metered_outcomes_count_above_estimates(tiny_data: Dataset) -> None:
     data = _metered_at(tiny_data, 0.4)
     plants = data.factories[data.factories["factory_id"].str.startswith("outcomes:")]
     plants = plants.reset_index(drop=True)
-    upgrades = {m.id for m in Catalogue.default().measures.values()
-                if m.family.value == "technology_upgrade"}  # fmt: skip
+    upgrades = {
+        m.id
+        for m in Catalogue.default().measures.values()
+        if m.family.value == "technology_upgrade"
+    }
     predicted = {}
     for weight in (1.0, 3.0):
-        config = BundleConfig(n_estimators=40, num_leaves=15, min_child_samples=10,
-                              random_state=1, metered_weight=weight)  # fmt: skip
+        config = BundleConfig(
+            n_estimators=40,
+            num_leaves=15,
+            min_child_samples=10,
+            random_state=1,
+            metered_weight=weight,
+        )
         bundle = RecommendationBundle(config).fit(data.factories, data.outcomes)
         scores = _scores(bundle, plants)
         rows = np.isin(scores["keys"], list(upgrades)) & ~scores["engineering"]
@@ -175,15 +183,23 @@ def test_coverage_of_the_truth_over_every_candidate_pair(
         split.train_factories, split.train_outcomes
     )
     metrics = evaluate(
-        bundle, split.train_factories, split.train_outcomes, split.test_factories,
-        split.test_outcomes, data.truth,
-    )  # fmt: skip
+        bundle,
+        split.train_factories,
+        split.train_outcomes,
+        split.test_factories,
+        split.test_outcomes,
+        data.truth,
+    )
     coverage = metrics["savings_interval_coverage_all_candidates"]
     assert band[0] <= coverage <= band[1], (source, coverage)
     assert metrics["savings_interval_coverage_all_candidates.heat"] >= 0.55, metrics
     # Without the margins the same model's interval is of estimates and misses the truth.
     plain = evaluate(
-        _without_margins(bundle), split.train_factories, split.train_outcomes,
-        split.test_factories, split.test_outcomes, data.truth,
-    )  # fmt: skip
+        _without_margins(bundle),
+        split.train_factories,
+        split.train_outcomes,
+        split.test_factories,
+        split.test_outcomes,
+        data.truth,
+    )
     assert plain["savings_interval_coverage_all_candidates"] < coverage - 0.05

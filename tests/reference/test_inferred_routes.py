@@ -143,8 +143,13 @@ def test_no_route_where_nothing_fits(
 
 def test_a_signature_with_its_thresholds_reversed_is_refused() -> None:
     with pytest.raises(ValueError, match="strong_share below min_share"):
-        RouteSignature(carriers=(Carrier.COAL,), min_share=0.7, strong_share=0.5,
-                       min_output_t=1.0, source="a test signature")  # fmt: skip
+        RouteSignature(
+            carriers=(Carrier.COAL,),
+            min_share=0.7,
+            strong_share=0.5,
+            min_output_t=1.0,
+            source="a test signature",
+        )
 
 
 # --- the inferred route acts as a declared one ---------------------------------------------

@@ -65,15 +65,16 @@ def test_single_recommendation(client: TestClient, example_profile: dict[str, An
         assert {"field", "value", "unit", "contribution"} <= set(e["savings"][0])
     assert result["pathway"]["baseline_tco2e"] == pytest.approx(expected.net_market_tco2e)
     assert {m["measure_id"] for m in result["market_instruments"]} == {
-        "green_electricity_purchase", "green_certificates"}  # fmt: skip
+        "green_electricity_purchase",
+        "green_certificates",
+    }
 
 
 def test_auth_roles(client: TestClient, example_profile: dict[str, Any]) -> None:
     body = {"profile": example_profile}
     assert_error(client.post("/v1/recommendations", json=body), 401, "unauthorized")
     wrong = {"X-API-Key": "nope"}
-    assert_error(client.post("/v1/recommendations", json=body, headers=wrong), 401,
-                 "unauthorized")  # fmt: skip
+    assert_error(client.post("/v1/recommendations", json=body, headers=wrong), 401, "unauthorized")
     assert client.post("/v1/recommendations", json=body, headers=ADMIN).status_code == 200
     assert_error(client.post("/v1/admin/reload", headers=READ), 403, "forbidden")
     assert client.post("/v1/admin/reload", headers=ADMIN).json()["ok"] is True
@@ -105,8 +106,9 @@ def test_invalid_profiles_are_422_naming_field_and_allowed(
     profile = {**copy.deepcopy(example_profile), **change}
     body = assert_error(
         client.post("/v1/recommendations", json={"profile": profile}, headers=READ),
-        422, "invalid_request",
-    )  # fmt: skip
+        422,
+        "invalid_request",
+    )
     item = body["detail"][0]
     assert item["field"] == field
     assert allowed in item["allowed"]
@@ -160,8 +162,9 @@ def test_batch_partial_failure_and_same_answer_as_single(
 
 def test_batch_size_limit_is_413(client: TestClient, example_profile: dict[str, Any]) -> None:
     body = {"factories": [example_profile] * 6}
-    assert_error(client.post("/v1/recommendations/batch", json=body, headers=READ), 413,
-                 "batch_too_large")  # fmt: skip
+    assert_error(
+        client.post("/v1/recommendations/batch", json=body, headers=READ), 413, "batch_too_large"
+    )
 
 
 def test_footprint_measures_and_model(client: TestClient, example_profile: dict[str, Any]) -> None:
@@ -187,8 +190,11 @@ def test_503_without_a_model(model_store: str, example_profile: dict[str, Any]) 
     with TestClient(app) as c:
         body = assert_error(c.get("/readyz"), 503, "model_not_loaded")
         assert "no-such-model" in body["detail"]
-        assert_error(c.post("/v1/recommendations", json={"profile": example_profile},
-                            headers=READ), 503, "model_not_loaded")  # fmt: skip
+        assert_error(
+            c.post("/v1/recommendations", json={"profile": example_profile}, headers=READ),
+            503,
+            "model_not_loaded",
+        )
         assert c.get("/healthz").status_code == 200
 
 
@@ -291,8 +297,9 @@ def test_bad_production_line_is_422_naming_the_field(client: TestClient, repo_ro
     profile["production"][0]["route"] = "wet_kiln"
     body = assert_error(
         client.post("/v1/recommendations", json={"profile": profile}, headers=READ),
-        422, "invalid_request",
-    )  # fmt: skip
+        422,
+        "invalid_request",
+    )
     item = body["detail"][0]
     assert item["field"] == "profile.production[0].route"
     assert "dry_kiln" in item["allowed"]
@@ -333,8 +340,9 @@ def test_absurd_energy_is_a_422_not_a_500(
     profile = {**copy.deepcopy(example_profile), **change}
     body = assert_error(
         client.post("/v1/recommendations", json={"profile": profile}, headers=READ),
-        422, "invalid_request",
-    )  # fmt: skip
+        422,
+        "invalid_request",
+    )
     assert body["detail"][0]["field"] == field
 
 

@@ -37,8 +37,12 @@ def test_real_server_over_http(server: str, example_profile: dict[str, Any]) -> 
                    json={"profile": example_profile, "options": {"top_k": 3}})  # fmt: skip
     assert r.status_code == 200, r.text
     assert len(r.json()["result"]["recommendations"]) == 3
-    assert httpx.post(f"{server}/v1/recommendations", json={"profile": example_profile},
-                      timeout=30).status_code == 401  # fmt: skip
+    assert (
+        httpx.post(
+            f"{server}/v1/recommendations", json={"profile": example_profile}, timeout=30
+        ).status_code
+        == 401
+    )
     docs = httpx.get(f"{server}/openapi.json", timeout=10).json()
     assert "/v1/recommendations/batch" in docs["paths"]
 
@@ -152,8 +156,13 @@ def test_two_workers_honour_every_flag(
     assert champion != "1"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECARB_")}
-    env.update({"DECARB_TRACKING_URI": model_store, "MLFLOW_DISABLE_TELEMETRY": "true",
-                "DECARB_READ_KEY_HASHES": json.dumps([hash_key(READ_KEY)])})  # fmt: skip
+    env.update(
+        {
+            "DECARB_TRACKING_URI": model_store,
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DECARB_READ_KEY_HASHES": json.dumps([hash_key(READ_KEY)]),
+        }
+    )
     log_path = tmp_path / "workers.log"
     process = _start(["--workers", "2", "--no-auth", "--port", str(port), "--model-uri",
                       "models:/decarb-recommender/1"], env, log_path)  # fmt: skip
@@ -224,9 +233,14 @@ def test_workers_refuse_a_port_another_server_listens_on(tmp_path: Path) -> None
         port = other.getsockname()[1]
         exe = shutil.which("decarb-serve", path=str(Path(sys.executable).parent))
         assert exe is not None
-        result = subprocess.run([exe, "--workers", "2", "--no-auth", "--port", str(port)],
-                                env=env, capture_output=True, text=True, timeout=60,
-                                check=False)  # fmt: skip
+        result = subprocess.run(
+            [exe, "--workers", "2", "--no-auth", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     assert result.returncode == 1
     assert f"127.0.0.1:{port} is in use" in result.stderr
 
@@ -262,8 +276,10 @@ def test_slow_uploads_without_a_key_hold_no_scoring_slot_and_time_out(
             key = "" if i % 2 else f"X-API-Key: {READ_KEY}\r\n"
             kind = "application/x-www-form-urlencoded" if i % 2 else "application/json"
             sock = socket.create_connection((host, int(port)), timeout=10)
-            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\n{key}Content-Type: {kind}\r\n"
-                         "Content-Length: 5000\r\n\r\n".encode())  # fmt: skip
+            sock.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: {host}\r\n{key}Content-Type: {kind}\r\n"
+                "Content-Length: 5000\r\n\r\n".encode()
+            )
             sock.sendall(b"{")
             dribblers.append(sock)
         codes = []

@@ -248,9 +248,11 @@ def test_openapi_declares_the_key_scheme_and_the_real_error_body(client: TestCli
     spec = client.get("/openapi.json").json()
     schemes = spec["components"]["securitySchemes"]
     assert schemes["APIKeyHeader"] == {
-        "type": "apiKey", "in": "header", "name": "X-API-Key",
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
         "description": "An API key with the read or admin role.",
-    }  # fmt: skip
+    }
     error_ref = "#/components/schemas/ErrorBody"
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
@@ -322,8 +324,9 @@ def test_every_endpoint_documents_a_recorded_response_that_still_validates(
 
 
 def test_log_lines_keep_every_field_and_the_error_class() -> None:
-    record = logging.LogRecord("decarb.serving", logging.ERROR, __file__, 1, "model load failed",
-                               None, None)  # fmt: skip
+    record = logging.LogRecord(
+        "decarb.serving", logging.ERROR, __file__, 1, "model load failed", None, None
+    )
     record.__dict__.update({"model_uri": "models:/x@champion", "error_class": "OSError"})
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "model load failed"
@@ -333,8 +336,9 @@ def test_log_lines_keep_every_field_and_the_error_class() -> None:
     try:
         raise ValueError("boom")
     except ValueError:
-        record = logging.LogRecord("decarb.serving", logging.ERROR, __file__, 1, "unexpected error",
-                                   None, sys.exc_info())  # fmt: skip
+        record = logging.LogRecord(
+            "decarb.serving", logging.ERROR, __file__, 1, "unexpected error", None, sys.exc_info()
+        )
     record.__dict__["request_id"] = "abc"
     line = json.loads(JsonFormatter().format(record))
     assert (line["request_id"], line["error_class"]) == ("abc", "ValueError")
@@ -449,8 +453,11 @@ def test_pages_carry_security_headers_and_refusals_are_logged_with_their_route(
     assert api.headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" not in api.headers  # JSON: no page policy needed
     assert refused.status_code == 401
-    logged = {(r.__dict__.get("path"), r.__dict__.get("status")) for r in caplog.records
-              if r.getMessage() == "request"}  # fmt: skip
+    logged = {
+        (r.__dict__.get("path"), r.__dict__.get("status"))
+        for r in caplog.records
+        if r.getMessage() == "request"
+    }
     assert ("/v1/recommendations", 401) in logged, logged
     assert ("unmatched", 404) in logged  # stray paths share one label
     assert stray.status_code == 404

@@ -165,8 +165,7 @@ def test_outcome_numbers_are_bounded(
     client: TestClient, example_profile: dict[str, Any], changes: dict[str, Any],
     field: str, allowed: str,
 ) -> None:  # fmt: skip
-    response = client.post("/v1/outcomes", json=_outcome(example_profile, **changes),
-                                 headers=WRITE)  # fmt: skip
+    response = client.post("/v1/outcomes", json=_outcome(example_profile, **changes), headers=WRITE)
     item = _detail(response)
     assert item["field"] == field
     assert allowed in item["allowed"]

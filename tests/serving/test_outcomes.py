@@ -96,13 +96,15 @@ def test_posting_outcomes_is_validated_idempotent_and_role_checked(
         other = {**example_profile, "factory_id": f"plant-{i}"}
         r = outcome_client.post("/v1/outcomes", headers=WRITE, json=_report(other, 1e4 * (i + 1)))
         assert r.status_code == 201
-    page = outcome_client.get("/v1/outcomes", headers=ADMIN,
-                              params={"measure_id": MEASURE, "limit": 2}).json()  # fmt: skip
+    page = outcome_client.get(
+        "/v1/outcomes", headers=ADMIN, params={"measure_id": MEASURE, "limit": 2}
+    ).json()
     assert page["total"] == 4
     assert len(page["items"]) == 2
     assert page["next_offset"] == 2
-    last = outcome_client.get("/v1/outcomes", headers=ADMIN,
-                              params={"limit": 2, "offset": 2}).json()  # fmt: skip
+    last = outcome_client.get(
+        "/v1/outcomes", headers=ADMIN, params={"limit": 2, "offset": 2}
+    ).json()
     assert last["next_offset"] is None
     one = outcome_client.get("/v1/outcomes", headers=ADMIN, params={"factory_id": "plant-1"})
     assert [i["factory_id"] for i in one.json()["items"]] == ["plant-1"]
@@ -177,8 +179,9 @@ def test_reported_outcomes_move_the_next_model_toward_them(
     for profile, kwh in zip(profiles, before, strict=True):
         r = outcome_client.post("/v1/outcomes", headers=WRITE, json=_report(profile, 3 * kwh))
         assert r.status_code == 201, r.text
-    config = TrainConfig(source="synthetic", n_factories=600, seed=11,
-                         outcomes_url=store_url, outcomes_weight=5)  # fmt: skip
+    config = TrainConfig(
+        source="synthetic", n_factories=600, seed=11, outcomes_url=store_url, outcomes_weight=5
+    )
     data = load_configured(config)
     assert data.report.rows_used["outcomes"] == len(tiny_data.outcomes) + 30 * 5
     assert set(data.outcomes["provenance"]) == {"synthetic", "outcomes"}
@@ -267,8 +270,9 @@ def test_a_recreated_database_recovers_without_a_restart_and_nul_is_refused(
                     assert r.headers["retry-after"]
             assert codes[-1] == 201, codes  # back without a restart
             # PostgreSQL text cannot hold NUL: refused as a 422 naming the field.
-            bad = client.post("/v1/outcomes", headers=WRITE,
-                              json=_report(example_profile, 1e5, reason="a\x00b"))  # fmt: skip
+            bad = client.post(
+                "/v1/outcomes", headers=WRITE, json=_report(example_profile, 1e5, reason="a\x00b")
+            )
             assert bad.status_code == 422, bad.text
             assert bad.json()["detail"][0]["field"] == "reason"
             assert "NUL" in bad.json()["detail"][0]["allowed"]

@@ -77,8 +77,10 @@ def test_header_and_body_dribblers_are_closed_while_real_requests_get_200(
                 if i % 2
                 else ("/v1/recommendations", "application/json")
             )
-            start = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nX-API-Key: {READ_KEY}\r\n"
-                     f"Content-Type: {kind}\r\nContent-Length: 5000\r\n\r\n").encode()  # fmt: skip
+            start = (
+                f"POST {path} HTTP/1.1\r\nHost: {host}\r\nX-API-Key: {READ_KEY}\r\n"
+                f"Content-Type: {kind}\r\nContent-Length: 5000\r\n\r\n"
+            ).encode()
             bodies.append(_Dribbler(host, port, start))
         codes = []
         began = time.monotonic()
@@ -112,9 +114,12 @@ def test_header_and_body_dribblers_are_closed_while_real_requests_get_200(
         # a body that pauses within the grace still counts; keep-alive keeps working
         body = json.dumps({"profile": example_profile}).encode()
         with socket.create_connection((host, port), timeout=30) as sock:
-            sock.sendall(f"POST /v1/recommendations HTTP/1.1\r\nHost: {host}\r\nX-API-Key: "
-                         f"{READ_KEY}\r\nContent-Type: application/json\r\nContent-Length: "
-                         f"{len(body)}\r\n\r\n".encode() + body[:100])  # fmt: skip
+            sock.sendall(
+                f"POST /v1/recommendations HTTP/1.1\r\nHost: {host}\r\nX-API-Key: "
+                f"{READ_KEY}\r\nContent-Type: application/json\r\nContent-Length: "
+                f"{len(body)}\r\n\r\n".encode()
+                + body[:100]
+            )
             time.sleep(0.6)
             sock.sendall(body[100:])
             answer = sock.recv(65536)

@@ -26,8 +26,11 @@ def test_rolling_origin_trains_on_the_past_and_tests_each_later_year_alone() -> 
     assert [year for year, _ in seen] == [2016, 2019]
     assert seen[0][1] < seen[1][1]
     assert list(zip(table["origin"], table["test_year"], strict=True)) == [
-        (2016, 2017), (2016, 2018), (2019, 2020), (2019, 2021),
-    ]  # fmt: skip
+        (2016, 2017),
+        (2016, 2018),
+        (2019, 2020),
+        (2019, 2021),
+    ]
     counts = data.outcomes.merge(data.factories[["factory_id", "reporting_year"]])
     per_year = counts.groupby("reporting_year").size()
     assert table["n_outcomes"].tolist() == [int(per_year[y]) for y in table["test_year"]]
@@ -93,8 +96,10 @@ def test_the_command_prints_the_table_writes_json_and_the_doc(tmp_path: Path) ->
     from training.rolling import app  # noqa: PLC0415
 
     config = tmp_path / "config.yaml"
-    config.write_text("n_factories: 300\nseed: 3\nn_estimators: 20\nnum_leaves: 7\n"
-                      "min_child_samples: 10\n", encoding="utf-8")  # fmt: skip
+    config.write_text(
+        "n_factories: 300\nseed: 3\nn_estimators: 20\nnum_leaves: 7\nmin_child_samples: 10\n",
+        encoding="utf-8",
+    )
     doc = tmp_path / "evaluation.md"
     out = tmp_path / "rolling.json"
     result = CliRunner().invoke(

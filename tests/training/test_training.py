@@ -66,8 +66,15 @@ def store(tmp_path: Path) -> str:
 
 
 def test_hyperparameter_search_logs_nested_trials(store: str) -> None:
-    config = TrainConfig(source="synthetic", n_factories=300, seed=2, tracking_uri=store,
-                         search_trials=2, n_estimators=20, register_model=False)  # fmt: skip
+    config = TrainConfig(
+        source="synthetic",
+        n_factories=300,
+        seed=2,
+        tracking_uri=store,
+        search_trials=2,
+        n_estimators=20,
+        register_model=False,
+    )
     result = run_training(config)
     mlflow.set_tracking_uri(store)
     client = mlflow.MlflowClient()
@@ -173,9 +180,15 @@ def test_a_model_without_measure_identity_is_registered_but_never_champion(
     )  # only the coarse group (the measure family) is left, as in the IAC release here
     write_dataset(coarse, tmp_path / "tables", "csv")
     result = run_training(
-        TrainConfig(source="files", path=str(tmp_path / "tables"), tracking_uri=store,
-                    n_estimators=20, num_leaves=7, min_child_samples=10)
-    )  # fmt: skip
+        TrainConfig(
+            source="files",
+            path=str(tmp_path / "tables"),
+            tracking_uri=store,
+            n_estimators=20,
+            num_leaves=7,
+            min_child_samples=10,
+        )
+    )
     assert result.model_version == "1"
     assert not result.promoted
     assert "without measure identity" in result.reason
@@ -201,8 +214,15 @@ def test_a_run_killed_midway_is_marked_failed_at_the_next_start(store: str) -> N
     ghost = client.create_run(experiment.experiment_id, tags={"host": host, "pid": str(dead.pid)})
     mine = {"host": host, "pid": str(os.getpid())}
     alive = client.create_run(experiment.experiment_id, tags=mine)
-    config = TrainConfig(source="synthetic", n_factories=300, seed=3, tracking_uri=store,
-                         n_estimators=20, num_leaves=7, min_child_samples=10)  # fmt: skip
+    config = TrainConfig(
+        source="synthetic",
+        n_factories=300,
+        seed=3,
+        tracking_uri=store,
+        n_estimators=20,
+        num_leaves=7,
+        min_child_samples=10,
+    )
     result = run_training(config)
     assert client.get_run(ghost.info.run_id).info.status == "FAILED"
     assert "process gone" in client.get_run(ghost.info.run_id).data.tags["ended"]
@@ -268,8 +288,15 @@ def test_the_gate_refuses_a_model_that_loses_to_a_baseline() -> None:
 def test_a_model_that_loses_to_a_baseline_is_registered_but_never_champion(store: str) -> None:
     # One tree at learning rate 0.1 barely moves from the overall mean: the per-measure median
     # beats it on savings, the primary metric. Even with no champion yet it must not serve.
-    config = TrainConfig(source="synthetic", n_factories=300, seed=4, tracking_uri=store,
-                         n_estimators=1, num_leaves=7, min_child_samples=10)  # fmt: skip
+    config = TrainConfig(
+        source="synthetic",
+        n_factories=300,
+        seed=4,
+        tracking_uri=store,
+        n_estimators=1,
+        num_leaves=7,
+        min_child_samples=10,
+    )
     result = run_training(config)
     assert result.model_version == "1"
     assert not result.promoted
@@ -297,8 +324,15 @@ def test_guards_stop_a_challenger_that_regresses_elsewhere() -> None:
 
 def test_training_prints_its_stages_and_marks_the_model_against_baselines(store: str) -> None:
     console = Console(record=True, width=200)
-    config = TrainConfig(source="synthetic", n_factories=300, seed=4, tracking_uri=store,
-                         n_estimators=20, num_leaves=7, min_child_samples=10)  # fmt: skip
+    config = TrainConfig(
+        source="synthetic",
+        n_factories=300,
+        seed=4,
+        tracking_uri=store,
+        n_estimators=20,
+        num_leaves=7,
+        min_child_samples=10,
+    )
     train(config, console)
     text = console.export_text()
     for stage in ("loading data", "targets", "savings model", "cost model", "adoption model",
@@ -319,8 +353,12 @@ def test_comparisons_say_which_side_wins() -> None:
     }
     rows = comparison_rows(metrics)
     assert ("adoption_roc_auc", "0.8000", "baseline_measure_rate 0.8100", "worse") in rows
-    assert ("model_tco2e.regret_at_5", "0.1000", "baseline_global_popularity 0.3000",
-            "better") in rows  # fmt: skip
+    assert (
+        "model_tco2e.regret_at_5",
+        "0.1000",
+        "baseline_global_popularity 0.3000",
+        "better",
+    ) in rows
 
 
 def test_a_champion_the_loader_refuses_is_replaced_not_compared(store: str) -> None:
