@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from features.carriers import CARRIERS, ELECTRICITY
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue.measures import Catalogue, Family
 from features.enduses.taxonomy import EndUse
@@ -56,7 +57,7 @@ def _factory_columns() -> list[Column]:
     ]
     for use in _SHARE_FEATURES:
         cols.append(Column(f"electricity_share_{use.value}", "end_uses", "share of electricity"))
-    for carrier in Carrier:
+    for carrier in CARRIERS:
         field_name = PROFILE_FIELD[carrier]
         unit = "kWh/yr" if carrier == Carrier.ELECTRICITY else "GJ/yr"
         cols.append(Column(f"log_{field_name}", field_name, unit))
@@ -70,7 +71,7 @@ def _measure_columns() -> list[Column]:
         Column("measure_lifetime_years", "measure", "years"),
         Column("catalogue_measure", "measure", "flag (0: a coarse class of real audits)"),
     ]
-    for carrier in Carrier:
+    for carrier in CARRIERS:
         cols.append(Column(f"reduces_{carrier.value}", "measure", "flag"))
         cols.append(Column(f"increases_{carrier.value}", "measure", "flag"))
     cols.append(Column("log_targeted_energy_gj", "end_uses", "GJ/yr the measure acts on"))
@@ -145,7 +146,7 @@ def factory_matrix(energy: FactoryEnergy) -> np.ndarray:
     total = energy_gj.sum(axis=1)
     currency = np.array([USD_PER.get(c or "USD", 1.0) for c in texts(f, "revenue_currency")])
     revenue = floats(f, "annual_revenue")
-    electricity_gj = energy_gj[:, list(Carrier).index(Carrier.ELECTRICITY)]
+    electricity_gj = energy_gj[:, ELECTRICITY]
     electricity = electricity_gj / GJ_PER_KWH
     elec_cost = floats(f, "electricity_cost_per_year")
     roof = floats0(f, "roof_area_available_m2")
@@ -168,10 +169,10 @@ def factory_matrix(energy: FactoryEnergy) -> np.ndarray:
                 dtype=float,
             ),
         ]
-        elec_shares = energy.shares[:, list(Carrier).index(Carrier.ELECTRICITY)]
+        elec_shares = energy.shares[:, ELECTRICITY]
         for j in _SHARE_INDEX:
             columns.append(np.where(electricity > 0, elec_shares[:, j], np.nan))
-        for carrier in Carrier:
+        for carrier in CARRIERS:
             columns.append(_log1p(floats(f, PROFILE_FIELD[carrier])))
     return np.column_stack(columns)
 
@@ -185,7 +186,7 @@ def measure_block(
 ) -> np.ndarray:
     """Measure part of the input for the rows of ``found``; ``total_gj`` is each row's factory
     energy use (all carriers, GJ). Written into ``out`` when given (any float dtype)."""
-    n_carriers = len(Carrier)
+    n_carriers = len(CARRIERS)
     arrays = catalogue.arrays
     keys = found.keys
     rows = arrays.rows(keys)
@@ -212,7 +213,7 @@ def measure_block(
 #: Columns of :func:`measure_block`: code, family, lifetime, catalogue measure (1) or coarse
 #: class (0), reduced/increased per carrier, log targeted energy, its share of the factory's,
 #: the physics cap.
-MEASURE_BLOCK_WIDTH = 4 + 2 * len(Carrier) + 3
+MEASURE_BLOCK_WIDTH = 4 + 2 * len(CARRIERS) + 3
 #: Rows written at a time into a preallocated design matrix (bounds the temporaries).
 DESIGN_CHUNK_ROWS = 200_000
 

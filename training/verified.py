@@ -8,12 +8,11 @@ import math
 
 import numpy as np
 
+from features.carriers import GJ_PER_CANONICAL, column
 from features.sources.outcome_store import OutcomeStore, OutcomeVerification
 from features.sources.schema import Dataset
-from features.units import GJ_PER_CANONICAL, Carrier
 from models.metered import CONFIDENCE_COLUMN, UNCERTAINTY_COLUMN, VERDICT_COLUMN
 
-CARRIERS = list(Carrier)
 #: Stored outcomes read per query.
 PAGE = 500
 
@@ -28,7 +27,7 @@ def outcome_uncertainty(
     half_width_sq, saved_gj = 0.0, 0.0
     for fit in verification.carriers:
         saved = annual_savings.get(fit.carrier.value, 0.0)
-        gj = float(GJ_PER_CANONICAL[CARRIERS.index(fit.carrier)])
+        gj = float(GJ_PER_CANONICAL[column(fit.carrier)])
         half_width_sq += (fit.fractional_uncertainty * abs(saved) * gj) ** 2
         saved_gj += saved * gj
     fraction = math.sqrt(half_width_sq) / abs(saved_gj) if saved_gj else math.inf
