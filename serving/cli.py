@@ -25,7 +25,7 @@ from serving.app import create_app
 from serving.http_protocol import protocol_class
 from serving.logs import configure_logging
 from serving.pages.pdf import MissingFontError, render_pdf
-from serving.pages.view import build_view, training_of
+from serving.pages.view import Answered, build_view, training_of
 from serving.settings import Settings, hash_key
 from serving.terminal import load_model_or_exit
 from serving.workers import reuse_port_supported
@@ -280,13 +280,8 @@ def report(
         raise typer.Exit(code=2) from None
     model = load_model_or_exit(model_uri, tracking_uri, console)
     result = model.bundle.recommend([factory], options)[0]
-    view = build_view(
-        result,
-        model_uri=model.uri,
-        model_version=str(model.version),
-        training=training_of(model.card),
-        profile=factory,
-    )
+    answered = Answered(model.uri, str(model.version), training_of(model.card))
+    view = build_view(result, answered, factory)
     try:
         pdf.write_bytes(render_pdf(view, cjk_font))
     except MissingFontError as exc:

@@ -72,7 +72,13 @@ class Chart:
     shapes: list[Box | Label | Rule] = field(default_factory=list)
 
 
-def bars(rows: list[tuple[str, float, str]], title: str, unit: str, width: float = 640) -> Chart:
+#: Width of the page's charts in SVG units (the results page's content column, 640 px).
+CHART_WIDTH = 640
+
+
+def bars(
+    rows: list[tuple[str, float, str]], title: str, unit: str, width: float = CHART_WIDTH
+) -> Chart:
     """Horizontal bars, one per (label, value, colour); negative values drawn leftwards."""
     row_h, left, right = 24.0, 190.0, 90.0
     chart = Chart(width, 16 + row_h * max(len(rows), 1) + 8, title)
@@ -114,7 +120,6 @@ def cost_curve(
     items: list[CurveItem],
     title: str,
     currency: str,
-    width: float = 640,
     *,
     axis: str = "tCO2e/yr (total {total})",
     per_tonne: str = "",
@@ -122,7 +127,7 @@ def cost_curve(
     """Marginal abatement cost curve: cheapest first, width = tCO2e/yr, height = cost/tCO2e;
     ``axis`` the width's label (``{total}`` the sum), ``per_tonne`` the height's unit."""
     left, right, top, bottom = 70.0, 16.0, 16.0, 40.0
-    height = 300.0
+    width, height = CHART_WIDTH, 300.0
     chart = Chart(width, height, title)
     items = sorted(items, key=lambda i: i.cost_per_tco2e)
     total = sum(i.tco2e for i in items) or 1.0
@@ -179,7 +184,6 @@ class Step:
 def waterfall(
     steps: list[Step],
     title: str,
-    width: float = 640,
     target: float | None = None,
     *,
     axis: str = "tCO2e/yr",
@@ -188,17 +192,9 @@ def waterfall(
     """Pathway waterfall: totals as full bars, changes hanging from the running level; a
     dashed line at ``target`` (tCO2e/yr) when one is set, labelled ``target_words``."""
     left, right, top, bottom = 70.0, 10.0, 20.0, 70.0
-    height = 300.0
+    width, height = CHART_WIDTH, 300.0
     chart = Chart(width, height, title)
-    level = 0.0
-    spans: list[tuple[float, float]] = []
-    for step in steps:
-        if step.total:
-            spans.append((0.0, step.value))
-            level = step.value
-        else:
-            spans.append((level, level - step.value))
-            level -= step.value
+    spans = _spans(steps)
     lo = min([0.0, *(min(a, b) for a, b in spans), *([target] if target is not None else [])])
     hi = max([0.0, *(max(a, b) for a, b in spans)]) or 1.0
     span = (hi - lo) or 1.0
@@ -210,27 +206,11 @@ def waterfall(
 
     for i, (step, (a, b)) in enumerate(zip(steps, spans, strict=True)):
         x = left + i * slot + slot * 0.15
-        w = slot * 0.7
-        y_a, y_b = sorted((y_of(a), y_of(b)))
-        colour = SLATE if step.total else (GREEN if step.value >= 0 else RED)
-        if step.total and i == len(steps) - 1:
-            colour = RED if step.value > 0 else GREEN
-        chart.shapes.append(
-            Box(
-                x,
-                y_a,
-                w,
-                max(y_b - y_a, 0.5),
-                colour,
-                f"{step.label}: {human(step.value)} {axis}",
-            )
-        )
-        shown = human(step.value)
-        if not step.total and step.value:
-            shown = f"-{human(step.value)}" if step.value > 0 else f"+{human(-step.value)}"
-        chart.shapes.append(Label(x + w / 2, y_a - 3, shown, 8, "middle"))
+        last = i == len(steps) - 1
+        _step_bar(chart, step, (x, slot * 0.7, last), sorted((y_of(a), y_of(b))), axis)
         for j, part in enumerate(_wrap(step.label, 14)):
-            chart.shapes.append(Label(x + w / 2, height - bottom + 14 + 11 * j, part, 8, "middle"))
+            label_x = x + slot * 0.7 / 2
+            chart.shapes.append(Label(label_x, height - bottom + 14 + 11 * j, part, 8, "middle"))
     chart.shapes.append(Rule(left, y_of(0.0), width - right, y_of(0.0)))
     if target is not None:
         chart.shapes.append(Rule(left, y_of(target), width - right, y_of(target), RED, True))
@@ -247,6 +227,39 @@ def waterfall(
         chart.shapes.append(Label(left - 4, y_of(value) + 3, human(value), 8, "end"))
     chart.shapes.append(Label(4, top - 6, axis, 9))
     return chart
+
+
+def _spans(steps: list[Step]) -> list[tuple[float, float]]:
+    """Where each step's bar runs: a total from zero, a change from the running level."""
+    level = 0.0
+    spans: list[tuple[float, float]] = []
+    for step in steps:
+        if step.total:
+            spans.append((0.0, step.value))
+            level = step.value
+        else:
+            spans.append((level, level - step.value))
+            level -= step.value
+    return spans
+
+
+def _step_bar(
+    chart: Chart, step: Step, place: tuple[float, float, bool], ys: list[float], axis: str
+) -> None:
+    """One step's bar and its value on ``chart``: ``place`` is its left edge, width and whether
+    it is the last step (the gap, red while emissions remain); ``ys`` its top and bottom."""
+    x, w, last = place
+    y_a, y_b = ys
+    colour = SLATE if step.total else (GREEN if step.value >= 0 else RED)
+    if step.total and last:
+        colour = RED if step.value > 0 else GREEN
+    chart.shapes.append(
+        Box(x, y_a, w, max(y_b - y_a, 0.5), colour, f"{step.label}: {human(step.value)} {axis}")
+    )
+    shown = human(step.value)
+    if not step.total and step.value:
+        shown = f"-{human(step.value)}" if step.value > 0 else f"+{human(-step.value)}"
+    chart.shapes.append(Label(x + w / 2, y_a - 3, shown, 8, "middle"))
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:

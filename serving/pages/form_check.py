@@ -193,6 +193,12 @@ def problem_of(
         return Problem(where, "form_measure", {"value": value})
     if isinstance(exc, UnknownSectorError) or column in CHOICE_INPUTS:
         return Problem(where, "form_choose", {"value": value})
+    return _number_problem(exc, where, value)
+
+
+def _number_problem(exc: InvalidValueError, where: str, value: str) -> Problem:
+    """A wrong number at ``where`` (``value`` as quoted back): not a number, not whole, out of
+    its range, or else wrong as the error says."""
     if exc.allowed.startswith(("Input should be a valid number", "Input should be a finite")):
         return _not_a_number(where, value)
     if exc.allowed.startswith("Input should be a valid integer"):

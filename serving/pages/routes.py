@@ -10,7 +10,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from serving.auth import SESSION_COOKIE, ReadAccess, keep_session, page_role, ro
 from serving.errors import ServiceError, error_responses
 from serving.pages import verify as verify_pages
 from serving.pages.charts import to_svg
+from serving.pages.deps import Pages, PageService, Posted, ProfileForm
 from serving.pages.form import (
     ROW_TITLES,
     Submitted,
@@ -53,8 +54,9 @@ from serving.pages.form_check import (
 )
 from serving.pages.form_words import OBJECTIVES, OPTION_HELP, unit_help
 from serving.pages.pdf import MissingFontError, render_pdf
-from serving.pages.view import PageView, build_view, training_of
+from serving.pages.view import Answered, PageView, build_view, training_of
 from serving.render_pool import render_in_process
+from serving.routes.recommendations import Scorer
 from serving.schemas import RecommendationRequest
 from serving.settings import Settings
 
@@ -62,6 +64,10 @@ from serving.settings import Settings
 KEY_COOKIE = SESSION_COOKIE
 T = TypeVar("T")
 SWAGGER_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
+#: The pages (not in the API's OpenAPI document).
+router = APIRouter(include_in_schema=False)
+#: ``POST /v1/reports``: the printable report of one factory as PDF.
+api_router = APIRouter()
 
 
 class FontMissingError(ServiceError):
@@ -80,6 +86,15 @@ class Checked:
     raw: dict[str, Any]  # Any: raw JSON values
     values: dict[str, str]
     problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A form that can be answered: its profile, options and the raw profile it came from."""
+
+    profile: FactoryProfile
+    options: RecommendOptions
+    raw: dict[str, Any]  # Any: raw JSON values
 
 
 @functools.cache
@@ -104,224 +119,229 @@ def _lang(value: object) -> Lang:
     return "zh" if value == "zh" else "en"
 
 
-def router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) -> APIRouter:
-    """The page routes. ``score(profile, options) -> (result, model)`` runs one factory through
-    the loaded model exactly as the API does (``Any``: a callable from the app factory);
-    ``slots`` bounds the uploads parsed and PDFs rendered at once (off the event loop)."""
-    pages = APIRouter(include_in_schema=False)
-
-    def key_problem(request: Request, form: dict[str, str]) -> Problem | None:
-        """Why the page may not answer (auth on and no valid key), or None."""
-        if not settings.auth_enabled:
-            return None
-        key = form.get("api_key") or request.cookies.get(KEY_COOKIE)
-        if page_role(form.get("api_key"), request.cookies.get(KEY_COOKIE), settings) is None:
-            return Problem("api_key", "form_key_unknown" if key else "form_key_needed", {})
+def key_problem(request: Request, form: dict[str, str], settings: Settings) -> Problem | None:
+    """Why the page may not answer (auth on and no valid key), or None."""
+    if not settings.auth_enabled:
         return None
-
-    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        # Any: template context values
-        page = _templates().get_template(name).render(text=text, **context)
-        return HTMLResponse(page, status_code=status)
-
-    def form_page(
-        lang: Lang,
-        status: int = 200,
-        values: dict[str, str] | None = None,
-        problems: list[Problem] | None = None,
-        form: dict[str, str] | None = None,
-    ) -> HTMLResponse:
-        """The form in ``lang``, filled with ``values``, every problem beside its input and
-        in the summary on top."""
-        problems = problems or []
-        errors = rendered(problems, lang)
-        summary = [(p.where, input_words(p.where, lang), p.render(lang)) for p in problems]
-        limit_mb = settings.max_body_bytes / 1e6
-        return render(
-            "form.html",
-            status,
-            lang=lang,
-            other="en" if lang == "zh" else "zh",
-            sections=form_inputs(lang, values, errors),
-            rows=row_inputs(lang, values, errors),
-            row_titles=ROW_TITLES,
-            errors=errors,
-            summary=summary,
-            options=form or {},
-            auth=settings.auth_enabled,
-            unit_help=unit_help(lang),
-            objectives=OBJECTIVES,
-            option_help={k: v[lang == "zh"] for k, v in OPTION_HELP.items()},
-            max_upload_bytes=settings.max_body_bytes,
-            # The browser puts the chosen file's size into {size} (see form.html).
-            too_large=text("form_file_too_large", lang, size="{size}", limit=f"{limit_mb:g}"),
-        )
-
-    async def checked(form: dict[str, str], upload: UploadFile | None, lang: Lang) -> Checked:
-        """A submitted form checked whole: every problem at once."""
-        options, problems = check_options(form, lang)
-        try:
-            submitted = await _submitted(form, upload, slots)
-        except InvalidValueError as exc:
-            if exc.field == "profile_json":  # the carried profile has no input of its own
-                carried = problem_of(exc, {})
-                problems.append(Problem("profile", carried.key, carried.slots))
-            else:
-                problems.append(upload_problem(exc))
-            return Checked(None, options, {}, form_values_of(form), problems)
-        from_form = upload is None and not form.get("profile_json", "").strip()
-        values = form_values_of(form) if from_form else form_values(submitted.profile)
-        problems += [unread_problem(e, submitted.row_of) for e in submitted.unread]
-        profile, found = check_profile(submitted.profile, submitted.row_of)
-        return Checked(profile, options, submitted.profile, values, [*problems, *found])
-
-    @pages.get("/", response_class=HTMLResponse)
-    def index(lang: str = "en") -> HTMLResponse:
-        return form_page(_lang(lang))
-
-    @pages.post("/form", response_class=HTMLResponse)
-    async def refill(request: Request) -> HTMLResponse:
-        """The form again, filled: in the other language (the form's own switch posts what
-        was typed here) or from the profile behind a results page (its edit button)."""
-        form, upload = await _read_form(request)
-        lang = _lang(form.get("switch_to") or form.get("lang"))
-        values = form_values_of(form)
-        problems: list[Problem] = []
-        if upload is not None or form.get("profile_json", "").strip():
-            try:
-                submitted = await _submitted(form, upload, slots)
-                values = {**values, **form_values(submitted.profile)}
-            except InvalidValueError as exc:
-                problems.append(upload_problem(exc))
-        response = form_page(lang, 422 if problems else 200, values, problems, form)
-        if settings.auth_enabled and role_of(form.get("api_key"), settings) is not None:
-            _keep_key(response, form, settings)  # a typed key is not written into the page
-        return response
-
-    @pages.post("/results", response_class=HTMLResponse)
-    async def results(request: Request) -> Response:
-        form, upload = await _read_form(request)
-        lang = _lang(form.get("lang"))
-        problem = key_problem(request, form)
-        if problem is not None:
-            return form_page(lang, 401, form_values_of(form), [problem], form)
-        done = await checked(form, upload, lang)
-        if done.problems or done.profile is None:
-            return form_page(lang, 422, done.values, done.problems, form)
-        result, model = await score(done.profile, done.options)
-        view = _view(result, model, done.profile)
-        response = render(
-            "results.html",
-            lang=lang,
-            view=view,
-            svg={k: to_svg(c) for k, c in view.charts.items()},
-            profile_json=json.dumps(done.raw, ensure_ascii=False),
-            options={k: form.get(k, "") for k in OPTION_FIELDS},
-            other="en" if lang == "zh" else "zh",
-        )
-        _keep_key(response, form, settings)
-        return response
-
-    @pages.post("/report")
-    async def report(request: Request) -> Response:
-        form, upload = await _read_form(request)
-        lang = _lang(form.get("lang"))
-        problem = key_problem(request, form)
-        if problem is not None:
-            return form_page(lang, 401, form_values_of(form), [problem], form)
-        done = await checked(form, upload, lang)
-        if done.problems or done.profile is None:
-            return form_page(lang, 422, done.values, done.problems, form)
-        result, model = await score(done.profile, done.options)
-        return await _pdf_response(_view(result, model, done.profile), settings, slots)
-
-    @pages.get("/docs", response_class=HTMLResponse)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="decarb-recommender API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
-        )
-
-    @pages.get("/static/swagger/{name}")
-    def swagger_asset(name: str) -> Response:
-        if name not in SWAGGER_ASSETS:
-            return Response(status_code=404)
-        data = _swagger_asset(name)
-        kind = {"js": "text/javascript", "css": "text/css", "png": "image/png"}
-        headers = {"Cache-Control": "public, max-age=86400"}
-        return Response(data, media_type=kind[name.rsplit(".", 1)[1]], headers=headers)
-
-    return pages
+    key = form.get("api_key") or request.cookies.get(KEY_COOKIE)
+    if page_role(form.get("api_key"), request.cookies.get(KEY_COOKIE), settings) is None:
+        return Problem("api_key", "form_key_unknown" if key else "form_key_needed", {})
+    return None
 
 
-def api_router(settings: Settings, score: Any, slots: threading.BoundedSemaphore) -> APIRouter:
-    """``POST /v1/reports``: the printable report of one factory as PDF (``Any``, ``slots``: as
-    above)."""
-    api = APIRouter()
+def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Template ``name`` rendered with ``context`` (``Any``: template context values)."""
+    page = _templates().get_template(name).render(text=text, **context)
+    return HTMLResponse(page, status_code=status)
 
-    @api.post(
-        "/v1/reports",
-        tags=["reports"],
-        response_class=Response,
-        responses={
-            200: {
-                "content": {"application/pdf": {}},
-                "description": "The report (A4 PDF) in options.lang.",
-            },
-            **error_responses(400, 401, 405, 413, 422, 429, 503),
-        },
-        openapi_extra={
-            "requestBody": {
-                "content": {
-                    "application/json": {
-                        "example": {
-                            "profile": {
-                                "factory_id": "plant-7",
-                                "country": "CN",
-                                "region": "Jiangsu",
-                                "sector": "machinery",
-                                "reporting_year": 2024,
-                                "electricity_kwh": 8.5e6,
-                            },
-                            "options": {"lang": "zh", "top_k": 5},
-                        }
-                    }
-                }
-            }
-        },
+
+@dataclass(frozen=True)
+class Refill:
+    """What the form is filled with again: the values typed, every problem, and the form's own
+    fields (its options and language)."""
+
+    values: dict[str, str] | None = None
+    problems: list[Problem] = field(default_factory=list)
+    form: dict[str, str] | None = None
+
+
+def form_page(
+    settings: Settings, lang: Lang, status: int = 200, refill: Refill | None = None
+) -> HTMLResponse:
+    """The form in ``lang``, filled with ``refill``'s values, every problem beside its input
+    and in the summary on top."""
+    refill = refill or Refill()
+    problems = refill.problems
+    errors = rendered(problems, lang)
+    summary = [(p.where, input_words(p.where, lang), p.render(lang)) for p in problems]
+    limit_mb = settings.max_body_bytes / 1e6
+    return render(
+        "form.html",
+        status,
+        lang=lang,
+        other="en" if lang == "zh" else "zh",
+        sections=form_inputs(lang, refill.values, errors),
+        rows=row_inputs(lang, refill.values, errors),
+        row_titles=ROW_TITLES,
+        errors=errors,
+        summary=summary,
+        options=refill.form or {},
+        auth=settings.auth_enabled,
+        unit_help=unit_help(lang),
+        objectives=OBJECTIVES,
+        option_help={k: v[lang == "zh"] for k, v in OPTION_HELP.items()},
+        max_upload_bytes=settings.max_body_bytes,
+        # The browser puts the chosen file's size into {size} (see form.html).
+        too_large=text("form_file_too_large", lang, size="{size}", limit=f"{limit_mb:g}"),
     )
-    async def reports(body: RecommendationRequest, _: ReadAccess) -> Response:
-        """The footprint, cost curve, pathway and measure cards of one factory as a PDF."""
-        result, model = await score(body.profile, body.options)
-        return await _pdf_response(_view(result, model, body.profile), settings, slots)
-
-    return api
 
 
-def install(app: FastAPI, settings: Settings, score: Any) -> None:
-    """Add the pages, the report API and the offline docs to ``app`` (``Any``: as above)."""
+async def checked(posted: Posted, lang: Lang, slots: threading.BoundedSemaphore) -> Checked:
+    """A submitted form checked whole: every problem at once."""
+    form, upload = posted.fields, posted.upload
+    options, problems = check_options(form, lang)
+    try:
+        submitted = await _submitted(form, upload, slots)
+    except InvalidValueError as exc:
+        if exc.field == "profile_json":  # the carried profile has no input of its own
+            carried = problem_of(exc, {})
+            problems.append(Problem("profile", carried.key, carried.slots))
+        else:
+            problems.append(upload_problem(exc))
+        return Checked(None, options, {}, form_values_of(form), problems)
+    from_form = upload is None and not form.get("profile_json", "").strip()
+    values = form_values_of(form) if from_form else form_values(submitted.profile)
+    problems += [unread_problem(e, submitted.row_of) for e in submitted.unread]
+    profile, found = check_profile(submitted.profile, submitted.row_of)
+    return Checked(profile, options, submitted.profile, values, [*problems, *found])
+
+
+async def _answerable(
+    request: Request, posted: Posted, pages: PageService
+) -> tuple[Lang, Ready | HTMLResponse]:
+    """The form's language, and the checked form or the form again with why it cannot be
+    answered (401 without a valid key, 422 with its problems)."""
+    form = posted.fields
+    lang = _lang(form.get("lang"))
+    problem = key_problem(request, form, pages.settings)
+    if problem is not None:
+        refill = Refill(form_values_of(form), [problem], form)
+        return lang, form_page(pages.settings, lang, 401, refill)
+    done = await checked(posted, lang, pages.slots)
+    if done.problems or done.profile is None:
+        refill = Refill(done.values, done.problems, form)
+        return lang, form_page(pages.settings, lang, 422, refill)
+    return lang, Ready(done.profile, done.options, done.raw)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(pages: Pages, lang: str = "en") -> HTMLResponse:
+    return form_page(pages.settings, _lang(lang))
+
+
+@router.post("/form", response_class=HTMLResponse)
+async def refill(posted: ProfileForm, pages: Pages) -> HTMLResponse:
+    """The form again, filled: in the other language (the form's own switch posts what
+    was typed here) or from the profile behind a results page (its edit button)."""
+    form, upload, settings = posted.fields, posted.upload, pages.settings
+    lang = _lang(form.get("switch_to") or form.get("lang"))
+    values = form_values_of(form)
+    problems: list[Problem] = []
+    if upload is not None or form.get("profile_json", "").strip():
+        try:
+            submitted = await _submitted(form, upload, pages.slots)
+            values = {**values, **form_values(submitted.profile)}
+        except InvalidValueError as exc:
+            problems.append(upload_problem(exc))
+    response = form_page(settings, lang, 422 if problems else 200, Refill(values, problems, form))
+    if settings.auth_enabled and role_of(form.get("api_key"), settings) is not None:
+        _keep_key(response, form, settings)  # a typed key is not written into the page
+    return response
+
+
+@router.post("/results", response_class=HTMLResponse)
+async def results(request: Request, posted: ProfileForm, pages: Pages) -> Response:
+    lang, done = await _answerable(request, posted, pages)
+    if isinstance(done, HTMLResponse):
+        return done
+    result, model = await pages.score(done.profile, done.options)
+    view = _view(result, model, done.profile)
+    form = posted.fields
+    response = render(
+        "results.html",
+        lang=lang,
+        view=view,
+        svg={k: to_svg(c) for k, c in view.charts.items()},
+        profile_json=json.dumps(done.raw, ensure_ascii=False),
+        options={k: form.get(k, "") for k in OPTION_FIELDS},
+        other="en" if lang == "zh" else "zh",
+    )
+    _keep_key(response, form, pages.settings)
+    return response
+
+
+@router.post("/report")
+async def report(request: Request, posted: ProfileForm, pages: Pages) -> Response:
+    _, done = await _answerable(request, posted, pages)
+    if isinstance(done, HTMLResponse):
+        return done
+    result, model = await pages.score(done.profile, done.options)
+    return await _pdf_response(_view(result, model, done.profile), pages)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="decarb-recommender API",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/swagger/favicon-32x32.png",
+    )
+
+
+@router.get("/static/swagger/{name}")
+def swagger_asset(name: str) -> Response:
+    if name not in SWAGGER_ASSETS:
+        return Response(status_code=404)
+    data = _swagger_asset(name)
+    kind = {"js": "text/javascript", "css": "text/css", "png": "image/png"}
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return Response(data, media_type=kind[name.rsplit(".", 1)[1]], headers=headers)
+
+
+#: The report API's request example (a Jiangsu machinery plant, answered in Chinese).
+_REPORT_EXAMPLE = {
+    "profile": {
+        "factory_id": "plant-7",
+        "country": "CN",
+        "region": "Jiangsu",
+        "sector": "machinery",
+        "reporting_year": 2024,
+        "electricity_kwh": 8.5e6,
+    },
+    "options": {"lang": "zh", "top_k": 5},
+}
+
+
+@api_router.post(
+    "/v1/reports",
+    tags=["reports"],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/pdf": {}},
+            "description": "The report (A4 PDF) in options.lang.",
+        },
+        **error_responses(400, 401, 405, 413, 422, 429, 503),
+    },
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": _REPORT_EXAMPLE}}}},
+)
+async def reports(body: RecommendationRequest, _: ReadAccess, pages: Pages) -> Response:
+    """The footprint, cost curve, pathway and measure cards of one factory as a PDF."""
+    result, model = await pages.score(body.profile, body.options)
+    return await _pdf_response(_view(result, model, body.profile), pages)
+
+
+def install(app: FastAPI, settings: Settings, score: Scorer) -> None:
+    """Add the pages, the report API and the offline docs to ``app``; ``score(profile,
+    options) -> (result, model)`` runs one factory through the loaded model exactly as the API
+    does."""
     # PDF rendering and upload parsing take a core each, like scoring: run in threads, at most
     # as many at once as scoring threads, so the event loop keeps admitting, refusing and
     # answering health checks while they work.
     slots = threading.BoundedSemaphore(settings.scoring_threads or os.cpu_count() or 1)
-    app.include_router(api_router(settings, score, slots))
-    app.include_router(router(settings, score, slots))
-    app.include_router(verify_pages.router(settings, slots))
+    app.state.pages = PageService(settings, score, slots)
+    app.include_router(api_router)
+    app.include_router(router)
+    app.include_router(verify_pages.router)
 
 
 def _view(
     result: FactoryRecommendations, model: LoadedModel, profile: FactoryProfile | None = None
 ) -> PageView:
-    return build_view(
-        result,
-        model_uri=model.uri,
-        model_version=str(model.version),
-        training=training_of(model.card),
-        profile=profile,
-    )
+    answered = Answered(model.uri, str(model.version), training_of(model.card))
+    return build_view(result, answered, profile)
 
 
 def _in_slot(slots: threading.BoundedSemaphore, work: Callable[[], T]) -> T:
@@ -329,11 +349,9 @@ def _in_slot(slots: threading.BoundedSemaphore, work: Callable[[], T]) -> T:
         return work()
 
 
-async def _pdf_response(
-    view: PageView, settings: Settings, slots: threading.BoundedSemaphore
-) -> Response:
+async def _pdf_response(view: PageView, pages: PageService) -> Response:
     try:
-        data = await render_in_process(slots, render_pdf, view, settings.cjk_font)
+        data = await render_in_process(pages.slots, render_pdf, view, pages.settings.cjk_font)
     except MissingFontError as exc:
         raise FontMissingError(str(exc)) from None
     # Header values are Latin-1: the file name keeps the id's plain ASCII characters only.
@@ -344,22 +362,6 @@ async def _pdf_response(
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
     )
-
-
-async def _read_form(request: Request) -> tuple[dict[str, str], UploadFile | None]:
-    """The form's text fields, and the uploaded profile file if one was chosen."""
-    data = await request.form()
-    fields: dict[str, str] = {}
-    upload: UploadFile | None = None
-    for name, value in data.multi_items():
-        if isinstance(value, UploadFile):
-            if name == "profile_file" and value.filename and upload is None:
-                upload = value
-            else:
-                await value.close()
-        else:
-            fields[name] = value
-    return fields, upload
 
 
 async def _submitted(

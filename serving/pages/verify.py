@@ -29,6 +29,7 @@ from features.verification.schema import VerificationRequest
 from serving.auth import SESSION_COOKIE, keep_session, page_role
 from serving.errors import ServiceError, invalid_value_detail
 from serving.pages.charts import to_svg
+from serving.pages.deps import MeterForm, Pages, PageService, Posted
 from serving.pages.pdf import MissingFontError
 from serving.pages.verify_pdf import render_verification_pdf
 from serving.pages.verify_view import VerificationView, build_verification_view
@@ -43,6 +44,8 @@ KEY_COOKIE = SESSION_COOKIE
 INPUTS = ("measure_id", "installed", "factory_id", "country", "region", "confidence")
 #: Meter files the form takes.
 ACCEPTED = ".csv,.xlsx"
+#: The verification pages (not in the API's OpenAPI document).
+router = APIRouter(include_in_schema=False)
 
 
 class FontMissingError(ServiceError):
@@ -89,110 +92,117 @@ def _verified(request: VerificationRequest, lang: Lang) -> VerificationView:
     return build_verification_view(verify(request, lang), lang)
 
 
-def router(settings: Settings, slots: threading.BoundedSemaphore) -> APIRouter:
-    """The page routes; ``slots`` bounds the uploads read, verifications run and PDFs rendered
-    at once (in threads, off the event loop)."""
-    pages = APIRouter(include_in_schema=False)
-
-    def key_problem(request: Request, form: dict[str, str]) -> str | None:
-        if not settings.auth_enabled:
-            return None
-        key = form.get("api_key") or request.cookies.get(KEY_COOKIE)
-        if page_role(form.get("api_key"), request.cookies.get(KEY_COOKIE), settings) is None:
-            lang = _lang(form.get("lang"))
-            return text("form_key_unknown" if key else "form_key_needed", lang)
+def key_problem(request: Request, form: dict[str, str], settings: Settings) -> str | None:
+    """Why the page may not answer (auth on and no valid key) in the form's language, or
+    None."""
+    if not settings.auth_enabled:
         return None
-
-    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        # Any: template context values
-        page = _templates().get_template(name).render(text=text, **context)
-        return HTMLResponse(page, status_code=status)
-
-    def form_page(
-        lang: Lang,
-        status: int = 200,
-        values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
-    ) -> HTMLResponse:
-        return render(
-            "verify_form.html",
-            status,
-            lang=lang,
-            values=values or {"confidence": "0.9", "country": "CN"},
-            errors=errors or {},
-            measures=measure_choices(lang),
-            countries=[c.value for c in Country],
-            auth=settings.auth_enabled,
-            accepted=ACCEPTED,
-        )
-
-    async def answer(request: Request) -> tuple[Lang, dict[str, str], Any]:
-        """The form's language, its fields, and its request or the error page (``Any``: one
-        or the other)."""
-        form, upload = await _read_form(request)
+    key = form.get("api_key") or request.cookies.get(KEY_COOKIE)
+    if page_role(form.get("api_key"), request.cookies.get(KEY_COOKIE), settings) is None:
         lang = _lang(form.get("lang"))
-        problem = key_problem(request, form)
-        if problem is not None:
-            return lang, form, form_page(lang, 401, _values(form), {"api_key": problem})
-        try:
-            parsed = await _request(form, upload, slots)
-        except InvalidValueError as exc:
-            where = input_of(exc.field)
-            message = said(exc, lang)
-            return lang, form, form_page(lang, 422, _values(form), {where: message})
-        return lang, form, parsed
+        return text("form_key_unknown" if key else "form_key_needed", lang)
+    return None
 
-    @pages.get("/verify", response_class=HTMLResponse)
-    def verify_form(lang: str = "en") -> HTMLResponse:
-        return form_page(_lang(lang))
 
-    @pages.post("/verify/results", response_class=HTMLResponse)
-    async def verify_results(request: Request) -> Response:
-        lang, form, parsed = await answer(request)
-        if isinstance(parsed, Response):
-            return parsed
-        try:
-            work = functools.partial(_verified, parsed, lang)
-            view = await run_in_threadpool(_in_slot, slots, work)
-        except InvalidValueError as exc:
-            where = input_of(exc.field)
-            message = said(exc, lang)
-            return form_page(lang, 422, _values(form), {where: message})
-        response = render(
-            "verify_results.html",
-            lang=lang,
-            view=view,
-            svg={k: to_svg(c) for k, c in view.charts.items()},
-            request_json=parsed.model_dump_json(exclude_none=True),
-            other="en" if lang == "zh" else "zh",
-        )
-        keep_session(response, form.get("api_key"), settings)
-        return response
+def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Template ``name`` rendered with ``context`` (``Any``: template context values)."""
+    page = _templates().get_template(name).render(text=text, **context)
+    return HTMLResponse(page, status_code=status)
 
-    @pages.post("/verify/report")
-    async def verify_report(request: Request) -> Response:
-        lang, form, parsed = await answer(request)
-        if isinstance(parsed, Response):
-            return parsed
-        try:
-            work = functools.partial(_verified, parsed, lang)
-            view = await run_in_threadpool(_in_slot, slots, work)
-            data = await render_in_process(slots, render_verification_pdf, view, settings.cjk_font)
-        except InvalidValueError as exc:
-            where = input_of(exc.field)
-            message = said(exc, lang)
-            return form_page(lang, 422, _values(form), {where: message})
-        except MissingFontError as exc:
-            raise FontMissingError(str(exc)) from None
-        # Header values are Latin-1: the file name keeps plain ASCII characters only.
-        safe = "".join(c for c in parsed.measure_id if c.isascii() and (c.isalnum() or c in "-_"))
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="verification-{safe}.pdf"'},
-        )
 
-    return pages
+def form_page(
+    settings: Settings,
+    lang: Lang,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The verification form in ``lang``, filled with ``values``, each error beside its
+    input."""
+    return render(
+        "verify_form.html",
+        status,
+        lang=lang,
+        values=values or {"confidence": "0.9", "country": "CN"},
+        errors=errors or {},
+        measures=measure_choices(lang),
+        countries=[c.value for c in Country],
+        auth=settings.auth_enabled,
+        accepted=ACCEPTED,
+    )
+
+
+def _refused(
+    settings: Settings, lang: Lang, form: dict[str, str], exc: InvalidValueError
+) -> HTMLResponse:
+    """The form again with what was typed, ``exc`` said beside its input (422)."""
+    return form_page(settings, lang, 422, _values(form), {input_of(exc.field): said(exc, lang)})
+
+
+async def _answer(
+    request: Request, posted: Posted, pages: PageService
+) -> tuple[Lang, VerificationRequest | HTMLResponse]:
+    """The form's language, and its request or the form again with why not (401, 422)."""
+    form = posted.fields
+    lang = _lang(form.get("lang"))
+    problem = key_problem(request, form, pages.settings)
+    if problem is not None:
+        return lang, form_page(pages.settings, lang, 401, _values(form), {"api_key": problem})
+    try:
+        parsed = await _request(form, posted.upload, pages.slots)
+    except InvalidValueError as exc:
+        return lang, _refused(pages.settings, lang, form, exc)
+    return lang, parsed
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_form(pages: Pages, lang: str = "en") -> HTMLResponse:
+    return form_page(pages.settings, _lang(lang))
+
+
+@router.post("/verify/results", response_class=HTMLResponse)
+async def verify_results(request: Request, posted: MeterForm, pages: Pages) -> Response:
+    lang, parsed = await _answer(request, posted, pages)
+    if isinstance(parsed, HTMLResponse):
+        return parsed
+    try:
+        work = functools.partial(_verified, parsed, lang)
+        view = await run_in_threadpool(_in_slot, pages.slots, work)
+    except InvalidValueError as exc:
+        return _refused(pages.settings, lang, posted.fields, exc)
+    response = render(
+        "verify_results.html",
+        lang=lang,
+        view=view,
+        svg={k: to_svg(c) for k, c in view.charts.items()},
+        request_json=parsed.model_dump_json(exclude_none=True),
+        other="en" if lang == "zh" else "zh",
+    )
+    keep_session(response, posted.fields.get("api_key"), pages.settings)
+    return response
+
+
+@router.post("/verify/report")
+async def verify_report(request: Request, posted: MeterForm, pages: Pages) -> Response:
+    lang, parsed = await _answer(request, posted, pages)
+    if isinstance(parsed, HTMLResponse):
+        return parsed
+    slots, font = pages.slots, pages.settings.cjk_font
+    try:
+        work = functools.partial(_verified, parsed, lang)
+        view = await run_in_threadpool(_in_slot, slots, work)
+        data = await render_in_process(slots, render_verification_pdf, view, font)
+    except InvalidValueError as exc:
+        return _refused(pages.settings, lang, posted.fields, exc)
+    except MissingFontError as exc:
+        raise FontMissingError(str(exc)) from None
+    # Header values are Latin-1: the file name keeps plain ASCII characters only.
+    safe = "".join(c for c in parsed.measure_id if c.isascii() and (c.isalnum() or c in "-_"))
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="verification-{safe}.pdf"'},
+    )
 
 
 def said(exc: InvalidValueError, lang: Lang) -> str:
@@ -214,22 +224,6 @@ def said(exc: InvalidValueError, lang: Lang) -> str:
     if lang == "zh":
         return text("verify_file_unreadable", lang, what=what)
     return str(invalid_value_detail(exc)["message"])
-
-
-async def _read_form(request: Request) -> tuple[dict[str, str], UploadFile | None]:
-    """The form's text fields, and the uploaded meter file if one was chosen."""
-    data = await request.form()
-    fields: dict[str, str] = {}
-    upload: UploadFile | None = None
-    for name, value in data.multi_items():
-        if isinstance(value, UploadFile):
-            if name == "meter_file" and value.filename and upload is None:
-                upload = value
-            else:
-                await value.close()
-        else:
-            fields[name] = value
-    return fields, upload
 
 
 def _values(form: dict[str, str]) -> dict[str, str]:

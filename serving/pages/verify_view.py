@@ -276,6 +276,39 @@ def _month_end(day: date) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """Where a baseline chart's periods go: the plot's edges, its value range (in the shown
+    unit), the divisor of that unit and the width of one period."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+    width: float
+    height: float
+    lo: float
+    hi: float
+    divisor: float
+    slot: float
+
+    @property
+    def plot_h(self) -> float:
+        return self.height - self.top - self.bottom
+
+    @property
+    def span(self) -> float:
+        return (self.hi - self.lo) or 1.0
+
+    def y_of(self, value: float) -> float:
+        """The height of ``value`` (a carrier quantity, not yet divided)."""
+        return self.top + self.plot_h * (self.hi - value / self.divisor) / self.span
+
+    def x_of(self, i: int) -> float:
+        """The middle of the ``i``-th period."""
+        return self.left + (i + 0.5) * self.slot
+
+
 def baseline_chart(
     series: list[SeriesPoint], carrier: Carrier, lang: Lang, width: float = 680
 ) -> Chart:
@@ -296,60 +329,74 @@ def baseline_chart(
     values = [p.metered for p in points] + [p.baseline + p.adjustment for p in points]
     lo = min([0.0, *values]) / scale.divisor
     hi = (max([0.0, *values]) / scale.divisor) or 1.0
-    span = (hi - lo) or 1.0
-    plot_w, plot_h = width - left - right, height - top - bottom
-    slot = plot_w / max(len(points), 1)
+    slot = (width - left - right) / max(len(points), 1)
+    plot = _Plot(left, right, top, bottom, width, height, lo, hi, scale.divisor, slot)
+    _bands(chart, points, plot, scale)
+    _lines(chart, points, plot)
+    _axes(chart, points, plot)
+    shown = {s.fill for s in chart.shapes if isinstance(s, Box)}
+    _legend(chart, lang, left, shown)
+    return chart
 
-    def y_of(value: float) -> float:
-        return top + plot_h * (hi - value / scale.divisor) / span
 
-    def x_of(i: int) -> float:
-        return left + (i + 0.5) * slot
-
-    shapes = chart.shapes
+def _bands(chart: Chart, points: list[SeriesPoint], plot: _Plot, scale: Scale) -> None:
+    """The installation month and excluded periods as bands, the difference of each reported
+    period shaded (saved green, more used red)."""
+    top, slot = plot.top, plot.slot
     for i, p in enumerate(points):
-        x = left + i * slot
+        x = plot.left + i * slot
         label = _period(p)
         if p.phase == "installation":
-            shapes.append(Box(x, top, slot, plot_h, INSTALL_FILL, label))
+            chart.shapes.append(Box(x, top, slot, plot.plot_h, INSTALL_FILL, label))
         if p.excluded is not None:
-            shapes.append(Box(x, top, slot, plot_h, EXCLUDED_FILL, f"{label}: {p.excluded}"))
+            said = f"{label}: {p.excluded}"
+            chart.shapes.append(Box(x, top, slot, plot.plot_h, EXCLUDED_FILL, said))
         if p.phase == "reporting" and p.excluded is None:
             adjusted = p.baseline + p.adjustment
-            y_a, y_b = sorted((y_of(adjusted), y_of(p.metered)))
+            y_a, y_b = sorted((plot.y_of(adjusted), plot.y_of(p.metered)))
             fill = SAVED_FILL if adjusted >= p.metered else MORE_FILL
             saved = scale.show(adjusted - p.metered)
-            shapes.append(
+            chart.shapes.append(
                 Box(
                     x + slot * 0.05, y_a, slot * 0.9, max(y_b - y_a, 0.5), fill, f"{label}: {saved}"
                 )
             )
+
+
+def _lines(chart: Chart, points: list[SeriesPoint], plot: _Plot) -> None:
+    """The baseline (dashed) and metered use (with a dot per period)."""
+    x_of, y_of = plot.x_of, plot.y_of
     for i in range(1, len(points)):
         a, b = points[i - 1], points[i]
-        shapes.append(
+        chart.shapes.append(
             Rule(x_of(i - 1), y_of(a.baseline + a.adjustment), x_of(i),
                  y_of(b.baseline + b.adjustment), SLATE, True, 1.5)
         )  # fmt: skip
-        shapes.append(Rule(x_of(i - 1), y_of(a.metered), x_of(i), y_of(b.metered), BLUE, False, 2))
+        chart.shapes.append(
+            Rule(x_of(i - 1), y_of(a.metered), x_of(i), y_of(b.metered), BLUE, False, 2)
+        )
     for i, p in enumerate(points):
-        shapes.append(Box(x_of(i) - 1.5, y_of(p.metered) - 1.5, 3, 3, BLUE, _period(p)))
+        chart.shapes.append(Box(x_of(i) - 1.5, y_of(p.metered) - 1.5, 3, 3, BLUE, _period(p)))
+
+
+def _axes(chart: Chart, points: list[SeriesPoint], plot: _Plot) -> None:
+    """The measure's start (a red dashed line), the axes, their values and period labels."""
+    left, top, height, bottom = plot.left, plot.top, plot.height, plot.bottom
+    shapes = chart.shapes
     first_reporting = next((i for i, p in enumerate(points) if p.phase != "baseline"), None)
     if first_reporting is not None:
-        x = left + first_reporting * slot
+        x = left + first_reporting * plot.slot
         shapes.append(Rule(x, top - 4, x, height - bottom, RED, True))
-    shapes.append(Rule(left, y_of(0.0), width - right, y_of(0.0)))
+    shapes.append(Rule(left, plot.y_of(0.0), plot.width - plot.right, plot.y_of(0.0)))
     shapes.append(Rule(left, top, left, height - bottom))
-    for value in ticks(lo, hi, 4):
-        y = top + plot_h * (hi - value) / span
+    for value in ticks(plot.lo, plot.hi, 4):
+        y = top + plot.plot_h * (plot.hi - value) / plot.span
         shapes.append(Label(left - 4, y + 3, human(value), 8, "end"))
         shapes.append(Rule(left - 3, y, left, y, GREY))
     every = max(1, math.ceil(len(points) / 8))
     for i, p in enumerate(points):
         if i % every == 0:
-            shapes.append(Label(x_of(i), height - bottom + 14, _period(p)[:10], 8, "middle"))
-    shown = {s.fill for s in shapes if isinstance(s, Box)}
-    _legend(chart, lang, left, shown)
-    return chart
+            shapes.append(Label(plot.x_of(i), height - bottom + 14, _period(p)[:10], 8, "middle"))
 
 
 def _legend(chart: Chart, lang: Lang, left: float, shown: set[str]) -> None:
