@@ -39,19 +39,25 @@ report_app = typer.Typer(
 )
 
 
+HostOpt = Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")]
+PortOpt = Annotated[int | None, typer.Option(help="Port (default 8000).")]
+WorkersOpt = Annotated[int | None, typer.Option(help="Worker processes.")]
+ServedUriOpt = Annotated[str | None, typer.Option(help="Model URI to serve.")]
+NoAuthOpt = Annotated[bool, typer.Option("--no-auth", help="Switch API keys off (local use only).")]
+HashKeyOpt = Annotated[
+    str | None, typer.Option("--hash-key", help="Print the SHA-256 hash of an API key and exit.")
+]
+
+
 @serve_app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
-    model_uri: Annotated[str | None, typer.Option(help="Model URI to serve.")] = None,
-    no_auth: Annotated[
-        bool, typer.Option("--no-auth", help="Switch API keys off (local use only).")
-    ] = False,
-    hash_key_of: Annotated[
-        str | None,
-        typer.Option("--hash-key", help="Print the SHA-256 hash of an API key and exit."),
-    ] = None,
+def serve(  # noqa: PLR0913  Typer reads the command's options from its signature
+    *,
+    host: HostOpt = None,
+    port: PortOpt = None,
+    workers: WorkersOpt = None,
+    model_uri: ServedUriOpt = None,
+    no_auth: NoAuthOpt = False,
+    hash_key_of: HashKeyOpt = None,
 ) -> None:
     """Start the service; settings come from DECARB_* variables, flags override them."""
     if hash_key_of is not None:
@@ -131,24 +137,37 @@ def _example_path() -> str:
     return str(Path(__file__).resolve().parents[1] / "features/data/example_factory.json")
 
 
+ProfileArg = Annotated[Path, typer.Argument(help="Factory profile JSON.")]
+ObjectiveOpt = Annotated[
+    str, typer.Option(help="most_tco2e, lowest_cost_per_tco2e, most_adopted_tco2e.")
+]
+TopKOpt = Annotated[int, typer.Option(help="Measures to show.")]
+BudgetOpt = Annotated[float | None, typer.Option(help="Capital budget.")]
+ModelUriOpt = Annotated[str, typer.Option(help="Model URI.")]
+TrackingOpt = Annotated[str | None, typer.Option(help="MLflow store.")]
+JsonOutOpt = Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")]
+AnswerLangOpt = Annotated[str, typer.Option(help="Language of the answer: en or zh (中文).")]
+TargetOpt = Annotated[
+    float | None, typer.Option(help="Reduction target, share of the baseline (1 = net zero).")
+]
+CurrencyOpt = Annotated[
+    str | None, typer.Option(help="Currency of the amounts (default: the factory's own).")
+]
+
+
 @recommend_app.command()
-def recommend(
-    profile: Annotated[Path, typer.Argument(help="Factory profile JSON.")],
-    objective: Annotated[
-        str, typer.Option(help="most_tco2e, lowest_cost_per_tco2e, most_adopted_tco2e.")
-    ] = "most_tco2e",
-    top_k: Annotated[int, typer.Option(help="Measures to show.")] = 10,
-    capex_budget: Annotated[float | None, typer.Option(help="Capital budget.")] = None,
-    model_uri: Annotated[str, typer.Option(help="Model URI.")] = CHAMPION_URI,
-    tracking_uri: Annotated[str | None, typer.Option(help="MLflow store.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
-    lang: Annotated[str, typer.Option(help="Language of the answer: en or zh (中文).")] = "en",
-    target_reduction: Annotated[
-        float | None, typer.Option(help="Reduction target, share of the baseline (1 = net zero).")
-    ] = None,
-    currency: Annotated[
-        str | None, typer.Option(help="Currency of the amounts (default: the factory's own).")
-    ] = None,
+def recommend(  # noqa: PLR0913  Typer reads the command's options from its signature
+    profile: ProfileArg,
+    *,
+    objective: ObjectiveOpt = "most_tco2e",
+    top_k: TopKOpt = 10,
+    capex_budget: BudgetOpt = None,
+    model_uri: ModelUriOpt = CHAMPION_URI,
+    tracking_uri: TrackingOpt = None,
+    json_out: JsonOutOpt = None,
+    lang: AnswerLangOpt = "en",
+    target_reduction: TargetOpt = None,
+    currency: CurrencyOpt = None,
 ) -> None:
     """Print the ranked measures of a factory (same scoring as the service)."""
     console = Console(width=160)
@@ -240,30 +259,40 @@ def _objective(value: str) -> Objective:
     raise ValueError(f"objective: invalid value {value!r}; allowed: {', '.join(allowed)}")
 
 
+ReportProfileArg = Annotated[
+    Path | None,
+    typer.Argument(help="Factory profile JSON; the bundled example factory if omitted."),
+]
+PdfOpt = Annotated[
+    Path | None,
+    typer.Option(help="Write the printable report (PDF, with the champion's measures) here."),
+]
+EiaOpt = Annotated[
+    Path | None,
+    typer.Option(help="EIA state-by-year grid intensity CSV (terminal report only)."),
+]
+AsJsonOpt = Annotated[bool, typer.Option("--json", help="Print the terminal report as JSON.")]
+ReportLangOpt = Annotated[str, typer.Option(help="Language: en or zh (中文).")]
+PdfTopKOpt = Annotated[int, typer.Option(help="Measures in the PDF.")]
+PdfModelUriOpt = Annotated[str, typer.Option(help="Model URI (PDF).")]
+PdfTrackingOpt = Annotated[str | None, typer.Option(help="MLflow store (PDF).")]
+FontOpt = Annotated[
+    str | None, typer.Option(help="TrueType font with Chinese glyphs (default: found).")
+]
+
+
 @report_app.command()
-def report(
-    profile: Annotated[
-        Path | None,
-        typer.Argument(help="Factory profile JSON; the bundled example factory if omitted."),
-    ] = None,
-    pdf: Annotated[
-        Path | None,
-        typer.Option(help="Write the printable report (PDF, with the champion's measures) here."),
-    ] = None,
-    eia_state_factors: Annotated[
-        Path | None,
-        typer.Option(help="EIA state-by-year grid intensity CSV (terminal report only)."),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the terminal report as JSON.")
-    ] = False,
-    lang: Annotated[str, typer.Option(help="Language: en or zh (中文).")] = "en",
-    top_k: Annotated[int, typer.Option(help="Measures in the PDF.")] = 10,
-    model_uri: Annotated[str, typer.Option(help="Model URI (PDF).")] = CHAMPION_URI,
-    tracking_uri: Annotated[str | None, typer.Option(help="MLflow store (PDF).")] = None,
-    cjk_font: Annotated[
-        str | None, typer.Option(help="TrueType font with Chinese glyphs (default: found).")
-    ] = None,
+def report(  # noqa: PLR0913  Typer reads the command's options from its signature
+    profile: ReportProfileArg = None,
+    *,
+    pdf: PdfOpt = None,
+    eia_state_factors: EiaOpt = None,
+    as_json: AsJsonOpt = False,
+    lang: ReportLangOpt = "en",
+    top_k: PdfTopKOpt = 10,
+    model_uri: PdfModelUriOpt = CHAMPION_URI,
+    tracking_uri: PdfTrackingOpt = None,
+    cjk_font: FontOpt = None,
 ) -> None:
     """Print the footprint and applicable measures, or write the PDF report with --pdf."""
     if pdf is None:

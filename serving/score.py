@@ -151,7 +151,7 @@ TrackingOpt = Annotated[str | None, typer.Option(help="MLflow store.")]
 
 
 @score_app.command()
-def score(
+def score(  # noqa: PLR0913  Typer reads the command's options from its signature
     factories: FactoriesArg,
     *,
     out: OutOpt,

@@ -96,7 +96,7 @@ class Outputs:
 
 
 @verify_app.command()
-def verify_command(
+def verify_command(  # noqa: PLR0913  Typer reads the command's options from its signature
     meters: MetersArg,
     *,
     measure: MeasureOpt,
