@@ -11,20 +11,13 @@ import numpy as np
 
 from features.accounting.footprint import Footprint, compute_footprint
 from features.carriers import CARRIERS, ELECTRICITY
-from features.catalogue.measures import Measure, measure_name
+from features.catalogue.measures import measure_name
 from features.i18n import text
 from features.profile import FactoryProfile
 from models.ranking import MIN_TCO2E, Chosen, rank_rows
 from models.schemas import Pathway, ProgrammeMeasure, RecommendOptions
 from models.scores import Batch, Scores
 from models.stacking import Stack, StackFactories, StackRows, stack_sequences
-
-#: Measures that generate renewable energy on site (their step in the pathway).
-ONSITE_RENEWABLE = ("pv", "wind_hydro", "solar_thermal")
-
-
-ONSITE_MEASURES = ("green_microgrid_storage",)
-
 
 MARKET_NOTE = text("market_note")
 
@@ -93,15 +86,10 @@ def pathway_plan(batch: Batch, rows: np.ndarray | None) -> PathwayPlan:
         update={"objective": "lowest_cost_per_tco2e", "top_k": 10**6, "capex_budget": None}
     )
     ordered = rank_rows(candidates, batch.lifetimes, batch.scores, full, options.min_evidence).rows
-    conversion = np.array([found.conversions[r] for r in ordered], dtype=object)
+    # Each measure's step is in its catalogue entry (pathway_step, checked when it loads).
     keys = found.keys[ordered].astype(str)
-    onsite = np.isin(conversion, ONSITE_RENEWABLE) | np.isin(keys, ONSITE_MEASURES)
-    capture = np.array([_captures(catalogue.measures[k]) for k in keys], dtype=bool)
-    capture &= ~onsite
-    structural = np.array([_structural(catalogue.measures[k]) for k in keys], dtype=bool).reshape(
-        -1
-    )
-    structural &= ~onsite & ~capture
+    step = np.array([catalogue.measures[k].pathway_step for k in keys], dtype=object)
+    onsite, capture, structural = (step == name for name in ("onsite", "capture", "structural"))
     efficiency = ~onsite & ~capture & ~structural
     eff, struct, site, cap = (
         ordered[m].astype(np.intp) for m in (efficiency, structural, onsite, capture)
@@ -131,20 +119,6 @@ def _plan(
         capture,
         payback_years,
     )
-
-
-def _structural(measure: Measure) -> bool:
-    """Fuel switching, electrification and route changes: measures that change what energy is
-    used (a conversion), or a production route, rather than only using less of it."""
-    route = measure.route
-    return measure.conversion is not None or (
-        route is not None and (route.to_route is not None or route.replace_with is not None)
-    )
-
-
-def _captures(measure: Measure) -> bool:
-    """Whether the measure captures CO2 for storage (CCUS): a removals step of the pathway."""
-    return measure.route is not None and measure.route.capture is not None
 
 
 def choose_programme(plan: PathwayPlan, trial: Stack, s: Scores, prices: np.ndarray) -> PathwayPlan:

@@ -154,6 +154,56 @@ class RouteEffect(BaseModel):
     maturity_source: str = Field(min_length=10)
 
 
+PathwayStep = Literal["efficiency", "structural", "onsite", "capture"]
+
+#: How the synthetic generator turns a measure's base fraction into its true effect
+#: (features/sources/synthetic.py, ``_true_effects``).
+GeneratedEffect = Literal[
+    "share", "potential", "long_hours", "residue_supply", "heat_recovery", "battery"
+]
+
+
+class GeneratedAssumptions(BaseModel):
+    """What the synthetic generator (features/sources/synthetic.py) assumes about a measure.
+    These are not statistics: each block states its basis in ``source``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hours_exponent: float = Field(
+        ge=-2, le=2, description="True effect scales with (operating hours / 5000) ** this."
+    )
+    management: float = Field(
+        ge=0,
+        le=3,
+        description="Sensitivity to (unobserved) management quality: effect x "
+        "exp(0.25 x this x quality), quality ~ N(0, 1), higher = worse managed.",
+    )
+    popularity: float = Field(
+        gt=0, le=10, description="How often the simulated auditor picks it, other things equal."
+    )
+    in_place: float = Field(
+        ge=0, lt=1, description="Chance that a generated factory already has the measure."
+    )
+    fraction: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="Mean fraction of its end uses' energy saved or displaced; omitted: the "
+        "middle of typical_saving (only for a measure without a conversion whose range "
+        "starts at 0 or above).",
+    )
+    effect: GeneratedEffect = Field(
+        default="share",
+        description="share: fraction x hours, management and unexplained spread, times the "
+        "project scope; potential: 60-100% of the physical potential (roof, resource, "
+        "hydrogen), no fraction; long_hours: pays only with long running hours (CHP); "
+        "residue_supply: needs a residue supply (35% of plants); heat_recovery: grows with the "
+        "heat available and in heavy sectors; battery: without on-site generation only shifts "
+        "load and loses energy.",
+    )
+    source: str = Field(min_length=10, description="Basis of the numbers (ASSUMPTION: why).")
+
+
 class Measure(BaseModel):
     """One catalogue measure."""
 
@@ -202,6 +252,23 @@ class Measure(BaseModel):
     typical_payback_years: TypicalRange | None = None
     capex_basis: TypicalRange | None = None
     lifetime_source: str = ""
+    pathway_step: PathwayStep | None = Field(
+        default=None,
+        description="The pathway step it is stacked in (models.pathway): efficiency programme, "
+        "structural change (conversions, route changes), on-site supply, CO2 capture. Required "
+        "for physical measures, absent for market instruments and certificates.",
+    )
+    generated: GeneratedAssumptions | None = Field(
+        default=None,
+        description="The synthetic generator's assumptions; required for the measures it draws "
+        "(physical, no route), absent for the others.",
+    )
+    name_zh: str = Field(
+        default="", description="Chinese name, filled at load from measures_zh.yaml."
+    )
+    mechanism_zh: str = Field(
+        default="", description="Chinese mechanism, filled at load from measures_zh.yaml."
+    )
 
     @field_validator(
         "carriers_reduced", "carriers_increased", "requires_any_carrier", mode="before"
@@ -398,6 +465,8 @@ class Catalogue:
             if m.route is not None:
                 _check_route(m)
             _check_reductant(m)
+            _check_pathway_step(m)
+            _check_generated(m)
         self._prefix_owner: dict[str, Measure | UnmappedArc] = {}
         owners: list[Measure | UnmappedArc] = [*self.measures.values(), *self.unmapped]
         for owner in owners:
@@ -424,11 +493,19 @@ class Catalogue:
         return next((p for p in self.pools if measure_id in p.members), None)
 
     @classmethod
-    def from_yaml(cls, text: str) -> Catalogue:
-        """Parse and validate a catalogue document."""
+    def from_yaml(cls, text: str, chinese: str | None = None) -> Catalogue:
+        """Parse and validate a catalogue document; ``chinese`` is the YAML text of the
+        measures' Chinese names and mechanisms (``features/data/measures_zh.yaml`` when None).
+
+        Raises
+        ------
+        CatalogueError
+            Naming the measure and the field that is missing, out of range or inconsistent.
+        """
         doc = yaml.safe_load(text)
+        zh = _parse_chinese(_bundled_chinese() if chinese is None else chinese)
+        measures = [_measure(entry, zh) for entry in doc["measures"]]
         try:
-            measures = [Measure.model_validate(m) for m in doc["measures"]]
             unmapped = [UnmappedArc.model_validate(u) for u in doc.get("unmapped", [])]
             pools = [Pool.model_validate(p) for p in doc.get("pools", [])]
             plant = doc.get("plant_ceiling")
@@ -494,8 +571,16 @@ class Catalogue:
 @functools.cache
 def chinese_text() -> dict[str, tuple[str, str]]:
     """Chinese (name, mechanism) of every measure (``features/data/measures_zh.yaml``)."""
-    text = resources.files("features").joinpath("data/measures_zh.yaml").read_text("utf-8")
-    entries = yaml.safe_load(text)
+    return _parse_chinese(_bundled_chinese())
+
+
+def _bundled_chinese() -> str:
+    return resources.files("features").joinpath("data/measures_zh.yaml").read_text("utf-8")
+
+
+def _parse_chinese(text: str) -> dict[str, tuple[str, str]]:
+    """measure id -> (Chinese name, mechanism) of a measures_zh.yaml document."""
+    entries = yaml.safe_load(text) or {}
     out = {}
     for key, entry in entries.items():
         if isinstance(entry, str):
@@ -505,17 +590,40 @@ def chinese_text() -> dict[str, tuple[str, str]]:
     return out
 
 
+def _measure(entry: object, zh: dict[str, tuple[str, str]]) -> Measure:
+    """One validated catalogue entry with its Chinese text; errors name the measure and field."""
+    if not isinstance(entry, dict):
+        raise CatalogueError(f"a measures entry is not a mapping: {str(entry)[:80]!r}")
+    measure_id = str(entry.get("id", "?"))
+    inline = sorted({"name_zh", "mechanism_zh"} & set(entry))
+    if inline:
+        raise CatalogueError(
+            f"measure {measure_id!r}: {', '.join(inline)} belong in measures_zh.yaml, "
+            "not in the catalogue entry"
+        )
+    name, mechanism = zh.get(measure_id, ("", ""))
+    try:
+        return Measure.model_validate({**entry, "name_zh": name, "mechanism_zh": mechanism})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc']) or 'entry'}: {e['msg']}"
+            + ("" if e["type"] == "missing" else f" (got {str(e['input'])[:80]!r})")
+            for e in exc.errors()
+        )
+        raise CatalogueError(f"measure {measure_id!r}: {problems}") from None
+
+
 def measure_name(measure: Measure, lang: str) -> str:
     """The measure's name in ``lang`` (``en`` or ``zh``; English where no translation exists)."""
-    if lang == "zh" and measure.id in chinese_text():
-        return chinese_text()[measure.id][0]
+    if lang == "zh" and measure.name_zh:
+        return measure.name_zh
     return measure.name
 
 
 def measure_mechanism(measure: Measure, lang: str) -> str:
     """How the measure saves, in ``lang`` (English where no translation exists)."""
-    if lang == "zh" and chinese_text().get(measure.id, ("", ""))[1]:
-        return chinese_text()[measure.id][1]
+    if lang == "zh" and measure.mechanism_zh:
+        return measure.mechanism_zh
     return measure.mechanism
 
 
@@ -534,10 +642,9 @@ def _tokens(text: str) -> tuple[str, ...]:
 @functools.cache
 def _names_by_tokens(catalogue: Catalogue) -> dict[tuple[str, ...], str]:
     """Id, English and Chinese name of every measure, as words -> measure id."""
-    zh = chinese_text()
     out: dict[tuple[str, ...], str] = {}
     for measure in catalogue.measures.values():
-        for name in (measure.id, measure.name, zh.get(measure.id, ("", ""))[0]):
+        for name in (measure.id, measure.name, measure.name_zh):
             if name:
                 out.setdefault(_tokens(name), measure.id)
     return out
@@ -589,16 +696,15 @@ def measure_ids(
 
 def _close_names(catalogue: Catalogue, typed: str) -> str:
     """The ids and names closest to what matched none, for the error."""
-    zh = chinese_text()
     names = {m.id: m.id for m in catalogue.measures.values()}
     for m in catalogue.measures.values():
         names[m.name.lower()] = m.id
-        names[zh.get(m.id, (m.id, ""))[0].lower()] = m.id
+        names[(m.name_zh or m.id).lower()] = m.id
     close = difflib.get_close_matches(typed.lower(), list(names), n=10, cutoff=0.4)
     ids = list(dict.fromkeys(names[c] for c in close))[:5]
     shown = (
         ", ".join(
-            f"{i} ({catalogue[i].name}; {zh.get(i, (catalogue[i].name, ''))[0]})" for i in ids
+            f"{i} ({catalogue[i].name}; {catalogue[i].name_zh or catalogue[i].name})" for i in ids
         )
         or "none close"
     )
@@ -651,6 +757,88 @@ def _check_route(m: Measure) -> None:
         for name in r.applies_to:
             if table.route(*name.split("/")).pure_co2_t_per_t is None:
                 raise CatalogueError(f"measure {m.id!r}: {name} has no pure CO2 stream")
+
+
+def _check_pathway_step(m: Measure) -> None:
+    """A physical measure names its pathway step, and the step fits what it does: capture
+    exactly when it captures CO2; structural only for a conversion or route change; the
+    efficiency programme only for measures that just use less (on-site supply may be either)."""
+    if m.reduction_kind != "physical":
+        if m.pathway_step is not None:
+            raise CatalogueError(
+                f"measure {m.id!r}: pathway_step is for physical measures, not a {m.reduction_kind}"
+            )
+        return
+    step = m.pathway_step
+    if step is None:
+        raise CatalogueError(
+            f"measure {m.id!r}: pathway_step is missing (one of efficiency, structural, "
+            "onsite, capture)"
+        )
+    r = m.route
+    captures = r is not None and r.capture is not None
+    changes = m.conversion is not None or (
+        r is not None and (r.to_route is not None or r.replace_with is not None)
+    )
+    if captures != (step == "capture"):
+        raise CatalogueError(
+            f"measure {m.id!r}: pathway_step {step!r} but it "
+            f"{'captures' if captures else 'does not capture'} CO2 (capture is the step of "
+            "exactly the measures with route.capture)"
+        )
+    if step == "structural" and not changes:
+        raise CatalogueError(
+            f"measure {m.id!r}: pathway_step 'structural' needs a conversion or a route change "
+            "(route.to_route or route.replace_with)"
+        )
+    if step == "efficiency" and changes:
+        raise CatalogueError(
+            f"measure {m.id!r}: pathway_step 'efficiency' but it changes the energy used "
+            "(conversion or route change): structural or onsite"
+        )
+
+
+def _check_generated(m: Measure) -> None:
+    """The generator's assumptions are given for exactly the measures it draws (physical, no
+    route), with a fraction wherever the catalogue's range cannot supply one."""
+    drawn = m.reduction_kind == "physical" and m.route is None
+    g = m.generated
+    if not drawn:
+        if g is not None:
+            raise CatalogueError(
+                f"measure {m.id!r}: generated is only for physical measures without a route "
+                "(the generator draws no outcomes for the others)"
+            )
+        return
+    if g is None:
+        raise CatalogueError(
+            f"measure {m.id!r}: generated is missing (hours_exponent, management, popularity, "
+            "in_place, source; fraction and effect where needed)"
+        )
+    if g.effect == "potential":
+        if m.conversion is None:
+            raise CatalogueError(
+                f"measure {m.id!r}: generated.effect 'potential' needs a conversion (its "
+                "physical potential is the conversion's cap)"
+            )
+        if g.fraction is not None:
+            raise CatalogueError(
+                f"measure {m.id!r}: generated.fraction is not used with effect 'potential'"
+            )
+        return
+    typical = m.typical_saving
+    if g.fraction is None and (m.conversion is not None or typical is None or typical.low < 0):
+        why = (
+            "it has a conversion"
+            if m.conversion is not None
+            else "it has no typical_saving range"
+            if typical is None
+            else "its typical_saving range starts below 0"
+        )
+        raise CatalogueError(
+            f"measure {m.id!r}: generated.fraction is missing ({why}, so the middle of its "
+            "typical_saving range cannot stand in)"
+        )
 
 
 def _name(owner: Measure | UnmappedArc) -> str:

@@ -41,7 +41,7 @@ from features.accounting.factors import FactorTable
 from features.accounting.prices import default_price
 from features.catalogue.applicability import candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, pairs
-from features.catalogue.measures import Catalogue, Family, Measure
+from features.catalogue.measures import Catalogue, Family, GeneratedAssumptions, Measure
 from features.enduses.physics import conversion_added
 from features.enduses.shares import (
     apply_overrides,
@@ -108,69 +108,10 @@ _PROVINCES = list(CHINA_PROVINCES)
 _HEAVY = {Sector.STEEL, Sector.BUILDING_MATERIALS, Sector.NON_FERROUS_METALS,
           Sector.PETROCHEMICALS_CHEMICALS}  # fmt: skip
 
-# How each measure's true effect varies and how often auditors pick it: (operating-hours exponent,
-# management sensitivity, auditor popularity). ASSUMPTIONS for the generated data.
-_BEHAVIOUR: dict[str, tuple[float, float, float]] = {
-    "variable_speed_drives": (0.5, 0.0, 1.2),
-    "premium_efficiency_motors": (0.6, 0.0, 1.0),
-    "efficient_transmissions": (0.4, 0.0, 0.6),
-    "efficient_production_equipment": (0.3, 0.0, 0.4),
-    "compressed_air_leak_repair": (0.3, 0.8, 1.8),
-    "compressed_air_supply_upgrade": (0.4, 0.0, 1.0),
-    "compressed_air_demand_reduction": (0.3, 0.5, 0.7),
-    "compressed_air_pressure_reduction": (0.2, 0.8, 1.2),
-    "led_lighting": (0.7, 0.0, 2.0),
-    "lighting_controls": (-0.3, 0.3, 0.8),
-    "daylighting": (-0.5, 0.0, 0.2),
-    "lighting_practices": (0.0, 1.0, 0.6),
-    "boiler_economiser": (0.3, 0.0, 0.6),
-    "boiler_replacement": (0.2, 0.0, 0.3),
-    "steam_trap_management": (0.2, 0.8, 0.6),
-    "condensate_recovery": (0.2, 0.3, 0.4),
-    "steam_leak_repair": (0.2, 0.8, 0.4),
-    "thermal_insulation": (0.2, 0.5, 1.0),
-    "furnace_efficiency_upgrade": (0.2, 0.3, 0.5),
-    "furnace_heat_recovery": (0.3, 0.0, 0.4),
-    "waste_heat_recovery": (0.3, 0.0, 0.8),
-    "efficient_process_heating": (0.2, 0.0, 0.4),
-    "drying_efficiency": (0.2, 0.3, 0.3),
-    "textile_wet_processing": (0.2, 0.0, 0.5),
-    "process_redesign": (0.2, 0.3, 0.3),
-    "cooling_system_efficiency": (0.4, 0.3, 0.8),
-    "hvac_efficiency": (0.3, 0.0, 0.6),
-    "building_envelope": (0.0, 0.0, 0.4),
-    "data_centre_cooling_and_airflow": (0.2, 0.5, 1.5),
-    "power_distribution_efficiency": (0.3, 0.0, 0.3),
-    "power_factor_correction": (0.2, 0.0, 0.5),
-    "thermal_energy_storage": (0.0, 0.0, 0.2),
-    "energy_management_system": (0.0, 1.5, 0.4),
-    "sub_metering": (0.0, 1.2, 0.3),
-    "load_scheduling": (0.3, 0.8, 0.7),
-    "equipment_shutdown": (-0.5, 1.5, 1.0),
-    "maintenance_programme": (0.2, 1.2, 0.6),
-    "setpoint_optimisation": (0.0, 1.2, 0.5),
-    "combustion_optimisation": (0.0, 1.2, 0.8),
-    "steam_system_optimisation": (0.0, 1.2, 0.5),
-    "hvac_scheduling_and_setpoints": (-0.3, 1.0, 0.7),
-    "fleet_and_logistics": (0.0, 0.8, 0.2),
-    # Was 0.6: PV saves 10-20% of a plant's power, so it cannot be common among real group-3
-    # (ARC 2.5-3.4) electricity recommendations, whose p90 is 6.5% of plant use (n=42,580).
-    "rooftop_pv": (0.0, 0.0, 0.1),
-    "solar_thermal": (0.0, 0.0, 0.15),
-    "onsite_wind_and_hydro": (0.0, 0.0, 0.05),
-    "green_microgrid_storage": (0.0, 0.0, 0.15),
-    "hydrogen_fuel_cell": (0.0, 0.0, 0.03),
-    "fuel_switch_to_natural_gas": (0.0, 0.0, 0.5),
-    "biomass_and_waste_fuels": (0.0, 0.0, 0.15),
-    "electric_to_fuel_substitution": (0.0, 0.0, 0.15),
-    "combined_heat_and_power": (0.0, 0.0, 0.15),
-    "process_electrification": (0.0, 0.0, 0.3),
-    "heat_pumps": (0.0, 0.0, 0.4),
-}
-# Chance that a factory already has the measure in place.
-_IN_PLACE = {"led_lighting": 0.35, "variable_speed_drives": 0.2, "rooftop_pv": 0.1,
-             "energy_management_system": 0.15, "compressed_air_leak_repair": 0.1}  # fmt: skip
-_DEFAULT_IN_PLACE = 0.05
+# Each measure's generator assumptions (operating-hours exponent, management sensitivity, auditor
+# popularity, share already in place, base fraction where the catalogue's range cannot give it,
+# and how its effect arises) are in its catalogue entry (features/data/measures.yaml,
+# ``generated``), with their basis, validated when the catalogue loads.
 #: Concentration of the per-factory end-use split around the sector default (Dirichlet-like;
 #: 30 gives a share of 0.5 a standard deviation of about 0.09). ASSUMPTION.
 SHARE_CONCENTRATION = 30.0
@@ -352,43 +293,27 @@ class _Factories:
                 self.shares[i] = apply_overrides(self.shares[i], implied)
 
 
-#: Mean fraction of the targeted end uses' energy each measure saves (before the factory's
-#: hours, management and unexplained heterogeneity). ASSUMPTION for the generated data, set
-#: inside the catalogue's typical_saving range where it has one (docs/synthetic-data.md).
-_FRACTION: dict[str, float] = {
-    "variable_speed_drives": 0.08, "premium_efficiency_motors": 0.03,
-    "efficient_transmissions": 0.02, "efficient_production_equipment": 0.05,
-    "compressed_air_leak_repair": 0.035, "compressed_air_supply_upgrade": 0.03,
-    "compressed_air_demand_reduction": 0.02, "compressed_air_pressure_reduction": 0.015,
-    "led_lighting": 0.45, "lighting_controls": 0.20, "daylighting": 0.15,
-    "lighting_practices": 0.08, "boiler_economiser": 0.06, "boiler_replacement": 0.10,
-    "steam_trap_management": 0.06, "condensate_recovery": 0.06, "steam_leak_repair": 0.03,
-    "thermal_insulation": 0.04, "furnace_efficiency_upgrade": 0.08,
-    "furnace_heat_recovery": 0.12, "waste_heat_recovery": 0.06,
-    "efficient_process_heating": 0.08, "drying_efficiency": 0.08,
-    "textile_wet_processing": 0.15, "process_redesign": 0.03,
-    "cooling_system_efficiency": 0.15, "hvac_efficiency": 0.15, "building_envelope": 0.08,
-    "data_centre_cooling_and_airflow": 0.25, "power_distribution_efficiency": 0.01,
-    "power_factor_correction": 0.003, "thermal_energy_storage": 0.02,
-    "energy_management_system": 0.03, "sub_metering": 0.015, "load_scheduling": 0.01,
-    "equipment_shutdown": 0.03, "maintenance_programme": 0.02, "setpoint_optimisation": 0.03,
-    "combustion_optimisation": 0.03, "steam_system_optimisation": 0.04,
-    "hvac_scheduling_and_setpoints": 0.12, "fleet_and_logistics": 0.08,
-    # Conversions: share of the targeted end uses displaced (physics adds the rest).
-    "process_electrification": 0.25, "heat_pumps": 0.35, "fuel_switch_to_natural_gas": 0.6,
-    "biomass_and_waste_fuels": 0.15, "electric_to_fuel_substitution": 0.04,
-    "combined_heat_and_power": 0.5,
-    "green_microgrid_storage": 0.01,
-}  # fmt: skip
+def _assumptions(measure: Measure) -> GeneratedAssumptions:
+    """The measure's ``generated`` block (the catalogue requires it of every measure drawn)."""
+    g = measure.generated
+    if g is None:
+        raise InvalidValueError(
+            f"{measure.id}.generated", None, "the generator's assumptions in the catalogue"
+        )
+    return g
 
 
 def _base_fraction(measure: Measure) -> float:
-    """The mean fraction a measure saves: the middle of the catalogue's typical range for
-    measures that only save, :data:`_FRACTION` for conversions and storage."""
+    """The mean fraction a measure saves (before the factory's hours, management and
+    unexplained spread): its ``generated.fraction`` where given (conversions and storage),
+    else the middle of the catalogue's typical range; 0 for a physical potential."""
+    g = _assumptions(measure)
+    if g.fraction is not None:
+        return g.fraction
     typical = measure.typical_saving
-    if measure.conversion is None and typical is not None and typical.low >= 0:
-        return (typical.low + typical.high) / 2
-    return _FRACTION.get(measure.id, 0.0)
+    if g.effect == "potential" or typical is None:
+        return 0.0
+    return (typical.low + typical.high) / 2
 
 
 def _payback_median(measure: Measure) -> float:
@@ -428,9 +353,6 @@ SCOPE_SIZE_ELASTICITY = -0.40
 #: 3.67 GWh; plant use of the fuels a fuel-only measure reduces, the median IAC gas user's 21,600
 #: GJ (LHV).
 SCOPE_REFERENCE_GJ_ELECTRICITY, SCOPE_REFERENCE_GJ_FUELS = 13_200.0, 21_600.0
-#: Measures whose effect is a share of a physical potential (roof, resource, hydrogen), not of
-#: their end uses: no project scope applies.
-_POTENTIAL_MEASURES = ("rooftop_pv", "solar_thermal", "hydrogen_fuel_cell", "onsite_wind_and_hydro")
 #: Log sd of the true payback around the catalogue's geometric middle. The UConn sample gives 1.15
 #: within a measure (ln of cost / yearly savings about its measure's mean), which holds the
 #: reported cost's noise (0.35) and the savings estimate's (0.25): about 1.0 is left. Was 0.35.
@@ -467,7 +389,7 @@ AUDITOR_PAYBACK_WEIGHT = 0.9
 #: savings (median 3.1% of plant electricity per recommendation, per-plant median 25%); 0.75
 #: fits the real 0.90% and 7.9% with the scope above. Was 1.
 AUDITOR_VALUE_WEIGHT = 0.75
-#: Multipliers of the auditor's popularity (_BEHAVIOUR): measures whose ARC is 2.5 or above
+#: Multipliers of the auditor's popularity (the catalogue's generated.popularity): measures whose ARC is 2.5 or above
 #: (design, operations, buildings, ancillary, alternative energy; rounded-ARC group 3) and measures
 #: on fuels only. Fitted to what the real energy recommendations save (n=121,513): group 2 57.8%,
 #: group 3 41.5%; primary stream electricity 76.9%, natural gas 20.5%, other fuels 2.6%. Were 1.
@@ -478,14 +400,14 @@ def _payback_scale(measure: Measure) -> float:
     """Multiplier of the catalogue's typical payback: efficiency measures on fuels only take
     :data:`PAYBACK_SCALE_FUEL_ONLY`; conversions and on-site supply keep their cited range."""
     fuel_only = Carrier.ELECTRICITY not in measure.carriers_reduced
-    efficiency = measure.conversion is None and measure.id not in _POTENTIAL_MEASURES
+    efficiency = measure.conversion is None and _assumptions(measure).effect != "potential"
     return PAYBACK_SCALE_FUEL_ONLY if fuel_only and efficiency else 1.0
 
 
 def _auditor_popularity(measure: Measure) -> float:
-    """How often auditors pick the measure, other things equal (_BEHAVIOUR, then the fitted
-    multipliers above)."""
-    popularity = _BEHAVIOUR[measure.id][2]
+    """How often auditors pick the measure, other things equal (its ``generated.popularity``,
+    then the fitted multipliers above)."""
+    popularity = _assumptions(measure).popularity
     if measure.arc_prefixes and float(measure.arc_prefixes[0]) >= 2.5:
         popularity *= AUDITOR_POPULARITY_ARC_2_5_UP
     if Carrier.ELECTRICITY not in measure.carriers_reduced:
@@ -541,25 +463,26 @@ def _true_effects(
         rng = np.random.default_rng([seed, _stable_seed(m.id)])
         het = np.exp(rng.normal(0, EFFECT_LOG_SD, n))  # what no observable explains
         found = pairs(energy, index, np.full(n, m.id, dtype=object), catalogue)
-        h_exp, mgmt, _ = _BEHAVIOUR[m.id]
-        mult = het * hours_rel**h_exp * np.exp(0.25 * mgmt * f.management)
+        g = _assumptions(m)
+        mult = het * hours_rel**g.hours_exponent * np.exp(0.25 * g.management * f.management)
         base = _base_fraction(m)
-        match m.id:
-            case "rooftop_pv" | "solar_thermal" | "hydrogen_fuel_cell" | "onsite_wind_and_hydro":
-                # The physical potential, used at 60-100%.
+        match g.effect:
+            case "potential":
+                # The physical potential (roof, resource, hydrogen), used at 60-100%.
                 fraction = found.cap * rng.uniform(0.6, 1.0, n)
-            case "combined_heat_and_power":
+            case "long_hours":
                 # Pays only with long running hours.
                 fraction = base * mult * np.clip((f.hours - 4000) / 4760, 0, 1)
-            case "biomass_and_waste_fuels":
+            case "residue_supply":
                 fraction = base * mult * (rng.random(n) < 0.35)  # a residue supply
-            case "waste_heat_recovery" | "furnace_heat_recovery":
+            case "heat_recovery":
                 # Recovery pays where there is a lot of high-grade heat.
                 scale = 1 / (1 + np.exp(-(np.log1p(found.targeted_gj.sum(axis=1)) - np.log(2e4))))
                 fraction = base * mult * (0.4 + 1.2 * scale) * np.where(f.heavy, 1.4, 1.0)
             case _:
                 fraction = base * mult
-        if m.id not in _POTENTIAL_MEASURES:
+        if g.effect != "potential":
+            # A share of a physical potential, not of its end uses: no project scope applies.
             fraction = fraction * _project_scope(m, energy)
         fraction = np.clip(fraction, 0.0, found.cap)
         displaced = found.targeted_gj * fraction[:, None]
@@ -568,7 +491,7 @@ def _true_effects(
             energy.factories, index,
         )  # fmt: skip
         net = displaced - added
-        if m.id == "green_microgrid_storage":
+        if g.effect == "battery":
             # Without on-site generation a battery only shifts load and loses energy.
             no_pv = f.roof_m2 <= 0
             cycled = 0.05 * energy.energy_gj[:, 0]
@@ -591,7 +514,11 @@ class SyntheticConfig:
 _PAIR_BLOCK_FACTORIES = 10_000
 
 
-def generate(config: SyntheticConfig | None = None, table: FactorTable | None = None) -> Dataset:
+def generate(
+    config: SyntheticConfig | None = None,
+    table: FactorTable | None = None,
+    catalogue: Catalogue | None = None,
+) -> Dataset:
     """Generate factories, outcomes and ground truth.
 
     Parameters
@@ -600,6 +527,8 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
         Number of factories, seed and year range.
     table
         Emission factors for the tCO2e columns (bundled table by default).
+    catalogue
+        The measures drawn, with their ``generated`` assumptions (bundled catalogue by default).
 
     Returns
     -------
@@ -614,7 +543,9 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
     started = time.perf_counter()
     # The simulation's (measures x factories) arrays are gone once it returns: the fingerprint
     # below then runs without them (the peak memory of generating 100k factories otherwise).
-    factories, outcomes, truth, intercept = _simulate(config, table or FactorTable.default())
+    factories, outcomes, truth, intercept = _simulate(
+        config, table or FactorTable.default(), catalogue or Catalogue.default()
+    )
     n = config.n_factories
     report = DataReport(
         source="synthetic",
@@ -634,11 +565,10 @@ def generate(config: SyntheticConfig | None = None, table: FactorTable | None = 
 
 
 def _simulate(
-    config: SyntheticConfig, table: FactorTable
+    config: SyntheticConfig, table: FactorTable, catalogue: Catalogue
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, float]:
     """(factories, outcomes, truth, adoption intercept) of ``config``."""
     rng = np.random.default_rng(config.seed)
-    catalogue = Catalogue.default()
     n = config.n_factories
     f = _Factories(n, rng, (config.first_year, config.last_year))
     # Route measures (heavy-industry packs) are estimated by engineering arithmetic, never
@@ -648,7 +578,7 @@ def _simulate(
     ]
 
     # Measures already in place.
-    in_place = {m.id: rng.random(n) < _IN_PLACE.get(m.id, _DEFAULT_IN_PLACE) for m in measures}
+    in_place = {m.id: rng.random(n) < _assumptions(m).in_place for m in measures}
     factory_ids = np.array([f"syn-{config.seed}-{i:06d}" for i in range(n)])
     factories = _factory_frame(f, factory_ids, in_place, measures)
 

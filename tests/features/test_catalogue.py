@@ -122,6 +122,9 @@ def test_duplicate_prefix_or_id_is_rejected() -> None:
     lifetime_years: 5
     end_uses: [machine_drive]
     arc_prefixes: ["2.41"]
+    pathway_step: efficiency
+    generated: {hours_exponent: 0.0, management: 0.0, popularity: 1.0, in_place: 0.05,
+                fraction: 0.05, source: "a source long enough"}
 """
     with pytest.raises(CatalogueError, match="claimed twice"):
         Catalogue.from_yaml("measures:" + measure + measure.replace("id: a", "id: b"))
