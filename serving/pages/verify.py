@@ -30,6 +30,7 @@ from serving.auth import SESSION_COOKIE, keep_session, page_role
 from serving.errors import ServiceError, invalid_value_detail
 from serving.pages.charts import to_svg
 from serving.pages.deps import MeterForm, Pages, PageService, Posted
+from serving.pages.meter_words import meter_file_said
 from serving.pages.pdf import MissingFontError
 from serving.pages.verify_pdf import render_verification_pdf
 from serving.pages.verify_view import VerificationView, build_verification_view
@@ -209,6 +210,10 @@ def said(exc: InvalidValueError, lang: Lang) -> str:
     """A wrong input of the verification form in plain words in ``lang`` (the API's message
     names the field and what is allowed in English)."""
     where = input_of(exc.field)
+    if where == "meter_file":  # a bad cell: by its row and column, in the page's language
+        cells = meter_file_said(exc, lang)
+        if cells is not None:
+            return cells
     what = field_words(where, lang)
     value = "" if exc.value is None else str(exc.value)[:40]
     if exc.value is None or value == "":
