@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from features.process_routes.basis import heavy_industry_markdown, with_section
+from features.catalogue.route_basis import heavy_industry_markdown, with_section
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "engineering-basis.md"
 

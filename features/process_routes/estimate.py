@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.carriers import CARRIERS, ELECTRICITY, GJ_PER_CANONICAL
-from features.catalogue.measures import Catalogue, RouteEffect, SourcedRange
 from features.i18n import text
 from features.process_routes.definitions import ProductionLine, route_table
+from features.process_routes.effects import RouteEffect, SourcedRange
 from features.process_routes.emissions import process_emissions
 
 _LEVELS = ("low", "mid", "high")
@@ -145,8 +145,3 @@ def _route_process_per_t(effect: RouteEffect, match: list[ProductionLine]) -> fl
     product, _, route = effect.to_route.partition("/")
     probe = ProductionLine(product=product, route=route, output_t=1.0).validated("to_route")
     return sum(p.tco2e for p in process_emissions([probe]))
-
-
-def route_measure_ids(catalogue: Catalogue) -> list[str]:
-    """Catalogue measures estimated here (those with a ``route`` block)."""
-    return [m.id for m in catalogue.measures.values() if m.route is not None]

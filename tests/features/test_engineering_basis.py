@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from features.catalogue.measures import Catalogue
+from features.catalogue.route_basis import heavy_industry_markdown
 from features.enduses import physics
-from features.process_routes.basis import heavy_industry_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "engineering-basis.md"
 
