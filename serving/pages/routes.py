@@ -205,12 +205,12 @@ async def _answerable(
     lang = _lang(form.get("lang"))
     problem = key_problem(request, form, pages.settings)
     if problem is not None:
-        refill = Refill(form_values_of(form), [problem], form)
-        return lang, form_page(pages.settings, lang, 401, refill)
+        filled = Refill(form_values_of(form), [problem], form)
+        return lang, form_page(pages.settings, lang, 401, filled)
     done = await checked(posted, lang, pages.slots)
     if done.problems or done.profile is None:
-        refill = Refill(done.values, done.problems, form)
-        return lang, form_page(pages.settings, lang, 422, refill)
+        filled = Refill(done.values, done.problems, form)
+        return lang, form_page(pages.settings, lang, 422, filled)
     return lang, Ready(done.profile, done.options, done.raw)
 
 
