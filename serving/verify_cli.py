@@ -20,7 +20,7 @@ from features.verification.schema import Verification
 from serving.pages.chart_files import charts_png, stacked_svg
 from serving.pages.pdf import MissingFontError
 from serving.pages.verify_pdf import render_verification_pdf
-from serving.pages.verify_view import VerificationView, build_verification_view
+from serving.pages.verify_view import VerificationView, build_verification_view, shown_units
 from serving.settings import Settings
 from serving.verify import outcome_of, request_of, store_outcome
 
@@ -128,7 +128,7 @@ def verify_command(  # noqa: PLR0913  Typer reads the command's options from its
                               "region": region, "confidence": confidence,
                               "factory_id": factory_id, "readings": readings})  # fmt: skip
         verification = verify(request, language)
-        view = build_verification_view(verification, language)
+        view = build_verification_view(verification, language, units=shown_units(request))
         stored = _write(verification, view, out, profile_data, factory_id)
     except (DecarbError, OSError) as exc:
         # One line: the error names the field (row and column for a file) and what is allowed.

@@ -33,7 +33,7 @@ from serving.pages.deps import MeterForm, Pages, PageService, Posted
 from serving.pages.meter_words import meter_file_said
 from serving.pages.pdf import MissingFontError
 from serving.pages.verify_pdf import render_verification_pdf
-from serving.pages.verify_view import VerificationView, build_verification_view
+from serving.pages.verify_view import VerificationView, build_verification_view, shown_units
 from serving.render_pool import render_in_process
 from serving.settings import Settings
 from serving.verify import check_measure, request_of
@@ -90,7 +90,7 @@ def _in_slot(slots: threading.BoundedSemaphore, work: Callable[[], T]) -> T:
 
 
 def _verified(request: VerificationRequest, lang: Lang) -> VerificationView:
-    return build_verification_view(verify(request, lang), lang)
+    return build_verification_view(verify(request, lang), lang, units=shown_units(request))
 
 
 def key_problem(request: Request, form: dict[str, str], settings: Settings) -> str | None:

@@ -11,13 +11,15 @@ from datetime import date
 
 from features.catalogue.measures import Catalogue, measure_name
 from features.i18n import Lang, human, text, word
-from features.units import GJ_PER_TCE, Carrier
+from features.regions import Country
+from features.units import GJ_PER_TCE, Carrier, to_canonical
 from features.verification.schema import (
     BaselineFit,
     CarrierSavings,
     SeriesPoint,
     Verdict,
     Verification,
+    VerificationRequest,
 )
 from serving.pages.charts import BLUE, GREY, RED, SLATE, Box, Chart, Label, Rule
 from serving.pages.charts import _ticks as ticks
@@ -38,9 +40,12 @@ class Scale:
         return f"{human(value / self.divisor)} {self.unit}"
 
 
-def scale_of(carrier: Carrier, lang: Lang, largest: float = 0.0) -> Scale:
+def scale_of(carrier: Carrier, lang: Lang, largest: float = 0.0, unit: str | None = None) -> Scale:
     """Electricity in kWh (万kWh in Chinese when large), fuels and heat in GJ (tce in Chinese),
-    as the factory pages show energy (``serving.pages.view.energy``)."""
+    as the factory pages show energy (``serving.pages.amounts.energy``); or in ``unit`` when
+    one is given (a US plant's: :func:`shown_units`)."""
+    if unit is not None:
+        return Scale(to_canonical(carrier, 1.0, unit), unit)
     if carrier == Carrier.ELECTRICITY:
         if lang == "zh" and abs(largest) >= WAN:
             return Scale(WAN, "万kWh")
@@ -48,6 +53,26 @@ def scale_of(carrier: Carrier, lang: Lang, largest: float = 0.0) -> Scale:
     if lang == "zh":
         return Scale(GJ_PER_TCE, "tce")
     return Scale(1.0, "GJ")
+
+
+def shown_units(request: VerificationRequest) -> dict[Carrier, str]:
+    """The unit each carrier is shown in, as on the factory pages of a US plant (issue 31: US
+    plants read MWh and MMBtu, or therms for a carrier the meter file gives in therms only);
+    none for other countries (the defaults of :func:`scale_of`)."""
+    if request.country != Country.US:
+        return {}
+    typed: dict[Carrier, set[str]] = {}
+    for r in request.readings:
+        typed.setdefault(r.carrier, set()).add(r.unit)
+    units: dict[Carrier, str] = {}
+    for carrier, names in typed.items():
+        if carrier == Carrier.ELECTRICITY:
+            units[carrier] = "MWh"
+        elif names == {"therm"}:  # 1 therm = 0.1 MMBtu (features.units), as US gas bills
+            units[carrier] = "therm"
+        else:
+            units[carrier] = "MMBtu"
+    return units
 
 
 @dataclass
@@ -93,10 +118,15 @@ def _confidence(value: float) -> str:
 
 
 def build_verification_view(
-    verification: Verification, lang: Lang, on: date | None = None
+    verification: Verification,
+    lang: Lang,
+    on: date | None = None,
+    units: dict[Carrier, str] | None = None,
 ) -> VerificationView:
-    """The view of ``verification`` in ``lang``."""
+    """The view of ``verification`` in ``lang``, energy in ``units`` where given
+    (:func:`shown_units`)."""
     v = verification
+    units = units or {}
     catalogue = Catalogue.default()
     measure = catalogue.measures.get(v.measure_id)
     name = measure_name(measure, lang) if measure is not None else v.measure_id
@@ -104,8 +134,8 @@ def build_verification_view(
     verdict_word = text(f"verify_word_{v.verdict}", lang)
     lines, rows = [], []
     for c in v.carriers:
-        lines.append(_carrier_line(c, lang))
-        rows.append(_carrier_row(c, lang))
+        lines.append(_carrier_line(c, lang, units.get(c.carrier)))
+        rows.append(_carrier_row(c, lang, units.get(c.carrier)))
     fits = [_fit(f, lang) for f in v.fits]
     rows.append([
         text("verify_total_row", lang), verdict_word, "",
@@ -138,11 +168,14 @@ def build_verification_view(
         ),
         fit_lines=[line for line, _ in fits],
         fit_rows=[row for _, row in fits],
-        excluded_rows=_excluded(v, lang),
+        excluded_rows=_excluded(v, lang, units),
         messages=[_form_ids_in_words(m, v, lang) for m in v.messages],
         method=v.method,
         factor_sources=list(v.factor_sources),
-        charts={c.carrier.value: baseline_chart(v.series, c.carrier, lang) for c in v.carriers},
+        charts={
+            c.carrier.value: baseline_chart(v.series, c.carrier, lang, units.get(c.carrier))
+            for c in v.carriers
+        },
     )
 
 
@@ -156,8 +189,8 @@ def _form_ids_in_words(message: str, v: Verification, lang: Lang) -> str:
     return message
 
 
-def _carrier_line(c: CarrierSavings, lang: Lang) -> str:
-    scale = scale_of(c.carrier, lang, c.baseline_projected)
+def _carrier_line(c: CarrierSavings, lang: Lang, unit: str | None) -> str:
+    scale = scale_of(c.carrier, lang, c.baseline_projected, unit)
     head = text(
         "verify_carrier_line",
         lang,
@@ -194,8 +227,8 @@ def _per_year(value: float, c: CarrierSavings) -> float:
     return value * 365.25 / days if days > 0 else value
 
 
-def _carrier_row(c: CarrierSavings, lang: Lang) -> list[str]:
-    scale = scale_of(c.carrier, lang, c.baseline_projected)
+def _carrier_row(c: CarrierSavings, lang: Lang, unit: str | None) -> list[str]:
+    scale = scale_of(c.carrier, lang, c.baseline_projected, unit)
     return [
         carrier_words(c.carrier, lang),
         text(f"verify_word_{c.verdict}", lang),
@@ -246,7 +279,7 @@ def _fit(f: BaselineFit, lang: Lang) -> tuple[str, list[str]]:
     return line, row
 
 
-def _excluded(v: Verification, lang: Lang) -> list[list[str]]:
+def _excluded(v: Verification, lang: Lang, units: dict[Carrier, str]) -> list[list[str]]:
     """The periods with a non-routine event: left out of the fit and the savings (with their
     note), or kept with their adjustment (energy the event added, in the carrier's unit)."""
     largest = {c.carrier: c.baseline_projected for c in v.carriers}
@@ -256,7 +289,7 @@ def _excluded(v: Verification, lang: Lang) -> list[list[str]]:
             rows.append([carrier_words(p.carrier, lang), _period(p),
                          text("verify_left_out", lang, note=p.excluded)])  # fmt: skip
         elif p.adjustment:
-            scale = scale_of(p.carrier, lang, largest.get(p.carrier, 0.0))
+            scale = scale_of(p.carrier, lang, largest.get(p.carrier, 0.0), units.get(p.carrier))
             shown = scale.show(p.adjustment)
             rows.append([carrier_words(p.carrier, lang), _period(p),
                          text("verify_adjusted", lang, amount=shown)])  # fmt: skip
@@ -310,7 +343,11 @@ class _Plot:
 
 
 def baseline_chart(
-    series: list[SeriesPoint], carrier: Carrier, lang: Lang, width: float = 680
+    series: list[SeriesPoint],
+    carrier: Carrier,
+    lang: Lang,
+    unit: str | None = None,
+    width: float = 680,
 ) -> Chart:
     """Metered use of ``carrier`` per period against the baseline (fitted before the measure,
     projected after it, plus any non-routine adjustment), the difference shaded green where
@@ -320,7 +357,7 @@ def baseline_chart(
     left, right, top, bottom = 64.0, 12.0, 40.0, 40.0
     height = 270.0
     largest = max([0.0, *(max(p.metered, p.baseline + p.adjustment) for p in points)])
-    scale = scale_of(carrier, lang, largest)
+    scale = scale_of(carrier, lang, largest, unit)
     chart = Chart(
         width,
         height,
