@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from features import bounds
-from features.i18n import text
+from features.messages import Message, MessageText
 from features.profile import FactoryProfile
 from features.sector_stats import SECTOR_STATS
 from features.table import Table, floats, n_rows, texts
@@ -56,7 +56,7 @@ class InputWarning(BaseModel):
     field: str
     value: str | float | None
     training_range: str = Field(description="What training covered, e.g. '12-2,400' or a list.")
-    message: str
+    message: MessageText
 
 
 @dataclass
@@ -129,7 +129,7 @@ class DomainSummary:
                         field=name,
                         value=value,
                         training_range=span,
-                        message=text("year_beyond_training", value=f"{value:.0f}", span=span),
+                        message=Message("year_beyond_training", value=f"{value:.0f}", span=span),
                     )
                 )
                 continue
@@ -140,7 +140,7 @@ class DomainSummary:
                     field=name,
                     value=value,
                     training_range=span,
-                    message=text(
+                    message=Message(
                         "outside_training_range",
                         field=name,
                         value=_fmt(value),
@@ -159,7 +159,7 @@ class DomainSummary:
                         field=name,
                         value=category,
                         training_range=", ".join(known[:40]) + (" ..." if len(known) > 40 else ""),
-                        message=text(
+                        message=Message(
                             "unseen_category",
                             field=name,
                             value=repr(category),
@@ -240,7 +240,7 @@ def wan_warnings(profile: FactoryProfile) -> list[InputWarning]:
             field=slip.field,
             value=_value(profile, slip.field),
             training_range=f"{_fmt(slip.low)}-{_fmt(slip.high)} {slip.unit}/yr",
-            message=text(
+            message=Message(
                 "likely_wan_unit",
                 field=slip.field,
                 value=_fmt(slip.value),

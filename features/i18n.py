@@ -1,18 +1,16 @@
 """The answer's words in English and Chinese, and numbers rounded for people.
 
 Every sentence the tool says to a factory (warnings, notes, reasons, verdicts) is a template
-here with its English and Chinese text. Code that writes a sentence renders it with
-:func:`text`; :func:`translate` turns an English sentence rendered from one of these templates
-(or several joined by "; ") into Chinese, so results computed once can be shown in either
-language. Field names, ids, units and cited sources stay as they are.
+here with its English and Chinese text. An answer carries each sentence as a
+:class:`features.messages.Message` (the key and its values, rendered in one language), so a
+result computed once is rendered again in the other language from its key and values; pages and
+terminal output that only show a sentence render it with :func:`text`. Field names, ids, units
+and cited sources stay as they are.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import re
-import string
 from typing import Literal
 
 Lang = Literal["en", "zh"]
@@ -196,10 +194,20 @@ TEXTS: dict[str, tuple[str, str]] = {
         "同类工厂很少推荐的措施可能节能少得多的情况。未申报终端用能结构时，区间上限考虑了与"
         "行业平均结构不同的可能",
     ),
+    "family_realisation": ("{family} ({median})", "{family}（{median}）"),
+    "unknown_years": ("unknown years", "年份不详"),
+    "unrecorded": ("unrecorded", "未记录"),
     "unknown_source": (
         "this model's training data source was not recorded (trained outside the training "
         "pipeline): whether it learned from real outcomes is unknown",
         "本模型未记录训练数据来源（在训练流程之外训练）：无法确定其是否学习自真实结果",
+    ),
+    "adoption_uninformative": (
+        "{objective} weighs by an adoption model that, as served, does not beat each measure's "
+        "plain adoption rate on held-out factories (ROC AUC {served} vs {rate}): treat the "
+        "adoption weighting as uninformative",
+        "{objective}所依据的采纳模型（按当前提供的形式）在留出的工厂上并不优于各措施的简单实施率"
+        "（ROC AUC {served}，简单实施率为{rate}）：采纳概率加权不提供有效信息",
     ),
     "coarse_model": (
         "this model was trained on outcomes without measure identity (coarse groups only): it "
@@ -246,6 +254,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "no {level} factor for {region}, used {label}",
         "无{region}的{level}排放因子，采用{label}",
     ),
+    "no_residual_factor": (
+        "no residual-mix factor published; location factor used",
+        "未公布剩余电力排放因子，采用基于位置的排放因子",
+    ),
     "no_year_factor": ("no {year} factor, used {used}", "无{year}年排放因子，采用{used}年"),
     # recommendations
     "engineering_note": (
@@ -263,6 +275,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the catalogue's range is {low}-{high} of {of} ({source})",
         "目录给出的范围为{of}的{low}-{high}（{source}）",
     ),
+    "range_of_end_uses": (
+        "energy of its end uses ({uses}) on the carriers it reduces",
+        "其所作用终端用途（{uses}）在其减少的能源品种上的能耗",
+    ),
     "saves": ("saves {parts}", "节约{parts}"),
     "adds": ("adds {parts}", "增加{parts}"),
     "net_less": ("net {t} tCO2e/yr less", "净减排{t} tCO2e/年"),
@@ -272,6 +288,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "使本厂排放增加{t} tCO2e/年：它增加{more}，在本地的排放高于其节约的{less}",
     ),
     "dirty_grid": ("the local grid is carbon-intensive", "当地电网碳排放强度高"),
+    "with_note": ("{sentence} ({note})", "{sentence}（{note}）"),
     "carrier_change": (
         "{carrier} {amount} {unit}/yr ({t} tCO2e)",
         "{carrier}{amount} {unit}/年（{t} tCO2e）",
@@ -1197,15 +1214,18 @@ _WORD_SLOTS = frozenset(
         "products",
         "sector",
         "objective",
+        "family",
     }
 )
 
 
 def text(key: str, lang: Lang = "en", **values: object) -> str:
-    """The sentence ``key`` in ``lang`` with its placeholders filled."""
+    """The sentence ``key`` in ``lang`` with its placeholders filled (a plain ``str``; answers
+    carry a :class:`features.messages.Message`, which can be rendered again in another
+    language)."""
     en, zh = TEXTS[key]
     if lang == "zh":
-        values = {k: _word(k, v) for k, v in values.items()}
+        values = {k: slot_value(k, v, "zh") for k, v in values.items()}
         return zh.format(**values)
     return en.format(**values)
 
@@ -1223,7 +1243,11 @@ def word(value: str, lang: Lang = "en") -> str:
     return WORDS_ZH.get(value, value) if lang == "zh" else value
 
 
-def _word(slot: str, value: object) -> object:
+def slot_value(slot: str, value: object, lang: Lang) -> object:
+    """The value of placeholder ``slot`` as a sentence in ``lang`` shows it: profile fields
+    and the words of :data:`_WORD_SLOTS` in Chinese; numbers, ids and sources as they are."""
+    if lang != "zh":
+        return value
     if slot == "field" and isinstance(value, str) and value in FIELD_WORDS:
         return FIELD_WORDS[value][1]
     if slot not in _WORD_SLOTS or not isinstance(value, str):
@@ -1233,43 +1257,6 @@ def _word(slot: str, value: object) -> object:
     separator = next((sep for sep in (" / ", " or ", ", ") if sep in value), ", ")
     parts = value.split(separator)
     return "、".join(WORDS_ZH.get(p.strip(), p.strip()) for p in parts)
-
-
-@functools.cache
-def _patterns() -> list[tuple[re.Pattern[str], str]]:
-    """(regex reading back an English rendering, key), longest templates first."""
-    out = []
-    for key, (en, _) in sorted(TEXTS.items(), key=lambda kv: -len(kv[1][0])):
-        regex, seen = "", set()
-        for literal, name, _spec, _conv in string.Formatter().parse(en):
-            regex += re.escape(literal)
-            if name is not None:
-                regex += f"(?P={name})" if name in seen else f"(?P<{name}>[^;]+?)"
-                seen.add(name)
-        out.append((re.compile(f"^{regex}$", re.DOTALL), key))
-    return out
-
-
-def translate(message: str, lang: Lang) -> str:
-    """An English sentence rendered from :data:`TEXTS` (or several joined by "; ") in ``lang``;
-    a sentence from no template comes back unchanged."""
-    if lang == "en" or not message:
-        return message
-    found = _translate_one(message)
-    if found is not None:
-        return found
-    parts = message.split("; ")
-    if len(parts) > 1:
-        return "；".join(_translate_one(p) or p for p in parts)
-    return message
-
-
-def _translate_one(message: str) -> str | None:
-    for pattern, key in _patterns():
-        match = pattern.match(message)
-        if match is not None:
-            return text(key, "zh", **match.groupdict())
-    return None
 
 
 def has_chinese(value: str) -> bool:

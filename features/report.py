@@ -16,7 +16,7 @@ from features.accounting.footprint import Footprint, compute_footprint
 from features.catalogue.applicability import Applicability, applicability
 from features.catalogue.measures import Catalogue, Family, measure_name
 from features.enduses.balance import EndUseEnergy, end_use_balance
-from features.i18n import Lang, human, text, translate, word
+from features.i18n import Lang, human, text, word
 from features.profile import FactoryProfile, parse_profile
 
 
@@ -119,7 +119,7 @@ def print_report(
     for j, col in enumerate(columns("rpt_carrier_columns")):
         carriers.add_column(col, justify="left" if j in (0, 3, 6) else "right")
     for e in fp.by_carrier:
-        note = translate(e.factor.note, lang)
+        note = e.factor.note.in_lang(lang)
         factor_text = e.factor.factor_id + (f" ({note})" if note else "")
         carriers.add_row(
             word(e.carrier.value, lang), str(e.scope), h(e.energy), e.unit, h(e.tco2e),
@@ -128,7 +128,7 @@ def print_report(
     console.print(carriers)
 
     mb = fp.market_based
-    residual_note = translate(mb.residual_factor.note, lang)
+    residual_note = mb.residual_factor.note.in_lang(lang)
     console.print(
         say("rpt_market_line", bought=h(mb.grid_electricity_kwh), green=h(mb.green_contract_kwh),
             certs=h(mb.certificates_kwh), claim=h(mb.certificates_avoided_tco2e),
@@ -146,7 +146,7 @@ def print_report(
         console.print(say("rpt_intensity_employee", value=h(fp.intensity_tco2e_per_employee)))
     console.print(say("rpt_tce", tce=h(fp.comprehensive_energy_tce)))
     for note in fp.notes:
-        console.print(f"- {translate(note, lang)}")
+        console.print(f"- {note.in_lang(lang)}")
     console.print(say("rpt_factors", version=fp.factor_table_version))
 
     balance = Table(title=say("rpt_balance"))
@@ -178,4 +178,4 @@ def print_report(
     if skipped:
         console.print(say("rpt_not_applicable", n=len(skipped)))
         for a in skipped:
-            console.print(f"  {a.measure_id}: {translate(a.reason, lang)}")
+            console.print(f"  {a.measure_id}: {a.reason.in_lang(lang)}")

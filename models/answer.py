@@ -6,6 +6,7 @@ requested language. Measures that would raise emissions are listed apart with th
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,8 @@ from features.carriers import CARRIERS, ELECTRICITY
 from features.catalogue.measures import Catalogue, Measure, measure_mechanism, measure_name
 from features.domain import InputWarning
 from features.enduses.balance import end_use_balance
-from features.i18n import Lang, human, text, translate
+from features.i18n import Lang, human
+from features.messages import COMMA, EMPTY, SEMICOLON, Message
 from features.process_routes.inference import InferredRoute
 from features.profile import FactoryProfile
 from features.units import CANONICAL_UNIT, Carrier
@@ -39,14 +41,14 @@ from models.scores import Batch
 class FactoryParts:
     """What the request worked out for factory ``index`` of a batch before its answer is put
     together: its ranked rows, their stacks, the explanations of the ranked rows (rank order;
-    empty when not asked for), the answer's warnings (English: rendered in the answer's
-    language here) and the profile's input warnings."""
+    empty when not asked for), the answer's warnings (rendered in the answer's language here)
+    and the profile's input warnings."""
 
     index: int
     chosen: Chosen
     stacked: Stacked
     explanations: list[Explanation]
-    warnings: list[str]
+    warnings: list[Message]
     input_warnings: list[InputWarning]
 
 
@@ -64,18 +66,18 @@ class _Placed:
 
 def direction_reason(
     saved: np.ndarray, kg: np.ndarray, tco2e: float, process: float = 0.0, lang: Lang = "en"
-) -> tuple[Direction, str]:
+) -> tuple[Direction, Message]:
     """("decrease" | "increase", a plain sentence naming the carriers that change and the
     process emissions removed or CO2 captured), in ``lang``."""
-    parts_less: list[str] = []
-    parts_more: list[str] = []
+    parts_less: list[Message] = []
+    parts_more: list[Message] = []
     grid_more = False
     for j, value in enumerate(saved.tolist()):
         if abs(value) < 1e-9:
             continue
         c = CARRIERS[j]
         t = value * float(kg[j]) / 1000
-        part = text(
+        part = Message(
             "carrier_change",
             lang,
             carrier=c.value.replace("_", " "),
@@ -86,22 +88,20 @@ def direction_reason(
         (parts_less if value > 0 else parts_more).append(part)
         grid_more = grid_more or (value < 0 and c == Carrier.ELECTRICITY)
     if process > 1e-9:
-        parts_less.append(text("process_removed", lang, t=human(process)))
+        parts_less.append(Message("process_removed", lang, t=human(process)))
     elif process < -1e-9:
-        parts_more.append(text("process_added", lang, t=human(-process)))
-    comma, semicolon = ("，", "；") if lang == "zh" else (", ", "; ")
-    less = semicolon.join(parts_less) or text("nothing", lang)
-    more = semicolon.join(parts_more)
+        parts_more.append(Message("process_added", lang, t=human(-process)))
+    less = Message.joined(parts_less, lang=lang) if parts_less else Message("nothing", lang)
+    more = Message.joined(parts_more, lang=lang)
     if tco2e < 0:
-        sentence = text("raises_emissions", lang, t=human(-tco2e), more=more, less=less)
+        sentence = Message("raises_emissions", lang, t=human(-tco2e), more=more, less=less)
         if grid_more:
-            note = text("dirty_grid", lang)
-            sentence += f"（{note}）" if lang == "zh" else f" ({note})"
+            sentence = Message("with_note", lang, sentence=sentence, note=Message("dirty_grid"))
         return "increase", sentence
-    sentence = text("saves", lang, parts=less)
+    saves = Message("saves", lang, parts=less)
     if more:
-        sentence += comma + text("adds", lang, parts=more)
-    return "decrease", sentence + semicolon + text("net_less", lang, t=human(tco2e))
+        saves = Message.joined([saves, Message("adds", lang, parts=more)], COMMA)
+    return "decrease", Message.joined([saves, Message("net_less", lang, t=human(tco2e))])
 
 
 def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommendation:
@@ -144,7 +144,7 @@ def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommen
         if app is None or math.isnan(float(app[row]))
         else float(app[row]),
         basis="engineering" if engineering else "learned",
-        basis_note=text("engineering_note", lang) if engineering else "",
+        basis_note=Message("engineering_note", lang) if engineering else EMPTY,
         process_tco2e_avoided=process,
         maturity=measure.route.maturity if measure.route is not None else None,
         evidence_outcomes=None if engineering else int(s.evidence[row]),
@@ -223,8 +223,7 @@ def assemble_factory(batch: Batch, parts: FactoryParts) -> FactoryRecommendation
             for r in thin
         ],
         input_warnings=[
-            w.model_copy(update={"message": translate(w.message, lang)})
-            for w in parts.input_warnings
+            w.model_copy(update={"message": w.message.in_lang(lang)}) for w in parts.input_warnings
         ],
         end_use_balance=end_use_balance(profile, batch.energy.shares[i]),
         prices=prices_used(profile, prices, currency),
@@ -232,7 +231,7 @@ def assemble_factory(batch: Batch, parts: FactoryParts) -> FactoryRecommendation
         candidates_considered=len(batch.factory_rows[i]),
         factor_table_version=batch.table.version,
         catalogue_version=catalogue.version,
-        warnings=[translate(w, lang) for w in parts.warnings]
+        warnings=[w.in_lang(lang) for w in parts.warnings]
         + ([inferred.warning(lang)] if inferred is not None else []),
     )
 
@@ -241,9 +240,9 @@ def _on_inferred_route(
     recs: list[Recommendation], inferred: InferredRoute, lang: Lang
 ) -> list[Recommendation]:
     """Route measures (engineering estimates) marked as resting on an inferred route."""
-    sep = "；" if lang == "zh" else "; "
+    note = inferred.note(lang)
     return [
-        r.model_copy(update={"basis_note": r.basis_note + sep + inferred.note(lang)})
+        r.model_copy(update={"basis_note": Message.joined([r.basis_note, note], SEMICOLON, lang)})
         if r.basis == "engineering"
         else r
         for r in recs
@@ -274,13 +273,11 @@ def localised_footprint(footprint: Footprint, lang: Lang) -> Footprint:
     residual = market.residual_factor
     return footprint.model_copy(
         update={
-            "notes": [translate(n, lang) for n in footprint.notes],
+            "notes": [n.in_lang(lang) for n in footprint.notes],
             "by_carrier": [
                 e.model_copy(
                     update={
-                        "factor": e.factor.model_copy(
-                            update={"note": translate(e.factor.note, lang)}
-                        )
+                        "factor": e.factor.model_copy(update={"note": e.factor.note.in_lang(lang)})
                     }
                 )
                 for e in footprint.by_carrier
@@ -288,7 +285,7 @@ def localised_footprint(footprint: Footprint, lang: Lang) -> Footprint:
             "market_based": market.model_copy(
                 update={
                     "residual_factor": residual.model_copy(
-                        update={"note": translate(residual.note, lang)}
+                        update={"note": residual.note.in_lang(lang)}
                     )
                 }
             ),
@@ -296,21 +293,33 @@ def localised_footprint(footprint: Footprint, lang: Lang) -> Footprint:
     )
 
 
-def _thin_note(r: Recommendation, measure: Measure, lang: Lang = "en") -> str:
+def _thin_note(r: Recommendation, measure: Measure, lang: Lang = "en") -> Message:
     """Why a measure is listed apart, with the catalogue's published range where there is one."""
-    note = text("thin_note", lang, n=r.evidence_outcomes, n_sector=r.evidence_outcomes_in_sector)
+    note = Message("thin_note", lang, n=r.evidence_outcomes, n_sector=r.evidence_outcomes_in_sector)
     t = measure.typical_saving
     if t is not None:
-        rng = text(
+        rng = Message(
             "thin_range",
             lang,
             low=f"{t.low:.3g}",
             high=f"{t.high:.3g}",
-            of=t.of,
+            of=_range_of(t.of),
             source=t.source[:160],
         )
-        note += ("；" if lang == "zh" else "; ") + rng
+        return Message.joined([note, rng])
     return note
+
+
+#: The one form the catalogue's ranges name what they are of (features/data/measures.yaml).
+_END_USES_OF = re.compile(r"energy of its end uses \(([a-z_, ]+)\) on the carriers it reduces")
+
+
+def _range_of(of: str) -> Message:
+    """What a catalogue range is a share of, as a sentence (the end uses named in words)."""
+    found = _END_USES_OF.fullmatch(of)
+    if found is None:
+        return Message.plain(of)
+    return Message("range_of_end_uses", uses=found.group(1))
 
 
 def _portfolio_summary(
@@ -331,7 +340,7 @@ def _portfolio_summary(
             c: float(v) for c, v in zip(CARRIERS, saved, strict=True) if abs(v) > 0
         },
         capex=capex,
-        note=text(
+        note=Message(
             "portfolio_note",
             lang,
             n=len(recs),
@@ -370,7 +379,7 @@ def market_instruments(
                 reduction_kind=m.reduction_kind,
                 covers_electricity_kwh=grid_kwh,
                 market_based_tco2e_avoided=grid_kwh * factor / 1000,
-                note=text(
+                note=Message(
                     "certificate_note" if m.reduction_kind == "certificate" else "contract_note",
                     lang,
                 ),

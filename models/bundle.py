@@ -32,6 +32,7 @@ from features.accounting.factors import FactorTable
 from features.catalogue.candidates import FactoryEnergy, Pairs
 from features.catalogue.measures import Catalogue
 from features.domain import DomainSummary
+from features.messages import Message
 from features.profile import FactoryProfile
 from features.table import Table
 from models import fitting, scoring
@@ -146,7 +147,7 @@ class RecommendationBundle:
             return low
         return served_low(low, mid, self.config.interval_alpha, picked, realisation)
 
-    def served_interval_warning(self) -> str:
+    def served_interval_warning(self) -> Message:
         """What the served interval is of, with the realisation it allows for."""
         return served_interval_warning(getattr(self, "realisation_", {}))
 
@@ -165,7 +166,7 @@ class RecommendationBundle:
         self.money_base_year_ = money_base_year
         self.training_parts_ = [dict(p) for p in parts or []]
 
-    def data_warnings(self, options: RecommendOptions) -> list[str]:
+    def data_warnings(self, options: RecommendOptions) -> list[Message]:
         """Caveats every answer of this model carries (:func:`models.caveats.data_warnings`)."""
         return data_warnings(self, options)
 

@@ -1,19 +1,20 @@
 """Caveats every answer of a bundle carries: what it was trained on, what its interval is of,
-and whether its adoption weighting beats a plain rate."""
+and whether its adoption weighting beats a plain rate (in English: the answer renders them in
+its language)."""
 
 from __future__ import annotations
 
-from features.i18n import text
+from features.messages import Message
 from models.fitted import FittedBundle
 from models.schemas import RecommendOptions
 from models.served import audits_warning
 
-COARSE_MODEL_WARNING = text("coarse_model")
-GENERATED_DATA_WARNING = text("generated_data")
-UNKNOWN_SOURCE_WARNING = text("unknown_source")
+COARSE_MODEL_WARNING = Message("coarse_model")
+GENERATED_DATA_WARNING = Message("generated_data")
+UNKNOWN_SOURCE_WARNING = Message("unknown_source")
 
 
-def data_warnings(bundle: FittedBundle, options: RecommendOptions) -> list[str]:
+def data_warnings(bundle: FittedBundle, options: RecommendOptions) -> list[Message]:
     """Caveats every answer of ``bundle`` carries (its training data, its metrics)."""
     out = []
     source = getattr(bundle, "training_source_", None)
@@ -35,8 +36,11 @@ def data_warnings(bundle: FittedBundle, options: RecommendOptions) -> list[str]:
     weighted = options.objective == "most_adopted_tco2e"
     if weighted and served is not None and rate is not None and served <= rate:
         out.append(
-            f"most_adopted_tco2e weighs by an adoption model that, as served, does not "
-            f"beat each measure's plain adoption rate on held-out factories (ROC AUC "
-            f"{served:.3f} vs {rate:.3f}): treat the adoption weighting as uninformative"
+            Message(
+                "adoption_uninformative",
+                objective="most_adopted_tco2e",
+                served=f"{served:.3f}",
+                rate=f"{rate:.3f}",
+            )
         )
     return out

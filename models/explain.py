@@ -10,7 +10,8 @@ import numpy as np
 
 from features.carriers import GJ_PER_CANONICAL, column
 from features.catalogue.measures import measure_name
-from features.i18n import Lang, field_words, human, text
+from features.i18n import Lang, field_words, human
+from features.messages import EMPTY, Message
 from features.profile import PROFILE_COLUMNS, FactoryProfile
 from features.units import PROFILE_FIELD, Carrier
 from models.estimators import GBMClassifier, IntervalRegressor
@@ -59,7 +60,7 @@ class _Context:
     values: _ProfileValues
     names: dict[str, str]
     limit: int | None
-    effects: tuple[str, str]
+    effects: tuple[Message, Message]
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class _Attribution:
 
     t_per_unit: float | None = None
     skip: int = -1
-    effects: tuple[str, str] = ("", "")
+    effects: tuple[Message, Message] = (EMPTY, EMPTY)
 
 
 def explain_rows(batch: Batch, explainers: Explainers, rows: np.ndarray) -> list[Explanation]:
@@ -98,7 +99,7 @@ def explain_rows(batch: Batch, explainers: Explainers, rows: np.ndarray) -> list
         values=_ProfileValues(batch.profiles),
         names={m.id: measure_name(m, options.lang) for m in batch.catalogue.measures.values()},
         limit=None if options.explain == "full" else options.top_features,
-        effects=(text("lowers_share", options.lang), text("raises_share", options.lang)),
+        effects=(Message("lowers_share", options.lang), Message("raises_share", options.lang)),
     )
     return [_explain(batch, context, k, int(row)) for k, row in enumerate(rows)]
 
@@ -185,16 +186,16 @@ def _by_source(contributions: np.ndarray, columns: list[str]) -> tuple[tuple[str
     return names, np.add.reduceat(contributions[:, order], starts, axis=1)
 
 
-def _sentence(reasons: list[FeatureContribution], measure: str, lang: Lang) -> str:
+def _sentence(reasons: list[FeatureContribution], measure: str, lang: Lang) -> Message:
     """The main reason in words, e.g. "for LED lighting retrofit, your operating hours (8,400
     h/yr) raises the share of that energy saved, worth about 120 tCO2e/yr compared with an
     average factory"."""
     r = reasons[0] if reasons else None
     if r is None or r.tco2e is None:
-        return ""
+        return EMPTY
     value = human(float(r.value)) if isinstance(r.value, float | int) else str(r.value)
-    verb = text("raises" if r.contribution > 0 else "lowers", lang)
-    return text(
+    verb = Message("raises" if r.contribution > 0 else "lowers", lang)
+    return Message(
         "summary",
         lang,
         measure=measure,
@@ -239,7 +240,7 @@ def _grouped(
                 unit=unit,
                 contribution=contribution,
                 tco2e=None if t_per_unit is None else contribution * t_per_unit,
-                effect=effects[contribution > 0] if t_per_unit is not None else "",
+                effect=effects[contribution > 0] if t_per_unit is not None else EMPTY,
             )
         )
     return out

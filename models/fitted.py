@@ -10,6 +10,7 @@ import numpy as np
 
 from features.catalogue.measures import Catalogue
 from features.design import DesignSpec
+from features.messages import Message
 from models.adoption import LogisticBoostedClassifier
 from models.config import BundleConfig
 from models.gbm import GBMClassifier, GBMRegressor
@@ -50,6 +51,6 @@ class FittedBundle(Protocol):
         realisation: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray: ...
 
-    def served_interval_warning(self) -> str: ...
+    def served_interval_warning(self) -> Message: ...
 
     def evidence(self, key: str, sector: str) -> tuple[int, int]: ...

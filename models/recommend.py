@@ -11,6 +11,7 @@ from features.accounting.factors import FactorTable
 from features.catalogue.capex import PricedCapex, price_scored_capex, transfer_caveat
 from features.catalogue.measures import Catalogue
 from features.domain import InputWarning
+from features.messages import Message
 from features.profile import FactoryProfile
 from features.table import profile_table
 from features.units import USD_PER
@@ -133,7 +134,7 @@ def _factory_parts(
     chosen: list[Chosen],
     explanations: list[Explanation],
     priced: PricedCapex,
-) -> list[tuple[list[Explanation], list[str], list[InputWarning]]]:
+) -> list[tuple[list[Explanation], list[Message], list[InputWarning]]]:
     """Per factory: its explanations (rank order), its own warnings (capex moved by a
     price-level ratio, inputs outside the training data) and its input warnings."""
     domain = getattr(bundle, "domain_", None)

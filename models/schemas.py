@@ -13,6 +13,7 @@ from features.accounting.readiness import ZeroCarbonReadiness
 from features.domain import InputWarning
 from features.enduses.balance import EndUseEnergy
 from features.enduses.taxonomy import EndUse
+from features.messages import MessageText
 from features.profile import CurrencyCode
 from features.units import CURRENCIES, Carrier
 
@@ -126,8 +127,10 @@ class FeatureContribution(BaseModel):
         description="Savings only: the field's share of the tCO2e/yr saved, against what the "
         "measure saves at an average factory (log contributions apportioned in proportion).",
     )
-    effect: str = Field(
-        default="", description="Savings: raises or lowers the share of the energy saved."
+    effect: MessageText = Field(
+        default="",
+        validate_default=True,
+        description="Savings: raises or lowers the share of the energy saved.",
     )
 
 
@@ -141,7 +144,9 @@ class Explanation(BaseModel):
         description="What the model predicts for this measure at an average factory: the "
         "model's base plus the measure's own attributes (the measure is the base, not a reason)."
     )
-    summary: str = Field(default="", description="The main reason, in one sentence.")
+    summary: MessageText = Field(
+        default="", validate_default=True, description="The main reason, in one sentence."
+    )
     savings_prediction: float
     savings: list[FeatureContribution]
     adoption_scale: str = "log-odds of adoption"
@@ -164,7 +169,9 @@ class Recommendation(BaseModel):
         description="decrease: the measure lowers this factory's emissions; increase: it raises "
         "them (listed apart, never ranked among reductions)."
     )
-    direction_reason: str = Field(description="Why, in words, with the carriers that change.")
+    direction_reason: MessageText = Field(
+        description="Why, in words, with the carriers that change."
+    )
     end_uses: list[EndUse] = Field(description="End uses the measure acts on.")
     targeted_energy_gj: float = Field(
         description="Energy of those end uses on the carriers the measure reduces, GJ/yr."
@@ -208,7 +215,7 @@ class Recommendation(BaseModel):
         description="learned: models trained on outcomes; engineering: arithmetic on the "
         "catalogue's sourced ranges and the factory's production (no outcome data exist).",
     )
-    basis_note: str = ""
+    basis_note: MessageText = Field(default="", validate_default=True)
     process_tco2e_avoided: float = Field(
         default=0.0,
         description="Part of tco2e_avoided that is process emissions removed or CO2 captured.",
@@ -223,7 +230,7 @@ class Recommendation(BaseModel):
     evidence_outcomes_in_sector: int | None = Field(
         default=None, description="Of those, outcomes in the factory's sector."
     )
-    evidence_note: str = ""
+    evidence_note: MessageText = Field(default="", validate_default=True)
     portfolio_tco2e_avoided: float = Field(
         description="tCO2e/yr this measure adds when applied after the ones ranked above it."
     )
@@ -245,7 +252,7 @@ class MarketInstrument(BaseModel):
     reduction_kind: str
     covers_electricity_kwh: float
     market_based_tco2e_avoided: float
-    note: str
+    note: MessageText
 
 
 class ProgrammeMeasure(BaseModel):
@@ -287,7 +294,7 @@ class PortfolioSummary(BaseModel):
         default_factory=dict, description="Together, per carrier (canonical units per year)."
     )
     capex: float = Field(description="Their capex added up, answer currency.")
-    note: str
+    note: MessageText
 
 
 class Pathway(BaseModel):
@@ -296,7 +303,7 @@ class Pathway(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    basis: str
+    basis: MessageText
     baseline_tco2e: float = Field(
         description="Net market-based footprint: scope 1 (combustion + process) + market-based "
         "scope 2 - removals."
@@ -395,7 +402,7 @@ class Pathway(BaseModel):
         default=None, description="baseline x (1 - target_reduction), when a target is given."
     )
     gap_to_target_tco2e: float | None = None
-    notes: list[str] = Field(default_factory=list)
+    notes: list[MessageText] = Field(default_factory=list)
 
 
 class PriceUsed(BaseModel):
@@ -457,6 +464,6 @@ class FactoryRecommendations(BaseModel):
     candidates_considered: int
     factor_table_version: str
     catalogue_version: str
-    warnings: list[str] = Field(
+    warnings: list[MessageText] = Field(
         default_factory=list, description="Caveats about these results (e.g. the model's data)."
     )

@@ -10,7 +10,7 @@ import math
 import numpy as np
 from scipy.special import ndtri
 
-from features.i18n import text
+from features.messages import Message
 
 #: Realisation of audit estimates (metered / estimated savings): median 0.675 and log sd 0.28.
 #: From ../shared/data/savings-realisation-evidence (realisation.md): a central 0.6-0.75 (the
@@ -107,16 +107,22 @@ def served_low(
     return out
 
 
-def served_interval_warning(learned: Learned) -> str:
+def served_interval_warning(learned: Learned) -> Message:
     """What the served interval is of, with the realisation it allows for."""
     median, sd = REALISATION_PRIOR
     z = float(ndtri(0.95))
     low, high = f"{median * math.exp(-z * sd):.2f}", f"{median * math.exp(z * sd):.2f}"
     if not learned:
-        return text("served_interval", median=f"{median:.2f}", low=low, high=high)
+        return Message("served_interval", median=f"{median:.2f}", low=low, high=high)
     count = sum(n for _, _, n in learned.values())
-    families = " and ".join(f"{f} ({m:.2f})" for f, (m, _, _) in sorted(learned.items()))
-    return text(
+    families = Message.joined(
+        (
+            Message("family_realisation", family=f, median=f"{m:.2f}")
+            for f, (m, _, _) in sorted(learned.items())
+        ),
+        (" and ", "和"),
+    )
+    return Message(
         "served_interval_learned",
         count=f"{count:,}",
         families=families,
@@ -126,7 +132,7 @@ def served_interval_warning(learned: Learned) -> str:
     )
 
 
-def audits_warning(parts: list[dict[str, object]], money_base_year: int | None) -> str:
+def audits_warning(parts: list[dict[str, object]], money_base_year: int | None) -> Message:
     """The caveat of a model trained on real audits blended with calibrated generated data:
     what each part taught, with its counts and years, and how that carries to a plant."""
     by_source = {str(p["source"]): p for p in parts}
@@ -136,13 +142,13 @@ def audits_warning(parts: list[dict[str, object]], money_base_year: int | None) 
         value = part.get(name, 0)
         return f"{int(value):,}" if isinstance(value, int | float) else str(value)
 
-    return text(
+    return Message(
         "audits_data",
         real_outcomes=count(real, "outcomes"),
         real_factories=count(real, "factories"),
-        real_years=real.get("years") or "unknown years",
+        real_years=real.get("years") or Message("unknown_years"),
         generated_outcomes=count(generated, "outcomes"),
         generated_factories=count(generated, "factories"),
-        generated_years=generated.get("years") or "unknown years",
-        base_year=money_base_year or "unrecorded",
+        generated_years=generated.get("years") or Message("unknown_years"),
+        base_year=money_base_year or Message("unrecorded"),
     )

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from features.errors import InvalidValueError, MissingFactorError
-from features.i18n import text
+from features.messages import EMPTY, Message
 from features.regions import US_STATES, Country, grid_region, normalise_region
 from features.units import GJ_PER_MMBTU, LHV_PER_HHV, Carrier
 
@@ -66,7 +66,8 @@ class ResolvedFactor:
     region: str
     factor_type: str
     source: str
-    note: str = ""
+    note: Message = EMPTY
+    """Why this factor stands in for the one asked for (a fallback), or empty."""
 
 
 def _per_canonical_unit(per_unit: str, basis: str, carrier: Carrier) -> float:
@@ -178,7 +179,7 @@ class FactorTable:
         return FactorTable(frame, f"{self.version}+{other.version}")
 
     # --- lookups --------------------------------------------------------------------------
-    def _to_resolved(self, row: dict[str, Any], carrier: Carrier, note: str) -> ResolvedFactor:
+    def _to_resolved(self, row: dict[str, Any], carrier: Carrier, note: Message) -> ResolvedFactor:
         scale = _MASS_TO_KG[str(row["mass_unit"])] * _per_canonical_unit(
             str(row["per_unit"]), str(row["heating_value_basis"]), carrier
         )
@@ -259,7 +260,7 @@ class FactorTable:
             capital = {Country.CN: "Beijing", Country.US: "DC"}[country]
             return self.resolve(carrier, country, capital, year, factor_type)
         row = self._pick_year(rows, year)
-        return self._to_resolved(row, carrier, text("no_region_national_factor"))
+        return self._to_resolved(row, carrier, Message("no_region_national_factor"))
 
     def _resolve(
         self,
@@ -302,11 +303,11 @@ class FactorTable:
         notes = []
         if carrier == Carrier.ELECTRICITY and chosen_level != _LEVELS[country][0]:
             label = names[chosen_level] or "national"
-            notes.append(text("no_level_factor", level=_LEVELS[country][0], region=region,
-                              label=label))  # fmt: skip
+            notes.append(Message("no_level_factor", level=_LEVELS[country][0], region=region,
+                                 label=label))  # fmt: skip
         if not pd.isna(row["year"]) and int(row["year"]) != year:
-            notes.append(text("no_year_factor", year=year, used=int(row["year"])))
-        return self._to_resolved(row, carrier, "; ".join(notes))
+            notes.append(Message("no_year_factor", year=year, used=int(row["year"])))
+        return self._to_resolved(row, carrier, Message.joined(notes))
 
 
 @functools.cache

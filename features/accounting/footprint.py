@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.accounting.factors import FactorTable, ResolvedFactor
 from features.errors import MissingFactorError
-from features.i18n import human, text
+from features.i18n import human
+from features.messages import Message, MessageText
 from features.process_routes.emissions import ProcessEmission, process_emissions
 from features.profile import FactoryProfile
 from features.units import (
@@ -47,7 +48,7 @@ class FactorUsed(BaseModel):
     unit: str = Field(description="Canonical unit the factor applies to (kWh or GJ).")
     year: int | None
     source: str
-    note: str = ""
+    note: MessageText = Field(default="", validate_default=True)
 
 
 class CarrierEmissions(BaseModel):
@@ -120,7 +121,7 @@ class Footprint(BaseModel):
         "by calorific value (29.3076 GJ per tce), electricity at its calorific equivalent "
         "0.1229 kgce/kWh (GB/T 2589-2020); reductant and feedstock included.",
     )
-    notes: list[str] = Field(
+    notes: list[MessageText] = Field(
         default_factory=list, description="Caveats about this footprint's numbers."
     )
     scope2_location_tco2e: float
@@ -206,8 +207,7 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
         )
     except MissingFactorError:
         location = factors[Carrier.ELECTRICITY]
-        note = "no residual-mix factor published; location factor used"
-        residual = ResolvedFactor(**{**location.__dict__, "note": note})
+        residual = ResolvedFactor(**{**location.__dict__, "note": Message("no_residual_factor")})
     residual_kwh = max(
         grid_kwh - profile.green_electricity_contract_kwh - profile.green_certificates_kwh, 0.0
     )
@@ -272,11 +272,11 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
 
 
 #: Said in the answer when IPCC 2006 Tier 1 PFC defaults are used.
-PFC_TIER1_NOTE = text("pfc_tier1")
-PROCESS_DEFAULT_NOTE = text("process_default")
+PFC_TIER1_NOTE = Message("pfc_tier1")
+PROCESS_DEFAULT_NOTE = Message("process_default")
 
 
-def _process_notes(process: list[ProcessEmission]) -> list[str]:
+def _process_notes(process: list[ProcessEmission]) -> list[Message]:
     notes = []
     if any(p.origin == "default" for p in process):
         notes.append(PROCESS_DEFAULT_NOTE)
@@ -285,13 +285,13 @@ def _process_notes(process: list[ProcessEmission]) -> list[str]:
     return notes
 
 
-def _inferred_notes(profile: FactoryProfile) -> list[str]:
+def _inferred_notes(profile: FactoryProfile) -> list[Message]:
     """Said when the process lines rest on a route inferred for a plant without production[]."""
     inferred = profile.inferred_route()
     if inferred is None:
         return []
-    return [text("route_inferred_footprint", route=inferred.route_id,
-                 output=human(inferred.line.output_t))]  # fmt: skip
+    return [Message("route_inferred_footprint", route=inferred.route_id,
+                    output=human(inferred.line.output_t))]  # fmt: skip
 
 
 def comprehensive_energy_tce(profile: FactoryProfile) -> float:

@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue.measures import Catalogue, Measure
 from features.enduses.taxonomy import LABEL
-from features.i18n import text
+from features.messages import Message, MessageText
 from features.process_routes.emissions import table_lines
 from features.process_routes.estimate import matching_lines
 from features.profile import FactoryProfile
@@ -42,41 +42,41 @@ class Applicability(BaseModel):
 
     measure_id: str
     applicable: bool
-    reason: str = ""
+    reason: MessageText = Field(default="", validate_default=True)
 
 
 def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
     """Check the catalogue's rules for one factory and one measure, with the reason."""
     if measure.id in profile.measures_in_place:
         return Applicability(
-            measure_id=measure.id, applicable=False, reason=text("already_in_place")
+            measure_id=measure.id, applicable=False, reason=Message("already_in_place")
         )
     if profile.sector not in measure.applicable_sectors:
         return Applicability(
             measure_id=measure.id,
             applicable=False,
-            reason=text("not_for_sector", sector=profile.sector.value),
+            reason=Message("not_for_sector", sector=profile.sector.value),
         )
     if measure.requires_roof_area and profile.roof_area_available_m2 <= 0:
-        return Applicability(measure_id=measure.id, applicable=False, reason=text("no_roof"))
+        return Applicability(measure_id=measure.id, applicable=False, reason=Message("no_roof"))
     if measure.requires_hydrogen and profile.byproduct_hydrogen_nm3 <= 0:
         return Applicability(
             measure_id=measure.id,
             applicable=False,
-            reason=text("no_hydrogen"),
+            reason=Message("no_hydrogen"),
         )
     needed = measure.requires_any_carrier
     if needed and not any(profile.energy(c) > 0 for c in needed):
         names = ", ".join(c.value for c in needed)
         return Applicability(
-            measure_id=measure.id, applicable=False, reason=text("uses_none", carriers=names)
+            measure_id=measure.id, applicable=False, reason=Message("uses_none", carriers=names)
         )
     if measure.route is not None:
         if not matching_lines(measure.route, tuple(profile.route_lines())):
             return Applicability(
                 measure_id=measure.id,
                 applicable=False,
-                reason=text("no_line", products=" or ".join(measure.route.applies_to)),
+                reason=Message("no_line", products=" or ".join(measure.route.applies_to)),
             )
         return Applicability(measure_id=measure.id, applicable=True)
     if measure.reduction_kind == "physical":
@@ -94,13 +94,13 @@ def applicability(profile: FactoryProfile, measure: Measure) -> Applicability:
             return Applicability(
                 measure_id=measure.id,
                 applicable=False,
-                reason=text("nothing_to_act_on", carriers=carriers, uses=uses),
+                reason=Message("nothing_to_act_on", carriers=carriers, uses=uses),
             )
         if found.cap[0] <= 0:
             return Applicability(
                 measure_id=measure.id,
                 applicable=False,
-                reason=text(_NO_POTENTIAL.get(measure.conversion or "", "nothing_to_displace")),
+                reason=Message(_NO_POTENTIAL.get(measure.conversion or "", "nothing_to_displace")),
             )
     return Applicability(measure_id=measure.id, applicable=True)
 

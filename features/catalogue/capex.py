@@ -30,7 +30,8 @@ from features.catalogue.candidates import Pairs
 from features.catalogue.measures import Catalogue
 from features.enduses.physics import pv_yield_kwh_per_kwp
 from features.errors import InvalidValueError
-from features.i18n import human, text
+from features.i18n import human
+from features.messages import Message
 from features.profile import FactoryProfile
 from features.units import USD_PER, Carrier
 
@@ -253,14 +254,14 @@ def price_scored_capex(
 
 def transfer_caveat(
     profile: FactoryProfile, model_currency: str, measure_ids: np.ndarray
-) -> list[str]:
-    """The answer's caveat (English; :func:`~features.i18n.translate` renders it in Chinese)
-    when the capex of ``measure_ids`` was moved by a price-level ratio; empty otherwise."""
+) -> list[Message]:
+    """The answer's caveat (English; the answer renders it in its language) when the capex of
+    ``measure_ids`` was moved by a price-level ratio; empty otherwise."""
     row = transfer_level(str(profile.country), model_currency)
     if row is None or not len(measure_ids):
         return []
     return [
-        text(
+        Message(
             "capex_transfer",
             measures=", ".join(dict.fromkeys(str(k) for k in measure_ids.tolist())),
             country=str(profile.country),

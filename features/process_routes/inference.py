@@ -35,7 +35,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from features import bounds
-from features.i18n import Lang, human, text
+from features.i18n import Lang, human
+from features.messages import COMMA, Message
 from features.process_routes.definitions import ProductionLine, ProductSignature, route_table
 from features.sectors import Sector
 from features.units import GJ_PER_KWH, Carrier
@@ -69,39 +70,39 @@ class InferredRoute(BaseModel):
     def route_id(self) -> str:
         return f"{self.line.product}/{self.line.route}"
 
-    def reason(self, lang: Lang = "en") -> str:
+    def reason(self, lang: Lang = "en") -> Message:
         """Why this route, in ``lang``: what named the product and the energy-mix sign."""
         if self.naics_names_product:
-            named = text("route_named_by_naics", lang, code=self.naics_code,
-                         products=self.line.product)  # fmt: skip
+            named = Message("route_named_by_naics", lang, code=self.naics_code,
+                            products=self.line.product)  # fmt: skip
         else:
-            named = text("route_named_by_sector", lang, sector=self.sector.value,
-                         products=self.line.product)  # fmt: skip
-        mix = text(
+            named = Message("route_named_by_sector", lang, sector=self.sector.value,
+                            products=self.line.product)  # fmt: skip
+        mix = Message(
             "route_energy_sign", lang,
             carriers=", ".join(c.value for c in self.carriers),
             share=f"{100 * self.share:.0f}", min_share=f"{100 * self.min_share:.0f}",
             strong_share=f"{100 * self.strong_share:.0f}",
         )  # fmt: skip
-        return named + ("，" if lang == "zh" else ", ") + mix
+        return Message.joined([named, mix], COMMA)
 
-    def warning(self, lang: Lang = "en") -> str:
+    def warning(self, lang: Lang = "en") -> Message:
         """The answer's warning: the route, its output, its confidence and the request for
         ``production[]``."""
-        return text(
+        return Message(
             "route_inferred_warning", lang,
             route=self.route_id, products=self.line.product,
             output=human(self.line.output_t), low=human(self.output_low_t),
             high=human(self.output_high_t), energy=human(self.basis_gj),
             intensity=f"{self.intensity_gj_per_t:g}",
-            confidence=text(f"route_confidence_{self.confidence}", lang),
+            confidence=Message(f"route_confidence_{self.confidence}", lang),
             reason=self.reason(lang),
         )  # fmt: skip
 
-    def note(self, lang: Lang = "en") -> str:
+    def note(self, lang: Lang = "en") -> Message:
         """A short note for what rests on the inferred route (route measures, footprint)."""
-        return text("route_inferred_note", lang, route=self.route_id,
-                    output=human(self.line.output_t))  # fmt: skip
+        return Message("route_inferred_note", lang, route=self.route_id,
+                       output=human(self.line.output_t))  # fmt: skip
 
 
 def energy_gj(energy: Mapping[Carrier, float]) -> dict[Carrier, float]:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from features.errors import InvalidValueError
-from features.i18n import has_chinese, translate
+from features.i18n import has_chinese
 from features.sources import SyntheticConfig, load_dataset
 from features.sources.combined import CN_CPI_2024_OVER_2023, blend, training_parts
 from features.sources.packaged import PACKAGED_IAC, verify_packaged
@@ -132,7 +132,7 @@ def test_the_caveat_names_both_parts_with_counts_and_years(
     for piece in ("118,300", "15,786", "1981-2021", "30,038", "4,021", "2021-2024", "2024",
                   "not metered"):  # fmt: skip
         assert piece in caveat, piece
-    zh = translate(caveat, "zh")
+    zh = caveat.in_lang("zh")
     assert has_chinese(zh)
     assert "118,300" in zh
     assert "Industrial" not in zh

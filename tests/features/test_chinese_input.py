@@ -13,7 +13,6 @@ from features.accounting.footprint import compute_footprint
 from features.catalogue.measures import measure_ids
 from features.domain import DomainSummary
 from features.errors import InvalidValueError, UnitError, UnknownRegionError
-from features.i18n import translate
 from features.profile import parse_profile
 from features.regions import Country, normalise_region
 from features.units import (
@@ -229,7 +228,7 @@ def test_wan_hint_for_electricity_typed_in_kwh() -> None:
     message = warnings[0].message
     assert message.startswith("electricity_kwh 3,200 kWh/yr is below the range for 850 employees")
     assert message.endswith("did you mean 3,200 万kWh?")
-    assert translate(message, "zh").endswith("是否应为3,200 万kWh？")
+    assert message.in_lang("zh").endswith("是否应为3,200 万kWh？")
 
 
 def test_wan_hint_for_gas_in_nm3() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from features.catalogue.capex import capex_level, capex_levels
 from features.enduses.physics import PV_KWP_PER_M2, pv_yield_kwh_per_kwp
-from features.i18n import has_chinese, translate
+from features.i18n import has_chinese
 from features.profile import FactoryProfile
 from features.units import USD_PER
 from models.bundle import RecommendationBundle
@@ -118,7 +118,7 @@ def test_learned_us_costs_move_to_china_by_the_price_level_not_the_exchange_rate
     assert "PPP conversion factor" in caveat
     assert "World Bank" in caveat
     assert "rooftop_pv" not in caveat
-    assert has_chinese(translate(caveat, "zh"))
+    assert has_chinese(caveat.in_lang("zh"))
 
 
 def test_a_moved_cost_carries_the_caveat_and_a_wider_interval_than_a_local_one(

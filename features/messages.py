@@ -1,0 +1,156 @@
+"""Sentences carried as a template key with its values, rendered once per language.
+
+A :class:`Message` is the sentence ``key`` of :data:`features.i18n.TEXTS` filled with its values in
+one language. It is a ``str`` (its rendering), so whatever reads the answer (pages, terminal,
+JSON) reads the sentence as before; and it keeps its key, values and language, so
+:meth:`Message.in_lang` renders the same sentence in another language from the key and values,
+never by reading rendered English back. Values that are themselves Messages follow the language
+of the sentence they sit in.
+
+Two kinds have no template of their own: :meth:`Message.joined` (sentences joined by "; " in
+English, "；" in Chinese, or another pair of separators) and :meth:`Message.plain` (a sentence
+that came as text, e.g. an answer parsed back from JSON: it reads the same in every language).
+
+Answer fields that are sentences are typed :data:`MessageText`: a Message in Python, a plain
+string in JSON and in the OpenAPI schema; validating a plain string makes a plain Message. (A field
+typed plain ``str`` would turn a Message into a bare ``str``: MessageText's validator keeps it.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, NoReturn
+
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+
+from features.i18n import TEXTS, Lang, slot_value
+
+#: Keys of the kinds without a template (never keys of TEXTS: those are words).
+PLAIN = "<plain>"
+JOIN = "<join>"
+
+#: Separators of joined sentences: (English, Chinese).
+SEMICOLON = ("; ", "；")
+COMMA = (", ", "，")
+
+Values = tuple[tuple[str, object], ...]
+
+
+class Message(str):
+    """The sentence ``key`` in ``lang`` with ``values`` (see the module docstring).
+
+    ``Message("no_year_factor", "zh", year=2030, used=2023)`` reads "无2030年排放因子，采用2023年";
+    its ``in_lang("en")`` reads "no 2030 factor, used 2023". Equal to, and hashed as, its text.
+    """
+
+    key: str
+    values: Values
+    lang: Lang
+
+    def __new__(cls, key: str, lang: Lang = "en", /, **values: object) -> Message:
+        if key not in TEXTS:
+            raise KeyError(f"message key {key!r} is not in features.i18n.TEXTS")
+        return cls._make(key, tuple(values.items()), lang)
+
+    @classmethod
+    def _make(cls, key: str, values: Values, lang: Lang) -> Message:
+        if lang not in ("en", "zh"):
+            raise ValueError(f"lang: invalid value {lang!r}; allowed: ['en', 'zh']")
+        values = _values_in(key, values, lang)
+        self = str.__new__(cls, _render(key, values, lang))
+        self.__dict__.update(key=key, values=values, lang=lang)
+        return self
+
+    @classmethod
+    def plain(cls, text: str, lang: Lang = "en") -> Message:
+        """A sentence that came as text: the same in every language."""
+        return cls._make(PLAIN, (("text", str(text)),), lang)
+
+    @classmethod
+    def joined(
+        cls,
+        parts: Iterable[Message],
+        separators: tuple[str, str] = SEMICOLON,
+        lang: Lang | None = None,
+    ) -> Message:
+        """``parts`` as one sentence, joined by ``separators`` (English, Chinese); empty parts are
+        left out. In ``lang``, else in the first part's language (English when none)."""
+        kept = tuple(p for p in parts if p)
+        for p in kept:
+            if not isinstance(p, Message):
+                raise TypeError(f"Message.joined: parts must be Messages, got {type(p).__name__}")
+        if lang is None:
+            lang = kept[0].lang if kept else "en"
+        return cls._make(JOIN, (("parts", kept), ("separators", separators)), lang)
+
+    def render(self) -> str:
+        """The sentence as a plain ``str``."""
+        return str.__str__(self)
+
+    def in_lang(self, lang: Lang) -> Message:
+        """The same sentence in ``lang``."""
+        if lang == self.lang:
+            return self
+        return Message._make(self.key, self.values, lang)
+
+    @property
+    def parts(self) -> tuple[Message, ...]:
+        """The sentences it joins (itself when it joins none)."""
+        return dict(self.values)["parts"] if self.key == JOIN else (self,)  # type: ignore[return-value]
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"Message is immutable: cannot set {name}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Message._make, (self.key, self.values, self.lang))
+
+
+def _values_in(key: str, values: Values, lang: Lang) -> Values:
+    """``values`` with the sentences among them (or the parts of a join) in ``lang``."""
+    if key == JOIN:
+        found = dict(values)
+        parts = tuple(p.in_lang(lang) for p in found["parts"])  # type: ignore[attr-defined]
+        return (("parts", parts), ("separators", found["separators"]))
+    return tuple(
+        (name, value.in_lang(lang) if isinstance(value, Message) else value)
+        for name, value in values
+    )
+
+
+def _render(key: str, values: Values, lang: Lang) -> str:
+    if key == PLAIN:
+        return str(values[0][1])
+    if key == JOIN:
+        found = dict(values)
+        separator: str = found["separators"][1 if lang == "zh" else 0]  # type: ignore[index]
+        parts: tuple[Message, ...] = found["parts"]  # type: ignore[assignment]
+        return separator.join(parts)
+    en, zh = TEXTS[key]
+    filled = {
+        name: value if isinstance(value, Message) else slot_value(name, value, lang)
+        for name, value in values
+    }
+    return (zh if lang == "zh" else en).format(**filled)
+
+
+#: The empty sentence (default of optional notes).
+EMPTY = Message.plain("")
+
+
+def as_message(value: object) -> Message:
+    """A Message as it is; a plain ``str`` (an answer read back from JSON) as a plain Message."""
+    if isinstance(value, Message):
+        return value
+    if isinstance(value, str):
+        return Message.plain(value)
+    raise ValueError(f"a sentence must be a string, got {type(value).__name__}")
+
+
+#: An answer field that is a sentence: a :class:`Message` in Python, a string in JSON and in the
+#: OpenAPI schema.
+MessageText = Annotated[
+    Message,
+    PlainValidator(as_message),
+    PlainSerializer(Message.render, return_type=str),
+    WithJsonSchema({"type": "string"}),
+]
