@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from features.regions import CHINA_PROVINCES
+
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
 
@@ -1201,6 +1203,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "verify_cli_wrote": ("wrote {path}", "已写入{path}"),
 }
 
+#: Placeholders whose values are Chinese provinces by English name (several joined by ", "),
+#: shown by their Chinese names in Chinese (features.regions.CHINA_PROVINCES).
+_PROVINCE_SLOTS = frozenset({"province", "own", "reference"})
+
 #: Placeholders whose values are words to translate (the rest are numbers, ids or sources).
 _WORD_SLOTS = frozenset(
     {
@@ -1248,6 +1254,8 @@ def slot_value(slot: str, value: object, lang: Lang) -> object:
     and the words of :data:`_WORD_SLOTS` in Chinese; numbers, ids and sources as they are."""
     if lang != "zh":
         return value
+    if slot in _PROVINCE_SLOTS and isinstance(value, str):
+        return "、".join(CHINA_PROVINCES.get(p, (p,))[0] for p in value.split(", "))
     if slot == "field" and isinstance(value, str) and value in FIELD_WORDS:
         return FIELD_WORDS[value][1]
     if slot not in _WORD_SLOTS or not isinstance(value, str):

@@ -24,9 +24,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from features.accounting.footprint import Footprint
-from features.i18n import Lang, human, text
+from features.i18n import Lang, human
+from features.messages import Message, MessageText
 from features.profile import FactoryProfile
-from features.regions import CHINA_PROVINCES, Country, normalise_region
+from features.regions import Country, normalise_region
 from features.units import GJ_PER_TCE, KGCE_PER_KWH, Carrier
 
 #: The national guidance (MIIT, NDRC, MEE, SASAC, NEA; published 2026-01-19, reported by 中新社
@@ -72,6 +73,30 @@ class IndicatorRow:
     source_type: str
     confidence: str
     note: str
+    #: The texts above in Chinese (threshold_text, doc_date, source_type, note), for zh answers.
+    threshold_text_zh: str = ""
+    doc_date_zh: str = ""
+    source_type_zh: str = ""
+    note_zh: str = ""
+
+    def texts(self, lang: Lang) -> dict[str, str]:
+        """threshold_text, doc_date, source_type and note in ``lang``."""
+        zh = lang == "zh"
+        return {
+            "threshold_text": self.threshold_text_zh if zh else self.threshold_text,
+            "doc_date": self.doc_date_zh if zh else self.doc_date,
+            "source_type": self.source_type_zh if zh else self.source_type,
+            "note": self.note_zh if zh else self.note,
+        }
+
+
+#: Columns of the indicator table, each required (Chinese texts may be empty where the English is).
+_COLUMNS = (
+    "indicator_id", "metric", "name_en", "name_zh", "province", "sectors", "threshold_op",
+    "threshold_value", "threshold_text", "unit", "target_year", "scheme", "issuer", "doc_number",
+    "doc_date", "status", "source_url", "source_type", "confidence", "note",
+    "threshold_text_zh", "doc_date_zh", "source_type_zh", "note_zh",
+)  # fmt: skip
 
 
 @functools.cache
@@ -79,7 +104,14 @@ def load_indicators() -> tuple[IndicatorRow, ...]:
     """The bundled indicator rows (``features/data/zero_carbon_indicators.csv``)."""
     raw = resources.files("features").joinpath("data/zero_carbon_indicators.csv")
     rows = []
-    for r in csv.DictReader(io.StringIO(raw.read_text("utf-8"))):
+    reader = csv.DictReader(io.StringIO(raw.read_text("utf-8")))
+    absent = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
+    if absent:
+        raise ValueError(f"zero_carbon_indicators.csv: missing columns {absent}")
+    for r in reader:
+        for en in ("threshold_text", "doc_date", "source_type", "note"):
+            if r[en] and not r[f"{en}_zh"]:
+                raise ValueError(f"{r['indicator_id']}: {en}_zh is empty while {en} is not")
         op = r["threshold_op"]
         if op not in ("<=", ">="):
             raise ValueError(f"{r['indicator_id']}: threshold_op {op!r}, allowed: <=, >=")
@@ -105,6 +137,10 @@ def load_indicators() -> tuple[IndicatorRow, ...]:
                 source_type=r["source_type"],
                 confidence=r["confidence"],
                 note=r["note"],
+                threshold_text_zh=r["threshold_text_zh"],
+                doc_date_zh=r["doc_date_zh"],
+                source_type_zh=r["source_type_zh"],
+                note_zh=r["note_zh"],
             )
         )
     return tuple(rows)
@@ -125,16 +161,16 @@ class IndicatorCheck(BaseModel):
     threshold_text: str = Field(description="The threshold in words where it is no number.")
     target_year: str
     status: Status
-    status_text: str
+    status_text: MessageText
     missing: list[str] = Field(
         default_factory=list, description="What a not-computable row lacks (data or threshold)."
     )
-    explanation: str = Field(description="How the value was computed, or what is missing.")
+    explanation: MessageText = Field(description="How the value was computed, or what is missing.")
     basis: Basis = Field(
         description="own_province: the plant's province's threshold; reference_province: another "
         "province's, shown for reference; national_related: a related national scheme's."
     )
-    basis_text: str
+    basis_text: MessageText
     province: str | None = Field(description="Province whose threshold this is; None: national.")
     scheme: str
     issuer: str
@@ -143,7 +179,11 @@ class IndicatorCheck(BaseModel):
     source_url: str = Field(description="Where the threshold was read.")
     source_type: str
     confidence: str = Field(description="medium / medium-low / low.")
-    note: str = ""
+    note: MessageText = Field(
+        default="",
+        validate_default=True,
+        description="What the source leaves open (text of the indicator table).",
+    )
 
 
 class ZeroCarbonReadiness(BaseModel):
@@ -157,10 +197,10 @@ class ZeroCarbonReadiness(BaseModel):
         default_factory=list,
         description="Provinces whose thresholds are shown for reference (plant's own has none).",
     )
-    national_statement: str = Field(
+    national_statement: MessageText = Field(
         description="That the national guidance publishes no numeric thresholds."
     )
-    province_statement: str
+    province_statement: MessageText
     checks: list[IndicatorCheck]
 
 
@@ -239,10 +279,6 @@ def _measure(metric: str, profile: FactoryProfile, fp: Footprint) -> _Measured:
     return _Measured(None, (needs[metric],))
 
 
-def _province_name(province: str, lang: Lang) -> str:
-    return CHINA_PROVINCES[province][0] if lang == "zh" else province
-
-
 def zero_carbon_readiness(
     profile: FactoryProfile, footprint: Footprint, lang: Lang = "en"
 ) -> ZeroCarbonReadiness | None:
@@ -272,13 +308,10 @@ def zero_carbon_readiness(
     own = province in provinces
     shown = [province] if own else provinces
     if own:
-        statement = text("readiness_own_province", lang, province=_province_name(province, lang))
+        statement = Message("readiness_own_province", lang, province=province)
     else:
-        statement = text(
-            "readiness_reference_province",
-            lang,
-            own=_province_name(province, lang),
-            reference=("、" if lang == "zh" else ", ").join(_province_name(p, lang) for p in shown),
+        statement = Message(
+            "readiness_reference_province", lang, own=province, reference=", ".join(shown)
         )
     checks = [
         _check(r, profile, footprint, lang, own)
@@ -289,7 +322,7 @@ def zero_carbon_readiness(
         province=province,
         own_province_has_thresholds=own,
         reference_provinces=[] if own else shown,
-        national_statement=text("readiness_no_national", lang, doc=NATIONAL_GUIDANCE),
+        national_statement=Message("readiness_no_national", lang, doc=NATIONAL_GUIDANCE),
         province_statement=statement,
         checks=checks,
     )
@@ -303,32 +336,32 @@ def _check(
     missing = list(measured.missing)
     if not measured.applicable:
         status = "not_applicable"
-        explanation = text("readiness_no_onsite", lang)
+        explanation = Message("readiness_no_onsite", lang)
     elif measured.value is None or row.threshold_value is None:
         status = "not_computable"
         if row.threshold_value is None and "national_consumption_weight" not in missing:
             missing.append("national_consumption_weight")  # a threshold in words only
-        explanation = "; ".join(text(_NEEDS[m], lang) for m in missing if m in _NEEDS)
+        needs = [Message(_NEEDS[m], lang) for m in missing if m in _NEEDS]
         if measured.key:
-            explanation = f"{text(measured.key, lang, **measured.values)}; {explanation}"
+            needs.insert(0, Message(measured.key, lang, **measured.values))
+        explanation = Message.joined(needs, lang=lang)
     else:
         if row.threshold_op == "<=":
             ok = measured.value <= row.threshold_value
         else:
             ok = measured.value >= row.threshold_value
         status = "pass" if ok else "fail"
-        explanation = text(measured.key, lang, **measured.values)
+        explanation = Message(measured.key, lang, **measured.values)
     basis: Basis
     if row.province is None:
-        basis, basis_text = "national_related", text("readiness_basis_national", lang)
+        basis, basis_text = "national_related", Message("readiness_basis_national", lang)
     elif own:
         basis = "own_province"
-        basis_text = text("readiness_basis_own", lang, province=_province_name(row.province, lang))
+        basis_text = Message("readiness_basis_own", lang, province=row.province)
     else:
         basis = "reference_province"
-        basis_text = text(
-            "readiness_basis_reference", lang, province=_province_name(row.province, lang)
-        )
+        basis_text = Message("readiness_basis_reference", lang, province=row.province)
+    texts = row.texts(lang)
     return IndicatorCheck(
         indicator_id=row.indicator_id,
         indicator=row.name_zh if lang == "zh" else row.name_en,
@@ -337,10 +370,10 @@ def _check(
         unit=row.unit,
         threshold_op=row.threshold_op,
         threshold_value=row.threshold_value,
-        threshold_text=row.threshold_text,
+        threshold_text=texts["threshold_text"],
         target_year=row.target_year,
         status=status,
-        status_text=text(f"readiness_{status}", lang),
+        status_text=Message(f"readiness_{status}", lang),
         missing=missing,
         explanation=explanation,
         basis=basis,
@@ -349,9 +382,9 @@ def _check(
         scheme=row.scheme,
         issuer=row.issuer,
         doc_number=row.doc_number,
-        doc_date=row.doc_date,
+        doc_date=texts["doc_date"],
         source_url=row.source_url,
-        source_type=row.source_type,
+        source_type=texts["source_type"],
         confidence=row.confidence,
-        note=row.note,
+        note=Message.plain(texts["note"], lang),
     )

@@ -13,6 +13,7 @@ import pytest
 
 from features.accounting.footprint import compute_footprint
 from features.accounting.readiness import IndicatorCheck, zero_carbon_readiness
+from features.i18n import has_chinese
 from features.profile import parse_profile
 
 DATA = Path(__file__).resolve().parents[2] / "features" / "data"
@@ -157,3 +158,35 @@ def test_a_plant_outside_china_gets_no_panel() -> None:
         }
     )
     assert zero_carbon_readiness(profile, compute_footprint(profile)) is None
+
+
+def test_a_chinese_panel_says_its_sources_in_chinese_and_reads_the_same_in_english() -> None:
+    raw = json.loads((DATA / "example_factory.json").read_text("utf-8"))
+    profile = parse_profile({**raw, "sector": "petrochemicals_chemicals"})
+    fp = compute_footprint(profile)
+    zh = zero_carbon_readiness(profile, fp, "zh")
+    en = zero_carbon_readiness(profile, fp, "en")
+    assert zh is not None
+    assert en is not None
+    with open(DATA / "zero_carbon_indicators.csv", encoding="utf-8") as f:
+        table = {r["indicator_id"]: r for r in csv.DictReader(f)}
+    assert "江苏" in zh.province_statement
+    assert "湖南" in zh.province_statement
+    assert "Jiangsu" not in zh.province_statement
+    for c, e in zip(zh.checks, en.checks, strict=True):
+        row = table[c.indicator_id]
+        assert (c.source_type, c.doc_date, c.note) == (
+            row["source_type_zh"], row["doc_date_zh"], row["note_zh"]
+        ), c.indicator_id  # fmt: skip
+        assert (e.source_type, e.doc_date, e.note) == (
+            row["source_type"], row["doc_date"], row["note"]
+        ), c.indicator_id  # fmt: skip
+        for text in (c.source_type, c.basis_text, c.status_text, c.explanation):
+            assert has_chinese(text), (c.indicator_id, text)
+        # Each sentence is one Message: rendered again in English it is the English panel's.
+        assert c.explanation.in_lang("en") == e.explanation
+        assert c.basis_text.in_lang("en") == e.basis_text
+    # The certificate policy states its threshold in words only: in Chinese on a Chinese panel.
+    gec = by_id(zh.checks)["gec_green_electricity_share"]
+    assert gec.threshold_value is None
+    assert gec.threshold_text == "全国平均可再生能源电力消纳责任权重"

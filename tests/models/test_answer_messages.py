@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from features.accounting.readiness import ZeroCarbonReadiness
+from features.accounting.readiness import IndicatorCheck
 from features.i18n import TEXTS, has_chinese
 from features.messages import JOIN, PLAIN, Message
 from features.profile import FactoryProfile, parse_profile
@@ -26,7 +26,7 @@ from tests.reference.heavy import HEAVY, UNDECLARED_BF_BOF, UNDECLARED_EAF
 
 OBJECTIVES: tuple[Objective, ...] = ("most_tco2e", "lowest_cost_per_tco2e", "most_adopted_tco2e")
 #: Field names that hold sentences, wherever they sit in the answer.
-SENTENCE = re.compile(r"warning|note|reason|summary|caveat|message|^effect$")
+SENTENCE = re.compile(r"warning|note|reason|summary|caveat|message|^effect$|statement|_text$")
 #: Placeholders whose values are cited as published or are ids (left as they are in Chinese).
 CITED = frozenset({"source", "measures", "route", "region", "label", "code", "products"})
 #: Four Latin words in a row: an English phrase (a unit, id or standard's name is shorter).
@@ -87,14 +87,18 @@ def answers(bundle: RecommendationBundle) -> dict[tuple[str, str], list[FactoryR
 
 
 def _sentence_fields(model: BaseModel, path: str = "") -> Iterator[tuple[str, Any]]:
-    """(path, value) of every sentence field under ``model`` (readiness aside: its texts come
-    from the indicator table, in the answer's language, see features/accounting/readiness.py)."""
+    """(path, value) of every sentence field under ``model`` (a readiness check's
+    ``threshold_text`` is a threshold in words from the indicator table, not a sentence)."""
     for name in type(model).model_fields:
         value = getattr(model, name)
         where = f"{path}.{name}"
-        if isinstance(value, ZeroCarbonReadiness):
+        if name == "threshold_text":
             continue
-        sentence = SENTENCE.search(name) or (isinstance(model, Pathway) and name == "basis")
+        sentence = (
+            SENTENCE.search(name)
+            or (isinstance(model, Pathway) and name == "basis")
+            or (isinstance(model, IndicatorCheck) and name == "explanation")
+        )
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, BaseModel):
                 yield from _sentence_fields(item, where)
@@ -137,7 +141,14 @@ def test_every_sentence_of_every_answer_is_a_message_in_the_answer_language(
                     keys.add(leaf.key)
                     # Pathway's sentences are rendered in the answer's language by
                     # models/pathway.py and arrive as text; every other one has its template.
-                    assert leaf.key != PLAIN or not leaf or ".pathway." in where, (where, leaf)
+                    # A readiness check's note is the indicator table's text in the answer's
+                    # language (features/data/zero_carbon_indicators.csv).
+                    assert (
+                        leaf.key != PLAIN
+                        or not leaf
+                        or ".pathway." in where
+                        or (where.endswith(".note") and ".readiness." in where)
+                    ), (where, leaf)
                     if leaf.key != PLAIN:
                         assert leaf.lang == lang, (where, leaf)
     # Every kind of sentence the fixtures provoke was seen (the walk is not vacuous).
@@ -146,7 +157,9 @@ def test_every_sentence_of_every_answer_is_a_message_in_the_answer_language(
                 "no_level_factor", "no_year_factor", "no_residual_factor", "route_inferred_warning",
                 "route_inferred_footprint", "route_inferred_note", "carrier_change", "net_less",
                 "thin_note", "engineering_note", "portfolio_note", "certificate_note", "summary",
-                "raises_share", "process_default"):  # fmt: skip
+                "raises_share", "process_default", "readiness_no_national",
+                "readiness_reference_province", "readiness_basis_national",
+                "readiness_carbon_basis"):  # fmt: skip
         assert key in keys, key
     assert keys - {PLAIN} <= set(TEXTS)
 
@@ -220,8 +233,6 @@ def test_the_schema_of_every_sentence_field_is_a_string(mode: str) -> None:
     schema = FactoryRecommendations.model_json_schema(mode=mode)  # type: ignore[arg-type]
     seen = 0
     for name, definition in [("FactoryRecommendations", schema), *schema["$defs"].items()]:
-        if name in ("ZeroCarbonReadiness", "IndicatorCheck"):
-            continue
         for field, prop in definition.get("properties", {}).items():
             if not (SENTENCE.search(field) or (name == "Pathway" and field == "basis")):
                 continue
