@@ -139,7 +139,7 @@ def build_view(
     on = answered.on or date.today()
     cur = result.currency
     # Each caveat once, however many parts of the answer carry it.
-    caveats = list(
+    caveats: list[str] = list(
         dict.fromkeys([*result.warnings, *(w.message for w in result.input_warnings), *fp.notes])
     )
     scope_rows = _scope_rows(result, lang)
