@@ -12,14 +12,14 @@ import numpy as np
 from features.accounting.footprint import Footprint, compute_footprint
 from features.carriers import CARRIERS, ELECTRICITY
 from features.catalogue.measures import measure_name
-from features.i18n import text
+from features.messages import Message
 from features.profile import FactoryProfile
 from models.ranking import MIN_TCO2E, Chosen, rank_rows
 from models.schemas import Pathway, ProgrammeMeasure, RecommendOptions
 from models.scores import Batch, Scores
 from models.stacking import Stack, StackFactories, StackRows, stack_sequences
 
-MARKET_NOTE = text("market_note")
+MARKET_NOTE = Message("market_note")
 
 
 @dataclass(frozen=True)
@@ -218,11 +218,11 @@ def _footprint_fields(
     """The pathway's basis, starting footprint and notes."""
     notes = []
     if footprint.scope2_market_tco2e > footprint.scope2_location_tco2e + 1e-9:
-        notes.append(text("market_note", options.lang))
+        notes.append(Message("market_note", options.lang))
     if profile.offsets_tco2e > 0:
-        notes.append(text("offsets_note", options.lang))
+        notes.append(Message("offsets_note", options.lang))
     return {
-        "basis": text("pathway_basis", options.lang),
+        "basis": Message("pathway_basis", options.lang),
         "baseline_tco2e": footprint.net_market_tco2e,
         "baseline_location_tco2e": footprint.net_location_tco2e,
         "scope1_tco2e": footprint.scope1_tco2e,
