@@ -358,7 +358,20 @@ def unit_of_word(carrier: Carrier, unit: str, field: str = "unit") -> str:
         return UNIT_WORDS[typed]
     if typed.startswith(WAN) and typed[1:] in UNIT_WORDS:
         return WAN + UNIT_WORDS[typed[1:]]
-    return typed
+    return _as_spelled(carrier, typed)
+
+
+def _as_spelled(carrier: Carrier, typed: str) -> str:
+    """An allowed unit typed in another case ("KWH", "mmbtu") or in the plural ("therms") as
+    the unit, where exactly one allowed unit reads so; anything else unchanged."""
+    units = allowed_units(carrier)
+    if typed in units:
+        return typed
+    key = typed.lower()
+    if key == "therms":
+        key = "therm"
+    matches = [u for u in units if u.lower() == key]
+    return matches[0] if len(matches) == 1 else typed
 
 
 def allowed_units(carrier: Carrier) -> list[str]:

@@ -90,3 +90,27 @@ def test_a_profile_in_wan_units() -> None:
     )
     assert profile.energy(Carrier.ELECTRICITY) == pytest.approx(1.2e7)
     assert profile.energy(Carrier.NATURAL_GAS) == pytest.approx(150 * 389.31)
+
+
+@pytest.mark.parametrize(
+    ("carrier", "typed", "unit"),
+    [
+        (Carrier.NATURAL_GAS, "therms", "therm"),
+        (Carrier.NATURAL_GAS, "Therms", "therm"),
+        (Carrier.NATURAL_GAS, "MMBTU", "MMBtu"),
+        (Carrier.ELECTRICITY, "KWH", "kWh"),
+        (Carrier.ELECTRICITY, "mwh", "MWh"),
+    ],
+)
+def test_units_as_bills_spell_them(carrier: Carrier, typed: str, unit: str) -> None:
+    # US bills write KWH, MMBTU and therms: read as the unit they name, at its factor.
+    assert to_canonical(carrier, 120.0, typed) == to_canonical(carrier, 120.0, unit)
+
+
+def test_a_case_that_names_two_units_is_refused() -> None:
+    # "t" is a tonne and "T" names nothing else: read as tonnes; but a word that matches no
+    # allowed unit in any case is still refused, naming the allowed units.
+    assert to_canonical(Carrier.COAL, 2.0, "T") == to_canonical(Carrier.COAL, 2.0, "t")
+    with pytest.raises(UnitError) as err:
+        to_canonical(Carrier.NATURAL_GAS, 1.0, "thermz")
+    assert "therm" in str(err.value)
