@@ -466,8 +466,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_net_market": ("Net, market-based", "净排放 基于市场"),
     "page_energy_tce": (
         "Comprehensive energy {tce} tce/yr (calorific equivalent, electricity at 0.1229 "
-        "kgce/kWh, GB/T 2589-2020)",
-        "综合能耗（当量值）{tce}吨标准煤/年（电力按0.1229 kgce/kWh折算，GB/T 2589-2020）",
+        "kgce/kWh, GB/T 2589-2020); {equivalent} tce/yr at electricity's equivalent value "
+        "(0.3055 kgce/kWh, the national average coal of thermal power supply, 2020)",
+        "综合能耗（当量值）{tce}吨标准煤/年（电力按0.1229 kgce/kWh折算，GB/T 2589-2020）；"
+        "等价值{equivalent}吨标准煤/年（电力按2020年全国火电供电标准煤耗0.3055 kgce/kWh折算）",
     ),
     "page_assumptions": ("What the answer rests on", "依据与假设"),
     "page_assume_price": (
@@ -610,8 +612,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rpt_intensity_employee": ("Intensity: {value} tCO2e per employee", "强度：人均{value} tCO2e"),
     "rpt_tce": (
         "Comprehensive energy consumption: {tce} tce/yr (GB/T 2589-2020: electricity 0.1229 "
-        "kgce/kWh, fuels 29.3076 GJ/tce)",
-        "综合能耗：{tce}吨标准煤/年（GB/T 2589-2020：电力0.1229 kgce/kWh，燃料29.3076 GJ/tce）",
+        "kgce/kWh, fuels 29.3076 GJ/tce); at electricity's equivalent value (0.3055 kgce/kWh, "
+        "thermal power supply 2020) {equivalent} tce/yr",
+        "综合能耗（当量值）：{tce}吨标准煤/年（GB/T 2589-2020：电力0.1229 kgce/kWh，燃料29.3076 "
+        "GJ/tce）；等价值（电力按2020年全国火电供电标准煤耗0.3055 kgce/kWh）："
+        "{equivalent}吨标准煤/年",
     ),
     "rpt_factors": ("Emission factors: table {version}", "排放因子：因子表版本{version}"),
     "rpt_balance": ("End-use balance", "终端用能平衡"),

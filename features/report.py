@@ -144,7 +144,13 @@ def print_report(
                           currency=fp.revenue_currency))  # fmt: skip
     if fp.intensity_tco2e_per_employee is not None:
         console.print(say("rpt_intensity_employee", value=h(fp.intensity_tco2e_per_employee)))
-    console.print(say("rpt_tce", tce=h(fp.comprehensive_energy_tce)))
+    console.print(
+        say(
+            "rpt_tce",
+            tce=h(fp.comprehensive_energy_tce),
+            equivalent=h(fp.comprehensive_energy_equivalent_tce),
+        )
+    )
     for note in fp.notes:
         console.print(f"- {note.in_lang(lang)}")
     console.print(say("rpt_factors", version=fp.factor_table_version))

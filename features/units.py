@@ -296,6 +296,13 @@ _WAN_LISTED = ("kWh", "Nm3", "t", "tce")
 #: calculation of the comprehensive energy consumption", Appendix A: 0.1229 kgce per kWh
 #: (= 3.6 MJ / 29.3076 MJ per kgce).
 KGCE_PER_KWH = 0.1229
+#: Electricity's equivalent value (等价值) in the same standard: the standard coal burnt to
+#: supply a kWh, i.e. the national average coal consumption of thermal power supply (供电标准煤耗).
+#: 305.5 gce/kWh is the 2020 national average stated by the NDRC with the coal-power unit
+#: upgrade plan of October 2021 (reported by Reuters, 2021-11-02: "305.5 grams per kWh in 2020",
+#: target 300 g by 2025). ASSUMPTION: the latest year this project holds a sourced figure for;
+#: later years run a few grams lower as the fleet improves.
+KGCE_PER_KWH_SUPPLY = 0.3055
 
 
 #: Chinese unit words read as the units above (the words of bills, meters and statistical

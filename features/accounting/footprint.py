@@ -32,6 +32,7 @@ from features.units import (
     COMBUSTION_CARRIERS,
     GJ_PER_TCE,
     KGCE_PER_KWH,
+    KGCE_PER_KWH_SUPPLY,
     Carrier,
 )
 
@@ -119,7 +120,12 @@ class Footprint(BaseModel):
         default=0.0,
         description="Comprehensive energy consumption (综合能耗), tce/yr: fuels and purchased heat "
         "by calorific value (29.3076 GJ per tce), electricity at its calorific equivalent "
-        "0.1229 kgce/kWh (GB/T 2589-2020); reductant and feedstock included.",
+        "0.1229 kgce/kWh (当量值, GB/T 2589-2020); reductant and feedstock included.",
+    )
+    comprehensive_energy_equivalent_tce: float = Field(
+        default=0.0,
+        description="The same with electricity at its equivalent value (等价值): the coal burnt "
+        "to supply it, 0.3055 kgce/kWh (national average of thermal power supply, 2020, NDRC).",
     )
     notes: list[MessageText] = Field(
         default_factory=list, description="Caveats about this footprint's numbers."
@@ -253,6 +259,7 @@ def compute_footprint(profile: FactoryProfile, table: FactorTable | None = None)
         net_market_tco2e=scope1 + scope2_market - removals,
         production_intensity=intensity,
         comprehensive_energy_tce=comprehensive_energy_tce(profile),
+        comprehensive_energy_equivalent_tce=comprehensive_energy_tce(profile, KGCE_PER_KWH_SUPPLY),
         notes=_process_notes(process) + _inferred_notes(profile),
         scope2_location_tco2e=scope2_location,
         scope2_market_tco2e=scope2_market,
@@ -294,12 +301,14 @@ def _inferred_notes(profile: FactoryProfile) -> list[Message]:
                     output=human(inferred.line.output_t))]  # fmt: skip
 
 
-def comprehensive_energy_tce(profile: FactoryProfile) -> float:
-    """Comprehensive energy consumption in tce/yr (GB/T 2589-2020, calorific equivalents)."""
+def comprehensive_energy_tce(profile: FactoryProfile, kgce_per_kwh: float = KGCE_PER_KWH) -> float:
+    """Comprehensive energy consumption in tce/yr (GB/T 2589-2020): fuels by calorific value,
+    electricity at ``kgce_per_kwh`` (its calorific equivalent, 当量值, by default; the
+    equivalent value, 等价值, with :data:`features.units.KGCE_PER_KWH_SUPPLY`)."""
     total = 0.0
     for carrier, use in profile.energy_by_carrier().items():
         if carrier == Carrier.ELECTRICITY:
-            total += use * KGCE_PER_KWH / 1000
+            total += use * kgce_per_kwh / 1000
         else:
             total += use / GJ_PER_TCE
     return total

@@ -164,7 +164,12 @@ def build_view(
         meta=_meta(result, on, model_version, training),
         caveats=caveats,
         scope_rows=scope_rows,
-        energy_tce=say("page_energy_tce", lang, tce=human(fp.comprehensive_energy_tce)),
+        energy_tce=say(
+            "page_energy_tce",
+            lang,
+            tce=human(fp.comprehensive_energy_tce),
+            equivalent=human(fp.comprehensive_energy_equivalent_tce),
+        ),
         carrier_rows=carrier_rows,
         process_rows=process_rows,
         charts=charts,

@@ -154,7 +154,11 @@ def test_comprehensive_energy_in_tce_by_hand() -> None:
             "coal_gj": 5_861.52,
         }
     )
-    assert compute_footprint(profile).comprehensive_energy_tce == pytest.approx(2_429.0)
+    fp = compute_footprint(profile)
+    assert fp.comprehensive_energy_tce == pytest.approx(2_429.0)
+    # Equivalent value (等价值): electricity at the coal burnt to supply it, 305.5 gce/kWh
+    # (2020 national average of thermal power supply): 1.0e7 kWh -> 3,055 tce; fuels as above.
+    assert fp.comprehensive_energy_equivalent_tce == pytest.approx(3_055.0 + 1_000.0 + 200.0)
 
 
 def test_prices_come_from_the_factory_first_then_bills_then_region_then_country() -> None:

@@ -174,6 +174,8 @@ def test_the_chinese_results_and_report_have_no_english_words(
     assert "需采购绿电" in said
     assert "单位产值碳排放：每万元营业收入" in said
     assert "综合能耗（当量值）" in seen
+    # ... with 等价值 beside it (electricity at 0.3055 kgce/kWh, thermal power supply 2020).
+    assert re.search(r"等价值[\d,]+吨标准煤/年（电力按2020年全国火电供电标准煤耗", seen), seen
     # Energy in the units it was typed in: gas typed in 万立方米 stays 万Nm3.
     assert "120 万Nm3" in seen
     assert "3,200 万kWh" in seen
