@@ -37,7 +37,14 @@ from features.enduses.taxonomy import EndUse
 from features.errors import InvalidValueError
 from features.process_routes.definitions import ProductionLine, route_table
 from features.process_routes.inference import InferredRoute, infer_route
-from features.regions import Country, grid_region, normalise_region, parse_country
+from features.regions import (
+    CHINA_PROVINCES,
+    US_STATES,
+    Country,
+    grid_region,
+    normalise_region,
+    parse_country,
+)
 from features.sectors import Sector, parse_sector, sector_from_naics
 from features.units import (
     CANONICAL_UNIT,
@@ -45,6 +52,7 @@ from features.units import (
     PLAUSIBLE_MAX,
     PROFILE_FIELD,
     Carrier,
+    allowed_units,
     number_text,
     parse_money,
     parse_number,
@@ -162,10 +170,82 @@ def _schema_bounds(schema: dict[str, Any]) -> None:
                 branch["minimum"], branch["maximum"] = bound.low, bound.high
 
 
+def region_names() -> dict[str, list[str]]:
+    """The region names the API schema lists per country: China's provinces in English and
+    Chinese, US states' USPS codes (features.regions also takes any case and official names)."""
+    china = [n for name, (zh, _) in CHINA_PROVINCES.items() for n in (name, zh)]
+    return {Country.CN.value: china, Country.US.value: list(US_STATES)}
+
+
+def _schema_extra(schema: dict[str, Any]) -> None:
+    """The API schema's ranges (:func:`_schema_bounds`) and what else validation checks that
+    JSON Schema can state (``Any``: JSON schema): the regions of each country, production lines
+    only of products of the profile's sector (:meth:`FactoryProfile.production_lines`), a
+    sector or a NAICS code to derive it from, catalogue measure ids. The rules it cannot state
+    are in the field descriptions (docs/api.md lists them)."""
+    _schema_bounds(schema)
+    regions = [{"country": {"const": c}, "region": {"enum": names}}
+               for c, names in region_names().items()]  # fmt: skip
+    products: dict[tuple[str, ...], list[str]] = {}
+    for sector in Sector:
+        made = [p for p, product in route_table().products.items() if sector in product.sectors]
+        products.setdefault(tuple(made), []).append(sector.value)
+    sectors = [
+        {"required": ["sector"], "properties": {
+            "sector": {"enum": names},
+            "production": {"items": {"properties": {"product": {"enum": list(made)}}}}
+            if made else {"maxItems": 0}}}
+        for made, names in products.items()
+    ]  # fmt: skip
+    # sector omitted: derived from naics_code, then no production lines (the schema cannot
+    # derive the sector to check their products).
+    derived = {"sector": {"type": "null"}, "naics_code": {"type": "string"},
+               "production": {"maxItems": 0}}  # fmt: skip
+    sectors.append({"required": ["naics_code"], "properties": derived})
+    schema["required"].remove("sector")
+    properties = schema["properties"]
+    sector = properties["sector"]
+    sector["anyOf"] = [{"$ref": sector.pop("$ref")}, {"type": "null"}]
+    schema["allOf"] = [
+        {"anyOf": [{"properties": branch} for branch in regions]},
+        {"anyOf": sectors},
+    ]
+    properties["naics_code"]["anyOf"][0]["pattern"] = "^[0-9]{2,6}$"  # features.sectors
+    properties["measures_in_place"]["items"]["enum"] = sorted(Catalogue.default().measures)
+
+
+def _units_schema(schema: dict[str, Any]) -> None:
+    """The units each carrier takes (features.units.allowed_units), in the API schema of an
+    entry with ``carrier`` and ``unit`` (``Any``: JSON schema)."""
+    schema["anyOf"] = [
+        {"properties": {"carrier": {"const": c.value}, "unit": {"enum": allowed_units(c)}}}
+        for c in Carrier
+    ]
+
+
+def _end_use_schema(schema: dict[str, Any]) -> None:
+    """An end-use entry as :meth:`FactoryProfile.end_use_shares` takes it: a share 0-1 or a
+    quantity >= 0 in a unit of the carrier (``Any``: JSON schema)."""
+    _units_schema(schema)
+    units = schema.pop("anyOf")
+    for branch in units:
+        branch["properties"]["unit"] = {"anyOf": [branch["properties"]["unit"], {"type": "null"}]}
+    schema["allOf"] = [
+        {"anyOf": [
+            {"required": ["share"], "properties": {
+                "share": {"type": "number", "minimum": 0, "maximum": 1},
+                "value": {"type": "null"}}},
+            {"required": ["value"], "properties": {
+                "value": {"type": "number", "minimum": 0}, "share": {"type": "null"}}},
+        ]},
+        {"anyOf": units},
+    ]  # fmt: skip
+
+
 class EnergyQuantity(BaseModel):
     """An annual energy quantity in any supported unit, e.g. 1.2e6 Nm3 of natural gas."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_units_schema)
 
     carrier: Carrier = Field(description="Energy carrier.")
     value: float = Field(description="Annual quantity in `unit`, >= 0.")
@@ -181,7 +261,7 @@ class EnergyQuantity(BaseModel):
 class EndUseEntry(BaseModel):
     """How much of one carrier goes to one end use: a share, or an annual quantity."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_end_use_schema)
 
     carrier: Carrier = Field(description="Energy carrier.")
     end_use: EndUse = Field(description="End use (see features.enduses.taxonomy.EndUse).")
@@ -217,16 +297,20 @@ class FactoryProfile(BaseModel):
         frozen=True,
         str_strip_whitespace=True,
         allow_inf_nan=False,
-        json_schema_extra=_schema_bounds,
+        json_schema_extra=_schema_extra,
     )
 
     factory_id: str = Field(min_length=1, max_length=128, description="Identifier of the factory.")
     country: Country = Field(description="ISO country code: CN or US.")
     region: str = Field(
         min_length=1,
-        description="China: province (English or Chinese name); US: state (USPS code).",
+        description="China: province (English or Chinese name); US: state (USPS code). The "
+        "schema lists the names of each country; any case and official names (江苏省, "
+        '"Jiangsu Province", 广西壮族自治区) are accepted too.',
     )
-    sector: Sector = Field(description="Programme sector; derived from naics_code if omitted.")
+    sector: Sector = Field(
+        description="Programme sector; derived from naics_code if omitted or null."
+    )
     naics_code: str | None = Field(default=None, description="NAICS code, 2-6 digits.")
     reporting_year: int = Field(description="Year the energy data refer to, 1980-2100.")
     employees: int | None = Field(default=None, description="Number of employees, >= 0.")
@@ -302,7 +386,8 @@ class FactoryProfile(BaseModel):
     end_uses: list[EndUseEntry] = Field(
         default_factory=list,
         description="Known end-use split of a carrier (share or quantity per end use). End uses "
-        "not given keep the sector default shares (EIA MECS 2018), scaled to fill the rest.",
+        "not given keep the sector default shares (EIA MECS 2018), scaled to fill the rest. A "
+        "quantity is at most the carrier's use; a carrier's shares add up to at most 1.",
     )
     it_load_kwh: float | None = Field(
         default=None, description="Data centres: IT equipment electricity, kWh/yr."

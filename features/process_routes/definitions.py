@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -221,14 +221,59 @@ def route_table() -> RouteTable:
         raise CatalogueError(f"process_routes.yaml: {exc}") from None
 
 
+def _line_schema(schema: dict[str, Any]) -> None:
+    """What :meth:`ProductionLine.validated` accepts, in the API schema (``Any``: JSON schema):
+    a product and one of its routes, the options that route takes (the others null), no
+    ``reductant_gj`` for a route without a reductant, and the ranges of features.bounds."""
+    table = route_table()
+    properties = schema["properties"]
+    properties["product"]["enum"] = list(table.products)
+    properties["route"]["enum"] = list(
+        dict.fromkeys(r for product in table.products.values() for r in product.routes)
+    )
+    ranges = {
+        "output_t": bounds.OUTPUT_T_PER_YEAR,
+        "reductant_gj": bounds.REDUCTANT_GJ,
+        "process_co2_t": bounds.TCO2_PER_YEAR,
+        "pfc_tco2e": bounds.TCO2E_PER_YEAR,
+    }
+    for name, bound in ranges.items():
+        # Numeric keywords constrain numbers only, so null stays allowed where it was.
+        properties[name].update(minimum=bound.low, maximum=bound.high)
+    branches = []
+    for pid, product in table.products.items():
+        for rid, route in product.routes.items():
+            branch: dict[str, Any] = {"product": {"const": pid}, "route": {"const": rid}}
+            for name in OPTION_FIELDS:
+                option = route.options.get(name)
+                if option is None:
+                    branch[name] = {"type": "null"}
+                elif option.allowed:
+                    branch[name] = {"anyOf": [{"enum": list(option.allowed)}, {"type": "null"}]}
+                else:
+                    limits = {"minimum": option.low or 0.0}
+                    if option.high is not None:
+                        limits["maximum"] = option.high
+                    branch[name] = {"anyOf": [{"type": "number", **limits}, {"type": "null"}]}
+            if route.reductant is None:
+                branch["reductant_gj"] = {"type": "null"}
+            branches.append({"properties": branch})
+    schema["anyOf"] = branches
+
+
 class ProductionLine(BaseModel):
     """What a factory makes by which route, t/yr, with the route's options and any measured
     process emissions (which then replace the defaults)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_line_schema)
 
-    product: str = Field(description="Product, e.g. crude_steel, primary_aluminium, cement.")
-    route: str = Field(description="Route of the product, e.g. bf_bof, scrap_eaf, electrolysis.")
+    product: str = Field(
+        description="Product of the route table (features/data/process_routes.yaml)."
+    )
+    route: str = Field(
+        description="Route of the product; each product's routes and the options each takes "
+        "are listed in the schema's anyOf."
+    )
     output_t: float = Field(description="Annual output, t of product (cement, not clinker).")
     anode_type: str | None = Field(
         default=None, description="primary_aluminium: cwpb, swpb, vss or hss (default cwpb)."

@@ -47,8 +47,8 @@ def month_end(day: date) -> date:
 def parse_month(value: str, field: str) -> date:
     """First day of the month ``YYYY-MM``."""
     match = _MONTH.match(value or "")
-    if match is not None and 1 <= int(match.group(2)) <= 12:
-        return date(int(match.group(1)), int(match.group(2)), 1)
+    if match is not None and 1 <= int(match.group(1)) and 1 <= int(match.group(2)) <= 12:
+        return date(int(match.group(1)), int(match.group(2)), 1)  # year 0 does not exist
     raise InvalidValueError(field, value, "a month YYYY-MM")
 
 

@@ -8,12 +8,59 @@ line (``decarb-verify``), ``POST /v1/verifications``, the page and the PDF."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from features.catalogue.measures import Catalogue
+from features.errors import InvalidValueError
+from features.profile import region_names
 from features.regions import Country
-from features.units import Carrier
+from features.units import Carrier, allowed_units
+
+#: A month YYYY-MM, and a day YYYY-MM-DD that exists in every year from 1000 (features/
+#: verification/periods.py also takes single-digit months and days, years 1-999 and 29 February
+#: of a leap year).
+MONTH_PATTERN = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
+DAY_PATTERN = (
+    "^[1-9][0-9]{3}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|"
+    "(0[13578]|1[02])-31)$"
+)
+
+
+def _reading_schema(schema: dict[str, Any]) -> None:
+    """What a reading's checks accept, in the API schema (``Any``: JSON schema): a month, or
+    a day with its period_end (features/verification/periods.py ``parse_span``), and a unit
+    of the carrier (features.units.allowed_units)."""
+    day = {"type": "string", "pattern": DAY_PATTERN}
+    schema["allOf"] = [
+        {"anyOf": [
+            {"properties": {"period": {"pattern": MONTH_PATTERN},
+                            "period_end": {"anyOf": [day, {"type": "null"}]}}},
+            {"required": ["period_end"],
+             "properties": {"period": {"pattern": DAY_PATTERN}, "period_end": day}},
+        ]},
+        {"anyOf": [
+            {"properties": {"carrier": {"const": c.value}, "unit": {"enum": allowed_units(c)}}}
+            for c in Carrier
+        ]},
+    ]  # fmt: skip
+
+
+def _request_schema(schema: dict[str, Any]) -> None:
+    """A catalogue measure, the installed month and a region of the country, in the API
+    schema (``Any``: JSON schema)."""
+    properties = schema["properties"]
+    properties["measure_id"]["enum"] = sorted(Catalogue.default().measures)
+    properties["installed"]["pattern"] = MONTH_PATTERN
+    region = {c: {"anyOf": [{"enum": names}, {"type": "null"}]}
+              for c, names in region_names().items()}  # fmt: skip
+    schema["anyOf"] = [  # country CN when not given
+        {"properties": {"country": {"const": "CN"}, "region": region["CN"]}},
+        {"required": ["country"],
+         "properties": {"country": {"const": "US"}, "region": region["US"]}},
+    ]  # fmt: skip
+
 
 #: Forms a baseline can take (chosen by the data; see ``features.verification.baseline``).
 BaselineForm = Literal[
@@ -31,7 +78,9 @@ Verdict = Literal["verified", "not_verifiable", "no_savings_detected"]
 class MeterReading(BaseModel):
     """Metered use of one carrier over one period, as the plant reads it off its bills or meters."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, json_schema_extra=_reading_schema
+    )
 
     period: str = Field(
         description="Start of the period: YYYY-MM (a calendar month) or YYYY-MM-DD (a week or "
@@ -72,11 +121,23 @@ class MeterReading(BaseModel):
         "instead of leaving the period out.",
     )
 
+    @field_validator(
+        "quantity", "production", "hdd", "cdd", "temperature_c", "adjustment", mode="before"
+    )
+    @classmethod
+    def _not_bool(cls, value: Any, info: ValidationInfo) -> Any:
+        # Any: the raw value; true/false is no number (pydantic would read them as 1 and 0).
+        if isinstance(value, bool):
+            raise InvalidValueError(str(info.field_name), value, "a number")
+        return value
+
 
 class VerificationRequest(BaseModel):
     """A plant's metered history around one measure."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, json_schema_extra=_request_schema
+    )
 
     measure_id: str = Field(description="Catalogue measure id (GET /v1/measures).")
     installed: str = Field(
