@@ -56,9 +56,12 @@ class Message(str):
     def _make(cls, key: str, values: Values, lang: Lang) -> Message:
         if lang not in ("en", "zh"):
             raise ValueError(f"lang: invalid value {lang!r}; allowed: ['en', 'zh']")
-        values = _values_in(key, values, lang)
+        # Most sentences hold no sentence: their values need no change of language.
+        if key == JOIN or any(isinstance(v, Message) for _, v in values):
+            values = _values_in(key, values, lang)
         self = str.__new__(cls, _render(key, values, lang))
-        self.__dict__.update(key=key, values=values, lang=lang)
+        held = self.__dict__
+        held["key"], held["values"], held["lang"] = key, values, lang
         return self
 
     @classmethod
@@ -126,11 +129,13 @@ def _render(key: str, values: Values, lang: Lang) -> str:
         parts: tuple[Message, ...] = found["parts"]  # type: ignore[assignment]
         return separator.join(parts)
     en, zh = TEXTS[key]
+    if lang == "en":  # English shows every value as it is
+        return en.format_map(dict(values))
     filled = {
         name: value if isinstance(value, Message) else slot_value(name, value, lang)
         for name, value in values
     }
-    return (zh if lang == "zh" else en).format(**filled)
+    return zh.format_map(filled)
 
 
 #: The empty sentence (default of optional notes).
