@@ -48,9 +48,28 @@ class Message(str):
     lang: Lang
 
     def __new__(cls, key: str, lang: Lang = "en", /, **values: object) -> Message:
-        if key not in TEXTS:
+        # The common case in full here (a template sentence): answers build thousands of them.
+        templates = TEXTS.get(key)
+        if templates is None:
             raise KeyError(f"message key {key!r} is not in features.i18n.TEXTS")
-        return cls._make(key, tuple(values.items()), lang)
+        if lang == "en":
+            for name, value in values.items():
+                if isinstance(value, Message) and value.lang != "en":
+                    values[name] = value.in_lang("en")
+            self = str.__new__(cls, templates[0].format_map(values))
+        elif lang == "zh":
+            filled = {}
+            for name, value in values.items():
+                if isinstance(value, Message):
+                    values[name] = filled[name] = value.in_lang("zh")
+                else:
+                    filled[name] = slot_value(name, value, "zh")
+            self = str.__new__(cls, templates[1].format_map(filled))
+        else:
+            raise ValueError(f"lang: invalid value {lang!r}; allowed: ['en', 'zh']")
+        held = self.__dict__
+        held["key"], held["values"], held["lang"] = key, tuple(values.items()), lang
+        return self
 
     @classmethod
     def _make(cls, key: str, values: Values, lang: Lang) -> Message:
@@ -84,7 +103,14 @@ class Message(str):
                 raise TypeError(f"Message.joined: parts must be Messages, got {type(p).__name__}")
         if lang is None:
             lang = kept[0].lang if kept else "en"
-        return cls._make(JOIN, (("parts", kept), ("separators", separators)), lang)
+        if lang not in ("en", "zh"):
+            raise ValueError(f"lang: invalid value {lang!r}; allowed: ['en', 'zh']")
+        kept = tuple(p if p.lang == lang else p.in_lang(lang) for p in kept)
+        self = str.__new__(cls, separators[1 if lang == "zh" else 0].join(kept))
+        held = self.__dict__
+        held["key"], held["values"] = JOIN, (("parts", kept), ("separators", separators))
+        held["lang"] = lang
+        return self
 
     def render(self) -> str:
         """The sentence as a plain ``str``."""
