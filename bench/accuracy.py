@@ -47,9 +47,13 @@ def run_case(name: str, config: TrainConfig, out: Path) -> dict[str, Any]:
     )
     fit_s = time.perf_counter() - t0
     metrics = evaluate(
-        bundle, split.train_factories, split.train_outcomes, split.test_factories,
-        split.test_outcomes, data.truth,
-    )  # fmt: skip
+        bundle,
+        split.train_factories,
+        split.train_outcomes,
+        split.test_factories,
+        split.test_outcomes,
+        data.truth,
+    )
     plot_dir = out / "plots" / name
     shutil.rmtree(plot_dir, ignore_errors=True)  # no stale plots from earlier runs
     plot_dir.mkdir(parents=True, exist_ok=True)

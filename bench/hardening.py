@@ -54,8 +54,9 @@ def storm(workdir: Path, seconds: float, factories: int) -> dict[str, Any]:
     second, rows2 = _bundle(8, factories)  # other trees: libraries not built yet
     _register(store, first, rows, workdir)
     new = _register(store, second, rows2, workdir)
-    mlflow.MlflowClient(tracking_uri=store).set_registered_model_alias(MODEL_NAME, CHAMPION_ALIAS,
-                                                                       "1")  # fmt: skip
+    mlflow.MlflowClient(tracking_uri=store).set_registered_model_alias(
+        MODEL_NAME, CHAMPION_ALIAS, "1"
+    )
     process, url = _serve(store, workdir, {})  # waits until version 1 is compiled
     try:
         steady = _load(url, 4, seconds, body)
@@ -134,9 +135,13 @@ def pdf(workdir: Path, factories: int) -> dict[str, Any]:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    return {"healthz_p50_idle_ms": idle, "healthz_p50_pdf_ms": busy,
-            "ratio": round(busy / idle, 2), "pdfs": len(rendered),
-            "pdf_statuses": sorted(set(rendered))}  # fmt: skip
+    return {
+        "healthz_p50_idle_ms": idle,
+        "healthz_p50_pdf_ms": busy,
+        "ratio": round(busy / idle, 2),
+        "pdfs": len(rendered),
+        "pdf_statuses": sorted(set(rendered)),
+    }
 
 
 def _mixed(url: str, total: int) -> dict[str, int]:
@@ -185,9 +190,14 @@ def rss(workdir: Path, factories: int, requests: int) -> dict[str, Any]:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    return {"requests": requests, "seconds": seconds, "statuses": statuses,
-            "rss_before_mb": before, "rss_after_mb": after,
-            "growth_percent": round((after - before) / before * 100, 1)}  # fmt: skip
+    return {
+        "requests": requests,
+        "seconds": seconds,
+        "statuses": statuses,
+        "rss_before_mb": before,
+        "rss_after_mb": after,
+        "growth_percent": round((after - before) / before * 100, 1),
+    }
 
 
 def main() -> None:

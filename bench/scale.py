@@ -35,11 +35,15 @@ POSTGRES = os.environ.get("DECARB_TEST_POSTGRES", "postgresql://postgres@127.0.0
 def _report(i: int, run: str) -> dict[str, Any]:
     profile = {**example_profile_data(), "factory_id": f"bench-{run}-{i}"}
     return {
-        "factory_id": profile["factory_id"], "measure_id": "compressed_air_leak_repair",
-        "status": "implemented", "period_start": "2025-01-01", "period_end": "2025-06-30",
+        "factory_id": profile["factory_id"],
+        "measure_id": "compressed_air_leak_repair",
+        "status": "implemented",
+        "period_start": "2025-01-01",
+        "period_end": "2025-06-30",
         "measured_savings": [{"carrier": "electricity", "value": 1000 + i, "unit": "kWh"}],
-        "actual_capex": 30000, "profile": profile,
-    }  # fmt: skip
+        "actual_capex": 30000,
+        "profile": profile,
+    }
 
 
 def _posts(url: str, n: int, clients: int) -> dict[str, Any]:
@@ -77,10 +81,16 @@ def _posts(url: str, n: int, clients: int) -> dict[str, Any]:
         th.join()
     seconds = time.perf_counter() - started
     q = np.percentile(latencies, [50, 99])
-    return {"posts": n, "p50_ms": round(float(q[0]), 2), "p99_ms": round(float(q[1]), 2),
-            "replay_ms": round(replay_ms, 2), "replay_status": replay.status_code,
-            "clients": clients, "throughput_per_s": round(done.count(201) / seconds, 1),
-            "failed": sum(1 for s in done if s != 201)}  # fmt: skip
+    return {
+        "posts": n,
+        "p50_ms": round(float(q[0]), 2),
+        "p99_ms": round(float(q[1]), 2),
+        "replay_ms": round(replay_ms, 2),
+        "replay_status": replay.status_code,
+        "clients": clients,
+        "throughput_per_s": round(done.count(201) / seconds, 1),
+        "failed": sum(1 for s in done if s != 201),
+    }
 
 
 def _outcomes(workdir: Path, store: str, n: int) -> dict[str, Any]:
@@ -125,8 +135,11 @@ def _scoring(bundle: RecommendationBundle, n: int) -> dict[str, Any]:
         started = time.perf_counter()
         table = score_table(frame, bundle, options, Partitioning(size=2000, dask=dask))
         seconds = time.perf_counter() - started
-        out[name] = {"seconds": round(seconds, 1), "factories_per_s": round(n / seconds, 1),
-                     "rows": len(table)}  # fmt: skip
+        out[name] = {
+            "seconds": round(seconds, 1),
+            "factories_per_s": round(n / seconds, 1),
+            "rows": len(table),
+        }
     return out
 
 

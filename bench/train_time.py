@@ -89,8 +89,10 @@ def main() -> None:
         cases.append(("iac", 0))
     results = []
     print(f"machine: {platform.machine()}, {platform.python_version()}, default bundle settings")
-    print(f"{'source':14s} {'factories':>10s} {'outcomes':>10s} {'load s':>8s} {'fit s':>8s} "
-          f"{'peak MB':>8s}")  # fmt: skip
+    print(
+        f"{'source':14s} {'factories':>10s} {'outcomes':>10s} {'load s':>8s} {'fit s':>8s} "
+        f"{'peak MB':>8s}"
+    )
     for source, size in cases:
         out = subprocess.run(
             [sys.executable, __file__, "--case", source, str(size), "--shared", args.shared],
@@ -98,8 +100,10 @@ def main() -> None:
         )  # fmt: skip
         r = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(r)
-        print(f"{r['source']:14s} {r['factories']:>10,} {r['outcomes']:>10,} {r['load_s']:>8} "
-              f"{r['fit_s']:>8} {r['peak_rss_mb']:>8} {r['worker_peak_rss_mb'] or ''}")  # fmt: skip
+        print(
+            f"{r['source']:14s} {r['factories']:>10,} {r['outcomes']:>10,} {r['load_s']:>8} "
+            f"{r['fit_s']:>8} {r['peak_rss_mb']:>8} {r['worker_peak_rss_mb'] or ''}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

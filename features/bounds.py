@@ -134,9 +134,11 @@ def check_annual_savings(field: str, carrier: Carrier, given: float, annual: flo
     limit = energy(carrier)
     if not (math.isfinite(annual) and abs(annual) <= limit.high):
         raise InvalidValueError(
-            field, given, f"at most {limit.high:.0e} {limit.unit} either way once converted and "
+            field,
+            given,
+            f"at most {limit.high:.0e} {limit.unit} either way once converted and "
             f"annualised ({limit.why})",
-        )  # fmt: skip
+        )
 
 
 # --- a value typed in kWh that was meant in 万kWh ---------------------------------------------
@@ -207,7 +209,8 @@ def wan_slips(
         low, high = (employees * v for v in per_employee_range(*per_employee[carrier]))
         if value < low <= value * WAN_FACTOR <= high:
             out.append(
-                WanSlip(PROFILE_FIELD[carrier], value / per_unit, unit, low / per_unit,
-                        high / per_unit)
-            )  # fmt: skip
+                WanSlip(
+                    PROFILE_FIELD[carrier], value / per_unit, unit, low / per_unit, high / per_unit
+                )
+            )
     return out

@@ -92,8 +92,9 @@ class DomainSummary:
                 continue
             low, high = np.quantile(values, RANGE_QUANTILES)
             edges = np.unique(np.quantile(values, np.linspace(0.1, 0.9, 9)))
-            counts = np.bincount(np.searchsorted(edges, values, side="right"),
-                                 minlength=len(edges) + 1)  # fmt: skip
+            counts = np.bincount(
+                np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1
+            )
             summary.numeric[name] = NumericSummary(
                 n=len(values),
                 low=float(low),
@@ -182,8 +183,9 @@ class DomainSummary:
                 values = values[values > 0]
             if len(values) == 0:
                 continue
-            counts = np.bincount(np.searchsorted(np.array(s.edges), values, side="right"),
-                                 minlength=len(s.edges) + 1)  # fmt: skip
+            counts = np.bincount(
+                np.searchsorted(np.array(s.edges), values, side="right"), minlength=len(s.edges) + 1
+            )
             new = np.maximum(counts / len(values), _EPS)
             ref = np.maximum(np.array(s.shares), _EPS)
             outside = float(np.mean((values < s.low) | (values > s.high)))

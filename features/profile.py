@@ -231,15 +231,26 @@ def _end_use_schema(schema: dict[str, Any]) -> None:
     for branch in units:
         branch["properties"]["unit"] = {"anyOf": [branch["properties"]["unit"], {"type": "null"}]}
     schema["allOf"] = [
-        {"anyOf": [
-            {"required": ["share"], "properties": {
-                "share": {"type": "number", "minimum": 0, "maximum": 1},
-                "value": {"type": "null"}}},
-            {"required": ["value"], "properties": {
-                "value": {"type": "number", "minimum": 0}, "share": {"type": "null"}}},
-        ]},
+        {
+            "anyOf": [
+                {
+                    "required": ["share"],
+                    "properties": {
+                        "share": {"type": "number", "minimum": 0, "maximum": 1},
+                        "value": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["value"],
+                    "properties": {
+                        "value": {"type": "number", "minimum": 0},
+                        "share": {"type": "null"},
+                    },
+                },
+            ]
+        },
         {"anyOf": units},
-    ]  # fmt: skip
+    ]
 
 
 class EnergyQuantity(BaseModel):
@@ -480,9 +491,10 @@ class FactoryProfile(BaseModel):
         for name, currency in currencies.items():
             if currency != stated:
                 raise InvalidValueError(
-                    name, currency, f"an amount in {stated} (revenue_currency: one currency "
-                    "for every money field)",
-                )  # fmt: skip
+                    name,
+                    currency,
+                    f"an amount in {stated} (revenue_currency: one currency for every money field)",
+                )
         for name, value in data.items():
             if isinstance(value, float) and not math.isfinite(value):
                 raise InvalidValueError(name, value, "a finite number")
@@ -493,9 +505,10 @@ class FactoryProfile(BaseModel):
         for carrier, price in self.fuel_prices.items():
             if carrier == Carrier.ELECTRICITY:
                 raise InvalidValueError(
-                    "fuel_prices.electricity", price, "fuel or heat carriers (electricity: "
-                    "electricity_price)",
-                )  # fmt: skip
+                    "fuel_prices.electricity",
+                    price,
+                    "fuel or heat carriers (electricity: electricity_price)",
+                )
         # Again once typed (text such as "1e12" is a number now), money in its currency.
         _check_bounds(dict(self), self.revenue_currency)
         for i, q in enumerate(self.energy_use):

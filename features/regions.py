@@ -132,9 +132,10 @@ def normalise_region(country: Country, region: str, field: str = "region") -> st
         found = _province(key)
         if found is None:
             raise UnknownRegionError(
-                field, region, [f"{name} ({CHINA_PROVINCES[name][0]})"
-                                for name in sorted(CHINA_PROVINCES)],
-            )  # fmt: skip
+                field,
+                region,
+                [f"{name} ({CHINA_PROVINCES[name][0]})" for name in sorted(CHINA_PROVINCES)],
+            )
         return found
     code = key.upper()
     if code not in US_STATES:

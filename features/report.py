@@ -74,15 +74,22 @@ def print_report(
         return say(key).split("|")
 
     console.print(
-        say("rpt_header", factory=f"[bold]{p.factory_id}[/bold]", sector=word(p.sector.value, lang),
-            region=p.region, country=p.country.value, year=p.reporting_year)
-    )  # fmt: skip
+        say(
+            "rpt_header",
+            factory=f"[bold]{p.factory_id}[/bold]",
+            sector=word(p.sector.value, lang),
+            region=p.region,
+            country=p.country.value,
+            year=p.reporting_year,
+        )
+    )
     scopes = Table(title=say("rpt_footprint"))
     scopes.add_column("")
     scopes.add_column(say("rpt_location"), justify="right")
     scopes.add_column(say("rpt_market"), justify="right")
-    scopes.add_row(say("rpt_scope1_combustion"), h(fp.scope1_combustion_tco2e),
-                   h(fp.scope1_combustion_tco2e))  # fmt: skip
+    scopes.add_row(
+        say("rpt_scope1_combustion"), h(fp.scope1_combustion_tco2e), h(fp.scope1_combustion_tco2e)
+    )
     scopes.add_row(say("rpt_scope1_process"), h(fp.process_tco2e), h(fp.process_tco2e))
     scopes.add_row(say("rpt_scope2"), h(fp.scope2_location_tco2e), h(fp.scope2_market_tco2e))
     scopes.add_row(
@@ -90,8 +97,9 @@ def print_report(
     )
     removals = h(-fp.removals_tco2)
     scopes.add_row(say("rpt_removals"), removals, removals)
-    scopes.add_row(f"[bold]{say('rpt_net')}[/bold]", h(fp.net_location_tco2e),
-                   h(fp.net_market_tco2e))  # fmt: skip
+    scopes.add_row(
+        f"[bold]{say('rpt_net')}[/bold]", h(fp.net_location_tco2e), h(fp.net_market_tco2e)
+    )
     console.print(scopes)
     if fp.process:
         process = Table(title=say("rpt_process"))
@@ -99,10 +107,14 @@ def print_report(
             process.add_column(col, justify="right" if j in (3, 4, 5) else "left")
         for line in fp.process:
             process.add_row(
-                f"{word(line.product, lang)}/{line.route}", line.name, line.gas,
+                f"{word(line.product, lang)}/{line.route}",
+                line.name,
+                line.gas,
                 "-" if line.basis_t is None else f"{h(line.basis_t)} {line.basis}",
-                h(line.factor_t_per_t, 4), h(line.tco2e), line.source,
-            )  # fmt: skip
+                h(line.factor_t_per_t, 4),
+                h(line.tco2e),
+                line.source,
+            )
         console.print(process)
     for pi in fp.production_intensity:
         per_t = (
@@ -111,9 +123,15 @@ def print_report(
             else say("rpt_all_scopes", value=h(pi.total_location_tco2e_per_t))
         )
         console.print(
-            say("rpt_intensity_line", product=word(pi.product, lang), route=pi.route,
-                output=h(pi.output_t), process=h(pi.process_tco2e_per_t), all=per_t)
-        )  # fmt: skip
+            say(
+                "rpt_intensity_line",
+                product=word(pi.product, lang),
+                route=pi.route,
+                output=h(pi.output_t),
+                process=h(pi.process_tco2e_per_t),
+                all=per_t,
+            )
+        )
 
     carriers = Table(title=say("rpt_by_carrier"))
     for j, col in enumerate(columns("rpt_carrier_columns")):
@@ -122,26 +140,42 @@ def print_report(
         note = e.factor.note.in_lang(lang)
         factor_text = e.factor.factor_id + (f" ({note})" if note else "")
         carriers.add_row(
-            word(e.carrier.value, lang), str(e.scope), h(e.energy), e.unit, h(e.tco2e),
-            h(e.factor.kgco2e_per_unit, 4), factor_text,
-        )  # fmt: skip
+            word(e.carrier.value, lang),
+            str(e.scope),
+            h(e.energy),
+            e.unit,
+            h(e.tco2e),
+            h(e.factor.kgco2e_per_unit, 4),
+            factor_text,
+        )
     console.print(carriers)
 
     mb = fp.market_based
     residual_note = mb.residual_factor.note.in_lang(lang)
     console.print(
-        say("rpt_market_line", bought=h(mb.grid_electricity_kwh), green=h(mb.green_contract_kwh),
-            certs=h(mb.certificates_kwh), claim=h(mb.certificates_avoided_tco2e),
-            residual=h(mb.residual_kwh), factor=h(mb.residual_factor.kgco2e_per_unit, 4),
-            factor_id=mb.residual_factor.factor_id + (f"; {residual_note}" if residual_note
-                                                      else ""))
+        say(
+            "rpt_market_line",
+            bought=h(mb.grid_electricity_kwh),
+            green=h(mb.green_contract_kwh),
+            certs=h(mb.certificates_kwh),
+            claim=h(mb.certificates_avoided_tco2e),
+            residual=h(mb.residual_kwh),
+            factor=h(mb.residual_factor.kgco2e_per_unit, 4),
+            factor_id=mb.residual_factor.factor_id
+            + (f"; {residual_note}" if residual_note else ""),
+        )
         + ("。" if lang == "zh" else ".")
-    )  # fmt: skip
+    )
     if fp.biogenic_co2_t:
         console.print(say("rpt_biogenic", t=h(fp.biogenic_co2_t)))
     if fp.intensity_tco2e_per_million_revenue is not None:
-        console.print(say("rpt_intensity_revenue", value=h(fp.intensity_tco2e_per_million_revenue),
-                          currency=fp.revenue_currency))  # fmt: skip
+        console.print(
+            say(
+                "rpt_intensity_revenue",
+                value=h(fp.intensity_tco2e_per_million_revenue),
+                currency=fp.revenue_currency,
+            )
+        )
     if fp.intensity_tco2e_per_employee is not None:
         console.print(say("rpt_intensity_employee", value=h(fp.intensity_tco2e_per_employee)))
     console.print(
@@ -160,9 +194,13 @@ def print_report(
         balance.add_column(col, justify="right" if j in (2, 4) else "left")
     for cell in report.end_use_balance:
         balance.add_row(
-            word(cell.carrier.value, lang), word(cell.end_use.value, lang), h(cell.energy),
-            cell.unit, f"{cell.share:.1%}", cell.source,
-        )  # fmt: skip
+            word(cell.carrier.value, lang),
+            word(cell.end_use.value, lang),
+            h(cell.energy),
+            cell.unit,
+            f"{cell.share:.1%}",
+            cell.source,
+        )
     console.print(balance)
 
     verdicts = {a.measure_id: a for a in report.measures}
@@ -177,8 +215,9 @@ def print_report(
                 changes = [f"-{word(c.value, lang)}" for c in m.carriers_reduced
                            if p.energy(c) > 0]  # fmt: skip
                 changes += [f"+{word(c.value, lang)}" for c in m.carriers_increased]
-                measures.add_row(word(family.value, lang), m.id, measure_name(m, lang) + kind,
-                                 " ".join(changes))  # fmt: skip
+                measures.add_row(
+                    word(family.value, lang), m.id, measure_name(m, lang) + kind, " ".join(changes)
+                )
     console.print(measures)
     skipped = [a for a in report.measures if not a.applicable]
     if skipped:

@@ -186,8 +186,10 @@ def compile_bundle(
         estimator.use_compiled(predictors[key])
     seconds = time.perf_counter() - started
     report = CompileReport(len(found), built, len(found) - built, round(seconds, 2), str(cache_dir))
-    logger.info("compiled trees ready", extra={"boosters": report.boosters, "built": built,
-                                                "seconds": report.seconds})  # fmt: skip
+    logger.info(
+        "compiled trees ready",
+        extra={"boosters": report.boosters, "built": built, "seconds": report.seconds},
+    )
     return report
 
 
@@ -233,8 +235,9 @@ def compile_off_process(
             raise BuildError(f"the builder left {len(absent)} libraries unbuilt")
     report = compile_bundle(bundle, cache_dir, nthread)  # every library is there: loads only
     seconds = round(time.perf_counter() - started, 2)
-    return replace(report, built=len(missing), from_cache=len(found) - len(missing),
-                   seconds=seconds)  # fmt: skip
+    return replace(
+        report, built=len(missing), from_cache=len(found) - len(missing), seconds=seconds
+    )
 
 
 def _run_builder(cache_dir: Path, digests: list[str]) -> None:
@@ -262,8 +265,9 @@ def build_libraries(cache_dir: Path, digests: list[str]) -> int:
             if not todo:
                 return 0
             with (cache_dir / BUILD_LOG).open("a") as log:
-                log.write(f"{time.time():.3f} pid={os.getpid()} nice={os.nice(0)} "
-                          f"libraries={len(todo)}\n")  # fmt: skip
+                log.write(
+                    f"{time.time():.3f} pid={os.getpid()} nice={os.nice(0)} libraries={len(todo)}\n"
+                )
             for digest in todo:
                 model = treelite.frontend.load_lightgbm_model(cache_dir / f"{digest}.txt")
                 target = cache_dir / f"{digest}.so"

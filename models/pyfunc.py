@@ -287,8 +287,9 @@ def load_bundle(uri: str = CHAMPION_URI, signing_key: str | None = None) -> Load
         else:
             version = ref.version
         if not version:
-            raise UntrustedModelError(f"{uri}: name a version or an alias (models:/NAME/VERSION "
-                                      "or models:/NAME@alias)")  # fmt: skip
+            raise UntrustedModelError(
+                f"{uri}: name a version or an alias (models:/NAME/VERSION or models:/NAME@alias)"
+            )
         run_id = client.get_model_version(name, version).run_id or None
         base = f"models:/{name}/{version}"
     elif uri.startswith("runs:/"):

@@ -398,10 +398,13 @@ def check_totals(
             t_low, t_high = _interval([total])
             out.append(
                 TotalCheck(
-                    naics, fuel, sum(c.tbtu for c in parts), total.tbtu,
+                    naics,
+                    fuel,
+                    sum(c.tbtu for c in parts),
+                    total.tbtu,
                     low <= t_high and t_low <= high,
                 )
-            )  # fmt: skip
+            )
     return sorted(out, key=lambda c: -c.mismatch)
 
 

@@ -54,18 +54,20 @@ def trimmed(output: str) -> str:
 
 def block(output: str) -> str:
     command = ".venv/bin/decarb-verify " + " ".join(shlex.quote(a) for a in ARGS)
-    return "\n".join([
-        START,
-        "```bash",
-        command,
-        "```",
-        "```text",
-        trimmed(output),
-        "```",
-        "",
-        f"![Metered use against the baseline, savings shaded]({CHART.removeprefix('docs/')})",
-        END,
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            START,
+            "```bash",
+            command,
+            "```",
+            "```text",
+            trimmed(output),
+            "```",
+            "",
+            f"![Metered use against the baseline, savings shaded]({CHART.removeprefix('docs/')})",
+            END,
+        ]
+    )
 
 
 def main() -> None:

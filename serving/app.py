@@ -73,10 +73,13 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
     app.add_middleware(_Observe, metrics=app.state.service.metrics)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
             allow_headers=["X-API-Key", "Content-Type", "X-Request-Id"],
-            expose_headers=["X-Request-Id", "Retry-After"], max_age=600,
-        )  # fmt: skip
+            expose_headers=["X-Request-Id", "Retry-After"],
+            max_age=600,
+        )
     return app
 
 
@@ -184,8 +187,9 @@ class _Observe:
                 if b"x-request-id" not in names:
                     headers.append((b"x-request-id", request_id.encode("latin-1")))
                 headers += [h for h in SECURITY_HEADERS if h[0] not in names]
-                html = any(k.lower() == b"content-type" and v.startswith(b"text/html")
-                           for k, v in headers)  # fmt: skip
+                html = any(
+                    k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers
+                )
                 if html:
                     headers += [h for h in PAGE_SECURITY_HEADERS if h[0] not in names]
                 message = {**message, "headers": headers}
@@ -205,7 +209,12 @@ class _Observe:
                 version = holder.current.version if holder is not None and holder.ready else None
                 logger.info(
                     "request",
-                    extra={"request_id": request_id, "method": scope["method"], "path": path,
-                           "status": status, "ms": round(elapsed * 1000, 2),
-                           "model_version": version},
-                )  # fmt: skip
+                    extra={
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": path,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                        "model_version": version,
+                    },
+                )

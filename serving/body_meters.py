@@ -70,8 +70,12 @@ def too_deep_detail(field: str, depth: int) -> dict[str, object]:
     """The 422 item of a JSON text nested deeper than :data:`MAX_JSON_DEPTH`."""
     allowed = f"JSON nested at most {MAX_JSON_DEPTH} levels deep (objects and arrays)"
     value = f"nested {depth} levels deep" if depth else f"nested over {MAX_JSON_DEPTH} levels"
-    return {"field": field, "value": value, "allowed": allowed,
-            "message": f"{field}: {value}; allowed: {allowed}"}  # fmt: skip
+    return {
+        "field": field,
+        "value": value,
+        "allowed": allowed,
+        "message": f"{field}: {value}; allowed: {allowed}",
+    }
 
 
 def json_depth(text: bytes) -> int:
@@ -152,7 +156,7 @@ class BatchCounter:
         for match in _TOKEN.finditer(data):
             token = match.group()
             if token == b'"':  # a string not complete yet: wait for more of the body
-                self.pending = data[match.start():]  # fmt: skip
+                self.pending = data[match.start() :]
                 return self.items
             self._token(token)
         self.pending = b""

@@ -117,9 +117,12 @@ def _body(
 
 def invalid_value_detail(exc: InvalidValueError) -> dict[str, Any]:
     """A domain validation error as a structured 422 item."""
-    return {"field": _jsonable(exc.field), "value": _jsonable(exc.value),
-            "allowed": _utf8(exc.allowed) if isinstance(exc.allowed, str) else exc.allowed,
-            "message": _jsonable(str(exc), MAX_MESSAGE)}  # fmt: skip
+    return {
+        "field": _jsonable(exc.field),
+        "value": _jsonable(exc.value),
+        "allowed": _utf8(exc.allowed) if isinstance(exc.allowed, str) else exc.allowed,
+        "message": _jsonable(str(exc), MAX_MESSAGE),
+    }
 
 
 #: Longest echo of a bad value in an error body (a 20 MB field must not come back whole).

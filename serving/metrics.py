@@ -29,6 +29,8 @@ class ServiceMetrics:
             ["code", "field"], registry=self.registry,
         )  # fmt: skip
         self.reloads = Counter(
-            "decarb_model_reloads_total", "Model reload attempts", ["outcome"],
+            "decarb_model_reloads_total",
+            "Model reload attempts",
+            ["outcome"],
             registry=self.registry,
-        )  # fmt: skip
+        )

@@ -98,9 +98,11 @@ def _check_numbers(checked: CheckedReport) -> None:
     bounds.money(checked.currency).check("actual_capex", checked.report.actual_capex)
     for i, quantity in enumerate(checked.report.measured_savings):
         bounds.check_annual_savings(
-            f"measured_savings[{i}].value", quantity.carrier, quantity.value,
+            f"measured_savings[{i}].value",
+            quantity.carrier,
+            quantity.value,
             checked.annual_savings[quantity.carrier],
-        )  # fmt: skip
+        )
 
 
 def checked_submission(submitted: dict[str, Any]) -> CheckedReport:

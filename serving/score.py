@@ -46,18 +46,29 @@ def score_partition(
     for result in bundle.recommend(profiles, options):
         fp, gap = result.footprint, result.pathway.gap_to_zero_carbon_tco2e
         for r in result.recommendations:
-            rows.append({
-                "factory_id": result.factory_id, "rank": r.rank, "measure_id": r.measure_id,
-                "name": r.name, "family": r.family, "direction": r.direction, "basis": r.basis,
-                "tco2e_avoided": r.tco2e_avoided, "tco2e_low": r.tco2e_low,
-                "tco2e_high": r.tco2e_high, "capex": r.capex,
-                "cost_savings_per_year": r.cost_savings_per_year,
-                "payback_years": r.payback_years,
-                "abatement_cost_per_tco2e": r.abatement_cost_per_tco2e,
-                "adoption_probability": r.adoption_probability, "currency": result.currency,
-                "footprint_net_location_tco2e": fp.net_location_tco2e,
-                "pathway_gap_tco2e": gap, "error": None,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "factory_id": result.factory_id,
+                    "rank": r.rank,
+                    "measure_id": r.measure_id,
+                    "name": r.name,
+                    "family": r.family,
+                    "direction": r.direction,
+                    "basis": r.basis,
+                    "tco2e_avoided": r.tco2e_avoided,
+                    "tco2e_low": r.tco2e_low,
+                    "tco2e_high": r.tco2e_high,
+                    "capex": r.capex,
+                    "cost_savings_per_year": r.cost_savings_per_year,
+                    "payback_years": r.payback_years,
+                    "abatement_cost_per_tco2e": r.abatement_cost_per_tco2e,
+                    "adoption_probability": r.adoption_probability,
+                    "currency": result.currency,
+                    "footprint_net_location_tco2e": fp.net_location_tco2e,
+                    "pathway_gap_tco2e": gap,
+                    "error": None,
+                }
+            )
     return pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
 
 
@@ -116,8 +127,9 @@ def score_table(
             from distributed import as_completed  # noqa: PLC0415 (optional at import)
 
             shared = client.scatter(bundle, broadcast=True)
-            futures = client.map(score_partition, [shared] * len(parts), parts,
-                                 [options] * len(parts), pure=False)  # fmt: skip
+            futures = client.map(
+                score_partition, [shared] * len(parts), parts, [options] * len(parts), pure=False
+            )
             index = {f.key: i for i, f in enumerate(futures)}
             for done, future in enumerate(as_completed(futures), start=1):
                 results[index[future.key]] = future.result()

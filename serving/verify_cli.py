@@ -173,10 +173,15 @@ def _tell(
     if stored is not None:
         replayed = text("verify_cli_replayed", language) if stored.replayed else ""
         typer.echo(
-            text("verify_cli_stored", language, id=stored.id, store=safe_url(out.database_url),
-                 replayed=replayed),
+            text(
+                "verify_cli_stored",
+                language,
+                id=stored.id,
+                store=safe_url(out.database_url),
+                replayed=replayed,
+            ),
             err=out.as_json,
-        )  # fmt: skip
+        )
 
 
 def _check_outputs(out: Outputs) -> None:

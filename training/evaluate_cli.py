@@ -79,9 +79,13 @@ def main(
     data = load_configured(resolved)
     parts = split_by_factory(data, resolved)
     metrics = evaluate(
-        model.bundle, parts.train_factories, parts.train_outcomes, parts.test_factories,
-        parts.test_outcomes, data.truth,
-    )  # fmt: skip
+        model.bundle,
+        parts.train_factories,
+        parts.train_outcomes,
+        parts.test_factories,
+        parts.test_outcomes,
+        data.truth,
+    )
     console.print(
         f"{model_uri} (version {model.version}) on {data.report.source}: {parts.description}; "
         f"test {len(parts.test_factories):,} factories / {len(parts.test_outcomes):,} outcomes"

@@ -52,9 +52,12 @@ def search(
         params = dict(trial.params)
         bundle = RecommendationBundle(bundle_config).fit(fit_f, fit_o)
         X = outcome_design(
-            bundle.spec_, valid_f, targets["factory_row"].to_numpy()[ok],
-            targets["key"].to_numpy()[ok], catalogue,
-        )  # fmt: skip
+            bundle.spec_,
+            valid_f,
+            targets["factory_row"].to_numpy()[ok],
+            targets["key"].to_numpy()[ok],
+            catalogue,
+        )
         score = float(r2_score(targets["log_fraction"].to_numpy()[ok], bundle.savings_.predict(X)))
         with mlflow.start_run(run_name=f"trial-{trial.number}", nested=True):
             mlflow.log_params(params)

@@ -67,6 +67,8 @@ def with_verifications(reported: Dataset, url: str) -> Dataset:
     }
     enriched = outcomes.assign(**columns)
     return Dataset(
-        factories=reported.factories, outcomes=enriched, truth=reported.truth,
+        factories=reported.factories,
+        outcomes=enriched,
+        truth=reported.truth,
         report=reported.report,
-    )  # fmt: skip
+    )

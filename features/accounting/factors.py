@@ -287,11 +287,14 @@ class FactorTable:
             (
                 (level, at_level)
                 for level in _LEVELS[country]
-                if (at_level := self._index.get(
-                    (carrier.value, country.value, kind, level, names[level])))
+                if (
+                    at_level := self._index.get(
+                        (carrier.value, country.value, kind, level, names[level])
+                    )
+                )
             ),
             None,
-        )  # fmt: skip
+        )
         if found is None:
             raise MissingFactorError(
                 f"no factor for {carrier.value} covering {region}, {country.value}"
@@ -303,8 +306,9 @@ class FactorTable:
         notes = []
         if carrier == Carrier.ELECTRICITY and chosen_level != _LEVELS[country][0]:
             label = names[chosen_level] or "national"
-            notes.append(Message("no_level_factor", level=_LEVELS[country][0], region=region,
-                                 label=label))  # fmt: skip
+            notes.append(
+                Message("no_level_factor", level=_LEVELS[country][0], region=region, label=label)
+            )
         if not pd.isna(row["year"]) and int(row["year"]) != year:
             notes.append(Message("no_year_factor", year=year, used=int(row["year"])))
         return self._to_resolved(row, carrier, Message.joined(notes))

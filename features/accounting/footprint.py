@@ -297,8 +297,13 @@ def _inferred_notes(profile: FactoryProfile) -> list[Message]:
     inferred = profile.inferred_route()
     if inferred is None:
         return []
-    return [Message("route_inferred_footprint", route=inferred.route_id,
-                    output=human(inferred.line.output_t))]  # fmt: skip
+    return [
+        Message(
+            "route_inferred_footprint",
+            route=inferred.route_id,
+            output=human(inferred.line.output_t),
+        )
+    ]
 
 
 def comprehensive_energy_tce(profile: FactoryProfile, kgce_per_kwh: float = KGCE_PER_KWH) -> float:

@@ -39,14 +39,18 @@ class Pairs:
     def subset(self, rows: slice | np.ndarray) -> Pairs:
         """The pairs of ``rows``: a slice (views, no copies of the arrays) or row indices."""
         conversions = (
-            self.conversions[rows] if isinstance(rows, slice)
+            self.conversions[rows]
+            if isinstance(rows, slice)
             else [self.conversions[i] for i in rows.tolist()]
-        )  # fmt: skip
+        )
         return Pairs(
-            factory_index=self.factory_index[rows], keys=self.keys[rows],
-            targeted_gj=self.targeted_gj[rows], by_use_gj=self.by_use_gj[rows],
-            cap=self.cap[rows], conversions=conversions,
-        )  # fmt: skip
+            factory_index=self.factory_index[rows],
+            keys=self.keys[rows],
+            targeted_gj=self.targeted_gj[rows],
+            by_use_gj=self.by_use_gj[rows],
+            cap=self.cap[rows],
+            conversions=conversions,
+        )
 
 
 @dataclass(frozen=True)

@@ -104,8 +104,11 @@ def capex_levels() -> tuple[CapexLevel, ...]:
                 f"{where} unit", level.unit, f"{RATIO} or {level.currency}{PER_WATT}"
             )
         if not 0 < level.low <= level.mid <= level.high:
-            raise InvalidValueError(f"{where} low/mid/high", (level.low, level.mid, level.high),
-                                    "0 < low <= mid <= high")  # fmt: skip
+            raise InvalidValueError(
+                f"{where} low/mid/high",
+                (level.low, level.mid, level.high),
+                "0 < low <= mid <= high",
+            )
         if len(level.source) < 10:
             raise InvalidValueError(f"{where} source", level.source, "a cited source")
         out.append(level)
@@ -246,10 +249,15 @@ def price_scored_capex(
         kwp[rows] = installed_kwp(saved_kwh, [countries[r] for r in rows.tolist()], regions)
     keep = scores.get("engineering", np.zeros(len(measures), dtype=bool))
     return capex_at_price_level(
-        scores["capex"], model_currency, [m.id for m in measures],
-        [m.family.value for m in measures], countries,
-        [answer_currencies[f] for f in factory], kwp, keep,
-    )  # fmt: skip
+        scores["capex"],
+        model_currency,
+        [m.id for m in measures],
+        [m.family.value for m in measures],
+        countries,
+        [answer_currencies[f] for f in factory],
+        kwp,
+        keep,
+    )
 
 
 def transfer_caveat(

@@ -68,9 +68,12 @@ def end_use_balance(
                 and profile.sector != Sector.COMPUTING_INFRASTRUCTURE
                 else "profile"
                 if (carrier, end_use) in given
-                else (f"{default}, scaled to the rest of the profile's split" if carrier_given
-                      else default)
-            )  # fmt: skip
+                else (
+                    f"{default}, scaled to the rest of the profile's split"
+                    if carrier_given
+                    else default
+                )
+            )
             cells.append(
                 EndUseEnergy(
                     carrier=carrier,

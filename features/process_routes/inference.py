@@ -73,36 +73,45 @@ class InferredRoute(BaseModel):
     def reason(self, lang: Lang = "en") -> Message:
         """Why this route, in ``lang``: what named the product and the energy-mix sign."""
         if self.naics_names_product:
-            named = Message("route_named_by_naics", lang, code=self.naics_code,
-                            products=self.line.product)  # fmt: skip
+            named = Message(
+                "route_named_by_naics", lang, code=self.naics_code, products=self.line.product
+            )
         else:
-            named = Message("route_named_by_sector", lang, sector=self.sector.value,
-                            products=self.line.product)  # fmt: skip
+            named = Message(
+                "route_named_by_sector", lang, sector=self.sector.value, products=self.line.product
+            )
         mix = Message(
-            "route_energy_sign", lang,
+            "route_energy_sign",
+            lang,
             carriers=", ".join(c.value for c in self.carriers),
-            share=f"{100 * self.share:.0f}", min_share=f"{100 * self.min_share:.0f}",
+            share=f"{100 * self.share:.0f}",
+            min_share=f"{100 * self.min_share:.0f}",
             strong_share=f"{100 * self.strong_share:.0f}",
-        )  # fmt: skip
+        )
         return Message.joined([named, mix], COMMA)
 
     def warning(self, lang: Lang = "en") -> Message:
         """The answer's warning: the route, its output, its confidence and the request for
         ``production[]``."""
         return Message(
-            "route_inferred_warning", lang,
-            route=self.route_id, products=self.line.product,
-            output=human(self.line.output_t), low=human(self.output_low_t),
-            high=human(self.output_high_t), energy=human(self.basis_gj),
+            "route_inferred_warning",
+            lang,
+            route=self.route_id,
+            products=self.line.product,
+            output=human(self.line.output_t),
+            low=human(self.output_low_t),
+            high=human(self.output_high_t),
+            energy=human(self.basis_gj),
             intensity=f"{self.intensity_gj_per_t:g}",
             confidence=Message(f"route_confidence_{self.confidence}", lang),
             reason=self.reason(lang),
-        )  # fmt: skip
+        )
 
     def note(self, lang: Lang = "en") -> Message:
         """A short note for what rests on the inferred route (route measures, footprint)."""
-        return Message("route_inferred_note", lang, route=self.route_id,
-                       output=human(self.line.output_t))  # fmt: skip
+        return Message(
+            "route_inferred_note", lang, route=self.route_id, output=human(self.line.output_t)
+        )
 
 
 def energy_gj(energy: Mapping[Carrier, float]) -> dict[Carrier, float]:

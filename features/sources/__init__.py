@@ -60,8 +60,9 @@ def load_dataset(
             verify_packaged()
             path = PACKAGED_IAC
             eia_state_factors = eia_state_factors or PACKAGED_EIA_STATE_FACTORS
-        real = load_dataset("iac", path, assess_path=assess_path,
-                            eia_state_factors=eia_state_factors)  # fmt: skip
+        real = load_dataset(
+            "iac", path, assess_path=assess_path, eia_state_factors=eia_state_factors
+        )
         return blend(real, load_dataset("synthetic", synthetic=synthetic))
     table = FactorTable.default()
     if eia_state_factors is not None:

@@ -89,8 +89,9 @@ def _price_level(base_year: int | None, target_year: int, currency: pd.Series) -
     if (base_year, target_year) == (2023, 2024):
         cny = CN_CPI_2024_OVER_2023
     elif (currency == "CNY").any():
-        raise InvalidValueError("money_base_year", base_year,
-                                f"2023 for CNY money restated in {target_year} prices")  # fmt: skip
+        raise InvalidValueError(
+            "money_base_year", base_year, f"2023 for CNY money restated in {target_year} prices"
+        )
     else:
         cny = np.nan
     return np.where(currency.to_numpy() == "CNY", cny, usd)
@@ -112,8 +113,9 @@ def blend(real: Dataset, generated: Dataset) -> Dataset:
     fids_r = set(real.factories["factory_id"].astype(str))
     clash = fids_r & set(generated.factories["factory_id"].astype(str))
     if clash:
-        raise InvalidValueError("factory_id", sorted(clash)[0],
-                                "ids distinct between real and generated data")  # fmt: skip
+        raise InvalidValueError(
+            "factory_id", sorted(clash)[0], "ids distinct between real and generated data"
+        )
     target = real.report.money_base_year
     gen_f, gen_o = generated.factories.copy(), generated.outcomes.copy()
     if target is not None:

@@ -126,8 +126,9 @@ class OutcomeStore:
         the same report) returns what was stored the first time; a key reused with another
         report is an :class:`IdempotencyConflictError`."""
         if idempotency_key is not None and not _KEY.fullmatch(idempotency_key):
-            raise InvalidValueError("Idempotency-Key", idempotency_key[:200],
-                                    "1-128 characters of A-Z a-z 0-9 . _ : -")  # fmt: skip
+            raise InvalidValueError(
+                "Idempotency-Key", idempotency_key[:200], "1-128 characters of A-Z a-z 0-9 . _ : -"
+            )
         body = checked.report.model_dump(mode="json")
         if body["verification"] is None:  # hashes of reports without one stay as before 0002
             del body["verification"]
@@ -229,22 +230,31 @@ class OutcomeStore:
             saved = {SAVED_COLUMN[c]: row.annual_savings.get(c.value, 0.0) for c in Carrier}
             implemented = {"implemented": True, "rejected": False}.get(row.status)
             when = row.period_end or row.implemented_on or row.decided_on
-            records.append({
-                "outcome_id": f"store-{row.id}", "factory_id": fid, "measure_id": row.measure_id,
-                "arc_code": None, "measure_group": measure.family.value,
-                "year": when.year if when else profile.reporting_year,
-                **(saved if row.status == "implemented" and row.annual_savings
-                   else dict.fromkeys(SAVED_COLUMN.values(), math.nan)),
-                "demand_kw_months_saved": math.nan,
-                "cost_savings_per_year": math.nan,
-                "implementation_cost": row.actual_capex if row.actual_capex is not None
-                else math.nan,
-                "currency": row.currency,
-                "implementation_status": TRAINING_STATUS[row.status],
-                "implemented": implemented,
-                "streams_complete": bool(row.annual_savings),
-                "provenance": "outcomes",
-            })  # fmt: skip
+            records.append(
+                {
+                    "outcome_id": f"store-{row.id}",
+                    "factory_id": fid,
+                    "measure_id": row.measure_id,
+                    "arc_code": None,
+                    "measure_group": measure.family.value,
+                    "year": when.year if when else profile.reporting_year,
+                    **(
+                        saved
+                        if row.status == "implemented" and row.annual_savings
+                        else dict.fromkeys(SAVED_COLUMN.values(), math.nan)
+                    ),
+                    "demand_kw_months_saved": math.nan,
+                    "cost_savings_per_year": math.nan,
+                    "implementation_cost": row.actual_capex
+                    if row.actual_capex is not None
+                    else math.nan,
+                    "currency": row.currency,
+                    "implementation_status": TRAINING_STATUS[row.status],
+                    "implemented": implemented,
+                    "streams_complete": bool(row.annual_savings),
+                    "provenance": "outcomes",
+                }
+            )
         factories = profiles_to_frame(list(profiles.values()))
         outcomes = pd.DataFrame.from_records(records)
         if len(outcomes):

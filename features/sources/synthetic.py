@@ -214,9 +214,11 @@ class _Factories:
             per_sector("hours") * np.exp(rng.normal(0, 0.3, n)), 1500, 8760
         ).round()
         self.revenue_cny = (
-            self.employees * per_sector("sales_usd_per_employee") * CNY_PER_USD
+            self.employees
+            * per_sector("sales_usd_per_employee")
+            * CNY_PER_USD
             * np.exp(rng.normal(0, 0.6, n))
-        )  # fmt: skip
+        )
         self.floor_m2 = (
             self.employees
             * per_sector("ft2_per_employee")
@@ -487,9 +489,12 @@ def _true_effects(
         fraction = np.clip(fraction, 0.0, found.cap)
         displaced = found.targeted_gj * fraction[:, None]
         added = conversion_added(
-            found.conversions, displaced, found.by_use_gj * fraction[:, None],
-            energy.factories, index,
-        )  # fmt: skip
+            found.conversions,
+            displaced,
+            found.by_use_gj * fraction[:, None],
+            energy.factories,
+            index,
+        )
         net = displaced - added
         if g.effect == "battery":
             # Without on-site generation a battery only shifts load and loses energy.
@@ -662,9 +667,19 @@ def _simulate(
     del true_energy
 
     outcomes = _outcome_frame(
-        measures, factory_ids, f, saved, tco2e, cost_savings, capex, p_adopt, recommended,
-        price, kg_per_unit, rng,
-    )  # fmt: skip
+        measures,
+        factory_ids,
+        f,
+        saved,
+        tco2e,
+        cost_savings,
+        capex,
+        p_adopt,
+        recommended,
+        price,
+        kg_per_unit,
+        rng,
+    )
     truth = _truth_frame(
         measures, factory_ids, saved, tco2e, cost_savings, capex, p_adopt, applicable, recommended
     )

@@ -82,8 +82,13 @@ class Drivers:
         def cut(a: np.ndarray | None) -> np.ndarray | None:
             return None if a is None else a[index]
 
-        return Drivers(self.days[index], cut(self.production), cut(self.hdd), cut(self.cdd),
-                       cut(self.temperature_c))  # fmt: skip
+        return Drivers(
+            self.days[index],
+            cut(self.production),
+            cut(self.hdd),
+            cut(self.cdd),
+            cut(self.temperature_c),
+        )
 
 
 def _column(name: str, d: Drivers, balance: float | None) -> np.ndarray:
@@ -191,12 +196,19 @@ class Model:
     def record(self) -> BaselineFit:
         cv_limit, nmbe_limit = self.limits
         return BaselineFit(
-            carrier=self.carrier, form=self.form,
+            carrier=self.carrier,
+            form=self.form,
             coefficients={t: float(v) for t, v in zip(self.terms, self.params, strict=True)},
-            balance_point_c=self.balance_point_c, n_baseline=self.n, r2=self.r2,
-            cv_rmse=self.cv_rmse, nmbe=self.nmbe, autocorrelation=self.autocorrelation,
-            cv_rmse_limit=cv_limit, nmbe_limit=nmbe_limit, passes=self.passes,
-        )  # fmt: skip
+            balance_point_c=self.balance_point_c,
+            n_baseline=self.n,
+            r2=self.r2,
+            cv_rmse=self.cv_rmse,
+            nmbe=self.nmbe,
+            autocorrelation=self.autocorrelation,
+            cv_rmse_limit=cv_limit,
+            nmbe_limit=nmbe_limit,
+            passes=self.passes,
+        )
 
 
 def _ols(
@@ -217,12 +229,20 @@ def _ols(
     kk = k + (balance is not None)
     bic = n * np.log(max(sse, 1e-300) / n) + kk * np.log(n)
     return Model(
-        carrier=carrier, form=form, terms=terms, params=np.asarray(result.params),
-        cov=np.asarray(result.normalized_cov_params), sigma2=sse / max(n - kk, 1),
-        balance_point_c=balance, n=n, residuals=np.asarray(residuals),
-        fitted=np.asarray(result.fittedvalues), y_mean=float(np.mean(y)), bic=float(bic),
+        carrier=carrier,
+        form=form,
+        terms=terms,
+        params=np.asarray(result.params),
+        cov=np.asarray(result.normalized_cov_params),
+        sigma2=sse / max(n - kk, 1),
+        balance_point_c=balance,
+        n=n,
+        residuals=np.asarray(residuals),
+        fitted=np.asarray(result.fittedvalues),
+        y_mean=float(np.mean(y)),
+        bic=float(bic),
         p_values=np.asarray(result.pvalues),
-    )  # fmt: skip
+    )
 
 
 def _qualifies(model: Model) -> bool:

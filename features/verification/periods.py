@@ -77,8 +77,9 @@ def parse_span(period: str, period_end: str | None, field: str, end_field: str) 
     elif _DAY.match(period or ""):
         start = _parse_day(period, field)
         if period_end is None:
-            raise InvalidValueError(end_field, period_end,
-                                    "the last day YYYY-MM-DD when period is a day")  # fmt: skip
+            raise InvalidValueError(
+                end_field, period_end, "the last day YYYY-MM-DD when period is a day"
+            )
         end = _parse_day(period_end, end_field)
     else:
         raise InvalidValueError(field, period, PERIOD_FORMATS)

@@ -34,17 +34,27 @@ def _reading_schema(schema: dict[str, Any]) -> None:
     of the carrier (features.units.allowed_units)."""
     day = {"type": "string", "pattern": DAY_PATTERN}
     schema["allOf"] = [
-        {"anyOf": [
-            {"properties": {"period": {"pattern": MONTH_PATTERN},
-                            "period_end": {"anyOf": [day, {"type": "null"}]}}},
-            {"required": ["period_end"],
-             "properties": {"period": {"pattern": DAY_PATTERN}, "period_end": day}},
-        ]},
-        {"anyOf": [
-            {"properties": {"carrier": {"const": c.value}, "unit": {"enum": allowed_units(c)}}}
-            for c in Carrier
-        ]},
-    ]  # fmt: skip
+        {
+            "anyOf": [
+                {
+                    "properties": {
+                        "period": {"pattern": MONTH_PATTERN},
+                        "period_end": {"anyOf": [day, {"type": "null"}]},
+                    }
+                },
+                {
+                    "required": ["period_end"],
+                    "properties": {"period": {"pattern": DAY_PATTERN}, "period_end": day},
+                },
+            ]
+        },
+        {
+            "anyOf": [
+                {"properties": {"carrier": {"const": c.value}, "unit": {"enum": allowed_units(c)}}}
+                for c in Carrier
+            ]
+        },
+    ]
 
 
 def _request_schema(schema: dict[str, Any]) -> None:
@@ -57,9 +67,11 @@ def _request_schema(schema: dict[str, Any]) -> None:
               for c, names in region_names().items()}  # fmt: skip
     schema["anyOf"] = [  # country CN when not given
         {"properties": {"country": {"const": "CN"}, "region": region["CN"]}},
-        {"required": ["country"],
-         "properties": {"country": {"const": "US"}, "region": region["US"]}},
-    ]  # fmt: skip
+        {
+            "required": ["country"],
+            "properties": {"country": {"const": "US"}, "region": region["US"]},
+        },
+    ]
 
 
 #: Forms a baseline can take (chosen by the data; see ``features.verification.baseline``).

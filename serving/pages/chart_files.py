@@ -32,8 +32,9 @@ def stacked_svg(charts: list[Chart]) -> str:
     y = 0.0
     for chart in charts:
         inner = to_svg(chart).replace(' class="chart"', "", 1)
-        inner = inner.replace("<svg ", f'<svg x="0" y="{y:g}" width="{chart.width:g}" '
-                              f'height="{chart.height:g}" ', 1)  # fmt: skip
+        inner = inner.replace(
+            "<svg ", f'<svg x="0" y="{y:g}" width="{chart.width:g}" height="{chart.height:g}" ', 1
+        )
         out.append(inner)
         y += chart.height + GAP
     out.append("</svg>")
@@ -80,16 +81,29 @@ def charts_png(charts: list[Chart], cjk_font: str | None = None, dpi: int = 150)
     for chart in charts:
         for s in chart.shapes:
             if isinstance(s, Box):
-                axes.add_patch(Rectangle((s.x, top + s.y), s.w, s.h, facecolor=s.fill,
-                                         edgecolor="none"))  # fmt: skip
+                axes.add_patch(
+                    Rectangle((s.x, top + s.y), s.w, s.h, facecolor=s.fill, edgecolor="none")
+                )
             elif isinstance(s, Label):
                 align = {"start": "left", "middle": "center", "end": "right"}[s.anchor]
-                axes.text(s.x, top + s.y, s.text, fontsize=s.size * points, color=s.fill,
-                          ha=align, va="baseline", fontproperties=font)  # fmt: skip
+                axes.text(
+                    s.x,
+                    top + s.y,
+                    s.text,
+                    fontsize=s.size * points,
+                    color=s.fill,
+                    ha=align,
+                    va="baseline",
+                    fontproperties=font,
+                )
             else:
-                axes.plot([s.x1, s.x2], [top + s.y1, top + s.y2], color=s.stroke,
-                          linewidth=s.width * points,
-                          linestyle=(0, (4, 3)) if s.dashed else "-")  # fmt: skip
+                axes.plot(
+                    [s.x1, s.x2],
+                    [top + s.y1, top + s.y2],
+                    color=s.stroke,
+                    linewidth=s.width * points,
+                    linestyle=(0, (4, 3)) if s.dashed else "-",
+                )
         top += chart.height + GAP
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=dpi, facecolor="#ffffff")

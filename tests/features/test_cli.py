@@ -67,8 +67,17 @@ def test_json_output_and_bad_profile(tmp_path: Path) -> None:
     assert report["footprint"]["factor_table_version"] == "2026.11.1"
 
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"factory_id": "b", "country": "CN", "region": "Narnia",
-                               "sector": "steel", "reporting_year": 2023}))  # fmt: skip
+    bad.write_text(
+        json.dumps(
+            {
+                "factory_id": "b",
+                "country": "CN",
+                "region": "Narnia",
+                "sector": "steel",
+                "reporting_year": 2023,
+            }
+        )
+    )
     result = run_report(str(bad))
     assert result.returncode == 2
     assert "region" in result.stdout
@@ -78,9 +87,17 @@ def test_json_output_and_bad_profile(tmp_path: Path) -> None:
 def test_us_profile_with_eia_factors(tmp_path: Path, shared_data: Path) -> None:
     profile = tmp_path / "ohio.json"
     profile.write_text(
-        json.dumps({"factory_id": "oh-1995", "country": "US", "region": "OH",
-                    "sector": "steel", "reporting_year": 1995, "electricity_kwh": 1e6})
-    )  # fmt: skip
+        json.dumps(
+            {
+                "factory_id": "oh-1995",
+                "country": "US",
+                "region": "OH",
+                "sector": "steel",
+                "reporting_year": 1995,
+                "electricity_kwh": 1e6,
+            }
+        )
+    )
     eia = shared_data / "eia-state-electric-co2-1990-2024/state_carbon_intensity_derived.csv"
     result = run_report(str(profile), "--eia-state-factors", str(eia), "--json")
     assert result.returncode == 0, result.stderr

@@ -55,8 +55,11 @@ def test_bad_rows_are_rejected_with_row_column_and_reason(tables: Path, tmp_path
     factories.loc[8, "electricity_kwh"] = 1e30
     factories.to_csv(tmp_path / "factories.csv", index=False)
     n_victim += int((outcomes["factory_id"] == factories.loc[8, "factory_id"]).sum())
-    n_victim -= int(outcomes.loc[[6, 7], "factory_id"].isin(
-        [factories.loc[4, "factory_id"], factories.loc[8, "factory_id"]]).sum())  # fmt: skip
+    n_victim -= int(
+        outcomes.loc[[6, 7], "factory_id"]
+        .isin([factories.loc[4, "factory_id"], factories.loc[8, "factory_id"]])
+        .sum()
+    )
 
     report = load_dataset("files", tmp_path).report
     report.check_balance()

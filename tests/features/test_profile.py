@@ -143,8 +143,13 @@ def test_frame_with_unknown_column_is_one_clear_error() -> None:
 
 
 def test_money_in_wan_yuan_and_other_units() -> None:
-    p = parse_profile(base(annual_revenue="1,200 万元", electricity_cost_per_year="65 万元",
-                           fuel_cost_per_year={"value": 0.5, "unit": "亿元"}))  # fmt: skip
+    p = parse_profile(
+        base(
+            annual_revenue="1,200 万元",
+            electricity_cost_per_year="65 万元",
+            fuel_cost_per_year={"value": 0.5, "unit": "亿元"},
+        )
+    )
     assert p.annual_revenue == pytest.approx(1.2e7)
     assert p.electricity_cost_per_year == pytest.approx(6.5e5)
     assert p.fuel_cost_per_year == pytest.approx(5e7)

@@ -176,11 +176,15 @@ def test_a_chinese_panel_says_its_sources_in_chinese_and_reads_the_same_in_engli
     for c, e in zip(zh.checks, en.checks, strict=True):
         row = table[c.indicator_id]
         assert (c.source_type, c.doc_date, c.note) == (
-            row["source_type_zh"], row["doc_date_zh"], row["note_zh"]
-        ), c.indicator_id  # fmt: skip
+            row["source_type_zh"],
+            row["doc_date_zh"],
+            row["note_zh"],
+        ), c.indicator_id
         assert (e.source_type, e.doc_date, e.note) == (
-            row["source_type"], row["doc_date"], row["note"]
-        ), c.indicator_id  # fmt: skip
+            row["source_type"],
+            row["doc_date"],
+            row["note"],
+        ), c.indicator_id
         for text in (c.source_type, c.basis_text, c.status_text, c.explanation):
             assert has_chinese(text), (c.indicator_id, text)
         # Each sentence is one Message: rendered again in English it is the English panel's.

@@ -142,9 +142,13 @@ def test_logistic_boosted_classifier_explains_exactly_and_holds_the_logistic_ans
     X = np.column_stack([level, cost, other])
     X[::17, 1] = np.nan  # missing inputs take the training median
     model = LogisticBoostedClassifier(
-        linear_columns=(1,), category_column=0, categorical_features=(0,), n_estimators=60,
-        num_leaves=7, min_child_samples=50,
-    ).fit(X, y, groups=np.arange(n) // 3)  # fmt: skip
+        linear_columns=(1,),
+        category_column=0,
+        categorical_features=(0,),
+        n_estimators=60,
+        num_leaves=7,
+        min_child_samples=50,
+    ).fit(X, y, groups=np.arange(n) // 3)
     p = model.predict_proba(X)
     contributions = model.contributions(X)
     # Additive and exact: the contributions sum to the log-odds of the probability.
@@ -160,8 +164,9 @@ def test_logistic_boosted_classifier_explains_exactly_and_holds_the_logistic_ans
     unseen[:, 0] = 9.0
     assert np.isfinite(model.predict_proba(unseen)).all()
     # With no trees it is the logistic regression itself.
-    logistic = LogisticBoostedClassifier(linear_columns=(1,), category_column=0,
-                                         n_estimators=1, learning_rate=1e-9).fit(X, y)  # fmt: skip
+    logistic = LogisticBoostedClassifier(
+        linear_columns=(1,), category_column=0, n_estimators=1, learning_rate=1e-9
+    ).fit(X, y)
     np.testing.assert_allclose(
         logistic.predict_proba(X), 1 / (1 + np.exp(-logistic.linear_margin(X))), atol=1e-6
     )

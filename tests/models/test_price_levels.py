@@ -153,8 +153,11 @@ def test_a_moved_cost_carries_the_caveat_and_a_wider_interval_than_a_local_one(
 def test_every_price_level_row_has_a_source_currency_and_year() -> None:
     rows = capex_levels()
     assert {(r.measure_or_family, r.country) for r in rows} >= {
-        ("rooftop_pv", "US"), ("rooftop_pv", "CN"), ("*", "US"), ("*", "CN"),
-    }  # fmt: skip
+        ("rooftop_pv", "US"),
+        ("rooftop_pv", "CN"),
+        ("*", "US"),
+        ("*", "CN"),
+    }
     for row in rows:
         assert len(row.source) > 40, row
         assert row.currency in USD_PER, row

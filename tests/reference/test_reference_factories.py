@@ -116,8 +116,9 @@ def test_harmful_measures_are_flagged_and_never_ranked(
     result = results[name]
     assert all(r.direction == "decrease" and r.tco2e_avoided > 0 for r in result.recommendations)
     assert all(r.direction == "increase" and r.tco2e_avoided < 0 for r in result.emission_increases)
-    assert all("raises this factory's emissions" in r.direction_reason
-               for r in result.emission_increases)  # fmt: skip
+    assert all(
+        "raises this factory's emissions" in r.direction_reason for r in result.emission_increases
+    )
 
 
 def test_smelter_lighting_and_drives_do_not_claim_the_potline(

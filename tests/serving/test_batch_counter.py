@@ -34,8 +34,14 @@ def _body(rng: random.Random, escapes: bool) -> bytes:
     for _ in range(rng.randint(0, 12)):
         item = rng.choice(["factory", "factory", "number", "string", "list", "literal"])
         if item == "factory":
-            items.append({"factory_id": f"f{len(items)}", "sector": "steel",
-                          "nested": _value(rng, 2), "x": [1, {"y": "[,]"}]})  # fmt: skip
+            items.append(
+                {
+                    "factory_id": f"f{len(items)}",
+                    "sector": "steel",
+                    "nested": _value(rng, 2),
+                    "x": [1, {"y": "[,]"}],
+                }
+            )
         elif item == "number":
             items.append(7)
         elif item == "string":

@@ -53,6 +53,13 @@ def test_every_operation_keeps_its_contract(model_store: str) -> None:
     print(f"contract cases: {sum(cases.values())} {cases}")
     # Every operation that takes input ran its examples (10 of them take input today).
     assert sum(cases.values()) >= 10 * EXAMPLES_PER_OPERATION, cases
-    assert {"POST /v1/recommendations", "POST /v1/recommendations/batch",
-            "POST /v1/footprint", "GET /v1/measures", "GET /v1/model",
-            "POST /v1/admin/reload", "GET /healthz", "GET /readyz"} <= set(cases)  # fmt: skip
+    assert {
+        "POST /v1/recommendations",
+        "POST /v1/recommendations/batch",
+        "POST /v1/footprint",
+        "GET /v1/measures",
+        "GET /v1/model",
+        "POST /v1/admin/reload",
+        "GET /healthz",
+        "GET /readyz",
+    } <= set(cases)

@@ -68,9 +68,11 @@ def _register_foreign(store: str, tmp_path: Path, tags: dict[str, str] | None = 
         if tags:
             mlflow.set_tags(tags)
         info = mlflow.pyfunc.log_model(
-            name="model", python_model=_ForeignModel(tmp_path / "pyfunc-unpickled"),
-            artifacts={"bundle": str(bundle)}, pip_requirements=["mlflow"],
-        )  # fmt: skip
+            name="model",
+            python_model=_ForeignModel(tmp_path / "pyfunc-unpickled"),
+            artifacts={"bundle": str(bundle)},
+            pip_requirements=["mlflow"],
+        )
     return str(mlflow.register_model(info.model_uri, MODEL_NAME).version)
 
 

@@ -42,15 +42,35 @@ def test_schemathesis_with_every_check_finds_nothing(model_store: str, tmp_path:
            "DECARB_DATABASE_URL": f"sqlite:///{tmp_path / 'outcomes.db'}"}  # fmt: skip
     with live_server(model_store, tmp_path, **env) as url:
         run = subprocess.run(
-            [exe, "run", f"{url}/openapi.json", "--checks", "all", "-H",
-             f"X-API-Key: {ADMIN_KEY}", "--max-examples", str(MAX_EXAMPLES), "--no-color",
-             "--generation-deterministic", "--request-timeout", str(SLOW_S),
-             "--max-response-time", str(SLOW_S)],
-            check=False, capture_output=True, text=True, timeout=900, cwd=tmp_path,
-            env={**os.environ, "SCHEMATHESIS_TELEMETRY": "false",
-                 "SCHEMATHESIS_HOOKS": "tests.serving.schemathesis_hooks",
-                 "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
-        )  # fmt: skip
+            [
+                exe,
+                "run",
+                f"{url}/openapi.json",
+                "--checks",
+                "all",
+                "-H",
+                f"X-API-Key: {ADMIN_KEY}",
+                "--max-examples",
+                str(MAX_EXAMPLES),
+                "--no-color",
+                "--generation-deterministic",
+                "--request-timeout",
+                str(SLOW_S),
+                "--max-response-time",
+                str(SLOW_S),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "SCHEMATHESIS_TELEMETRY": "false",
+                "SCHEMATHESIS_HOOKS": "tests.serving.schemathesis_hooks",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            },
+        )
     output = run.stdout + run.stderr
     (tmp_path / "schemathesis.txt").write_text(output)
     assert "Test cases:" in output, output[-5000:]  # it ran

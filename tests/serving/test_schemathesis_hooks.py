@@ -88,8 +88,13 @@ def test_a_dropped_outcome_is_one_the_api_refuses(change: dict[str, Any]) -> Non
 
 
 def _reading(period: str, end: str | None = None) -> dict[str, Any]:
-    return {"period": period, "period_end": end, "carrier": "electricity", "quantity": 1e5,
-            "unit": "kWh"}  # fmt: skip
+    return {
+        "period": period,
+        "period_end": end,
+        "carrier": "electricity",
+        "quantity": 1e5,
+        "unit": "kWh",
+    }
 
 
 @pytest.mark.parametrize(

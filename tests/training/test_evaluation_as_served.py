@@ -31,9 +31,13 @@ def test_evaluation_reports_every_candidate_pair_by_pick_family_size_and_year(
 ) -> None:
     parts = split_by_factory(tiny_data, TrainConfig(seed=1))
     metrics = evaluate(
-        tiny_bundle, parts.train_factories, parts.train_outcomes, parts.test_factories,
-        parts.test_outcomes, tiny_data.truth,
-    )  # fmt: skip
+        tiny_bundle,
+        parts.train_factories,
+        parts.train_outcomes,
+        parts.test_factories,
+        parts.test_outcomes,
+        tiny_data.truth,
+    )
     all_pairs = metrics["savings_interval_coverage_all_candidates"]
     assert 0 < all_pairs < 1
     for part in ("picked", "not_picked", "technology_upgrade", "size_small"):

@@ -108,10 +108,12 @@ def test_metered_outcomes_teach_the_next_model(
     # median times the learned realisation, against the old prediction.
     expected = np.exp(after["log_fraction"] - before["log_fraction"]) * median
     ratio = float(np.median(expected))
-    print(f"learned realisation {median:.3f} from {count}; prediction moved "
-          f"{float(np.median(np.exp(after['log_fraction'] - before['log_fraction']))):.3f}; "
-          f"expected/old {ratio:.3f}; low end "
-          f"{float(np.median(after['tco2e_low'] / before['tco2e_low'])):.3f}")  # fmt: skip
+    print(
+        f"learned realisation {median:.3f} from {count}; prediction moved "
+        f"{float(np.median(np.exp(after['log_fraction'] - before['log_fraction']))):.3f}; "
+        f"expected/old {ratio:.3f}; low end "
+        f"{float(np.median(after['tco2e_low'] / before['tco2e_low'])):.3f}"
+    )
     assert abs(ratio - TRUE_RATIO) < abs(REALISATION_PRIOR[0] - TRUE_RATIO)
     # The served low end of the measure at these plants is lower than without the outcomes.
     assert np.median(after["tco2e_low"] / before["tco2e_low"]) < 0.9
