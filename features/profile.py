@@ -58,6 +58,7 @@ from features.units import (
     parse_number,
     parse_share,
     to_canonical,
+    unit_of_word,
 )
 
 #: Fields holding money in ``revenue_currency``; each also takes "1200 万元"-style amounts.
@@ -557,6 +558,23 @@ class FactoryProfile(BaseModel):
     def energy_by_carrier(self) -> dict[Carrier, float]:
         """Annual use of every carrier in canonical units (zeros included)."""
         return {c: self.energy(c) for c in Carrier}
+
+    def shown_units(self) -> dict[Carrier, str]:
+        """The unit each carrier is shown in where the plant says one: the unit its energy_use
+        row was typed in (Chinese words read as their units; 万 kept), else for a US plant the
+        units of US bills (MWh, MMBtu). Carriers absent keep their canonical unit."""
+        units: dict[Carrier, str] = {}
+        if self.country == Country.US:
+            units = {c: "MMBtu" for c in Carrier if c != Carrier.ELECTRICITY}
+            units[Carrier.ELECTRICITY] = "MWh"
+        for q in self.energy_use:
+            try:
+                unit = unit_of_word(q.carrier, q.unit)
+                to_canonical(q.carrier, 1.0, unit)
+            except InvalidValueError:
+                continue
+            units[q.carrier] = unit
+        return units
 
     def end_use_shares(self) -> dict[tuple[Carrier, EndUse], float]:
         """The ``end_uses`` entries as shares of their carrier's use (validated).

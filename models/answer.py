@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ from features.i18n import Lang, human
 from features.messages import COMMA, EMPTY, SEMICOLON, Message
 from features.process_routes.inference import InferredRoute
 from features.profile import FactoryProfile
-from features.units import CANONICAL_UNIT, Carrier
+from features.units import CANONICAL_UNIT, Carrier, to_canonical
 from models.pathway import Stacked, pathway_to_zero
 from models.ranking import Chosen
 from models.schemas import (
@@ -64,11 +65,19 @@ class _Placed:
     portfolio_saved: np.ndarray | None = None
 
 
-def direction_reason(
-    saved: np.ndarray, kg: np.ndarray, tco2e: float, process: float = 0.0, lang: Lang = "en"
+def direction_reason(  # noqa: PLR0913  (the sentence's six inputs, read once per row)
+    saved: np.ndarray,
+    kg: np.ndarray,
+    tco2e: float,
+    process: float = 0.0,
+    *,
+    lang: Lang = "en",
+    units: Mapping[Carrier, str] | None = None,
 ) -> tuple[Direction, Message]:
     """("decrease" | "increase", a plain sentence naming the carriers that change and the
-    process emissions removed or CO2 captured), in ``lang``."""
+    process emissions removed or CO2 captured), in ``lang``; a carrier's energy in its unit of
+    ``units`` (:meth:`FactoryProfile.shown_units`: as typed, or a US plant's MWh and MMBtu),
+    else in its canonical unit."""
     parts_less: list[Message] = []
     parts_more: list[Message] = []
     grid_more = False
@@ -77,12 +86,13 @@ def direction_reason(
             continue
         c = CARRIERS[j]
         t = value * float(kg[j]) / 1000
+        amount, unit = _in_unit(c, abs(value), (units or {}).get(c))
         part = Message(
             "carrier_change",
             lang,
             carrier=c.value.replace("_", " "),
-            amount=human(abs(value)),
-            unit=CANONICAL_UNIT[c],
+            amount=amount,
+            unit=unit,
             t=human(abs(t)),
         )
         (parts_less if value > 0 else parts_more).append(part)
@@ -104,6 +114,15 @@ def direction_reason(
     return "decrease", Message.joined([saves, Message("net_less", lang, t=human(tco2e))])
 
 
+def _in_unit(carrier: Carrier, value: float, unit: str | None) -> tuple[str, str]:
+    """(amount, unit) of ``value`` (canonical unit) in ``unit`` as the plant gave it (万kWh stays
+    万kWh in either language, so a sentence reads the same numbers in both); its canonical unit
+    when the plant gave none."""
+    if unit is None:
+        return human(value), CANONICAL_UNIT[carrier]
+    return human(value / to_canonical(carrier, 1.0, unit)), unit
+
+
 def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommendation:
     """Candidate ``row`` of factory ``i`` as returned."""
     s, lang = batch.scores, batch.options.lang
@@ -111,7 +130,9 @@ def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommen
     standalone = s.saved[row]
     tco2e = float(s.tco2e[row])
     process = float(s.process_tco2e[row])
-    direction, reason = direction_reason(standalone, batch.kg[i], tco2e, process, lang)
+    direction, reason = direction_reason(
+        standalone, batch.kg[i], tco2e, process, lang=lang, units=batch.units[i]
+    )
     capex = float(s.capex[row])
     savings = float(s.cost_savings[row])
     app = s.applicability

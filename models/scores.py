@@ -5,6 +5,7 @@ the answer is built from (:class:`Batch`), each a frozen record with named field
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,7 @@ from features.accounting.factors import FactorTable
 from features.catalogue.candidates import FactoryEnergy, Pairs
 from features.catalogue.measures import Catalogue
 from features.profile import FactoryProfile
+from features.units import Carrier
 from models.schemas import RecommendOptions
 
 
@@ -105,6 +107,11 @@ class Batch:
     rates: np.ndarray
     factory_rows: list[np.ndarray]
     lifetimes: np.ndarray
+
+    @functools.cached_property
+    def units(self) -> list[dict[Carrier, str]]:
+        """Each factory's units of display (:meth:`FactoryProfile.shown_units`)."""
+        return [p.shown_units() for p in self.profiles]
 
     @property
     def cells_gj(self) -> np.ndarray:

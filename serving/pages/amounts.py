@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 
-from features.errors import InvalidValueError
 from features.i18n import Lang, human, text
 from features.profile import FactoryProfile
 from features.regions import CHINA_PROVINCES
-from features.units import GJ_PER_TCE, WAN_PREFIX, Carrier, to_canonical, unit_of_word
+from features.units import GJ_PER_TCE, WAN_PREFIX, Carrier, to_canonical
 
 WAN = 1e4  # 万
 #: Units and dates of the English data in Chinese (units of explanations, readiness cells).
@@ -118,22 +117,8 @@ def energy(
 
 
 def typed_units(profile: FactoryProfile | None) -> dict[Carrier, str]:
-    """The unit each carrier is shown in: the one its energy_use row was typed in (Chinese
-    words read as their units), or for a US plant the units of US bills (MWh, MMBtu)."""
-    if profile is None:
-        return {}
-    units: dict[Carrier, str] = {}
-    if profile.country.value == "US":
-        units = {c: "MMBtu" for c in Carrier if c != Carrier.ELECTRICITY}
-        units[Carrier.ELECTRICITY] = "MWh"
-    for q in profile.energy_use:
-        try:
-            unit = unit_of_word(q.carrier, q.unit)
-            to_canonical(q.carrier, 1.0, unit)
-        except InvalidValueError:
-            continue
-        units[q.carrier] = unit
-    return units
+    """The unit each carrier is shown in (:meth:`FactoryProfile.shown_units`)."""
+    return {} if profile is None else profile.shown_units()
 
 
 def money(value: float | None, currency: str, lang: Lang) -> str:
