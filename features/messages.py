@@ -58,7 +58,7 @@ class Message(str):
                     values[name] = value.in_lang("en")
             self = str.__new__(cls, templates[0].format_map(values))
         elif lang == "zh":
-            filled = {}
+            filled: dict[str, object] = {}
             for name, value in values.items():
                 if isinstance(value, Message):
                     values[name] = filled[name] = value.in_lang("zh")

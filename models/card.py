@@ -178,7 +178,7 @@ def _trained_on(bundle: RecommendationBundle) -> TrainedOn:
 
 def _caveats(bundle: RecommendationBundle, metrics: dict[str, float]) -> list[str]:
     """The answers' caveats, and the ranking's when it loses to sector popularity."""
-    caveats = list(bundle.data_warnings(RecommendOptions()))
+    caveats: list[str] = list(bundle.data_warnings(RecommendOptions()))
     if not bundle.ranks_measures:
         caveats.append(COARSE_MODEL_WARNING)
     # Blended data: the ranking is judged on the part that names measures (the real audits'
