@@ -24,6 +24,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     WithJsonSchema,
     field_validator,
@@ -437,6 +438,15 @@ class FactoryProfile(BaseModel):
         "pathway's offsets step after every reduction, never deducted from the footprint.",
     )
 
+    # Derived once, on validation (the edge), and read by every later step: each carrier's use
+    # in canonical units, the end-use shares, the route lines (validated) and the grid. A frozen
+    # profile does not change; model_copy(update=...) keeps them, so it may only update fields
+    # they do not depend on (features/sources/outcome_store.py renames factory_id).
+    _energy: dict[Carrier, float] = PrivateAttr(default_factory=dict)
+    _shares: dict[tuple[Carrier, EndUse], float] = PrivateAttr(default_factory=dict)
+    _lines: tuple[ProductionLine, ...] = PrivateAttr(default=())
+    _grid: str | None = PrivateAttr(default=None)
+
     @model_validator(mode="before")
     @classmethod
     def _prepare(cls, data: Any) -> Any:
@@ -530,12 +540,14 @@ class FactoryProfile(BaseModel):
                     q.carrier.value,
                     f"a carrier not also given as {PROFILE_FIELD[q.carrier]}",
                 )
+        self._energy = {c: self._converted_energy(c) for c in Carrier}
         known = Catalogue.default().measures
         for i, measure_id in enumerate(self.measures_in_place):
             if measure_id not in known:
                 raise InvalidValueError(f"measures_in_place[{i}]", measure_id, list(known))
-        self.end_use_shares()  # validates the entries
-        self.production_lines()  # validates the lines
+        self._shares = self._validated_shares()
+        self._lines = self._validated_route_lines()
+        self._grid = grid_region(self.country, self.region)
         market = self.green_electricity_contract_kwh + self.green_certificates_kwh
         grid_kwh = self.energy(Carrier.ELECTRICITY)
         if market > grid_kwh * (1 + 1e-9):
@@ -548,7 +560,11 @@ class FactoryProfile(BaseModel):
 
     # --- derived values -------------------------------------------------------------------
     def energy(self, carrier: Carrier) -> float:
-        """Annual use of ``carrier`` in its canonical unit, ``energy_use`` entries included."""
+        """Annual use of ``carrier`` in its canonical unit, ``energy_use`` entries included
+        (converted once, on validation)."""
+        return self._energy[carrier]
+
+    def _converted_energy(self, carrier: Carrier) -> float:
         total = float(getattr(self, PROFILE_FIELD[carrier]))
         for q in self.energy_use:
             if q.carrier == carrier:
@@ -577,7 +593,12 @@ class FactoryProfile(BaseModel):
         return units
 
     def end_use_shares(self) -> dict[tuple[Carrier, EndUse], float]:
-        """The ``end_uses`` entries as shares of their carrier's use (validated).
+        """The ``end_uses`` entries as shares of their carrier's use (validated once, on
+        validation of the profile)."""
+        return dict(self._shares)
+
+    def _validated_shares(self) -> dict[tuple[Carrier, EndUse], float]:
+        """The ``end_uses`` entries as shares of their carrier's use.
 
         Raises :class:`InvalidValueError` naming the entry when a share is outside 0-1, a
         quantity exceeds the carrier's use or the shares of a carrier add up to more than 1.
@@ -654,16 +675,20 @@ class FactoryProfile(BaseModel):
 
     def route_lines(self) -> list[ProductionLine]:
         """The lines accounting and the route measures act on: the declared ones, else the
-        inferred route's line (see :meth:`inferred_route`), else none."""
+        inferred route's line (see :meth:`inferred_route`), else none; validated, options at
+        their defaults where not given (found once, on validation)."""
+        return list(self._lines)
+
+    def _validated_route_lines(self) -> tuple[ProductionLine, ...]:
         if self.production:
-            return self.production_lines()
+            return tuple(self.production_lines())
         inferred = self.inferred_route()
-        return [inferred.line] if inferred is not None else []
+        return (inferred.line.validated("production[0]"),) if inferred is not None else ()
 
     @property
     def grid(self) -> str | None:
         """China's regional grid of the province; ``None`` for US states."""
-        return grid_region(self.country, self.region)
+        return self._grid
 
     def canonical(self) -> FactoryProfile:
         """The same profile with ``energy_use`` folded into the canonical fields."""

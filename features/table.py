@@ -7,6 +7,7 @@ pandas, so the request path does no pandas work.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -14,13 +15,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.process_routes.definitions import ProductionLine
 from features.profile import (
     PROFILE_COLUMNS,
     FactoryProfile,
     format_end_use_shares,
     format_fuel_prices,
-    format_production,
+    parse_production,
 )
+from features.units import PROFILE_FIELD
 
 #: A DataFrame, or a mapping from column name to a sequence of values. ``Any``: cell values.
 Table = Mapping[str, Any] | pd.DataFrame
@@ -69,26 +72,56 @@ def texts(table: Table, column: str) -> list[str]:
 
 
 def profile_table(profiles: Sequence[FactoryProfile]) -> dict[str, list[object]]:
-    """The profile columns of ``profiles`` (canonical units) as plain lists: no pandas."""
+    """The profile columns of ``profiles`` (canonical units) as plain lists: no pandas.
+
+    Each value is read from the validated profile, which converted its units, found its
+    route lines and its grid once: energy per carrier in canonical units, ``production`` as
+    the tuple of validated route lines :func:`table_lines` reads as they are (a frame holds
+    their JSON text). Fuel prices and end-use shares are the frame's text, at the precision
+    the training tables hold.
+    """
+    energy_field = {name: carrier for carrier, name in PROFILE_FIELD.items()}
     columns: dict[str, list[object]] = {name: [] for name in PROFILE_COLUMNS}
     for profile in profiles:
-        canonical = profile.canonical() if profile.energy_use else profile
         for name in PROFILE_COLUMNS:
-            if name == "grid":
-                value: object = canonical.grid
+            if name in energy_field:
+                value: object = profile.energy(energy_field[name])
+            elif name == "grid":
+                value = profile.grid
             elif name == "measures_in_place":
-                value = ";".join(canonical.measures_in_place)
+                value = ";".join(profile.measures_in_place)
             elif name == "production":
-                value = format_production(canonical.route_lines())
+                value = tuple(profile.route_lines())
             elif name == "fuel_prices":
-                value = format_fuel_prices(canonical.fuel_prices)
+                value = format_fuel_prices(profile.fuel_prices)
             elif name == "end_use_shares":
-                value = (
-                    format_end_use_shares(canonical.end_use_shares()) if profile.end_uses else ""
-                )
+                shares = profile.end_use_shares() if profile.end_uses else {}
+                value = format_end_use_shares(shares)
             else:
-                value = getattr(canonical, name)
+                value = getattr(profile, name)
                 if hasattr(value, "value"):  # enums: country, sector
                     value = value.value
             columns[name].append(value)
     return columns
+
+
+def table_lines(table: Table) -> list[tuple[ProductionLine, ...]]:
+    """Each row's validated production lines: as :func:`profile_table` holds them, or read
+    from the JSON text of a frame's ``production`` column; none where the column is absent."""
+    if "production" not in table:
+        return [() for _ in range(n_rows(table))]
+    cells: Iterable[object] = table["production"]
+    return [
+        cell if isinstance(cell, tuple) else _lines_of_text("" if _missing(cell) else str(cell))
+        for cell in cells
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _lines_of_text(text: str) -> tuple[ProductionLine, ...]:
+    """Validated production lines of a ``production`` cell's text (cached per text: a
+    training frame repeats few)."""
+    return tuple(
+        ProductionLine.model_validate(raw).validated(f"production[{i}]")
+        for i, raw in enumerate(parse_production(text))
+    )

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.accounting.carrier_factors import factor_matrix
 from features.accounting.factors import FactorTable
 from features.accounting.net_savings import NetSavings, interval_tco2e
 from features.accounting.prices import price_matrix
@@ -22,10 +21,9 @@ from features.catalogue.applicability import candidate_pairs
 from features.catalogue.candidates import FactoryEnergy, Pairs
 from features.catalogue.measures import Catalogue
 from features.design import design_matrix
-from features.process_routes.emissions import table_lines
 from features.process_routes.estimate import estimate
 from features.profile import FactoryProfile
-from features.table import Table, texts
+from features.table import Table, table_lines, texts
 from features.units import USD_PER
 from models.fitted import FittedBundle
 from models.scores import Scores
@@ -62,7 +60,7 @@ def candidates_of(
     ]
     energy = FactoryEnergy.of(factories)
     found = candidate_pairs(energy, measures, catalogue)
-    kg = factor_matrix(profiles, table)
+    kg = table.matrix([(p.country, p.region, p.grid, p.reporting_year) for p in profiles])
     return Candidates(energy, found, catalogue, kg, price_matrix(factories, bundle.currency_))
 
 

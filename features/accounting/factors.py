@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from features.carriers import CARRIERS
 from features.errors import InvalidValueError, MissingFactorError
 from features.messages import EMPTY, Message
 from features.regions import US_STATES, Country, grid_region, normalise_region
@@ -242,10 +245,36 @@ class FactorTable:
         MissingFactorError
             If the table has no factor for the carrier in the country.
         """
+        region = normalise_region(country, region)
+        return self._cached(
+            carrier, country, region, grid_region(country, region), year, factor_type
+        )
+
+    def matrix(self, places: Sequence[tuple[Country, str, str | None, int]]) -> np.ndarray:
+        """(places, carriers) location-based kg CO2e per canonical unit, one row per
+        (country, region, grid, reporting year) of a validated profile (region canonical, grid
+        found on validation: they are not looked up again)."""
+        rows = [
+            [self._cached(c, country, region, grid, year).kgco2e_per_unit for c in CARRIERS]
+            for country, region, grid, year in places
+        ]
+        return np.array(rows, dtype=float).reshape(len(places), len(CARRIERS))
+
+    def _cached(
+        self,
+        carrier: Carrier,
+        country: Country,
+        region: str,
+        grid: str | None,
+        year: int,
+        factor_type: str | None = None,
+    ) -> ResolvedFactor:
+        """:meth:`resolve` for a canonical region and its grid, answers cached."""
         key = (carrier, country, region, year, factor_type)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._cache[key] = self._resolve(carrier, country, region, year, factor_type)
+            cached = self._resolve(carrier, country, region, grid, year, factor_type)
+            self._cache[key] = cached
         return cached
 
     def resolve_national(
@@ -267,10 +296,10 @@ class FactorTable:
         carrier: Carrier,
         country: Country,
         region: str,
+        grid: str | None,
         year: int,
         factor_type: str | None,
     ) -> ResolvedFactor:
-        region = normalise_region(country, region)
         kind = (factor_type or "average") if carrier == Carrier.ELECTRICITY else None
         if (carrier.value, country.value, kind) not in self._present:
             raise MissingFactorError(
@@ -280,7 +309,7 @@ class FactorTable:
         names = {
             "province": region,
             "state": region,
-            "grid": grid_region(country, region) or "",
+            "grid": grid or "",
             "national": "",
         }
         found = next(

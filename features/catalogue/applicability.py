@@ -27,11 +27,10 @@ from features.catalogue.candidates import FactoryEnergy, Pairs, pairs
 from features.catalogue.measures import Catalogue, Measure
 from features.enduses.taxonomy import LABEL
 from features.messages import Message, MessageText
-from features.process_routes.emissions import table_lines
 from features.process_routes.estimate import matching_lines
 from features.profile import FactoryProfile
 from features.sectors import Sector
-from features.table import Table, floats0, profile_table, texts
+from features.table import Table, floats0, profile_table, table_lines, texts
 from features.units import PROFILE_FIELD, Carrier
 
 

@@ -23,10 +23,10 @@ import numpy as np
 from features.carriers import CARRIERS, GJ_PER_CANONICAL
 from features.enduses.taxonomy import EndUse
 from features.process_routes.definitions import ProductionLine
-from features.process_routes.emissions import reductant_shares, table_lines
+from features.process_routes.emissions import reductant_shares
 from features.profile import parse_end_use_shares
 from features.sectors import Sector
-from features.table import Table, floats, floats0, texts
+from features.table import Table, floats, floats0, table_lines, texts
 from features.units import PROFILE_FIELD, Carrier
 
 END_USES = list(EndUse)

@@ -7,7 +7,6 @@ They count in scope 1 next to combustion.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Literal
 
@@ -15,8 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.enduses.taxonomy import EndUse
 from features.process_routes.definitions import ProductionLine, route_table
-from features.profile import parse_production
-from features.table import Table, texts
 from features.units import Carrier
 
 _MEASURED_CO2 = "measured process CO2 given in the profile (production[].process_co2_t)"
@@ -127,19 +124,3 @@ def reductant_shares(
         if use > 0 and gj > 0:
             out[(carrier, EndUse.REDUCTANT_FEEDSTOCK)] = min(gj / use, caps[carrier])
     return out
-
-
-@functools.lru_cache(maxsize=4096)
-def lines_from_text(text: str) -> tuple[ProductionLine, ...]:
-    """Validated production lines of a table's ``production`` text (cached per text)."""
-    return tuple(
-        ProductionLine.model_validate(raw).validated(f"production[{i}]")
-        for i, raw in enumerate(parse_production(text))
-    )
-
-
-def table_lines(factories: Table) -> list[tuple[ProductionLine, ...]]:
-    """Each factory's validated production lines (none where the column is absent)."""
-    if "production" not in factories:
-        return [() for _ in texts(factories, "sector")]
-    return [lines_from_text(t) for t in texts(factories, "production")]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from features.accounting.factors import COLUMNS, FactorTable, load_eia_state_intensity
+from features.carriers import CARRIERS
 from features.errors import InvalidValueError, MissingFactorError
 from features.regions import Country
 from features.units import Carrier
@@ -114,3 +115,21 @@ def test_missing_factor_is_a_typed_error() -> None:
     no_us_coal = frame[~((frame["country"] == "US") & (frame["carrier"] == "coal"))]
     with pytest.raises(MissingFactorError, match="coal in US"):
         FactorTable(no_us_coal, "partial").resolve(Carrier.COAL, Country.US, "OH", 2022)
+
+
+def test_matrix_of_validated_places_matches_resolve_in_any_spelling() -> None:
+    table = FactorTable.default()
+    places = [
+        (Country.CN, "Jiangsu", "East China grid", 2022),
+        (Country.CN, "Tibet", "Southwest China grid", 2022),
+        (Country.US, "OH", None, 2023),
+    ]
+    matrix = table.matrix(places)
+    assert matrix.shape == (3, len(CARRIERS))
+    for row, (country, region, _grid, year) in zip(matrix, places, strict=True):
+        assert list(row) == [
+            table.resolve(c, country, region, year).kgco2e_per_unit for c in CARRIERS
+        ]
+    spelled = table.resolve(Carrier.ELECTRICITY, Country.CN, "江苏省", 2022)
+    assert spelled == table.resolve(Carrier.ELECTRICITY, Country.CN, "Jiangsu", 2022)
+    assert table.matrix([]).shape == (0, len(CARRIERS))
