@@ -15,6 +15,7 @@ Sources of the constants are named next to them.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import re
 import unicodedata
@@ -452,6 +453,19 @@ def to_canonical(carrier: Carrier, value: float, unit: str, field: str = "unit")
         if ncv is not None:
             return value * scale * ncv
     raise UnitError(field, typed, allowed_units(carrier) + unit_words(carrier))
+
+
+@functools.cache
+def canonical_per_unit(carrier: Carrier, unit: str) -> float:
+    """The canonical units in one ``unit`` of ``carrier`` (:func:`to_canonical` of 1), kept
+    once computed: answers put amounts back into the plant's units many times per factory."""
+    return to_canonical(carrier, 1.0, unit)
+
+
+def from_canonical(carrier: Carrier, value: float, unit: str) -> float:
+    """A quantity of ``carrier`` in its canonical unit, in ``unit`` (as the plant typed it, or
+    another of :func:`allowed_units`): the inverse of :func:`to_canonical`."""
+    return value / canonical_per_unit(carrier, unit)
 
 
 def fuel_gj_lhv_to_basis(carrier: Carrier, gj_lhv: float, basis: str) -> float:

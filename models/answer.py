@@ -23,7 +23,7 @@ from features.i18n import Lang, human
 from features.messages import COMMA, EMPTY, SEMICOLON, Message
 from features.process_routes.inference import InferredRoute
 from features.profile import FactoryProfile
-from features.units import CANONICAL_UNIT, Carrier, to_canonical
+from features.units import CANONICAL_UNIT, Carrier, from_canonical
 from models.pathway import Stacked, pathway_to_zero
 from models.ranking import Chosen
 from models.schemas import (
@@ -120,7 +120,7 @@ def _in_unit(carrier: Carrier, value: float, unit: str | None) -> tuple[str, str
     when the plant gave none."""
     if unit is None:
         return human(value), CANONICAL_UNIT[carrier]
-    return human(value / to_canonical(carrier, 1.0, unit)), unit
+    return human(from_canonical(carrier, value, unit)), unit
 
 
 def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommendation:
@@ -139,7 +139,9 @@ def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommen
     engineering = bool(s.engineering[row])
     adoption = float(s.adoption[row])
     abatement = placed.abatement
-    return Recommendation(
+    # Every value made here with its declared type: built, not validated again (the answers'
+    # round trip through JSON is tested in tests/models/test_answer_messages.py).
+    return Recommendation.model_construct(
         rank=placed.rank,
         measure_id=measure.id,
         name=measure_name(measure, lang),
@@ -166,6 +168,7 @@ def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommen
         else float(app[row]),
         basis="engineering" if engineering else "learned",
         basis_note=Message("engineering_note", lang) if engineering else EMPTY,
+        evidence_note=EMPTY,
         process_tco2e_avoided=process,
         maturity=measure.route.maturity if measure.route is not None else None,
         evidence_outcomes=None if engineering else int(s.evidence[row]),

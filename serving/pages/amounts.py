@@ -9,7 +9,7 @@ import re
 from features.i18n import Lang, human, text
 from features.profile import FactoryProfile
 from features.regions import CHINA_PROVINCES
-from features.units import GJ_PER_TCE, WAN_PREFIX, Carrier, to_canonical
+from features.units import GJ_PER_TCE, WAN_PREFIX, Carrier, from_canonical
 
 WAN = 1e4  # 万
 #: Units and dates of the English data in Chinese (units of explanations, readiness cells).
@@ -103,7 +103,7 @@ def energy(
     typed = (units or {}).get(carrier)
     if typed is not None:
         base = typed.removeprefix(WAN_PREFIX)
-        amount = value / to_canonical(carrier, 1.0, base)
+        amount = from_canonical(carrier, value, base)
         if lang == "zh" and base in ("kWh", "Nm3", "t", "tce") and abs(amount) >= WAN:
             return f"{human(amount / WAN)} 万{base}"
         return f"{human(amount)} {base}"

@@ -4,7 +4,13 @@ import pytest
 
 from features.errors import UnitError
 from features.profile import parse_profile
-from features.units import GJ_PER_MMBTU, Carrier, allowed_units, to_canonical
+from features.units import (
+    GJ_PER_MMBTU,
+    Carrier,
+    allowed_units,
+    from_canonical,
+    to_canonical,
+)
 
 
 @pytest.mark.parametrize(
@@ -114,3 +120,12 @@ def test_a_case_that_names_two_units_is_refused() -> None:
     with pytest.raises(UnitError) as err:
         to_canonical(Carrier.NATURAL_GAS, 1.0, "thermz")
     assert "therm" in str(err.value)
+
+
+@pytest.mark.parametrize("carrier", list(Carrier))
+def test_from_canonical_undoes_to_canonical_in_every_allowed_unit(carrier: Carrier) -> None:
+    for unit in allowed_units(carrier):
+        canonical = to_canonical(carrier, 123.4, unit)
+        assert from_canonical(carrier, canonical, unit) == pytest.approx(123.4, rel=1e-12), unit
+    with pytest.raises(UnitError, match="unit"):
+        from_canonical(carrier, 1.0, "furlongs")
