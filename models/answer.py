@@ -139,9 +139,7 @@ def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommen
     engineering = bool(s.engineering[row])
     adoption = float(s.adoption[row])
     abatement = placed.abatement
-    # Every value made here with its declared type: built, not validated again (the answers'
-    # round trip through JSON is tested in tests/models/test_answer_messages.py).
-    return Recommendation.model_construct(
+    return Recommendation(
         rank=placed.rank,
         measure_id=measure.id,
         name=measure_name(measure, lang),
@@ -168,7 +166,6 @@ def _recommendation(batch: Batch, i: int, row: int, placed: _Placed) -> Recommen
         else float(app[row]),
         basis="engineering" if engineering else "learned",
         basis_note=Message("engineering_note", lang) if engineering else EMPTY,
-        evidence_note=EMPTY,
         process_tco2e_avoided=process,
         maturity=measure.route.maturity if measure.route is not None else None,
         evidence_outcomes=None if engineering else int(s.evidence[row]),

@@ -233,8 +233,8 @@ def _grouped(
         if not (value is None or isinstance(value, str | int | float)):
             value = str(value)
         contribution = float(totals[j])
-        out.append(  # made here with the declared types: built, not validated again
-            FeatureContribution.model_construct(
+        out.append(
+            FeatureContribution(
                 field=source,
                 value=value,
                 unit=unit,

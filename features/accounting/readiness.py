@@ -362,9 +362,7 @@ def _check(
         basis = "reference_province"
         basis_text = Message("readiness_basis_reference", lang, province=row.province)
     texts = row.texts(lang)
-    # Values of the declared types, made here: built, not validated again (the answer's round
-    # trip through JSON is tested in tests/models/test_answer_messages.py).
-    return IndicatorCheck.model_construct(
+    return IndicatorCheck(
         indicator_id=row.indicator_id,
         indicator=row.name_zh if lang == "zh" else row.name_en,
         indicator_source_name=row.name_zh,

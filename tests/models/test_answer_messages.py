@@ -20,15 +20,7 @@ from features.i18n import TEXTS, has_chinese
 from features.messages import JOIN, PLAIN, Message
 from features.profile import FactoryProfile, parse_profile
 from models.bundle import RecommendationBundle
-from models.schemas import (
-    Explanation,
-    FactoryRecommendations,
-    FeatureContribution,
-    Objective,
-    Pathway,
-    Recommendation,
-    RecommendOptions,
-)
+from models.schemas import FactoryRecommendations, Objective, Pathway, RecommendOptions
 from tests.reference.factories import ALL
 from tests.reference.heavy import HEAVY, UNDECLARED_BF_BOF, UNDECLARED_EAF
 
@@ -268,44 +260,3 @@ def test_a_message_is_immutable_and_survives_copy_and_pickle() -> None:
         Message("no_such_sentence")
     with pytest.raises(ValueError, match="lang"):
         Message("nothing").in_lang("fr")  # type: ignore[arg-type]
-
-
-def _models(value: object) -> Iterator[BaseModel]:
-    """Every model in an answer, depth first."""
-    if isinstance(value, BaseModel):
-        yield value
-        for name in type(value).model_fields:
-            yield from _models(getattr(value, name))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _models(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _models(item)
-
-
-def test_parts_built_without_validation_hold_the_declared_types(
-    answers: dict[tuple[str, str], list[FactoryRecommendations]],
-) -> None:
-    """Recommendations, explanations and readiness checks are built without validating again
-    (answers are made by the thousand): each, validated from its own values, is the same
-    object, value for value and type for type (an int where a float is declared, or a str
-    where a sentence is, would show here)."""
-    built = (Recommendation, Explanation, FeatureContribution, IndicatorCheck)
-    seen: set[str] = set()
-    for lang in ("en", "zh"):
-        for result in answers["most_tco2e", lang]:
-            for part in _models(result):
-                if not isinstance(part, built):
-                    continue
-                again = type(part).model_validate(part.model_dump())
-                assert again.model_dump_json() == part.model_dump_json(), type(part).__name__
-                for name in type(part).model_fields:
-                    mine, checked = getattr(part, name), getattr(again, name)
-                    if isinstance(mine, BaseModel | list | dict):
-                        continue
-                    assert type(mine) is type(checked) or (
-                        isinstance(mine, Message) and isinstance(checked, Message)
-                    ), (type(part).__name__, name, type(mine), type(checked))
-                seen.add(type(part).__name__)
-    assert {"Recommendation", "Explanation", "FeatureContribution", "IndicatorCheck"} <= seen
