@@ -301,11 +301,17 @@ def pathway_money(
     prices = (
         s.factory_prices[int(found.factory_index[plan.sequence[0]])] if len(plan.sequence) else None
     )
+    rows = plan.sequence[: plan.n_programme]
+    n = len(rows)
+    # Per programme measure, in one pass over the rows: its yearly money alone and after the
+    # ones before it, and its market-based tCO2e.
+    alone_all = (s.saved[rows] * prices).sum(axis=1) if prices is not None else np.zeros(n)
+    together_all = (stack.saved[:n] * prices).sum(axis=1) if prices is not None else np.zeros(n)
+    t_all = (stack.saved[:n] * kg_market).sum(axis=1) / 1000
     programme = []
-    for k, row in enumerate(plan.sequence[: plan.n_programme].tolist()):
+    for k, row in enumerate(rows.tolist()):
         measure = catalogue.measures[str(found.keys[row])]
-        alone = float((s.saved[row] * prices).sum()) if prices is not None else 0.0
-        together = float((stack.saved[k] * prices).sum()) if prices is not None else 0.0
+        alone, together = float(alone_all[k]), float(together_all[k])
         adds = float(s.cost_savings[row]) * (together / alone if alone > 0 else 0.0)
         capex = float(s.capex[row])
         pool = catalogue.pool_of(measure.id)
@@ -314,8 +320,7 @@ def pathway_money(
                 order=k + 1,
                 measure_id=measure.id,
                 name=measure_name(measure, batch.options.lang),
-                tco2e_avoided=float((stack.saved[k] * kg_market).sum() / 1000)
-                + float(stack.process[k]),
+                tco2e_avoided=float(t_all[k]) + float(stack.process[k]),
                 capex=capex,
                 cost_savings_per_year=adds,
                 payback_years=capex / adds if adds > 0 else None,
