@@ -31,15 +31,17 @@ TOTAL_GJ = COAL_GJ + 1.2e9 * GJ_PER_KWH
 BF_BOF = route_table().route("crude_steel", "bf_bof")
 
 
+PLANTS = {
+    "undeclared": UNDECLARED_BF_BOF,
+    "eaf": UNDECLARED_EAF,
+    "declared": HEBEI_BF_BOF,
+    "food": OHIO_FOOD_PLANT,
+}
+
+
 @pytest.fixture(scope="module")
 def profiles() -> dict[str, FactoryProfile]:
-    data = {
-        "undeclared": UNDECLARED_BF_BOF,
-        "eaf": UNDECLARED_EAF,
-        "declared": HEBEI_BF_BOF,
-        "food": OHIO_FOOD_PLANT,
-    }
-    return {name: parse_profile(d) for name, d in data.items()}
+    return {name: parse_profile(d) for name, d in PLANTS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +53,14 @@ def answers(
 
 
 @pytest.fixture(scope="module")
-def answers_without(
-    tiny_bundle: RecommendationBundle, profiles: dict[str, FactoryProfile]
-) -> dict[str, FactoryRecommendations]:
-    """The same plants answered as before routes were inferred."""
+def answers_without(tiny_bundle: RecommendationBundle) -> dict[str, FactoryRecommendations]:
+    """The same plants answered as before routes were inferred (a profile finds its route
+    lines on validation, so they are validated without inference too)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("features.profile.infer_route", lambda *_args: None)
-        found = tiny_bundle.recommend(list(profiles.values()), OPTIONS)
-    return dict(zip(profiles, found, strict=True))
+        plain = [parse_profile(d) for d in PLANTS.values()]
+        found = tiny_bundle.recommend(plain, OPTIONS)
+    return dict(zip(PLANTS, found, strict=True))
 
 
 def _by_id(result: FactoryRecommendations) -> dict[str, Recommendation]:
