@@ -795,16 +795,17 @@ def profiles_to_frame(profiles: Iterable[FactoryProfile]) -> pd.DataFrame:
     the declared lines, else an inferred route's, :meth:`FactoryProfile.route_lines`)."""
     rows = []
     for p in profiles:
-        c = p.canonical()
-        row = c.model_dump(exclude={"energy_use", "end_uses", "production"})
-        row["end_use_shares"] = format_end_use_shares(c.end_use_shares())
+        row = p.model_dump(exclude={"energy_use", "end_uses", "production"})
+        # energy_use folded in: each carrier's use as converted on validation.
+        row.update({name: p.energy(carrier) for carrier, name in PROFILE_FIELD.items()})
+        row["end_use_shares"] = format_end_use_shares(p.end_use_shares())
         # Inferred routes too, as the request path's table has them (features.table).
-        row["production"] = format_production(c.route_lines())
-        row["fuel_prices"] = format_fuel_prices(c.fuel_prices)
-        row["country"] = c.country.value
-        row["sector"] = c.sector.value
-        row["grid"] = c.grid
-        row["measures_in_place"] = ";".join(c.measures_in_place)
+        row["production"] = format_production(p.route_lines())
+        row["fuel_prices"] = format_fuel_prices(p.fuel_prices)
+        row["country"] = p.country.value
+        row["sector"] = p.sector.value
+        row["grid"] = p.grid
+        row["measures_in_place"] = ";".join(p.measures_in_place)
         rows.append(row)
     return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
 
