@@ -15,8 +15,8 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
-from typing import Annotated, Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any, Self
 
 import pandas as pd
 from pydantic import (
@@ -440,8 +440,7 @@ class FactoryProfile(BaseModel):
 
     # Derived once, on validation (the edge), and read by every later step: each carrier's use
     # in canonical units, the end-use shares, the route lines (validated) and the grid. A frozen
-    # profile does not change; model_copy(update=...) keeps them, so it may only update fields
-    # they do not depend on (features/sources/outcome_store.py renames factory_id).
+    # profile does not change, and a copy with updated fields is validated again (model_copy).
     _energy: dict[Carrier, float] = PrivateAttr(default_factory=dict)
     _shares: dict[tuple[Carrier, EndUse], float] = PrivateAttr(default_factory=dict)
     _lines: tuple[ProductionLine, ...] = PrivateAttr(default=())
@@ -557,6 +556,14 @@ class FactoryProfile(BaseModel):
                 f"at most the grid electricity bought ({grid_kwh:.0f} kWh)",
             )
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, the fields given and updated validated again as a new
+        profile, so what is derived on validation (energy, shares, lines, grid) follows them."""
+        if not update:
+            return super().model_copy(deep=deep)
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        return self.model_validate(given | dict(update))
 
     # --- derived values -------------------------------------------------------------------
     def energy(self, carrier: Carrier) -> float:

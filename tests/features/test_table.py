@@ -7,9 +7,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from features.process_routes.definitions import ProductionLine
 from features.profile import PROFILE_COLUMNS, parse_profile, profiles_to_frame
 from features.table import profile_table, table_lines, texts
+from features.units import Carrier
+from tests.reference.factories import ALL
 from tests.reference.heavy import HEBEI_BF_BOF, UNDECLARED_BF_BOF
 
 
@@ -63,3 +68,16 @@ def test_table_lines_read_text_cells_and_missing_columns() -> None:
         ("crude_steel", "bf_bof", 5.0e6)
     ]
     assert table_lines({"sector": ["steel", "cement"]}) == [(), ()]
+
+
+def test_a_profile_copied_with_updates_derives_its_values_again() -> None:
+    """What a profile derives on validation follows a copy's updated fields: a split removed is
+    gone from the shares, energy typed in another field counts, a bad update is refused."""
+    declared = next(parse_profile(v) for v in ALL.values() if v.get("end_uses"))
+    assert declared.end_use_shares()
+    assert declared.model_copy(update={"end_uses": []}).end_use_shares() == {}
+    more = declared.model_copy(update={"electricity_kwh": 2 * declared.electricity_kwh})
+    assert more.energy(Carrier.ELECTRICITY) == 2 * declared.energy(Carrier.ELECTRICITY)
+    assert declared.model_copy().energy(Carrier.ELECTRICITY) == declared.electricity_kwh
+    with pytest.raises(ValidationError, match="electricity_kwh"):
+        declared.model_copy(update={"electricity_kwh": -1.0})
