@@ -78,7 +78,7 @@ bench: $(STAMP) compiler
 	$(BIN)/python bench/load.py --out bench/results
 	$(BIN)/python bench/scale.py --out bench/results
 	$(BIN)/python bench/hardening.py all | tee bench/results/hardening.txt
-	$(BIN)/pytest -m slow tests/models/test_pyfunc_serve.py
+	$(BIN)/pytest -m slow tests/models/test_pyfunc_serve.py tests/serving/test_schemathesis_all_checks.py
 	DECARB_CONTRACT_EXAMPLES=400 $(BIN)/pytest tests/serving/test_contract.py
 	$(BIN)/python bench/summary.py --results bench/results --doc docs/benchmarks.md
 
