@@ -566,10 +566,15 @@ class FactoryProfile(BaseModel):
         return self.model_validate(given | dict(update))
 
     # --- derived values -------------------------------------------------------------------
+    def _derived(self) -> dict[str, Any]:
+        # The private values read straight from pydantic's store: ``self._energy`` goes through
+        # BaseModel.__getattr__ (about 5 us), and energy() is read ~125 times a factory.
+        return self.__pydantic_private__  # type: ignore[return-value]
+
     def energy(self, carrier: Carrier) -> float:
         """Annual use of ``carrier`` in its canonical unit, ``energy_use`` entries included
         (converted once, on validation)."""
-        return self._energy[carrier]
+        return self._derived()["_energy"][carrier]  # type: ignore[no-any-return]
 
     def _converted_energy(self, carrier: Carrier) -> float:
         total = float(getattr(self, PROFILE_FIELD[carrier]))
@@ -602,7 +607,7 @@ class FactoryProfile(BaseModel):
     def end_use_shares(self) -> dict[tuple[Carrier, EndUse], float]:
         """The ``end_uses`` entries as shares of their carrier's use (validated once, on
         validation of the profile)."""
-        return dict(self._shares)
+        return dict(self._derived()["_shares"])
 
     def _validated_shares(self) -> dict[tuple[Carrier, EndUse], float]:
         """The ``end_uses`` entries as shares of their carrier's use.
@@ -684,7 +689,7 @@ class FactoryProfile(BaseModel):
         """The lines accounting and the route measures act on: the declared ones, else the
         inferred route's line (see :meth:`inferred_route`), else none; validated, options at
         their defaults where not given (found once, on validation)."""
-        return list(self._lines)
+        return list(self._derived()["_lines"])
 
     def _validated_route_lines(self) -> tuple[ProductionLine, ...]:
         if self.production:
@@ -695,7 +700,7 @@ class FactoryProfile(BaseModel):
     @property
     def grid(self) -> str | None:
         """China's regional grid of the province; ``None`` for US states."""
-        return self._grid
+        return self._derived()["_grid"]  # type: ignore[no-any-return]
 
     def canonical(self) -> FactoryProfile:
         """The same profile with ``energy_use`` folded into the canonical fields."""
