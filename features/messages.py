@@ -34,6 +34,13 @@ SEMICOLON = ("; ", "；")
 COMMA = (", ", "，")
 
 Values = tuple[tuple[str, object], ...]
+#: How a Message holds its values: a dict, so a sentence whose values are all numbers and words
+#: adds one object for the cyclic collector to track, not one per value (answers hold thousands).
+_Held = dict[str, object]
+
+#: Sentences without values by (key, language): immutable, so one object serves every answer
+#: (bounded by the keys of TEXTS times the two languages).
+_CONSTANT: dict[tuple[str, str], Message] = {}
 
 
 class Message(str):
@@ -44,11 +51,16 @@ class Message(str):
     """
 
     key: str
-    values: Values
+    _values: _Held
     lang: Lang
 
     def __new__(cls, key: str, lang: Lang = "en", /, **values: object) -> Message:
         # The common case in full here (a template sentence): answers build thousands of them.
+        # A sentence without values is the same object every time (a third of an answer's).
+        if not values and cls is Message:
+            held_before = _CONSTANT.get((key, lang))
+            if held_before is not None:
+                return held_before
         templates = TEXTS.get(key)
         if templates is None:
             raise KeyError(f"message key {key!r} is not in features.i18n.TEXTS")
@@ -68,25 +80,28 @@ class Message(str):
         else:
             raise ValueError(f"lang: invalid value {lang!r}; allowed: ['en', 'zh']")
         held = self.__dict__
-        held["key"], held["values"], held["lang"] = key, tuple(values.items()), lang
+        held["key"], held["_values"], held["lang"] = key, values, lang
+        if not values and cls is Message:
+            _CONSTANT[(key, lang)] = self
         return self
 
     @classmethod
-    def _make(cls, key: str, values: Values, lang: Lang) -> Message:
+    def _make(cls, key: str, values: _Held | Values, lang: Lang) -> Message:
         if lang not in ("en", "zh"):
             raise ValueError(f"lang: invalid value {lang!r}; allowed: ['en', 'zh']")
+        values = dict(values)
         # Most sentences hold no sentence: their values need no change of language.
-        if key == JOIN or any(isinstance(v, Message) for _, v in values):
+        if key == JOIN or any(isinstance(v, Message) for v in values.values()):
             values = _values_in(key, values, lang)
         self = str.__new__(cls, _render(key, values, lang))
         held = self.__dict__
-        held["key"], held["values"], held["lang"] = key, values, lang
+        held["key"], held["_values"], held["lang"] = key, values, lang
         return self
 
     @classmethod
     def plain(cls, text: str, lang: Lang = "en") -> Message:
         """A sentence that came as text: the same in every language."""
-        return cls._make(PLAIN, (("text", str(text)),), lang)
+        return cls._make(PLAIN, {"text": str(text)}, lang)
 
     @classmethod
     def joined(
@@ -108,7 +123,7 @@ class Message(str):
         kept = tuple(p if p.lang == lang else p.in_lang(lang) for p in kept)
         self = str.__new__(cls, separators[1 if lang == "zh" else 0].join(kept))
         held = self.__dict__
-        held["key"], held["values"] = JOIN, (("parts", kept), ("separators", separators))
+        held["key"], held["_values"] = JOIN, {"parts": kept, "separators": separators}
         held["lang"] = lang
         return self
 
@@ -120,46 +135,49 @@ class Message(str):
         """The same sentence in ``lang``."""
         if lang == self.lang:
             return self
-        return Message._make(self.key, self.values, lang)
+        return Message._make(self.key, self._values, lang)
+
+    @property
+    def values(self) -> Values:
+        """(name, value) of each value the sentence is filled with, in order."""
+        return tuple(self._values.items())
 
     @property
     def parts(self) -> tuple[Message, ...]:
         """The sentences it joins (itself when it joins none)."""
-        return dict(self.values)["parts"] if self.key == JOIN else (self,)  # type: ignore[return-value]
+        return self._values["parts"] if self.key == JOIN else (self,)  # type: ignore[return-value]
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"Message is immutable: cannot set {name}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Message._make, (self.key, self.values, self.lang))
+        return (Message._make, (self.key, self._values, self.lang))
 
 
-def _values_in(key: str, values: Values, lang: Lang) -> Values:
+def _values_in(key: str, values: _Held, lang: Lang) -> _Held:
     """``values`` with the sentences among them (or the parts of a join) in ``lang``."""
     if key == JOIN:
-        found = dict(values)
-        parts = tuple(p.in_lang(lang) for p in found["parts"])  # type: ignore[attr-defined]
-        return (("parts", parts), ("separators", found["separators"]))
-    return tuple(
-        (name, value.in_lang(lang) if isinstance(value, Message) else value)
-        for name, value in values
-    )
+        parts = tuple(p.in_lang(lang) for p in values["parts"])  # type: ignore[attr-defined]
+        return {"parts": parts, "separators": values["separators"]}
+    return {
+        name: value.in_lang(lang) if isinstance(value, Message) else value
+        for name, value in values.items()
+    }
 
 
-def _render(key: str, values: Values, lang: Lang) -> str:
+def _render(key: str, values: _Held, lang: Lang) -> str:
     if key == PLAIN:
-        return str(values[0][1])
+        return str(values["text"])
     if key == JOIN:
-        found = dict(values)
-        separator: str = found["separators"][1 if lang == "zh" else 0]  # type: ignore[index]
-        parts: tuple[Message, ...] = found["parts"]  # type: ignore[assignment]
+        separator: str = values["separators"][1 if lang == "zh" else 0]  # type: ignore[index]
+        parts: tuple[Message, ...] = values["parts"]  # type: ignore[assignment]
         return separator.join(parts)
     en, zh = TEXTS[key]
     if lang == "en":  # English shows every value as it is
-        return en.format_map(dict(values))
+        return en.format_map(values)
     filled = {
         name: value if isinstance(value, Message) else slot_value(name, value, lang)
-        for name, value in values
+        for name, value in values.items()
     }
     return zh.format_map(filled)
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.accounting.footprint import Footprint
 from features.i18n import Lang, human
-from features.messages import Message, MessageText
+from features.messages import EMPTY, Message, MessageText
 from features.profile import FactoryProfile
 from features.regions import Country, normalise_region
 from features.units import GJ_PER_TCE, KGCE_PER_KWH, Carrier
@@ -352,6 +352,22 @@ def _check(
             ok = measured.value >= row.threshold_value
         status = "pass" if ok else "fail"
         explanation = Message(measured.key, lang, **measured.values)
+    # The row's own fields come validated once per language; the plant's are set on a copy.
+    return _row_check(row, lang, own).model_copy(
+        update={
+            "value": measured.value,
+            "status": status,
+            "status_text": Message(f"readiness_{status}", lang),
+            "missing": missing,
+            "explanation": explanation,
+        }
+    )
+
+
+@functools.cache
+def _row_check(row: IndicatorRow, lang: Lang, own: bool) -> IndicatorCheck:
+    """Indicator ``row`` as a check in ``lang`` with every field that does not depend on the
+    plant (its value, status, what is missing and the explanation are filled per plant)."""
     basis: Basis
     if row.province is None:
         basis, basis_text = "national_related", Message("readiness_basis_national", lang)
@@ -366,16 +382,16 @@ def _check(
         indicator_id=row.indicator_id,
         indicator=row.name_zh if lang == "zh" else row.name_en,
         indicator_source_name=row.name_zh,
-        value=measured.value,
+        value=None,
         unit=row.unit,
         threshold_op=row.threshold_op,
         threshold_value=row.threshold_value,
         threshold_text=texts["threshold_text"],
         target_year=row.target_year,
-        status=status,
-        status_text=Message(f"readiness_{status}", lang),
-        missing=missing,
-        explanation=explanation,
+        status="not_computable",
+        status_text=Message("readiness_not_computable", lang),
+        missing=[],
+        explanation=EMPTY,
         basis=basis,
         basis_text=basis_text,
         province=row.province,
