@@ -112,15 +112,15 @@ class Message(str):
     ) -> Message:
         """``parts`` as one sentence, joined by ``separators`` (English, Chinese); empty parts are
         left out. In ``lang``, else in the first part's language (English when none)."""
-        kept = tuple(p for p in parts if p)
-        for p in kept:
+        listed = [p for p in parts if p]
+        for p in listed:
             if not isinstance(p, Message):
                 raise TypeError(f"Message.joined: parts must be Messages, got {type(p).__name__}")
         if lang is None:
-            lang = kept[0].lang if kept else "en"
+            lang = listed[0].lang if listed else "en"
         if lang not in ("en", "zh"):
             raise ValueError(f"lang: invalid value {lang!r}; allowed: ['en', 'zh']")
-        kept = tuple(p if p.lang == lang else p.in_lang(lang) for p in kept)
+        kept = tuple([p if p.lang == lang else p.in_lang(lang) for p in listed])
         self = str.__new__(cls, separators[1 if lang == "zh" else 0].join(kept))
         held = self.__dict__
         held["key"], held["_values"] = JOIN, {"parts": kept, "separators": separators}

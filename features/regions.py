@@ -8,6 +8,7 @@ it; the eastern leagues are served by the Northeast grid).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from enum import StrEnum
@@ -95,6 +96,7 @@ _ENGLISH_SUFFIXES = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # answers look a plant's province up about 20 times
 def _province(typed: str) -> str | None:
     """The English province name for a short or official name, Chinese or English."""
     key = unicodedata.normalize("NFKC", typed).strip()
