@@ -595,7 +595,7 @@ def measure_ids(
     """
     catalogue = catalogue or Catalogue.default()
     index = _names_by_tokens(catalogue)
-    longest = max(len(k) for k in index)
+    longest = _longest_name(catalogue)
     parts = [values] if isinstance(values, str) else list(values)
     texts = [p.strip() for part in parts for p in _LIST_SEPARATORS.split(str(part)) if p.strip()]
     # Words of every entry in one run, each with its entry: a form that split the text at
@@ -617,6 +617,12 @@ def measure_ids(
                 f"{field}[{entry}]", texts[entry], _close_names(catalogue, texts[entry])
             )
     return tuple(out)
+
+
+@functools.cache
+def _longest_name(catalogue: Catalogue) -> int:
+    """Words in the longest id or name of :func:`_names_by_tokens` (every profile asks)."""
+    return max(len(k) for k in _names_by_tokens(catalogue))
 
 
 def _close_names(catalogue: Catalogue, typed: str) -> str:
