@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean fonts browser compiler
+.PHONY: run test lint typecheck pytest bench compare clean fonts browser compiler
 
 # Debian packages: a CJK font for Chinese PDF reports (make run and the tests); Chromium and
 # poppler's pdftotext/pdftoppm for the browser and PDF tests. Installed with apt-get when
@@ -81,6 +81,11 @@ bench: $(STAMP) compiler
 	$(BIN)/pytest -m slow tests/models/test_pyfunc_serve.py tests/serving/test_schemathesis_all_checks.py
 	DECARB_CONTRACT_EXAMPLES=400 $(BIN)/pytest tests/serving/test_contract.py
 	$(BIN)/python bench/summary.py --results bench/results --doc docs/benchmarks.md
+
+## Old and new side by side (about 4 minutes): make compare OLD=<git ref> [NEW=<git ref>]; each
+## version trains and serves its own bundle, rounds alternate (bench/compare.py).
+compare: $(STAMP) compiler
+	$(BIN)/python bench/compare.py --old $(OLD) $(if $(NEW),--new $(NEW)) --out bench/results
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

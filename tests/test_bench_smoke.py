@@ -114,3 +114,25 @@ def test_benchmarks_and_summary_smoke(tmp_path: Path) -> None:
     assert images, "plots are copied next to the summary"
     for image in images:
         assert f"img/benchmarks/generated/{image.name}" in text
+
+
+@pytest.mark.slow
+def test_compare_serves_two_versions_side_by_side(tmp_path: Path) -> None:
+    # HEAD against this checkout: two worktrees' own bundles and servers, alternating rounds.
+    out = _run(
+        "bench/compare.py", "--old", "HEAD", "--factories", "300", "--rounds", "2",
+        "--requests", "5", "--batch", "10", "--batch-calls", "1", "--out", str(tmp_path),
+    )  # fmt: skip
+    result = json.loads((tmp_path / "compare.json").read_text())
+    assert result["compiled_trees"]["old"].startswith("ready")
+    assert result["compiled_trees"]["new"].startswith("ready")
+    for side in ("old", "new"):
+        figures = result["figures"][side]
+        assert len(figures["http_single_p50_ms"]) == 2
+        assert len(figures["in_process_batch_factories_per_s"]) == 2
+        assert all(v > 0 for values in figures.values() for v in values)
+    assert "| http_single_p50_ms |" in out
+    # The old side's worktree is removed afterwards.
+    listed = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    assert "old-tree" not in listed
