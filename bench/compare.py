@@ -100,6 +100,9 @@ def in_process(folder: Path, requests: int, batch_calls: int) -> None:
 
 
 # --- the comparison -----------------------------------------------------------------------------
+# The small timing, port and RSS helpers are this script's own, not bench/speed.py's: this file is
+# also run inside an older version's tree (prepare, in_process above), where importing speed.py
+# would import modules that version may not have.
 
 
 def _timed(fn: Any, n: int) -> list[float]:
@@ -157,11 +160,11 @@ class Side:
                "DECARB_COMPILED_CACHE": str(self.folder / "compiled"),
                "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}  # fmt: skip
         exe = Path(sys.executable).parent / "decarb-serve"
-        log = (self.folder / "server.log").open("wb")
-        self.server = subprocess.Popen(
-            [str(exe), "--port", str(port)], env=env, cwd=self.folder, stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        with (self.folder / "server.log").open("wb") as log:
+            self.server = subprocess.Popen(
+                [str(exe), "--port", str(port)], env=env, cwd=self.folder, stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
 
     def wait_ready(self, seconds: float = 900) -> str:
         """Wait until the server has compiled its trees; their final state."""
