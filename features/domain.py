@@ -164,7 +164,7 @@ class DomainSummary:
                             "unseen_category",
                             field=name,
                             value=repr(category),
-                            count=seen.get(category, 0),
+                            times=seen.get(category, 0),
                         ),
                     )
                 )

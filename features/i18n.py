@@ -185,13 +185,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "served_interval_learned": (
         "each tCO2e interval is of what your plant may see, not of the auditors' estimates the "
         "models learned from: its low end allows for metered savings below the estimates "
-        "(learned from {count} metered outcomes for {families}, elsewhere a median {median} of "
+        "(learned from {outcomes} metered outcomes for {families}, elsewhere a median {median} of "
         "the estimate, 90% range {low}-{high}, an assumption from evaluations of efficiency "
         "programmes) and, for measures auditors seldom recommend at plants like yours, for "
         "much smaller savings. Its high end allows for an end-use split other than the sector "
         "average where none was declared",
         "每项措施的tCO2e区间对应贵厂可能实际获得的减排量，而非模型所学的审计员估算值：区间下限"
-        "考虑了计量节能量低于估算值的情况（{families}根据{count}条计量结果学习得出，其余中位数"
+        "考虑了计量节能量低于估算值的情况（{families}根据{outcomes}条计量结果学习得出，其余中位数"
         "为估算值的{median}，90%区间{low}-{high}，为依据能效项目评估文献的假设），以及审计员在"
         "同类工厂很少推荐的措施可能节能少得多的情况。未申报终端用能结构时，区间上限考虑了与"
         "行业平均结构不同的可能",
@@ -230,9 +230,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{field} {value}{side}训练工厂的范围（{span}，第0.5-99.5百分位）：此处的预测为外推",
     ),
     "unseen_category": (
-        "{field} {value} appears {count} times in the training data: the model learned nothing "
+        "{field} {value} appears {times} times in the training data: the model learned nothing "
         "specific to it",
-        "{field} {value}在训练数据中仅出现{count}次：模型未学到针对它的规律",
+        "{field} {value}在训练数据中仅出现{times}次：模型未学到针对它的规律",
     ),
     # footprint and factors
     "pfc_tier1": (

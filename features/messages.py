@@ -34,10 +34,15 @@ SEMICOLON = ("; ", "；")
 COMMA = (", ", "，")
 
 Values = tuple[tuple[str, object], ...]
-#: How a Message holds its values: one dict (the collector does not track it while its values are
-#: numbers and words), not a tuple per value, so a sentence is 2 tracked objects instead of about 5
-#: (answers hold thousands; the collector walks them once when a paused batch ends).
+#: A Message's values by name. The Message's own attribute dict is this dict with its ``key`` and
+#: ``lang`` added: the collector does not track a dict of numbers and words, so a sentence is one
+#: tracked object, not 2 (or about 5 with a tuple per value). Answers hold thousands, and the
+#: collector walks them once when a paused batch ends. So no placeholder may be named ``key``,
+#: ``lang`` or like an attribute of Message or ``str`` (it would hide it; a test checks TEXTS).
 _Held = dict[str, object]
+#: Not values: the names a Message's attribute dict holds besides its values.
+_OWN = ("key", "lang")
+_set_dict = object.__setattr__  # Message.__setattr__ refuses every attribute
 
 #: Sentences without values by (key, language): immutable, so one object serves every answer
 #: (bounded by the keys of TEXTS times the two languages).
@@ -52,7 +57,6 @@ class Message(str):
     """
 
     key: str
-    _values: _Held
     lang: Lang
 
     def __new__(cls, key: str, lang: Lang = "en", /, **values: object) -> Message:
@@ -80,9 +84,10 @@ class Message(str):
             self = str.__new__(cls, templates[1].format_map(filled))
         else:
             raise ValueError(f"lang: invalid value {lang!r}; allowed: ['en', 'zh']")
-        held = self.__dict__
-        held["key"], held["_values"], held["lang"] = key, values, lang
-        if not values and cls is Message:
+        constant = not values
+        values["key"], values["lang"] = key, lang
+        _set_dict(self, "__dict__", values)
+        if constant and cls is Message:
             _CONSTANT[(key, lang)] = self
         return self
 
@@ -95,8 +100,8 @@ class Message(str):
         if key == JOIN or any(isinstance(v, Message) for v in values.values()):
             values = _values_in(key, values, lang)
         self = str.__new__(cls, _render(key, values, lang))
-        held = self.__dict__
-        held["key"], held["_values"], held["lang"] = key, values, lang
+        values["key"], values["lang"] = key, lang
+        _set_dict(self, "__dict__", values)
         return self
 
     @classmethod
@@ -123,9 +128,9 @@ class Message(str):
             raise ValueError(f"lang: invalid value {lang!r}; allowed: ['en', 'zh']")
         kept = tuple([p if p.lang == lang else p.in_lang(lang) for p in listed])
         self = str.__new__(cls, separators[1 if lang == "zh" else 0].join(kept))
-        held = self.__dict__
-        held["key"], held["_values"] = JOIN, {"parts": kept, "separators": separators}
-        held["lang"] = lang
+        _set_dict(
+            self, "__dict__", {"parts": kept, "separators": separators, "key": JOIN, "lang": lang}
+        )
         return self
 
     def render(self) -> str:
@@ -139,6 +144,10 @@ class Message(str):
         return Message._make(self.key, self._values, lang)
 
     @property
+    def _values(self) -> _Held:
+        return {name: v for name, v in self.__dict__.items() if name not in _OWN}
+
+    @property
     def values(self) -> Values:
         """(name, value) of each value the sentence is filled with, in order."""
         return tuple(self._values.items())
@@ -146,7 +155,7 @@ class Message(str):
     @property
     def parts(self) -> tuple[Message, ...]:
         """The sentences it joins (itself when it joins none)."""
-        return self._values["parts"] if self.key == JOIN else (self,)  # type: ignore[return-value]
+        return self.__dict__["parts"] if self.key == JOIN else (self,)  # type: ignore[no-any-return]
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"Message is immutable: cannot set {name}")

@@ -124,7 +124,7 @@ def served_interval_warning(learned: Learned) -> Message:
     )
     return Message(
         "served_interval_learned",
-        count=f"{count:,}",
+        outcomes=f"{count:,}",
         families=families,
         median=f"{median:.2f}",
         low=low,

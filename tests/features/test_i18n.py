@@ -33,6 +33,20 @@ def test_a_message_renders_in_either_language_from_its_key_and_values(key: str) 
     assert english.in_lang("zh").in_lang("en") == english
 
 
+def test_no_placeholder_hides_an_attribute_of_a_message() -> None:
+    # A Message keeps its values in its own attribute dict (features/messages.py): a value named
+    # like a method or a plain attribute would hide it on that sentence (a property is not hidden).
+    properties = {n for n in dir(Message) if isinstance(getattr(Message, n, None), property)}
+    taken = (set(dir(Message)) - properties) | {"key", "lang"}
+    clashes = {key: _names(en) & taken for key, (en, _) in TEXTS.items() if _names(en) & taken}
+    assert clashes == {}
+    sentence = Message("unseen_category", field="sector", value="'x'", times=2)
+    assert sentence.count("x") == 1
+    assert (sentence.key, sentence.lang) == ("unseen_category", "en")
+    assert sentence.values == (("field", "sector"), ("value", "'x'"), ("times", 2))
+    assert Message("saves", parts=Message("nothing")).parts == (Message("saves", parts="nothing"),)
+
+
 def test_no_two_sentences_share_their_english() -> None:
     english = [en for en, _ in TEXTS.values()]
     assert len(english) == len(set(english))
