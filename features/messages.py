@@ -155,7 +155,7 @@ class Message(str):
     @property
     def parts(self) -> tuple[Message, ...]:
         """The sentences it joins (itself when it joins none)."""
-        return self.__dict__["parts"] if self.key == JOIN else (self,)  # type: ignore[no-any-return]
+        return self.__dict__["parts"] if self.key == JOIN else (self,)
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"Message is immutable: cannot set {name}")
