@@ -167,6 +167,28 @@ def _time(fn: Any, n: int) -> list[float]:
     return out
 
 
+#: The idle time before each call of the "after idle" figures: about what a worker thread waits
+#: between two requests of one client.
+IDLE_GAP_S = 0.02
+
+
+def _after_idle(
+    functions: dict[str, Any], n: int, gap: float = IDLE_GAP_S
+) -> dict[str, list[float]]:
+    """``n`` timed calls of each function, each call after ``gap`` seconds asleep (not timed),
+    the functions taking turns call by call. A service's request finds its thread idle since
+    the last one; on some machines the first milliseconds after idling run much slower than
+    back-to-back calls (docs/benchmarks.md)."""
+    out: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(n):
+        for name, fn in functions.items():
+            time.sleep(gap)
+            t = time.perf_counter()
+            fn()
+            out[name].append((time.perf_counter() - t) * 1000)
+    return out
+
+
 def _interleaved(
     functions: dict[str, Any], n: int, block: int = 20, before: dict[str, Any] | None = None
 ) -> dict[str, list[float]]:
@@ -356,6 +378,15 @@ def run(
             requests,
         )
         results.update({name: _percentiles(ms) for name, ms in timed.items()})
+        idle = _after_idle(
+            {
+                "floor_compiled_after_idle": floor_compiled,
+                "in_process_compiled_after_idle": lambda: compiled.recommend([profile], options),
+            },
+            max(requests // 2, 20),
+        )
+        results.update({name: _percentiles(ms) for name, ms in idle.items()})
+        results["idle_gap_ms"] = IDLE_GAP_S * 1000
         results["in_process_over_floor"] = round(
             results["in_process"]["p50_ms"] / results["floor"]["p50_ms"], 2
         )
